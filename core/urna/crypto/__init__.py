@@ -1,0 +1,1 @@
+"""The cryptographic core: pure functions over frozen values, randomness as an argument."""

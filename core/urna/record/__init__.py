@@ -1,0 +1,1 @@
+"""The election record: events, canonical bytes, hash chain, signatures, bundles."""

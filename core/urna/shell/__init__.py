@@ -1,0 +1,1 @@
+"""The imperative shell: settings, database, ledger store, web app, CLI, devices."""

@@ -1,0 +1,1 @@
+"""The observer's verifier: numbered checks over an exported record bundle."""
