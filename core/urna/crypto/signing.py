@@ -36,7 +36,7 @@ class VerifyKey:
         if len(signature) != SIGNATURE_SIZE:
             raise SignatureError(f"signature must be {SIGNATURE_SIZE} bytes, got {len(signature)}")
         try:
-            nacl.bindings.crypto_sign_verify_detached(signature, message, self.raw)
+            nacl.signing.VerifyKey(self.raw).verify(message, signature)
         except nacl.exceptions.BadSignatureError:
             raise SignatureError(f"signature does not verify under key {self.hex()}") from None
 

@@ -1,0 +1,166 @@
+"""The ledger event: the unit of the election record.
+
+An event is ``{scope, seq, prev, time, type, payload, signer, sig}``. Its hash
+is BLAKE2b-256 (personalised ``urna.event.v1``) over the RFC 8785 bytes of the
+event without ``sig``; ``prev`` is the previous event's hash, so the events of
+a scope form a chain; ``sig`` is the signer's Ed25519 signature over the hash.
+``docs/record-format.md`` specifies all of it byte for byte.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import attrs
+
+from urna.crypto.errors import KeyRejectedError, SignatureError
+from urna.crypto.hashing import blake2b_256
+from urna.crypto.signing import SigningKey, verify_key_from_hex
+from urna.record.canonical import canonical_bytes, parse_canonical
+from urna.record.errors import RecordError
+
+EVENT_HASH_LABEL = b"urna.event.v1"
+GENESIS_PREV = "00" * 32
+FIELDS = ("scope", "seq", "prev", "time", "type", "payload", "signer", "sig")
+
+SCOPE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
+TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}\.[a-z][a-z0-9_]{0,79}$")
+TIME_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
+HEX64 = re.compile(r"^[0-9a-f]{64}$")
+HEX128 = re.compile(r"^[0-9a-f]{128}$")
+
+
+@attrs.frozen(slots=True)
+class Event:
+    """One signed, chained ledger event. ``payload`` must not be mutated."""
+
+    scope: str
+    seq: int
+    prev: str
+    time: str
+    type: str
+    payload: dict[str, Any]
+    signer: str
+    sig: str
+
+    def unsigned(self) -> dict[str, Any]:
+        return {
+            "scope": self.scope,
+            "seq": self.seq,
+            "prev": self.prev,
+            "time": self.time,
+            "type": self.type,
+            "payload": self.payload,
+            "signer": self.signer,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.unsigned(), "sig": self.sig}
+
+    def hash(self) -> bytes:
+        """BLAKE2b-256 over the canonical bytes of the event without ``sig``."""
+        return event_hash(self.unsigned())
+
+    def verify_signature(self) -> None:
+        """Raise ``RecordError`` (check ``record.signatures``) unless ``sig`` verifies."""
+        try:
+            key = verify_key_from_hex(self.signer)
+            key.verify(self.hash(), bytes.fromhex(self.sig))
+        except (KeyRejectedError, SignatureError) as exc:
+            raise RecordError(str(exc), check="record.signatures", where=self.where) from None
+
+    @property
+    def where(self) -> str:
+        return f"{self.scope}#{self.seq} ({self.type})"
+
+    @classmethod
+    def from_json(cls, obj: Any) -> Event:
+        """Build an event from parsed JSON, checking every field's type and form."""
+        if not isinstance(obj, dict):
+            raise RecordError("event is not a JSON object")
+        if set(obj) != set(FIELDS):
+            missing = sorted(set(FIELDS) - set(obj))
+            extra = sorted(set(obj) - set(FIELDS))
+            raise RecordError(f"event fields wrong: missing {missing}, unexpected {extra}")
+        seq = obj["seq"]
+        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+            raise RecordError("event seq must be a non-negative integer")
+        where = f"{obj.get('scope')}#{seq}"
+        _require(obj["scope"], SCOPE_PATTERN, "scope", where)
+        _require(obj["prev"], HEX64, "prev", where)
+        _require(obj["time"], TIME_PATTERN, "time", where)
+        _require(obj["type"], TYPE_PATTERN, "type", where)
+        _require(obj["signer"], HEX64, "signer", where)
+        _require(obj["sig"], HEX128, "sig", where)
+        if not isinstance(obj["payload"], dict):
+            raise RecordError("event payload must be a JSON object", where=where)
+        return cls(
+            scope=obj["scope"],
+            seq=seq,
+            prev=obj["prev"],
+            time=obj["time"],
+            type=obj["type"],
+            payload=obj["payload"],
+            signer=obj["signer"],
+            sig=obj["sig"],
+        )
+
+    @classmethod
+    def from_line(cls, line: bytes, *, where: str = "") -> Event:
+        """Parse one line of ``events.jsonl``: canonical JSON of the whole event."""
+        try:
+            return cls.from_json(parse_canonical(line, what="event"))
+        except RecordError as exc:
+            raise RecordError(str(exc), check=exc.check, where=exc.where or where) from None
+
+    def to_line(self) -> bytes:
+        return canonical_bytes(self.to_json()) + b"\n"
+
+
+def event_hash(unsigned: dict[str, Any]) -> bytes:
+    return blake2b_256(EVENT_HASH_LABEL, canonical_bytes(unsigned))
+
+
+def sign_event(
+    *,
+    scope: str,
+    seq: int,
+    prev: str,
+    time: str,
+    type: str,  # noqa: A002 - the record's field name
+    payload: dict[str, Any],
+    key: SigningKey,
+) -> Event:
+    """Make and sign the event that follows ``prev`` at position ``seq``.
+
+    Validates every field first, so a malformed event is refused before it is
+    signed, not discovered by an observer later.
+    """
+    signer = key.verify_key.hex()
+    unsigned = {
+        "scope": scope,
+        "seq": seq,
+        "prev": prev,
+        "time": time,
+        "type": type,
+        "payload": payload,
+        "signer": signer,
+    }
+    Event.from_json({**unsigned, "sig": "00" * 64})
+    digest = event_hash(unsigned)
+    return Event(
+        scope=scope,
+        seq=seq,
+        prev=prev,
+        time=time,
+        type=type,
+        payload=payload,
+        signer=signer,
+        sig=key.sign(digest).hex(),
+    )
+
+
+def _require(value: Any, pattern: re.Pattern[str], name: str, where: str) -> None:
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise RecordError(f"event {name} is malformed: {value!r:.80}", where=where)

@@ -1,0 +1,130 @@
+"""Run every check over a bundle and collect the report.
+
+The runner never stops at the first problem and never lets a check's crash
+hide the others: a check that raises is reported as failed with the error.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from urna.record.errors import RecordError
+from urna.record.event_types import CORE_EVENT_TYPES, EventType, index_event_types
+from urna.record.manifest import MANIFEST_NAME
+from urna.verify.check import CheckContext, Failure, VerifierCheck
+from urna.verify.record_view import RecordView, parse_record
+from urna.verify.record_checks import RECORD_CHECKS, payload_check
+from urna.verify.report import CheckResult, Report
+
+Progress = Callable[[str, int, int], None]
+
+
+def _no_progress(check: str, done: int, total: int) -> None:
+    """Progress sink for callers that show none."""
+
+
+def core_checks(event_types: Iterable[EventType] = ()) -> list[VerifierCheck]:
+    """The record checks plus the payload check over core and the given event types."""
+    types = index_event_types([*CORE_EVENT_TYPES, *event_types])
+    return [*RECORD_CHECKS, payload_check(types)]
+
+
+def verify_files(
+    files: dict[str, bytes],
+    *,
+    bundle: str,
+    checks: Sequence[VerifierCheck],
+    jobs: int = 1,
+    progress: Progress = _no_progress,
+) -> Report:
+    """Verify a bundle already read into memory (see ``urna.record.bundle.read_bundle``)."""
+    _refuse_duplicate_ids(checks)
+    try:
+        record = parse_record(files)
+    except RecordError as exc:
+        where = exc.where or MANIFEST_NAME
+        failed = CheckResult(
+            exc.check, "Bundle format", "failed", (Failure(exc.check, where, str(exc)),)
+        )
+        skipped = [
+            CheckResult(check.id, check.title, "not run", reason="the bundle could not be parsed")
+            for check in checks
+            if check.id != exc.check
+        ]
+        return Report(bundle, "", 0, "", (failed, *skipped))
+    results = []
+    with _Mapper(jobs) as mapper:
+        for check in checks:
+            context = CheckContext(mapper, progress, check.id)
+            results.append(_run(check, record, context))
+    return Report(
+        bundle,
+        record.scope,
+        len(record.events),
+        record.manifest.signer,
+        (CheckResult("record.format", "Bundle format", "passed"), *results),
+    )
+
+
+def _run(check: VerifierCheck, record: RecordView, context: CheckContext) -> CheckResult:
+    try:
+        failures = tuple(check.run(record, context))
+    except Exception as exc:  # noqa: BLE001 - a crashing check is a failed check, not a crash
+        failures = (Failure(check.id, "", f"check raised {type(exc).__name__}: {exc}"),)
+    return CheckResult(check.id, check.title, "failed" if failures else "passed", failures)
+
+
+def _refuse_duplicate_ids(checks: Sequence[VerifierCheck]) -> None:
+    seen: set[str] = set()
+    for check in checks:
+        if check.id in seen:
+            raise ValueError(f"two checks share the id {check.id}")
+        seen.add(check.id)
+
+
+class _Mapper:
+    """``map`` in this process, or over a process pool when jobs > 1."""
+
+    def __init__(self, jobs: int) -> None:
+        self._jobs = jobs
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> _Mapper:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+    def __call__(self, function: Callable[[Any], Any], items: Sequence[Any]) -> Iterator[Any]:
+        if self._jobs <= 1 or len(items) <= 1:
+            return map(function, items)
+        if self._pool is None:
+            self._pool = concurrent.futures.ProcessPoolExecutor(max_workers=self._jobs)
+        return self._pool.map(function, items)
+
+
+def verify_path(
+    path: Path,
+    *,
+    checks: Sequence[VerifierCheck],
+    jobs: int = 1,
+    progress: Progress = _no_progress,
+) -> Report:
+    """Read and verify the bundle at ``path``; raises ``UnreadableBundleError`` only when
+    there is no bundle to read at all. Every other problem is a failed check."""
+    from urna.record.bundle import read_bundle
+
+    try:
+        raw = read_bundle(path)
+    except RecordError as exc:
+        if exc.check == "record.readable":
+            raise
+        result = CheckResult(
+            exc.check, "Bundle format", "failed", (Failure(exc.check, str(path), str(exc)),)
+        )
+        return Report(str(path), "", 0, "", (result,))
+    return verify_files(raw.files, bundle=str(path), checks=checks, jobs=jobs, progress=progress)
