@@ -86,7 +86,18 @@ class CeremonyError(VerificationError):
 
 
 class ShareError(VerificationError):
-    """A received secret share is wrong; the raised error carries the complaint."""
+    """A received secret share is wrong; ``complaint`` carries the evidence, if any.
+
+    ``complaint`` is a :class:`urna.crypto.ceremony.Complaint` (typed as
+    ``object`` here to keep this module free of imports), or None when the
+    share is not evidence against anyone (not signed by its sender).
+    """
+
+    def __init__(
+        self, check: str, message: str, where: str = "", complaint: object | None = None
+    ) -> None:
+        super().__init__(check, message, where)
+        self.complaint = complaint
 
 
 class DecryptionError(VerificationError):

@@ -1,0 +1,118 @@
+"""What plugins contribute: frozen values returned from ``urna_register_*`` hooks.
+
+The core validates each value, namespaces it by the contributing plugin and
+wires it in. A plugin never mutates core state directly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+PERMISSION = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_.]*$")
+HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
+
+Handler = Callable[..., Awaitable[Any]]
+"""A sanic handler: ``async def handler(request, **path_params) -> HTTPResponse``."""
+
+
+@attrs.frozen(slots=True)
+class Route:
+    """An HTTP route, mounted under ``/p/<plugin>/``.
+
+    ``permission`` is the permission a caller needs (checked in one place by the
+    core before the handler runs); ``None`` makes the route public. Write
+    routes with ``idempotent=True`` require an ``Idempotency-Key`` header and
+    replay the first response for a repeated key.
+    """
+
+    path: str
+    handler: Handler
+    methods: tuple[str, ...] = ("GET",)
+    permission: str | None = None
+    idempotent: bool = False
+    summary: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        if not self.path.startswith("/"):
+            raise ValueError(f"route path {self.path!r} must start with '/'")
+        unknown = set(self.methods) - HTTP_METHODS
+        if unknown or not self.methods:
+            raise ValueError(f"route {self.path}: bad methods {sorted(unknown)}")
+        if self.permission is not None and not PERMISSION.fullmatch(self.permission):
+            raise ValueError(f"route {self.path}: bad permission name {self.permission!r}")
+        if self.idempotent and "GET" in self.methods:
+            raise ValueError(f"route {self.path}: GET routes are idempotent by nature")
+
+
+@attrs.frozen(slots=True)
+class Role:
+    """A role and the permissions it grants. Names are namespaced by the plugin."""
+
+    name: str
+    permissions: tuple[str, ...]
+    description: str = ""
+
+
+@attrs.frozen(slots=True)
+class ModelApp:
+    """A tortoise app: the plugin's models module and its committed migrations package."""
+
+    models: str
+    migrations: str
+
+
+@attrs.frozen(slots=True)
+class Report:
+    """A report the plugin renders for a scope, in one or more formats (``pdf``, ``html``...)."""
+
+    name: str
+    title: str
+    formats: tuple[str, ...]
+    render: Callable[[str, str], Awaitable[bytes]]
+    """``await render(scope, format)`` returns the report's bytes."""
+
+
+@attrs.frozen(slots=True)
+class DeviceDriver:
+    """Turns matching udev devices into typed events (see ``docs/devices.md``)."""
+
+    name: str
+    match: dict[str, str]
+    """udev properties that must all equal these values, e.g. ``{"ID_VENDOR_ID": "16c0"}``."""
+    open: Callable[..., Any]
+
+
+@attrs.frozen(slots=True)
+class DemoResult:
+    """What a demo scenario produced: scopes to export and report files it wrote."""
+
+    scopes: tuple[str, ...] = ()
+    reports: tuple[Path, ...] = ()
+    urls: tuple[str, ...] = ()
+
+
+@attrs.frozen(slots=True)
+class Demo:
+    """A non-interactive scenario that exercises the plugin end to end."""
+
+    name: str
+    run: Callable[[DemoContext], Awaitable[DemoResult]]
+
+
+@attrs.frozen(slots=True)
+class DemoContext:
+    """What a demo gets: where to write reports, and the running appliance's services."""
+
+    reports_dir: Path
+    services: Any
+
+
+def check_name(kind: str, name: str) -> None:
+    if not NAME.fullmatch(name):
+        raise ValueError(f"{kind} name {name!r} must match {NAME.pattern}")

@@ -1,0 +1,95 @@
+"""Building the plugin manager: allowlisted entry points, required plugins, no typos.
+
+There is no global manager and nothing happens at import: every call builds a
+fresh one, so each test and each process gets its own.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+from collections.abc import Iterable
+
+import attrs
+import pluggy
+
+from urna import hookspecs
+from urna.contributions import check_name
+
+ENTRY_POINT_GROUP = "urna"
+ALL_INSTALLED = "*"
+hookimpl = pluggy.HookimplMarker(hookspecs.PROJECT)
+
+
+class PluginError(Exception):
+    """The plugin set cannot start: a required plugin is missing or a plugin is broken."""
+
+
+@attrs.frozen(slots=True)
+class PluginInfo:
+    name: str
+    distribution: str
+    version: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"name": self.name, "distribution": self.distribution, "version": self.version}
+
+
+def installed_plugins() -> dict[str, importlib.metadata.EntryPoint]:
+    """Entry points of the ``urna`` group, by plugin name."""
+    return {ep.name: ep for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def make_plugin_manager(
+    allow: Iterable[str],
+    require: Iterable[str] = (),
+    *,
+    extra: Iterable[tuple[str, object]] = (),
+) -> pluggy.PluginManager:
+    """A fresh manager with the allowed installed plugins loaded and checked.
+
+    ``allow`` lists plugin names (``"*"`` allows every installed one);
+    ``require`` lists plugins without which the appliance must not start;
+    ``extra`` registers (name, object) pairs directly, for tests.
+    """
+    manager = pluggy.PluginManager(hookspecs.PROJECT)
+    manager.add_hookspecs(hookspecs)
+    available = installed_plugins()
+    allowed = set(available) if ALL_INSTALLED in set(allow) else set(allow)
+    required_missing = sorted(set(require) - set(available))
+    if required_missing:
+        raise PluginError(
+            f"required plugin(s) not installed: {', '.join(required_missing)} "
+            f"(installed: {', '.join(sorted(available)) or 'none'})"
+        )
+    for name in sorted(allowed & set(available)):
+        check_name("plugin", name)
+        try:
+            manager.load_setuptools_entrypoints(ENTRY_POINT_GROUP, name=name)
+        except Exception as exc:
+            raise PluginError(f"plugin {name!r} failed to load: {exc}") from exc
+    for name, plugin in extra:
+        check_name("plugin", name)
+        manager.register(plugin, name=name)
+    try:
+        manager.check_pending()
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(f"plugin {exc.plugin!r} implements an unknown hook: {exc}") from None
+    return manager
+
+
+def loaded_plugins(manager: pluggy.PluginManager) -> list[PluginInfo]:
+    """Name, distribution and version of every loaded plugin, sorted by name."""
+    dists = {id(plugin): dist for plugin, dist in manager.list_plugin_distinfo()}
+    result = []
+    for name, plugin in manager.list_name_plugin():
+        if name is None:
+            continue
+        dist = dists.get(id(plugin))
+        result.append(
+            PluginInfo(
+                name,
+                dist.project_name if dist is not None else "(not installed)",
+                dist.version if dist is not None else "",
+            )
+        )
+    return sorted(result, key=lambda info: info.name)

@@ -1,0 +1,123 @@
+"""The database: tortoise configuration, migrations, and the embedded SQLite's guarantees.
+
+The core is the tortoise app ``urna``; each plugin with models is an app
+named after the plugin, with its own committed migrations. SQLite runs in
+WAL mode with ``synchronous=FULL`` (WAL with NORMAL can lose committed
+transactions on power loss) and a busy timeout; PostgreSQL is chosen by a
+``database_url``.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from tortoise import Tortoise, connections
+from tortoise.migrations.api import migrate as tortoise_migrate
+
+from urna.contributions import ModelApp
+from urna.shell.settings import Settings
+
+CORE_APP = "urna"
+CORE_MODELS = ModelApp(models="urna.shell.models", migrations="urna.shell.migrations")
+SQLITE_PRAGMAS = {"journal_mode": "WAL", "synchronous": "FULL", "busy_timeout": 10000}
+# What SQLite reports back for each pragma when it is in force.
+SQLITE_EXPECTED = {"journal_mode": "wal", "synchronous": 2, "busy_timeout": 10000}
+
+
+class DatabaseError(Exception):
+    """The database is unreachable, unmigrated or not configured as Urna requires."""
+
+
+def tortoise_config(settings: Settings, model_apps: Mapping[str, ModelApp]) -> dict[str, Any]:
+    """The tortoise configuration for the core app and every plugin app."""
+    apps = {CORE_APP: CORE_MODELS, **model_apps}
+    return {
+        "connections": {"default": _connection(settings)},
+        "apps": {
+            label: {
+                "models": [app.models],
+                "migrations": app.migrations,
+                "default_connection": "default",
+            }
+            for label, app in apps.items()
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def _connection(settings: Settings) -> dict[str, Any]:
+    if settings.uses_sqlite:
+        return {
+            "engine": "tortoise.backends.sqlite",
+            "credentials": {"file_path": str(settings.sqlite_path), **SQLITE_PRAGMAS},
+        }
+    url = urlparse(settings.database_url)
+    return {
+        "engine": "tortoise.backends.asyncpg",
+        "credentials": {
+            "host": url.hostname or "localhost",
+            "port": url.port or 5432,
+            "user": unquote(url.username or ""),
+            "password": unquote(url.password or ""),
+            "database": url.path.lstrip("/"),
+            "minsize": 1,
+            "maxsize": 10,
+        },
+    }
+
+
+async def open_database(settings: Settings, model_apps: Mapping[str, ModelApp]) -> None:
+    """Initialise tortoise for this process and check the SQLite pragmas are in force."""
+    if settings.uses_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    await Tortoise.init(config=tortoise_config(settings, model_apps))
+    if settings.uses_sqlite:
+        await check_sqlite_pragmas()
+
+
+async def close_database() -> None:
+    await connections.close_all()
+
+
+async def check_sqlite_pragmas() -> None:
+    """Refuse to run unless WAL, synchronous=FULL and the busy timeout are in force."""
+    connection = connections.get("default")
+    for pragma, expected in SQLITE_EXPECTED.items():
+        rows = await connection.execute_query_dict(f"PRAGMA {pragma}")
+        actual = next(iter(rows[0].values())) if rows else None
+        if actual != expected:
+            raise DatabaseError(
+                f"SQLite pragma {pragma} is {actual!r}, Urna requires {expected!r}: "
+                "the database could lose committed events on power loss"
+            )
+
+
+async def migrate(settings: Settings, model_apps: Mapping[str, ModelApp]) -> None:
+    """Apply every committed migration of the core and the plugins."""
+    if settings.uses_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        await tortoise_migrate(config=tortoise_config(settings, model_apps))
+    finally:
+        await connections.close_all()
+
+
+async def make_migrations(
+    settings: Settings, model_apps: Mapping[str, ModelApp], labels: tuple[str, ...], name: str | None
+) -> None:
+    """Write new migration files for model changes (a development command)."""
+    from tortoise.cli import cli as tortoise_cli
+
+    config = tortoise_config(settings, model_apps)
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "tortoise.json"
+        path.write_text(json.dumps(config), encoding="utf-8")
+        await tortoise_cli.makemigrations(
+            tortoise_cli.CLIContext(None, str(path)), labels, False, name
+        )

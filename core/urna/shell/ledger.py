@@ -1,0 +1,212 @@
+"""The ledger store: appends signed events inside the caller's database transaction.
+
+``async with ledger.transaction():`` wraps an append and the domain-table
+updates it implies, so both commit or neither does. Listeners hear of an
+event (``urna_on_event_committed``) only after its transaction commits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import datetime
+import json
+from collections.abc import AsyncIterator, Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from tortoise import connections
+from tortoise.transactions import in_transaction
+
+from urna.crypto.signing import SigningKey
+from urna.record.bundle import canonical_tar, write_bundle
+from urna.record.canonical import canonical_bytes
+from urna.record.errors import RecordError
+from urna.record.event import GENESIS_PREV, SCOPE_PATTERN, Event, sign_event
+from urna.record.event_types import APPLIANCE_ROLE, EventType
+from urna.shell.models import LedgerEvent, LedgerHead
+
+Clock = Callable[[], datetime.datetime]
+_pending: contextvars.ContextVar[list[Event] | None] = contextvars.ContextVar(
+    "urna_pending_events", default=None
+)
+
+
+class LedgerError(ValueError):
+    """An append was refused; the message names what is wrong. Nothing was appended."""
+
+
+def utc_now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+def format_time(moment: datetime.datetime) -> str:
+    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class Ledger:
+    """Append-only, per-scope event chains signed by the appliance key."""
+
+    def __init__(
+        self,
+        key: SigningKey,
+        event_types: Mapping[str, EventType],
+        on_committed: Callable[[Event], None],
+        clock: Clock = utc_now,
+    ) -> None:
+        self._key = key
+        self._event_types = event_types
+        self._on_committed = on_committed
+        self._clock = clock
+
+    @property
+    def public_key(self) -> str:
+        return self._key.verify_key.hex()
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """One database transaction for appends and domain writes; notify after commit."""
+        pending = _pending.get()
+        if pending is not None:
+            mark = len(pending)
+            try:
+                async with in_transaction():
+                    yield
+            except BaseException:
+                del pending[mark:]
+                raise
+            return
+        collected: list[Event] = []
+        token = _pending.set(collected)
+        try:
+            async with in_transaction():
+                yield
+        finally:
+            _pending.reset(token)
+        for event in collected:
+            self._on_committed(event)
+
+    async def append(self, scope: str, type: str, payload: dict[str, Any]) -> Event:  # noqa: A002
+        """Validate, sign and store the next event of ``scope``.
+
+        Opens the scope (registering the appliance key as its first event) if
+        it has no events yet. Raises ``LedgerError`` naming the problem, in
+        which case nothing is appended.
+        """
+        self._validate(scope, type, payload)
+        async with self.transaction():
+            seq, prev = await self._lock_head(scope)
+            if seq < 0:
+                genesis = self._sign(scope, 0, GENESIS_PREV, "core.signer_registered", {
+                    "key": self.public_key, "role": APPLIANCE_ROLE, "name": "appliance",
+                })
+                await self._store(genesis)
+                seq, prev = 0, genesis.hash().hex()
+            event = self._sign(scope, seq + 1, prev, type, payload)
+            await self._store(event)
+            return event
+
+    async def register_signer(self, scope: str, key: str, role: str, name: str) -> Event:
+        """Register an actor's public key (validated: no small- or mixed-order keys)."""
+        async with self.transaction():
+            existing = await LedgerEvent.filter(
+                scope=scope, type="core.signer_registered"
+            ).values_list("payload", flat=True)
+            if any(json.loads(text)["key"] == key for text in existing):
+                raise LedgerError(f"key {key} is already registered in scope {scope}")
+            return await self.append(
+                scope, "core.signer_registered", {"key": key, "role": role, "name": name}
+            )
+
+    async def events(self, scope: str, *, after: int = -1) -> list[Event]:
+        rows = await LedgerEvent.filter(scope=scope, seq__gt=after).order_by("seq")
+        return [_row_to_event(row) for row in rows]
+
+    async def head(self, scope: str) -> tuple[int, str] | None:
+        row = await LedgerHead.get_or_none(scope=scope)
+        return None if row is None else (row.seq, row.hash)
+
+    async def scopes(self) -> list[LedgerHead]:
+        return await LedgerHead.all().order_by("scope")
+
+    async def export(self, scope: str, directory: Path) -> Path:
+        """Write the bundle of ``scope`` to ``directory`` and ``directory``.tar."""
+        events = await self.events(scope)
+        if not events:
+            raise LedgerError(f"scope {scope!r} has no events")
+        files = write_bundle(
+            directory, events=events, key=self._key, time=format_time(self._clock())
+        )
+        tar_path = directory.with_name(directory.name + ".tar")
+        tar_path.write_bytes(canonical_tar(files))
+        return tar_path
+
+    def _validate(self, scope: str, type: str, payload: dict[str, Any]) -> None:  # noqa: A002
+        if not isinstance(scope, str) or not SCOPE_PATTERN.fullmatch(scope):
+            raise LedgerError(f"scope {scope!r} must match {SCOPE_PATTERN.pattern}")
+        event_type = self._event_types.get(type)
+        if event_type is None:
+            raise LedgerError(f"unknown event type {type!r}")
+        if not isinstance(payload, dict):
+            raise LedgerError(f"{type} payload must be a JSON object")
+        try:
+            canonical_bytes(payload)
+            event_type.validate(payload)
+        except (ValueError, RecordError) as exc:
+            raise LedgerError(f"{type} payload rejected: {exc}") from None
+
+    def _sign(self, scope: str, seq: int, prev: str, type: str, payload: dict[str, Any]) -> Event:  # noqa: A002
+        return sign_event(
+            scope=scope,
+            seq=seq,
+            prev=prev,
+            time=format_time(self._clock()),
+            type=type,
+            payload=payload,
+            key=self._key,
+        )
+
+    async def _lock_head(self, scope: str) -> tuple[int, str]:
+        """Create the scope's head row if missing, then lock it for this transaction."""
+        connection = connections.get("default")
+        await connection.execute_query(
+            "INSERT INTO urna_ledger_head (scope, seq, hash) VALUES ($1, -1, $2) "
+            "ON CONFLICT (scope) DO NOTHING"
+            if connection.capabilities.dialect == "postgres"
+            else "INSERT INTO urna_ledger_head (scope, seq, hash) VALUES (?, -1, ?) "
+            "ON CONFLICT (scope) DO NOTHING",
+            [scope, GENESIS_PREV],
+        )
+        head = await LedgerHead.select_for_update().get(scope=scope)
+        return head.seq, head.hash
+
+    async def _store(self, event: Event) -> None:
+        digest = event.hash().hex()
+        await LedgerEvent.create(
+            scope=event.scope,
+            seq=event.seq,
+            prev=event.prev,
+            hash=digest,
+            time=event.time,
+            type=event.type,
+            payload=canonical_bytes(event.payload).decode("utf-8"),
+            signer=event.signer,
+            sig=event.sig,
+        )
+        await LedgerHead.filter(scope=event.scope).update(seq=event.seq, hash=digest)
+        pending = _pending.get()
+        if pending is not None:
+            pending.append(event)
+
+
+def _row_to_event(row: LedgerEvent) -> Event:
+    return Event(
+        scope=row.scope,
+        seq=row.seq,
+        prev=row.prev,
+        time=row.time,
+        type=row.type,
+        payload=json.loads(row.payload),
+        signer=row.signer,
+        sig=row.sig,
+    )

@@ -1,0 +1,185 @@
+"""Settings: one TOML file plus ``URNA_*`` environment overrides.
+
+Resolution: ``--config FILE`` (or ``URNA_CONFIG``); otherwise ``urna.toml`` in
+the data directory if it exists; then environment overrides. Unknown keys are
+an error, so a misspelled setting never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+CONFIG_NAME = "urna.toml"
+DEFAULT_DATA_DIR = Path("urna-data")
+
+
+class SettingsError(ValueError):
+    """A settings file or override is invalid; the message names the key."""
+
+
+@attrs.frozen(slots=True)
+class Settings:
+    data_dir: Path
+    database_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int = 1
+    public_origin: str = ""
+    """The origin browsers use (``https://hall.example``); defaults to http://host:port."""
+    max_body_bytes: int = 1024 * 1024
+    session_idle_seconds: int = 30 * 60
+    session_absolute_seconds: int = 12 * 60 * 60
+    plugins_allow: tuple[str, ...] = ()
+    plugins_require: tuple[str, ...] = ()
+    plugin_sections: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict)
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return not self.database_url
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "urna.sqlite3"
+
+    @property
+    def key_path(self) -> Path:
+        return self.data_dir / "keys" / "appliance.key"
+
+    @property
+    def origin(self) -> str:
+        return self.public_origin or f"http://{self.host}:{self.port}"
+
+    def plugin_config(self, name: str) -> Mapping[str, Any]:
+        """The ``[plugin.<name>]`` table of the settings file (empty if absent)."""
+        return self.plugin_sections.get(name, {})
+
+
+_INT_KEYS = {
+    "port": ("server", "port"),
+    "workers": ("server", "workers"),
+    "max_body_bytes": ("server", "max_body_bytes"),
+    "session_idle_seconds": ("auth", "session_idle_seconds"),
+    "session_absolute_seconds": ("auth", "session_absolute_seconds"),
+}
+_STR_KEYS = {
+    "database_url": ("", "database_url"),
+    "host": ("server", "host"),
+    "public_origin": ("server", "public_origin"),
+}
+_LIST_KEYS = {"plugins_allow": ("plugins", "allow"), "plugins_require": ("plugins", "require")}
+_KNOWN = {
+    "": {"data_dir", "database_url"},
+    "server": {"host", "port", "workers", "public_origin", "max_body_bytes"},
+    "auth": {"session_idle_seconds", "session_absolute_seconds"},
+    "plugins": {"allow", "require"},
+}
+_ENV = {
+    "URNA_DATA_DIR": "data_dir",
+    "URNA_DATABASE_URL": "database_url",
+    "URNA_HOST": "host",
+    "URNA_PORT": "port",
+    "URNA_WORKERS": "workers",
+    "URNA_PUBLIC_ORIGIN": "public_origin",
+    "URNA_PLUGINS_ALLOW": "plugins_allow",
+    "URNA_PLUGINS_REQUIRE": "plugins_require",
+}
+
+
+def load_settings(
+    config: Path | None = None,
+    *,
+    data_dir: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Settings:
+    """Resolve settings from a file, the data directory and the environment."""
+    env = os.environ if env is None else env
+    config = config or (Path(env["URNA_CONFIG"]) if env.get("URNA_CONFIG") else None)
+    data_dir = data_dir or (Path(env["URNA_DATA_DIR"]) if env.get("URNA_DATA_DIR") else None)
+    if config is None:
+        candidate = (data_dir or DEFAULT_DATA_DIR) / CONFIG_NAME
+        config = candidate if candidate.is_file() else None
+    values: dict[str, Any] = _read_file(config) if config is not None else {}
+    plugin_sections = values.pop("plugin_sections", {})
+    for variable, key in _ENV.items():
+        if variable in env and variable != "URNA_DATA_DIR":
+            values[key] = _coerce(key, env[variable], variable)
+    values["data_dir"] = data_dir or Path(values.get("data_dir", DEFAULT_DATA_DIR))
+    for key in _LIST_KEYS:
+        if isinstance(values.get(key), list):
+            values[key] = tuple(values[key])
+    settings = Settings(**values, plugin_sections=plugin_sections)
+    _validate(settings)
+    return settings
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SettingsError(f"cannot read settings file {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"settings file {path} is not valid TOML: {exc}") from None
+    values: dict[str, Any] = {"plugin_sections": raw.pop("plugin", {})}
+    for section, keys in raw.items():
+        table = {section: keys} if not isinstance(keys, dict) else keys
+        section_name = "" if not isinstance(keys, dict) else section
+        if section_name not in _KNOWN:
+            raise SettingsError(f"{path}: unknown section [{section}]")
+        for key, value in table.items():
+            if key not in _KNOWN[section_name]:
+                dotted = f"{section_name}.{key}" if section_name else key
+                raise SettingsError(f"{path}: unknown setting {dotted!r}")
+            values[_field_for(section_name, key)] = value
+    if "data_dir" in values:
+        base = path.parent
+        values["data_dir"] = (base / Path(values["data_dir"])).resolve()
+    return values
+
+
+def _field_for(section: str, key: str) -> str:
+    for table in (_INT_KEYS, _STR_KEYS, _LIST_KEYS):
+        for field, location in table.items():
+            if location == (section, key):
+                return field
+    return key
+
+
+def _coerce(key: str, text: str, variable: str) -> Any:
+    if key in _INT_KEYS:
+        try:
+            return int(text)
+        except ValueError:
+            raise SettingsError(f"{variable} must be an integer, got {text!r}") from None
+    if key in _LIST_KEYS:
+        return tuple(item.strip() for item in text.split(",") if item.strip())
+    return text
+
+
+def _validate(settings: Settings) -> None:
+    for field in _INT_KEYS:
+        value = getattr(settings, field)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise SettingsError(f"setting {field} must be a non-negative integer")
+    if not 0 < settings.port < 65536:
+        raise SettingsError(f"setting port must be 1..65535, got {settings.port}")
+    if settings.workers < 1:
+        raise SettingsError("setting workers must be at least 1")
+    if settings.workers > 1 and settings.uses_sqlite:
+        raise SettingsError(
+            "several workers need PostgreSQL (database_url): SQLite is for single-process appliances"
+        )
+    for field in _LIST_KEYS:
+        value = getattr(settings, field)
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise SettingsError(f"setting {field} must be a list of plugin names")
+    url = settings.database_url
+    if url and not url.startswith(("postgres://", "postgresql://")):
+        raise SettingsError("database_url must be empty (SQLite) or start with postgres://")
+    if settings.max_body_bytes < 1024:
+        raise SettingsError("max_body_bytes must be at least 1024")
