@@ -59,6 +59,7 @@ __all__ = [
     "check_guardian_key",
     "check_guardians",
     "combine_shares",
+    "evaluate_commitments",
     "generate_guardian",
     "joint_commitments",
     "joint_key",
@@ -167,17 +168,13 @@ def generate_guardian(
     coefficients = tuple(_nonzero_scalar(randbytes) for _ in range(quorum))
     commitments = tuple(Point.base_mul(a) for a in coefficients)
     proofs = tuple(
-        prove_possession(
-            a, k, _coefficient_transcript(parameters_hash, guardian_id, j), randbytes
-        )
+        prove_possession(a, k, _coefficient_transcript(parameters_hash, guardian_id, j), randbytes)
         for j, (a, k) in enumerate(zip(coefficients, commitments, strict=True))
     )
     box_secret = randbytes(32)
     box_key = _sodium.crypto_scalarmult_base(box_secret)
     signing_key = SigningKey.generate(randbytes)
-    public = GuardianPublicKey(
-        guardian_id, commitments, proofs, box_key, signing_key.verify_key
-    )
+    public = GuardianPublicKey(guardian_id, commitments, proofs, box_key, signing_key.verify_key)
     return GuardianSecret(guardian_id, coefficients, box_secret, signing_key, public)
 
 
@@ -228,7 +225,9 @@ def check_guardians(
     seen: set[int] = set()
     for key in keys:
         if key.guardian_id in seen:
-            raise CeremonyError("guardian.id", "duplicate guardian id", f"guardian {key.guardian_id}")
+            raise CeremonyError(
+                "guardian.id", "duplicate guardian id", f"guardian {key.guardian_id}"
+            )
         seen.add(key.guardian_id)
     for key in keys:
         check_guardian_key(key, quorum, parameters_hash)
@@ -254,7 +253,7 @@ def joint_key(keys: Sequence[GuardianPublicKey]) -> Point:
     return acc
 
 
-def _eval_commitments(commitments: Sequence[Point], x: int) -> Point:
+def evaluate_commitments(commitments: Sequence[Point], x: int) -> Point:
     """``sum_m x^m·C_m`` by Horner's rule: ``P(x)·B`` for the committed polynomial."""
     xs = Scalar.from_int(x)
     acc = IDENTITY
@@ -265,7 +264,7 @@ def _eval_commitments(commitments: Sequence[Point], x: int) -> Point:
 
 def public_share(keys: Sequence[GuardianPublicKey], guardian_id: int) -> Point:
     """Guardian ``guardian_id``'s public share ``K_j = s_j·B``, from the commitments alone."""
-    return _eval_commitments(joint_commitments(keys), guardian_id)
+    return evaluate_commitments(joint_commitments(keys), guardian_id)
 
 
 @attrs.frozen(slots=True)
@@ -388,7 +387,7 @@ class Verdict(enum.Enum):
 
 
 def _share_matches(sender: GuardianPublicKey, recipient_id: int, share: Scalar) -> bool:
-    return Point.base_mul(share) == _eval_commitments(sender.commitments, recipient_id)
+    return Point.base_mul(share) == evaluate_commitments(sender.commitments, recipient_id)
 
 
 def _open_share(key: bytes, share: EncryptedShare) -> bytes | None:
@@ -510,4 +509,3 @@ def combine_shares(recipient: GuardianSecret, received: Mapping[int, Scalar]) ->
     for value in received.values():
         total = total + value
     return KeyShare(recipient.guardian_id, total)
-

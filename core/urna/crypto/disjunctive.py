@@ -67,9 +67,7 @@ class DisjunctiveProof:
         d = _json.obj(value, ("challenges", "responses"), "disjunctive proof")
         cs = _json.array(d["challenges"], "challenges", limit + 1, limit + 1)
         vs = _json.array(d["responses"], "responses", limit + 1, limit + 1)
-        return cls(
-            tuple(Scalar.from_hex(c) for c in cs), tuple(Scalar.from_hex(v) for v in vs)
-        )
+        return cls(tuple(Scalar.from_hex(c) for c in cs), tuple(Scalar.from_hex(v) for v in vs))
 
 
 def _challenge(

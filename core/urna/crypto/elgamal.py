@@ -17,6 +17,7 @@ from urna.crypto.group import BASE, IDENTITY, Point, Scalar
 
 __all__ = ["Ciphertext", "encrypt", "small_multiple"]
 
+
 def small_multiple(m: int) -> Point:
     """``m·B`` for a public non-negative integer (a vote, a tally); 0 and 1 cost nothing."""
     if m < 0:
