@@ -1,0 +1,218 @@
+"""The decoder corpus and the group's arithmetic, including 0 and the identity."""
+
+from __future__ import annotations
+
+import nacl.bindings
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from urna.crypto.errors import (
+    DecodeError,
+    IdentityNotAllowedError,
+    KeyRejectedError,
+    NonCanonicalPointError,
+    NotInSubgroupError,
+    NotOnCurveError,
+    PointDecodeError,
+    ScalarDecodeError,
+    SchemaError,
+    SmallOrderPointError,
+    WrongLengthError,
+)
+from urna.crypto.group import BASE, IDENTITY, L, P, Point, Scalar
+from urna.crypto.signing import decode_verify_key
+
+Y8 = 0x7A03AC9277FDC74EC6CC392CFA53202A0F67100D760B3CBA4FD84D3D706A17C7
+
+
+def enc(y: int, sign: int = 0) -> bytes:
+    return (y | (sign << 255)).to_bytes(32, "little")
+
+
+IDENTITY_ENC = enc(1)
+# The 8 small-order points, canonically encoded: identity, order 2, order 4 (two), order 8 (four).
+SMALL_ORDER = [
+    IDENTITY_ENC,
+    enc(P - 1),
+    enc(0, 0),
+    enc(0, 1),
+    enc(Y8, 0),
+    enc(Y8, 1),
+    enc(P - Y8, 0),
+    enc(P - Y8, 1),
+]
+SMALL_ORDER_NON_IDENTITY = SMALL_ORDER[1:]
+# Alternative (non-canonical) encodings of small-order points: negative zero x, y + p.
+SMALL_ORDER_ALTERNATIVES = [enc(1, 1), enc(P - 1, 1), enc(P, 0), enc(P, 1), enc(P + 1, 0), enc(P + 1, 1)]
+# Every y >= p, with both sign bits.
+NON_CANONICAL = [enc(y, s) for y in range(P, 2**255) for s in (0, 1)]
+
+
+def _mixed() -> list[bytes]:
+    """B + T for every small-order T other than the identity (libsodium's add does not check)."""
+    return [nacl.bindings.crypto_core_ed25519_add(BASE.encode(), t) for t in SMALL_ORDER_NON_IDENTITY]
+
+
+MIXED_ORDER = _mixed()
+B_PLUS_T2 = MIXED_ORDER[0]
+
+
+def _off_curve(count: int) -> list[bytes]:
+    d = (-121665 * pow(121666, P - 2, P)) % P
+    out = []
+    y = 2
+    while len(out) < count:
+        y2 = y * y % P
+        x2 = (y2 - 1) * pow(d * y2 + 1, P - 2, P) % P
+        if x2 and pow(x2, (P - 1) // 2, P) != 1:
+            out += [enc(y, 0), enc(y, 1)]
+        y += 1
+    return out
+
+
+OFF_CURVE = _off_curve(8)
+
+
+def test_the_corpus_has_the_shapes_it_claims() -> None:
+    assert len(SMALL_ORDER) == 8 and len(set(SMALL_ORDER)) == 8
+    for raw in SMALL_ORDER:  # each is on the curve and of small order: 8·T is the identity
+        assert not nacl.bindings.crypto_core_ed25519_is_valid_point(raw)
+    assert len(NON_CANONICAL) == 38
+    assert len(MIXED_ORDER) == 7
+
+
+def test_identity_is_accepted_only_where_allowed() -> None:
+    assert Point.decode(IDENTITY_ENC) == IDENTITY
+    with pytest.raises(IdentityNotAllowedError):
+        Point.decode(IDENTITY_ENC, allow_identity=False)
+    with pytest.raises(KeyRejectedError):
+        decode_verify_key(IDENTITY_ENC)
+
+
+@pytest.mark.parametrize("raw", SMALL_ORDER_NON_IDENTITY, ids=lambda r: r.hex()[:8])
+def test_small_order_points_are_rejected(raw: bytes) -> None:
+    with pytest.raises(SmallOrderPointError):
+        Point.decode(raw)
+    with pytest.raises(KeyRejectedError):
+        decode_verify_key(raw)
+
+
+@pytest.mark.parametrize("raw", SMALL_ORDER_ALTERNATIVES + NON_CANONICAL, ids=lambda r: r.hex())
+def test_non_canonical_encodings_are_rejected(raw: bytes) -> None:
+    with pytest.raises(NonCanonicalPointError):
+        Point.decode(raw)
+    with pytest.raises(KeyRejectedError):
+        decode_verify_key(raw)
+
+
+@pytest.mark.parametrize("raw", MIXED_ORDER, ids=lambda r: r.hex()[:8])
+def test_mixed_order_points_are_rejected(raw: bytes) -> None:
+    with pytest.raises(NotInSubgroupError):
+        Point.decode(raw)
+    with pytest.raises(KeyRejectedError):
+        decode_verify_key(raw)
+
+
+def test_b_plus_t2_in_particular() -> None:
+    with pytest.raises(NotInSubgroupError):
+        Point.decode(B_PLUS_T2)
+
+
+@pytest.mark.parametrize("raw", OFF_CURVE, ids=lambda r: r.hex()[:8])
+def test_off_curve_points_are_rejected(raw: bytes) -> None:
+    with pytest.raises(NotOnCurveError):
+        Point.decode(raw)
+    with pytest.raises(KeyRejectedError):
+        decode_verify_key(raw)
+
+
+@pytest.mark.parametrize("size", [0, 1, 31, 33, 64])
+def test_wrong_lengths_are_rejected(size: int) -> None:
+    with pytest.raises(WrongLengthError):
+        Point.decode(bytes(size))
+    with pytest.raises(WrongLengthError):
+        Scalar.decode(bytes(size))
+    with pytest.raises(KeyRejectedError):
+        decode_verify_key(bytes(size))
+
+
+@pytest.mark.parametrize("value", [L, L + 1, 2 * L, 2**255, 2**256 - 1])
+def test_scalars_at_or_above_l_are_rejected(value: int) -> None:
+    with pytest.raises(ScalarDecodeError):
+        Scalar.decode(value.to_bytes(32, "little"))
+
+
+def test_every_rejection_is_a_typed_decode_error() -> None:
+    for raw in SMALL_ORDER_NON_IDENTITY + NON_CANONICAL + MIXED_ORDER + OFF_CURVE:
+        with pytest.raises(PointDecodeError) as info:
+            Point.decode(raw)
+        assert isinstance(info.value, DecodeError) and isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    "text", ["AB" * 32, "ab" * 31, "ab" * 33, "zz" * 32, " " + "ab" * 31 + "a", 5, None, b"ab" * 32]
+)
+def test_hex_forms_are_strict(text: object) -> None:
+    with pytest.raises(SchemaError):
+        Point.from_hex(text)
+    with pytest.raises(SchemaError):
+        Scalar.from_hex(text)
+
+
+def test_hex_round_trip() -> None:
+    assert Point.from_hex(BASE.hex()) == BASE
+    s = Scalar.from_int(12345)
+    assert Scalar.from_hex(s.hex()) == s
+    assert BASE.hex() == "58" + "66" * 31
+
+
+def test_zero_and_identity_are_handled_where_libsodium_raises() -> None:
+    zero = Scalar.from_int(0)
+    s = Scalar.from_int(7)
+    assert Point.base_mul(zero) == IDENTITY
+    assert BASE * zero == IDENTITY
+    assert IDENTITY * s == IDENTITY
+    assert IDENTITY + BASE == BASE and BASE + IDENTITY == BASE
+    assert BASE - BASE == IDENTITY
+    assert -IDENTITY == IDENTITY
+    assert BASE * Scalar.from_int(L - 1) == -BASE
+    assert (BASE * s) * zero == IDENTITY
+    with pytest.raises(ZeroDivisionError):
+        zero.inverse()
+
+
+@settings(max_examples=25, deadline=None)
+@given(a=st.integers(0, L - 1), b=st.integers(0, L - 1))
+def test_scalar_and_point_laws(a: int, b: int) -> None:
+    sa, sb = Scalar.from_int(a), Scalar.from_int(b)
+    assert int(sa + sb) == (a + b) % L
+    assert int(sa - sb) == (a - b) % L
+    assert int(sa * sb) == (a * b) % L
+    assert int(-sa) == (-a) % L
+    assert Point.base_mul(sa) + Point.base_mul(sb) == Point.base_mul(sa + sb)
+    assert (BASE * sa) * sb == Point.base_mul(sa * sb)
+    if a:
+        assert int(sa * sa.inverse()) == 1
+    assert Point.decode(Point.base_mul(sa).encode()) == Point.base_mul(sa)
+    assert Scalar.decode(sa.encode()) == sa
+
+
+def test_reprs_hide_scalars() -> None:
+    secret = Scalar.from_int(0xDEADBEEF)
+    assert "deadbeef" not in repr(secret).lower()
+    assert secret.hex() not in repr(secret)
+    assert str(0xDEADBEEF) not in repr(secret)
+
+
+def test_points_and_scalars_come_only_from_decoders() -> None:
+    with pytest.raises(TypeError):
+        Point(bytes(32))  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        Scalar(bytes(32))  # type: ignore[call-arg]
+
+
+def test_hash_to_scalar_needs_64_bytes() -> None:
+    with pytest.raises(ValueError, match="64"):
+        Scalar.from_hash(bytes(32))
+    assert int(Scalar.from_hash(b"\xff" * 64)) == int.from_bytes(b"\xff" * 64, "little") % L
