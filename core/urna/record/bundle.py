@@ -42,15 +42,14 @@ def events_file(events: Iterable[Event]) -> bytes:
     return b"".join(event.to_line() for event in events)
 
 
-def write_bundle(
-    directory: Path,
-    *,
+def bundle_files(
     events: list[Event],
+    *,
     key: SigningKey,
     time: str,
     extra_files: dict[str, bytes] | None = None,
 ) -> dict[str, bytes]:
-    """Write the bundle of ``events`` into ``directory`` and return its files' bytes."""
+    """Every file of the bundle of ``events``, the signed manifest included."""
     if not events:
         raise RecordError("a bundle holds at least the scope's first event")
     files = {EVENTS_NAME: events_file(events), **(extra_files or {})}
@@ -67,6 +66,11 @@ def write_bundle(
         key=key,
     )
     files[MANIFEST_NAME] = manifest.to_bytes()
+    return files
+
+
+def write_bundle(directory: Path, files: dict[str, bytes]) -> None:
+    """Write a bundle directory (replacing what a previous export left there)."""
     directory.mkdir(parents=True, exist_ok=True)
     for stale in directory.iterdir():
         if stale.is_file() and stale.name not in files:
@@ -75,7 +79,6 @@ def write_bundle(
         temporary = directory / f".{name}.tmp"
         temporary.write_bytes(data)
         os.replace(temporary, directory / name)
-    return files
 
 
 def canonical_tar(files: dict[str, bytes]) -> bytes:

@@ -76,13 +76,15 @@ async def open_database(settings: Settings, model_apps: Mapping[str, ModelApp]) 
     """Initialise tortoise for this process and check the SQLite pragmas are in force."""
     if settings.uses_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    await Tortoise.init(config=tortoise_config(settings, model_apps))
+    # Request handlers run in tasks that do not inherit this one's context: the
+    # global fallback is how tortoise's own sanic integration makes them see it.
+    await Tortoise.init(config=tortoise_config(settings, model_apps), _enable_global_fallback=True)
     if settings.uses_sqlite:
         await check_sqlite_pragmas()
 
 
 async def close_database() -> None:
-    await connections.close_all()
+    await Tortoise.close_connections()
 
 
 async def check_sqlite_pragmas() -> None:
@@ -105,7 +107,7 @@ async def migrate(settings: Settings, model_apps: Mapping[str, ModelApp]) -> Non
     try:
         await tortoise_migrate(config=tortoise_config(settings, model_apps))
     finally:
-        await connections.close_all()
+        await Tortoise.close_connections()
 
 
 async def make_migrations(

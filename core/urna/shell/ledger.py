@@ -19,7 +19,7 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from urna.crypto.signing import SigningKey
-from urna.record.bundle import canonical_tar, write_bundle
+from urna.record.bundle import bundle_files, canonical_tar, write_bundle
 from urna.record.canonical import canonical_bytes
 from urna.record.errors import RecordError
 from urna.record.event import GENESIS_PREV, SCOPE_PATTERN, Event, sign_event
@@ -131,15 +131,18 @@ class Ledger:
 
     async def export(self, scope: str, directory: Path) -> Path:
         """Write the bundle of ``scope`` to ``directory`` and ``directory``.tar."""
-        events = await self.events(scope)
-        if not events:
-            raise LedgerError(f"scope {scope!r} has no events")
-        files = write_bundle(
-            directory, events=events, key=self._key, time=format_time(self._clock())
-        )
+        files = await self.bundle_files(scope)
+        write_bundle(directory, files)
         tar_path = directory.with_name(directory.name + ".tar")
         tar_path.write_bytes(canonical_tar(files))
         return tar_path
+
+    async def bundle_files(self, scope: str) -> dict[str, bytes]:
+        """The files of the scope's bundle, with a manifest signed now."""
+        events = await self.events(scope)
+        if not events:
+            raise LedgerError(f"scope {scope!r} has no events")
+        return bundle_files(events, key=self._key, time=format_time(self._clock()))
 
     def _validate(self, scope: str, type: str, payload: dict[str, Any]) -> None:  # noqa: A002
         if not isinstance(scope, str) or not SCOPE_PATTERN.fullmatch(scope):

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from urna.crypto.errors import KeyRejectedError, SignatureError
 from urna.crypto.signing import verify_key_from_hex
+from urna.record.checkpoint import Checkpoint
 from urna.record.errors import RecordError
 from urna.record.event import GENESIS_PREV
 from urna.record.event_types import APPLIANCE_ROLE, EventType
@@ -141,6 +142,49 @@ def payload_check(event_types: Mapping[str, EventType]) -> VerifierCheck:
         "Event types and payloads",
         check_payloads,
     )
+
+
+def pinned_checks(checkpoint: Checkpoint | None, trusted_key: str | None) -> list[VerifierCheck]:
+    """Checks against what the observer holds from outside the bundle."""
+    checks = []
+    if checkpoint is not None:
+
+        def check_published_checkpoint(record: RecordView, _: CheckContext) -> Iterator[Failure]:
+            """The bundle contains the event named by a checkpoint the observer saved
+            earlier, with the same hash: the record was not cut back or rewritten."""
+            fail = _failing("record.published-checkpoint")
+            where = f"checkpoint {checkpoint.scope}#{checkpoint.seq}"
+            try:
+                checkpoint.verify_signature()
+            except RecordError as exc:
+                yield fail(where, str(exc))
+            if checkpoint.signer not in record.registered_signers():
+                yield fail(where, "checkpoint signer is not registered in this record")
+            if checkpoint.scope != record.scope:
+                yield fail(where, f"checkpoint is of scope {checkpoint.scope}, not {record.scope}")
+            elif checkpoint.seq >= len(record.events):
+                yield fail(where, f"the record ends at seq {len(record.events) - 1}: truncated")
+            elif record.events[checkpoint.seq].hash().hex() != checkpoint.hash:
+                yield fail(where, "the event at this seq has another hash: rewritten")
+
+        checks.append(
+            VerifierCheck(
+                "record.published-checkpoint", "Saved checkpoint", check_published_checkpoint
+            )
+        )
+    if trusted_key is not None:
+
+        def check_trusted_key(record: RecordView, _: CheckContext) -> Iterator[Failure]:
+            """The bundle is signed by the appliance key the observer was given."""
+            fail = _failing("record.trusted-key")
+            if record.manifest.signer != trusted_key:
+                yield fail(MANIFEST_NAME, f"signed by {record.manifest.signer}, not {trusted_key}")
+            for event in record.events:
+                if event.signer != trusted_key:
+                    yield fail(event.where, f"signed by {event.signer}, not the trusted key")
+
+        checks.append(VerifierCheck("record.trusted-key", "Trusted appliance key", check_trusted_key))
+    return checks
 
 
 RECORD_CHECKS: tuple[VerifierCheck, ...] = (

@@ -27,9 +27,11 @@ def _no_progress(check: str, done: int, total: int) -> None:
 
 
 def core_checks(event_types: Iterable[EventType] = ()) -> list[VerifierCheck]:
-    """The record checks plus the payload check over core and the given event types."""
-    types = index_event_types([*CORE_EVENT_TYPES, *event_types])
-    return [*RECORD_CHECKS, payload_check(types)]
+    """The record checks plus the payload check over the core's and the given event types."""
+    given = list(event_types)
+    names = {event_type.name for event_type in given}
+    core = [event_type for event_type in CORE_EVENT_TYPES if event_type.name not in names]
+    return [*RECORD_CHECKS, payload_check(index_event_types([*core, *given]))]
 
 
 def verify_files(

@@ -1,0 +1,58 @@
+"""Creating user accounts: one set of rules for the HTTP route and the command line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from urna.contributions import Role
+from urna.shell.auth.passwords import PasswordPolicyError, hash_password
+from urna.shell.models import User, UserRole
+
+
+class AccountError(ValueError):
+    """A user cannot be created as asked; the message says why."""
+
+    def __init__(self, message: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def checked_roles(roles: Iterable[str], known: Mapping[str, Role]) -> list[str]:
+    wanted = sorted(set(roles))
+    unknown = [role for role in wanted if role not in known]
+    if unknown:
+        raise AccountError(f"unknown roles: {', '.join(unknown)} (known: {', '.join(known)})")
+    return wanted
+
+
+async def create_user(
+    username: str,
+    password: str,
+    roles: Iterable[str],
+    known_roles: Mapping[str, Role],
+    display_name: str = "",
+) -> User:
+    """Create a user; nothing is stored if any part is invalid. Needs an open database."""
+    wanted = checked_roles(roles, known_roles)
+    if not 1 <= len(username) <= 64 or not username.isprintable():
+        raise AccountError("user name must be 1..64 printable characters")
+    try:
+        password_hash = await hash_password(password)
+    except PasswordPolicyError as exc:
+        raise AccountError(str(exc)) from None
+    if await User.exists(username=username):
+        raise AccountError(f"user {username!r} exists", status=409)
+    user = await User.create(
+        username=username, password_hash=password_hash, display_name=display_name[:200]
+    )
+    for role in wanted:
+        await UserRole.create(user=user, role=role)
+    return user
+
+
+async def set_roles(user: User, roles: Iterable[str], known_roles: Mapping[str, Role]) -> list[str]:
+    wanted = checked_roles(roles, known_roles)
+    await UserRole.filter(user=user).delete()
+    for role in wanted:
+        await UserRole.create(user=user, role=role)
+    return wanted

@@ -1,0 +1,185 @@
+"""The HTTP application: ``create_app(settings, pm)``.
+
+Every route, the core's and the plugins', is a ``Route`` value mounted through
+:func:`_guard`, the one place where callers are authenticated, permissions
+checked, cookie-authenticated writes checked for CSRF, and idempotent writes
+replayed. Run with ``urna serve`` (or ``sanic urna.shell.app:create_app --factory``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pluggy
+from sanic import Blueprint, Request, Sanic
+from sanic.exceptions import SanicException
+from sanic.response import HTTPResponse
+
+from urna.contributions import Route
+from urna.plugins import make_plugin_manager
+from urna.shell import db, selftest
+from urna.shell.auth import principal as auth
+from urna.shell.core_routes import CORE_ROUTES
+from urna.shell.http import ApiError, error_response
+from urna.shell.idempotency import run_idempotent
+from urna.shell.ledger import LedgerError, utc_now
+from urna.shell.registry import Registry, build_registry
+from urna.shell.services import Services, build_services, services_of
+from urna.shell.settings import Settings, load_settings
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CORE_PREFIX = "/-"
+PLUGIN_PREFIX = "/p"
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), usb=()",
+}
+
+
+def create_app(
+    settings: Settings | None = None, manager: pluggy.PluginManager | None = None
+) -> Sanic:
+    """Build the appliance's sanic app; nothing touches the database until it starts."""
+    settings = settings or load_settings()
+    manager = manager or make_plugin_manager(settings.plugins_allow, settings.plugins_require)
+    registry = build_registry(manager)
+    manager.hook.urna_configure(settings=settings)
+    app = Sanic("urna")
+    app.config.AUTO_EXTEND = False
+    app.config.REQUEST_MAX_SIZE = settings.max_body_bytes
+    app.config.FALLBACK_ERROR_FORMAT = "json"
+    app.ctx.settings = settings
+    app.ctx.registry = registry
+    app.ctx.routes = []
+    _mount(app, Blueprint("core", url_prefix=CORE_PREFIX), CORE_ROUTES, CORE_PREFIX)
+    for plugin, routes in sorted(registry.routes.items()):
+        prefix = f"{PLUGIN_PREFIX}/{plugin}"
+        _mount(app, Blueprint(f"plugin_{plugin}", url_prefix=prefix), routes, prefix)
+
+    @app.before_server_start
+    async def start(app: Sanic) -> None:
+        selftest.check_libraries()
+        await db.open_database(settings, registry.model_apps)
+        app.ctx.services = build_services(settings, registry, manager)
+
+    @app.after_server_stop
+    async def stop(app: Sanic) -> None:
+        await db.close_database()
+
+    app.on_request(_authenticate)
+    app.on_response(_secure_headers)
+    app.error_handler.add(ApiError, _api_error)
+    app.error_handler.add(LedgerError, _ledger_error)
+    app.error_handler.add(SanicException, _sanic_error)
+    return app
+
+
+def _mount(app: Sanic, blueprint: Blueprint, routes: Any, prefix: str) -> None:
+    for route in routes:
+        blueprint.add_route(
+            _guard(route),
+            route.path,
+            methods=list(route.methods),
+            name=_route_name(route),
+        )
+        app.ctx.routes.append((prefix + route.path, route))
+    app.blueprint(blueprint)
+
+
+def _route_name(route: Route) -> str:
+    cleaned = "".join(c if c.isalnum() else "_" for c in route.path).strip("_") or "root"
+    return f"{cleaned}_{'_'.join(route.methods).lower()}"
+
+
+def _guard(route: Route) -> Callable[..., Awaitable[HTTPResponse]]:
+    async def guarded(request: Request, **params: Any) -> HTTPResponse:
+        principal: auth.Principal = request.ctx.principal
+        if route.permission is not None:
+            if principal.via == "anonymous":
+                raise ApiError(401, "sign in or present an API token")
+            if not principal.may(route.permission):
+                raise ApiError(403, f"this needs the permission {route.permission}")
+        if request.method not in SAFE_METHODS:
+            _check_origin(request, principal)
+        if route.idempotent:
+            ledger = services_of(request).ledger
+            return await run_idempotent(
+                request, principal, ledger, lambda: route.handler(request, **params)
+            )
+        response: HTTPResponse = await route.handler(request, **params)
+        return response
+
+    guarded.__name__ = f"guarded_{route.handler.__name__}"
+    guarded.__doc__ = route.handler.__doc__
+    return guarded
+
+
+def _check_origin(request: Request, principal: auth.Principal) -> None:
+    """Writes from a browser must come from the appliance's own pages."""
+    origin = request.headers.get("Origin")
+    expected = request.app.ctx.settings.origin
+    if principal.via == "token":
+        return
+    if origin is not None and origin != expected:
+        raise ApiError(403, f"cross-origin write refused (Origin {origin!r})")
+    if principal.via == "session":
+        referer = request.headers.get("Referer", "")
+        if origin is None and not referer.startswith(expected + "/"):
+            raise ApiError(403, "write refused: no Origin or Referer from this appliance")
+        if not principal.csrf_matches(request.headers.get("X-CSRF-Token", "")):
+            raise ApiError(403, "write refused: missing or wrong X-CSRF-Token")
+
+
+async def _authenticate(request: Request) -> HTTPResponse | None:
+    request.ctx.principal = auth.ANONYMOUS
+    services: Services | None = getattr(request.app.ctx, "services", None)
+    if services is None:
+        return None
+    registry: Registry = services.registry
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        found = None
+        if scheme.lower() == "bearer" and token:
+            found = await auth.from_bearer(token.strip(), registry.roles)
+        if found is None:
+            return error_response(401, "invalid API token", {"WWW-Authenticate": "Bearer"})
+        request.ctx.principal = found
+        return None
+    cookie = request.cookies.get(auth.SESSION_COOKIE)
+    if cookie:
+        found = await auth.from_session(cookie, services.settings, registry.roles, utc_now())
+        if found is not None:
+            request.ctx.principal = found
+    return None
+
+
+async def _secure_headers(request: Request, response: HTTPResponse) -> None:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    response.headers.setdefault("Cache-Control", "no-store")
+    if request.app.ctx.settings.origin.startswith("https://"):
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+
+
+def _api_error(request: Request, exc: ApiError) -> HTTPResponse:
+    return error_response(exc.status, exc.message, exc.headers)
+
+
+def _ledger_error(request: Request, exc: LedgerError) -> HTTPResponse:
+    return error_response(422, str(exc))
+
+
+def _sanic_error(request: Request, exc: SanicException) -> HTTPResponse:
+    status = exc.status_code
+    message = str(exc) if status < 500 else "internal error"
+    return error_response(status, message)

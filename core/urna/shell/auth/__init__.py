@@ -1,0 +1,1 @@
+"""Authentication and access control: passwords, sessions, tokens, throttling, CSRF."""

@@ -1,0 +1,109 @@
+"""Who is calling: resolved once per request from a session cookie or a bearer token."""
+
+from __future__ import annotations
+
+import datetime
+import hmac
+from collections.abc import Mapping
+from typing import Literal
+
+import attrs
+
+from urna.contributions import Role
+from urna.shell.auth.tokens import new_token, token_hash
+from urna.shell.models import ApiToken, Session, User, UserRole
+from urna.shell.permissions import permissions_of
+from urna.shell.settings import Settings
+
+SESSION_COOKIE = "urna_session"
+TOKEN_PREFIX = "urna_"
+LAST_SEEN_RESOLUTION = datetime.timedelta(seconds=30)
+
+
+@attrs.frozen(slots=True)
+class Principal:
+    via: Literal["anonymous", "session", "token"]
+    user_id: int | None = None
+    username: str = ""
+    roles: tuple[str, ...] = ()
+    permissions: frozenset[str] = frozenset()
+    csrf_token: str = ""
+    session_hash: str = ""
+
+    @property
+    def key(self) -> str:
+        """A stable name for idempotency records: the user, however they came in."""
+        return f"user:{self.user_id}" if self.user_id is not None else "anonymous"
+
+    def may(self, permission: str) -> bool:
+        return permission in self.permissions
+
+    def csrf_matches(self, presented: str) -> bool:
+        return bool(self.csrf_token) and hmac.compare_digest(
+            self.csrf_token.encode(), presented.encode()
+        )
+
+
+ANONYMOUS = Principal("anonymous")
+
+
+async def principal_for_user(
+    user: User, via: Literal["session", "token"], role_index: Mapping[str, Role], **extra: str
+) -> Principal:
+    roles = tuple(sorted(await UserRole.filter(user=user).values_list("role", flat=True)))
+    return Principal(
+        via,
+        user.id,
+        user.username,
+        roles,
+        permissions_of(roles, role_index),
+        **extra,
+    )
+
+
+async def from_session(
+    token: str, settings: Settings, role_index: Mapping[str, Role], now: datetime.datetime
+) -> Principal | None:
+    """The session's principal, or None when unknown, idle too long or too old."""
+    session = await Session.get_or_none(token_hash=token_hash(token)).prefetch_related("user")
+    if session is None:
+        return None
+    idle = now - session.last_seen > datetime.timedelta(seconds=settings.session_idle_seconds)
+    old = now - session.created > datetime.timedelta(seconds=settings.session_absolute_seconds)
+    if idle or old or session.user.disabled:
+        await session.delete()
+        return None
+    if now - session.last_seen > LAST_SEEN_RESOLUTION:
+        session.last_seen = now
+        await session.save(update_fields=["last_seen"])
+    return await principal_for_user(
+        session.user,
+        "session",
+        role_index,
+        csrf_token=session.csrf_token,
+        session_hash=session.token_hash,
+    )
+
+
+async def from_bearer(token: str, role_index: Mapping[str, Role]) -> Principal | None:
+    row = await ApiToken.get_or_none(token_hash=token_hash(token), revoked=False).prefetch_related(
+        "user"
+    )
+    if row is None or row.user.disabled:
+        return None
+    return await principal_for_user(row.user, "token", role_index)
+
+
+async def start_session(user: User, now: datetime.datetime) -> tuple[str, str]:
+    """A fresh session (token, csrf token): a new token at every login, never reused."""
+    token, csrf = new_token(), new_token()
+    await Session.create(
+        token_hash=token_hash(token), user=user, csrf_token=csrf, created=now, last_seen=now
+    )
+    return token, csrf
+
+
+async def create_api_token(user: User, name: str) -> str:
+    token = new_token(TOKEN_PREFIX)
+    await ApiToken.create(token_hash=token_hash(token), name=name, user=user)
+    return token

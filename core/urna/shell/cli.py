@@ -1,0 +1,315 @@
+"""The ``urna`` command. Errors are one clear line on stderr, never a traceback.
+
+Exit codes: 0 success; 1 a failed check or operation (``urna verify``: any
+check failed); 2 usage errors and unreadable input.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import json
+import os
+import sys
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import attrs
+import click
+import pluggy
+
+from urna.plugins import PluginError, installed_plugins, make_plugin_manager
+from urna.record.checkpoint import Checkpoint
+from urna.record.errors import RecordError
+from urna.shell import db, selftest
+from urna.shell.keys import KeyFileError, create_key_file, load_key_file
+from urna.shell.ledger import LedgerError
+from urna.shell.accounts import AccountError, create_user
+from urna.shell.demo import DemoFailedError
+from urna.shell.registry import Registry, build_registry
+from urna.shell.services import Services, running_services
+from urna.shell.settings import CONFIG_NAME, Settings, SettingsError, load_settings
+
+T = TypeVar("T")
+KNOWN_ERRORS = (
+    SettingsError,
+    PluginError,
+    KeyFileError,
+    LedgerError,
+    db.DatabaseError,
+    selftest.SelfTestError,
+    RecordError,
+    AccountError,
+    DemoFailedError,
+    OSError,
+)
+
+
+class Context:
+    """Settings and plugins, resolved lazily from the global options."""
+
+    def __init__(self, config: Path | None, data_dir: Path | None) -> None:
+        self.config = config
+        self.data_dir = data_dir
+
+    @functools.cached_property
+    def settings(self) -> Settings:
+        return load_settings(self.config, data_dir=self.data_dir)
+
+    @functools.cached_property
+    def plugin_manager(self) -> pluggy.PluginManager:
+        return make_plugin_manager(self.settings.plugins_allow, self.settings.plugins_require)
+
+    @functools.cached_property
+    def registry(self) -> Registry:
+        return build_registry(self.plugin_manager)
+
+    def reload(self) -> None:
+        """Forget resolved settings and plugins (after ``init`` wrote a settings file)."""
+        for name in ("settings", "plugin_manager", "registry"):
+            self.__dict__.pop(name, None)
+
+    def services(self) -> contextlib.AbstractAsyncContextManager[Services]:
+        """The appliance's services with the database open, for one command."""
+        return running_services(self.settings, self.registry, self.plugin_manager)
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coroutine)
+
+
+class PluginGroup(click.Group):
+    """The root group: core commands plus one group per enabled plugin."""
+
+    def _plugin_groups(self, ctx: click.Context) -> dict[str, click.Command]:
+        context = ctx.find_object(Context) or Context(
+            ctx.params.get("config"), ctx.params.get("data_dir")
+        )
+        try:
+            commands = context.registry.commands
+        except (SettingsError, PluginError):
+            return {}
+        groups: dict[str, click.Command] = {}
+        for plugin, plugin_commands in commands.items():
+            group = click.Group(plugin, help=f"Commands of the {plugin} plugin.")
+            for command in plugin_commands:
+                group.add_command(command)
+            groups[plugin] = group
+        return groups
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*super().list_commands(ctx), *sorted(self._plugin_groups(ctx))]
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return super().get_command(ctx, name) or self._plugin_groups(ctx).get(name)
+
+
+@click.group(cls=PluginGroup)
+@click.option("--config", type=click.Path(path_type=Path), help="Settings file (TOML).")
+@click.option("--data-dir", type=click.Path(path_type=Path), help="Data directory.")
+@click.version_option(package_name="urna")
+@click.pass_context
+def cli(ctx: click.Context, config: Path | None, data_dir: Path | None) -> None:
+    """Urna: verifiable election and e-voting appliances."""
+    ctx.obj = Context(config, data_dir)
+
+
+@cli.command()
+@click.option("--if-missing", is_flag=True, help="Do nothing if the key already exists.")
+@pass_context
+def init(context: Context, if_missing: bool) -> None:
+    """Create the data directory, the appliance key (0600) and a settings file."""
+    fingerprint = initialise(context, if_missing=if_missing)
+    click.echo(f"fingerprint: {fingerprint}")
+
+
+def initialise(context: Context, *, if_missing: bool) -> str:
+    """Create the data directory, key and settings file; answer the key's fingerprint."""
+    settings = context.settings
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if settings.key_path.exists() and if_missing:
+        key = load_key_file(settings.key_path)
+    else:
+        key = create_key_file(settings.key_path)
+        click.echo(f"created {settings.key_path}")
+    config_path = settings.data_dir / CONFIG_NAME
+    if context.config is None and not config_path.exists():
+        plugins = sorted(installed_plugins())
+        config_path.write_text(default_config(plugins), encoding="utf-8")
+        click.echo(f"wrote {config_path} (plugins: {', '.join(plugins) or 'none'})")
+        context.reload()
+    return key.verify_key.hex()
+
+
+def default_config(plugins: list[str]) -> str:
+    listed = ", ".join(json.dumps(name) for name in plugins)
+    return (
+        "# Urna settings. Environment variables URNA_* override these.\n"
+        "database_url = \"\"  # empty: SQLite in this directory\n\n"
+        "[server]\nhost = \"127.0.0.1\"\nport = 8080\n\n"
+        "[plugins]\n"
+        f"allow = [{listed}]\n"
+        f"require = [{listed}]\n"
+    )
+
+
+@cli.group(name="db")
+def db_group() -> None:
+    """Database migrations."""
+
+
+@db_group.command()
+@pass_context
+def migrate(context: Context) -> None:
+    """Apply every committed migration of the core and the enabled plugins."""
+    run(db.migrate(context.settings, context.registry.model_apps))
+    click.echo("database is up to date")
+
+
+@db_group.command()
+@click.argument("labels", nargs=-1)
+@click.option("--name", help="Name of the new migration.")
+@pass_context
+def makemigrations(context: Context, labels: tuple[str, ...], name: str | None) -> None:
+    """Write migration files for model changes (for Urna and plugin developers)."""
+    run(db.make_migrations(context.settings, context.registry.model_apps, labels, name))
+
+
+@cli.command()
+@click.option("--host", help="Address to listen on.")
+@click.option("--port", type=int, help="Port to listen on.")
+@click.option("--no-migrate", is_flag=True, help="Do not apply pending migrations first.")
+@pass_context
+def serve(context: Context, host: str | None, port: int | None, no_migrate: bool) -> None:
+    """Serve the appliance over HTTP."""
+    from urna.shell.server import serve_forever
+
+    settings = context.settings
+    if host or port:
+        settings = attrs.evolve(settings, host=host or settings.host, port=port or settings.port)
+    serve_forever(settings, context.registry, context.plugin_manager, migrate=not no_migrate)
+
+
+@cli.group()
+def users() -> None:
+    """User accounts."""
+
+
+@users.command(name="add")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, help="Role to grant (repeatable).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@pass_context
+def users_add(context: Context, username: str, roles: tuple[str, ...], password_stdin: bool) -> None:
+    """Create a user (the password is asked for, never taken as an argument)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("password", hide_input=True, confirmation_prompt=True)
+
+    async def add() -> None:
+        async with context.services() as services:
+            await create_user(username, password, roles, services.registry.roles)
+
+    run(add())
+    click.echo(f"created user {username} with roles {', '.join(roles) or 'none'}")
+
+
+@cli.group()
+def record() -> None:
+    """The election record."""
+
+
+@record.command(name="export")
+@click.argument("scope")
+@click.argument("directory", type=click.Path(path_type=Path))
+@pass_context
+def record_export(context: Context, scope: str, directory: Path) -> None:
+    """Write the bundle of SCOPE to DIRECTORY and DIRECTORY.tar."""
+    async def export() -> Path:
+        async with context.services() as services:
+            return await services.ledger.export(scope, directory)
+
+    tar_path = run(export())
+    click.echo(f"wrote {directory}/ and {tar_path}")
+
+
+@cli.command()
+@click.argument("bundle", type=click.Path(path_type=Path))
+@click.option("--json", "json_path", type=click.Path(path_type=Path), help="Write a JSON report.")
+@click.option("--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="all cores")
+@click.option("--checkpoint", type=click.Path(path_type=Path), help="A saved signed checkpoint the bundle must contain.")
+@click.option("--key", "trusted_key", help="The appliance key (hex) the bundle must be signed by.")
+@click.option("--quiet", is_flag=True, help="No progress and no summary; only the exit code.")
+def verify(
+    bundle: Path,
+    json_path: Path | None,
+    jobs: int,
+    checkpoint: Path | None,
+    trusted_key: str | None,
+    quiet: bool,
+) -> None:
+    """Verify a record bundle (directory or .tar): exit 0 verified, 1 failed, 2 unreadable."""
+    from urna.shell.verify_command import run_verify
+
+    published = None
+    if checkpoint is not None:
+        published = Checkpoint.from_bytes(checkpoint.read_bytes())
+    code = run_verify(bundle, json_path, jobs, published, trusted_key, quiet)
+    sys.exit(code)
+
+
+@cli.command()
+@pass_context
+def plugins(context: Context) -> None:
+    """List installed plugins and which are enabled."""
+    installed = installed_plugins()
+    settings = context.settings
+    loaded = {info.name: info for info in context.registry.plugins}
+    for name in sorted(set(installed) | set(settings.plugins_allow) - {"*"}):
+        state = "enabled" if name in loaded else (
+            "NOT INSTALLED" if name not in installed else "installed, not allowed"
+        )
+        version = loaded[name].version if name in loaded else ""
+        click.echo(f"{name:<20} {version:<10} {state}")
+
+
+@cli.command()
+@click.option("--data-dir", type=click.Path(path_type=Path), help="Data directory for the demo.")
+@click.option("--no-serve", is_flag=True, help="Exit after the scenarios instead of serving.")
+@pass_context
+def demo(context: Context, data_dir: Path | None, no_serve: bool) -> None:
+    """Run every enabled plugin's demo scenario, export and verify the records, then serve."""
+    from urna.shell.demo import run_demo
+
+    if data_dir is not None:
+        context.data_dir = data_dir
+        context.reload()
+    run_demo(context, serve=not no_serve)
+
+
+def main() -> NoReturn:
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("urna: aborted", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
+    except KNOWN_ERRORS as exc:
+        click.echo(f"urna: error: {_describe(exc)}", err=True)
+        sys.exit(1)
+    sys.exit(0)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.filename:
+        return f"{exc.strerror}: {exc.filename}"
+    return str(exc)
+

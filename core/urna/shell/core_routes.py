@@ -1,0 +1,235 @@
+"""The core's own routes, under ``/-/``: health, plugins, API description, record, accounts."""
+
+from __future__ import annotations
+
+import datetime
+import html
+
+from sanic import Request
+from sanic.response import HTTPResponse, json, raw
+
+from urna import __version__
+from urna.contributions import Route
+from urna.record.bundle import canonical_tar
+from urna.record.checkpoint import sign_checkpoint
+from urna.record.event import SCOPE_PATTERN
+from urna.shell import accounts, openapi
+from urna.shell.auth import passwords, throttle
+from urna.shell.auth import principal as auth
+from urna.shell.auth.tokens import token_hash
+from urna.shell.http import ApiError, field, json_body
+from urna.shell.ledger import format_time, utc_now
+from urna.shell.models import Session, User
+from urna.shell.permissions import AUTHENTICATED, MANAGE_USERS
+from urna.shell.services import services_of
+
+
+async def health(request: Request) -> HTTPResponse:
+    """Liveness: the appliance is up and its database answers."""
+    services = services_of(request)
+    await User.all().count()
+    return json(
+        {
+            "status": "ok",
+            "version": __version__,
+            "database": "sqlite" if services.settings.uses_sqlite else "postgresql",
+            "appliance_key": services.fingerprint,
+        }
+    )
+
+
+async def plugins(request: Request) -> HTTPResponse:
+    """The loaded plugins: name, distribution, version."""
+    return json([info.to_json() for info in services_of(request).registry.plugins])
+
+
+async def openapi_json(request: Request) -> HTTPResponse:
+    """This API, described as OpenAPI 3.1."""
+    return json(openapi.document(request.app.ctx.routes))
+
+
+async def api_docs(request: Request) -> HTTPResponse:
+    """A readable page of this API, with no external assets."""
+    return raw(openapi.html_page(request.app.ctx.routes).encode(), content_type="text/html")
+
+
+async def scopes(request: Request) -> HTTPResponse:
+    """Every scope (ledger) with its head: the last seq and hash."""
+    heads = await services_of(request).ledger.scopes()
+    return json([{"scope": h.scope, "seq": h.seq, "hash": h.hash} for h in heads])
+
+
+async def checkpoint(request: Request, scope: str) -> HTTPResponse:
+    """The scope's head, signed now by the appliance: keep it to detect truncation later."""
+    services = services_of(request)
+    head = await services.ledger.head(_scope(scope))
+    if head is None:
+        raise ApiError(404, f"no scope {scope!r}")
+    signed = sign_checkpoint(
+        scope=scope, seq=head[0], hash=head[1], time=format_time(utc_now()), key=services.key
+    )
+    return json(signed.to_json())
+
+
+async def bundle(request: Request, scope: str) -> HTTPResponse:
+    """The scope's record bundle as a canonical tar, for ``urna verify``."""
+    ledger = services_of(request).ledger
+    if await ledger.head(_scope(scope)) is None:
+        raise ApiError(404, f"no scope {scope!r}")
+    files = await ledger.bundle_files(scope)
+    return raw(
+        canonical_tar(files),
+        content_type="application/x-tar",
+        headers={"Content-Disposition": f'attachment; filename="{scope}.tar"'},
+    )
+
+
+async def login(request: Request) -> HTTPResponse:
+    """Sign in with a user name and password; answers the CSRF token for later writes."""
+    body = json_body(request)
+    username = field(body, "username", str, max_length=64)
+    password = body.get("password")
+    if not isinstance(password, str) or not password:
+        raise ApiError(422, "field 'password' is required and must be str")
+    now = utc_now()
+    keys = [f"user:{username.lower()}", f"ip:{request.ip}"]
+    wait = await throttle.seconds_to_wait(keys, now)
+    if wait > 0:
+        raise ApiError(
+            429, f"too many failed sign-ins; try again in {wait} s", headers={"Retry-After": str(wait)}
+        )
+    user = await User.get_or_none(username=username, disabled=False)
+    if not await passwords.verify_password(user.password_hash if user else None, password):
+        await throttle.record_failure(keys, now)
+        raise ApiError(401, "wrong user name or password")
+    assert user is not None
+    await throttle.clear(keys)
+    presented = request.cookies.get(auth.SESSION_COOKIE)
+    if presented:
+        await Session.filter(token_hash=token_hash(presented)).delete()
+    token, csrf = await auth.start_session(user, now)
+    services = services_of(request)
+    principal = await auth.principal_for_user(user, "session", services.registry.roles)
+    response = json({"username": user.username, "roles": list(principal.roles), "csrf_token": csrf})
+    response.add_cookie(
+        auth.SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="Strict",
+        secure=services.settings.origin.startswith("https://"),
+        path="/",
+        max_age=services.settings.session_absolute_seconds,
+    )
+    return response
+
+
+async def logout(request: Request) -> HTTPResponse:
+    """End this session everywhere: its token stops working at once."""
+    principal: auth.Principal = request.ctx.principal
+    if principal.session_hash:
+        await Session.filter(token_hash=principal.session_hash).delete()
+    response = json({"signed_out": True})
+    response.delete_cookie(auth.SESSION_COOKIE, path="/")
+    return response
+
+
+async def me(request: Request) -> HTTPResponse:
+    """Who the caller is, with roles and permissions."""
+    principal: auth.Principal = request.ctx.principal
+    return json(
+        {
+            "username": principal.username,
+            "via": principal.via,
+            "roles": list(principal.roles),
+            "permissions": sorted(principal.permissions),
+        }
+    )
+
+
+async def create_user(request: Request) -> HTTPResponse:
+    """Create a user with a password and roles."""
+    body = json_body(request)
+    roles = body.get("roles", [])
+    if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+        raise ApiError(422, "field 'roles' must be a list of role names")
+    display_name = body.get("display_name", "")
+    if not isinstance(display_name, str):
+        raise ApiError(422, "field 'display_name' must be str")
+    services = services_of(request)
+    try:
+        async with services.ledger.transaction():
+            user = await accounts.create_user(
+                field(body, "username", str, max_length=64),
+                field(body, "password", str, max_length=passwords.MAX_LENGTH),
+                roles,
+                services.registry.roles,
+                display_name,
+            )
+    except accounts.AccountError as exc:
+        raise ApiError(exc.status, str(exc)) from None
+    return json({"username": user.username, "roles": sorted(set(roles))}, status=201)
+
+
+async def set_roles(request: Request, username: str) -> HTTPResponse:
+    """Replace the roles of a user."""
+    roles = json_body(request).get("roles")
+    if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+        raise ApiError(422, "field 'roles' must be a list of role names")
+    user = await User.get_or_none(username=username)
+    if user is None:
+        raise ApiError(404, f"no user {username!r}")
+    services = services_of(request)
+    try:
+        async with services.ledger.transaction():
+            granted = await accounts.set_roles(user, roles, services.registry.roles)
+    except accounts.AccountError as exc:
+        raise ApiError(exc.status, str(exc)) from None
+    return json({"username": username, "roles": granted})
+
+
+async def create_token(request: Request) -> HTTPResponse:
+    """Create an API token for a device's user; the token is shown once, here."""
+    body = json_body(request)
+    username = field(body, "username", str, max_length=64)
+    name = field(body, "name", str, max_length=100)
+    user = await User.get_or_none(username=username, disabled=False)
+    if user is None:
+        raise ApiError(404, f"no user {username!r}")
+    token = await auth.create_api_token(user, name)
+    return json({"name": name, "username": username, "token": token}, status=201)
+
+
+async def roles(request: Request) -> HTTPResponse:
+    """Every role and the permissions it grants."""
+    registry = services_of(request).registry
+    return json(
+        [
+            {"name": r.name, "permissions": list(r.permissions), "description": r.description}
+            for r in registry.roles.values()
+        ]
+    )
+
+
+def _scope(scope: str) -> str:
+    if not SCOPE_PATTERN.fullmatch(scope):
+        raise ApiError(404, "no such scope")
+    return scope
+
+
+CORE_ROUTES: tuple[Route, ...] = (
+    Route("/health", health, summary="Liveness and database check"),
+    Route("/plugins.json", plugins, summary="Loaded plugins"),
+    Route("/openapi.json", openapi_json, summary="OpenAPI description"),
+    Route("/docs", api_docs, summary="API reference page"),
+    Route("/scopes.json", scopes, summary="Ledger scopes and their heads"),
+    Route("/scopes/<scope>/checkpoint.json", checkpoint, summary="Signed head of a scope"),
+    Route("/scopes/<scope>/bundle.tar", bundle, summary="Record bundle of a scope"),
+    Route("/login", login, ("POST",), summary="Sign in"),
+    Route("/logout", logout, ("POST",), AUTHENTICATED, summary="Sign out"),
+    Route("/me", me, permission=AUTHENTICATED, summary="The signed-in caller"),
+    Route("/users", create_user, ("POST",), MANAGE_USERS, idempotent=True, summary="Create a user"),
+    Route("/users/<username>/roles", set_roles, ("PUT",), MANAGE_USERS, summary="Set roles"),
+    # Not idempotent on purpose: a replayed response would have to store the token.
+    Route("/tokens", create_token, ("POST",), MANAGE_USERS, summary="Create an API token"),
+    Route("/roles.json", roles, permission=MANAGE_USERS, summary="Roles and permissions"),
+)

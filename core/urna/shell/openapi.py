@@ -1,0 +1,63 @@
+"""OpenAPI 3.1 for every mounted route, generated from the ``Route`` values.
+
+Served as JSON and as a plain HTML page: no Swagger bundle from a CDN, since an
+appliance must work with no network beyond what its operator configured.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from urna import __version__
+from urna.contributions import Route
+
+_PARAM = re.compile(r"<([a-zA-Z_][a-zA-Z0-9_]*)(?::[^>]*)?>")
+
+
+def openapi_path(path: str) -> str:
+    return _PARAM.sub(r"{\1}", path)
+
+
+def document(routes: Sequence[tuple[str, Route]]) -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = {}
+    for full_path, route in routes:
+        entry = paths.setdefault(openapi_path(full_path), {})
+        for method in route.methods:
+            operation: dict[str, Any] = {
+                "summary": route.summary or route.handler.__name__,
+                "description": (route.handler.__doc__ or "").strip(),
+                "parameters": [
+                    {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                    for name in _PARAM.findall(full_path)
+                ],
+                "responses": {"200": {"description": "OK"}},
+                "x-permission": route.permission,
+            }
+            if route.idempotent:
+                operation["parameters"].append(
+                    {"name": "Idempotency-Key", "in": "header", "required": True,
+                     "schema": {"type": "string", "maxLength": 200}}
+                )
+            entry[method.lower()] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Urna appliance API", "version": __version__},
+        "paths": paths,
+    }
+
+
+def html_page(routes: Sequence[tuple[str, Route]]) -> str:
+    rows = "".join(
+        f"<tr><td>{', '.join(route.methods)}</td><td><code>{html.escape(path)}</code></td>"
+        f"<td>{html.escape(route.permission or 'public')}</td>"
+        f"<td>{html.escape(route.summary)}</td></tr>"
+        for path, route in routes
+    )
+    return (
+        "<!doctype html><html lang=en><meta charset=utf-8><title>Urna API</title>"
+        "<h1>Urna appliance API</h1><p>Machine-readable: <a href=/-/openapi.json>openapi.json</a></p>"
+        f"<table><tr><th>Method<th>Path<th>Permission<th>Summary</tr>{rows}</table></html>"
+    )
