@@ -6,10 +6,15 @@ import hashlib
 from collections.abc import Callable
 
 import pytest
-
 from urna.crypto.ballot import initial_code
-from urna.crypto.ceremony import GuardianSecret, KeyShare, combine_shares, generate_guardian
-from urna.crypto.ceremony import make_shares, receive_share
+from urna.crypto.ceremony import (
+    GuardianSecret,
+    KeyShare,
+    combine_shares,
+    generate_guardian,
+    make_shares,
+    receive_share,
+)
 from urna.crypto.election import Election, make_election
 from urna.crypto.manifest import ContestDescription, ElectionParameters, Manifest
 from urna.crypto.rng import RandBytes
@@ -26,7 +31,9 @@ def drbg(seed: bytes | str) -> RandBytes:
         buf: bytes = state["buffer"]  # type: ignore[assignment]
         while len(buf) < n:
             counter: int = state["counter"]  # type: ignore[assignment]
-            buf += hashlib.blake2b(seed + counter.to_bytes(8, "big"), person=b"urna.test-drbg").digest()
+            buf += hashlib.blake2b(
+                seed + counter.to_bytes(8, "big"), person=b"urna.test-drbg"
+            ).digest()
             state["counter"] = counter + 1
         state["buffer"] = buf[n:]
         return buf[:n]

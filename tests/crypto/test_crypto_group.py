@@ -6,7 +6,6 @@ import nacl.bindings
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from urna.crypto.errors import (
     DecodeError,
     IdentityNotAllowedError,
@@ -44,14 +43,23 @@ SMALL_ORDER = [
 ]
 SMALL_ORDER_NON_IDENTITY = SMALL_ORDER[1:]
 # Alternative (non-canonical) encodings of small-order points: negative zero x, y + p.
-SMALL_ORDER_ALTERNATIVES = [enc(1, 1), enc(P - 1, 1), enc(P, 0), enc(P, 1), enc(P + 1, 0), enc(P + 1, 1)]
+SMALL_ORDER_ALTERNATIVES = [
+    enc(1, 1),
+    enc(P - 1, 1),
+    enc(P, 0),
+    enc(P, 1),
+    enc(P + 1, 0),
+    enc(P + 1, 1),
+]
 # Every y >= p, with both sign bits.
 NON_CANONICAL = [enc(y, s) for y in range(P, 2**255) for s in (0, 1)]
 
 
 def _mixed() -> list[bytes]:
     """B + T for every small-order T other than the identity (libsodium's add does not check)."""
-    return [nacl.bindings.crypto_core_ed25519_add(BASE.encode(), t) for t in SMALL_ORDER_NON_IDENTITY]
+    return [
+        nacl.bindings.crypto_core_ed25519_add(BASE.encode(), t) for t in SMALL_ORDER_NON_IDENTITY
+    ]
 
 
 MIXED_ORDER = _mixed()
@@ -75,7 +83,8 @@ OFF_CURVE = _off_curve(8)
 
 
 def test_the_corpus_has_the_shapes_it_claims() -> None:
-    assert len(SMALL_ORDER) == 8 and len(set(SMALL_ORDER)) == 8
+    assert len(SMALL_ORDER) == 8
+    assert len(set(SMALL_ORDER)) == 8
     for raw in SMALL_ORDER:  # each is on the curve and of small order: 8·T is the identity
         assert not nacl.bindings.crypto_core_ed25519_is_valid_point(raw)
     assert len(NON_CANONICAL) == 38
@@ -147,7 +156,8 @@ def test_every_rejection_is_a_typed_decode_error() -> None:
     for raw in SMALL_ORDER_NON_IDENTITY + NON_CANONICAL + MIXED_ORDER + OFF_CURVE:
         with pytest.raises(PointDecodeError) as info:
             Point.decode(raw)
-        assert isinstance(info.value, DecodeError) and isinstance(info.value, ValueError)
+        assert isinstance(info.value, DecodeError)
+        assert isinstance(info.value, ValueError)
 
 
 @pytest.mark.parametrize(
@@ -173,7 +183,8 @@ def test_zero_and_identity_are_handled_where_libsodium_raises() -> None:
     assert Point.base_mul(zero) == IDENTITY
     assert BASE * zero == IDENTITY
     assert IDENTITY * s == IDENTITY
-    assert IDENTITY + BASE == BASE and BASE + IDENTITY == BASE
+    assert IDENTITY + BASE == BASE
+    assert BASE + IDENTITY == BASE
     assert BASE - BASE == IDENTITY
     assert -IDENTITY == IDENTITY
     assert BASE * Scalar.from_int(L - 1) == -BASE

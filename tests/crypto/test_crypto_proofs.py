@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from conftest import drbg
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from conftest import drbg
 from urna.crypto.chaum_pedersen import ChaumPedersenProof, prove_decryption, verify_decryption
 from urna.crypto.disjunctive import (
     DisjunctiveProof,

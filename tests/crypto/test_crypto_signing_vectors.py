@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from urna.crypto.errors import KeyRejectedError, SignatureError
 from urna.crypto.signing import VerifyKey, decode_verify_key
 

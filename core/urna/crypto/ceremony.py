@@ -38,6 +38,7 @@ from urna.crypto.errors import (
     CeremonyError,
     DecodeError,
     KeyRejectedError,
+    ProofError,
     ShareError,
     SignatureError,
 )
@@ -197,13 +198,19 @@ def check_guardian_key(key: GuardianPublicKey, quorum: int, parameters_hash: byt
     for j, (k, proof) in enumerate(zip(key.commitments, key.proofs, strict=True)):
         if k.is_identity():
             raise CeremonyError("guardian.commitment", f"commitment {j} is the identity", where)
-        verify_possession(
-            proof,
-            k,
-            _coefficient_transcript(parameters_hash, key.guardian_id, j),
-            check="guardian.proof",
-            where=f"{where}, coefficient {j}",
-        )
+        try:
+            verify_possession(
+                proof,
+                k,
+                _coefficient_transcript(parameters_hash, key.guardian_id, j),
+                check="guardian.proof",
+            )
+        except ProofError:
+            raise CeremonyError(
+                "guardian.proof",
+                "proof of possession does not verify",
+                f"{where}, coefficient {j}",
+            ) from None
     try:
         _check_box_key(key.box_key)
         decode_verify_key(key.verify_key.raw)

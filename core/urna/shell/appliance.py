@@ -203,9 +203,7 @@ def root_mount(entries: Sequence[MountEntry]) -> MountEntry | None:
     return _visible(entries).get("/")
 
 
-def list_media(
-    media_dir: Path = MEDIA_DIR, mountinfo: Path = MOUNTINFO_FILE
-) -> list[Medium]:
+def list_media(media_dir: Path = MEDIA_DIR, mountinfo: Path = MOUNTINFO_FILE) -> list[Medium]:
     """Drives mounted directly under ``media_dir``, sorted by name, with their options."""
     parent = str(media_dir).rstrip("/")
     media = []

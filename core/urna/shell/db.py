@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from tortoise import Tortoise, connections
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.migrations.api import migrate as tortoise_migrate
 
 from urna.contributions import ModelApp
@@ -33,16 +34,29 @@ class DatabaseError(Exception):
     """The database is unreachable, unmigrated or not configured as Urna requires."""
 
 
+def connection_name(settings: Settings) -> str:
+    """Named after the dialect: tortoise caches compiled SQL per connection name, so one
+    process that opens SQLite and then PostgreSQL (as the test suite does) must not reuse
+    one name for both."""
+    return "sqlite" if settings.uses_sqlite else "postgres"
+
+
+def current_connection() -> BaseDBAsyncClient:
+    """The one configured connection (the transaction's, inside a transaction)."""
+    return connections.get(next(iter(connections.db_config)))
+
+
 def tortoise_config(settings: Settings, model_apps: Mapping[str, ModelApp]) -> dict[str, Any]:
     """The tortoise configuration for the core app and every plugin app."""
     apps = {CORE_APP: CORE_MODELS, **model_apps}
+    name = connection_name(settings)
     return {
-        "connections": {"default": _connection(settings)},
+        "connections": {name: _connection(settings)},
         "apps": {
             label: {
                 "models": [app.models],
                 "migrations": app.migrations,
-                "default_connection": "default",
+                "default_connection": name,
             }
             for label, app in apps.items()
         },
@@ -89,7 +103,7 @@ async def close_database() -> None:
 
 async def check_sqlite_pragmas() -> None:
     """Refuse to run unless WAL, synchronous=FULL and the busy timeout are in force."""
-    connection = connections.get("default")
+    connection = current_connection()
     for pragma, expected in SQLITE_EXPECTED.items():
         rows = await connection.execute_query_dict(f"PRAGMA {pragma}")
         actual = next(iter(rows[0].values())) if rows else None

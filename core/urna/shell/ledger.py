@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from urna.crypto.signing import SigningKey
@@ -24,6 +23,7 @@ from urna.record.canonical import canonical_bytes
 from urna.record.errors import RecordError
 from urna.record.event import GENESIS_PREV, SCOPE_PATTERN, Event, sign_event
 from urna.record.event_types import APPLIANCE_ROLE, EventType
+from urna.shell.db import current_connection
 from urna.shell.models import LedgerEvent, LedgerHead
 
 Clock = Callable[[], datetime.datetime]
@@ -171,7 +171,7 @@ class Ledger:
 
     async def _lock_head(self, scope: str) -> tuple[int, str]:
         """Create the scope's head row if missing, then lock it for this transaction."""
-        connection = connections.get("default")
+        connection = current_connection()
         await connection.execute_query(
             "INSERT INTO urna_ledger_head (scope, seq, hash) VALUES ($1, -1, $2) "
             "ON CONFLICT (scope) DO NOTHING"

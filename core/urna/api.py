@@ -1,0 +1,66 @@
+"""The public API for plugin authors: everything a plugin may import from Urna.
+
+Plugins import from here (and from ``urna.crypto``, ``urna.record``,
+``urna.verify`` for pure code such as verifier checks); everything else in
+``urna.shell`` is private and may change without notice.
+"""
+
+from sanic import Request
+
+from urna.contributions import (
+    Demo,
+    DemoContext,
+    DemoResult,
+    DeviceDriver,
+    ModelApp,
+    Report,
+    Role,
+    Route,
+)
+from urna.plugins import hookimpl
+from urna.record.event import Event
+from urna.record.event_types import EventType, require_fields
+from urna.shell.auth.principal import Principal
+from urna.shell.http import ApiError, field, json_body
+from urna.shell.ledger import Ledger, LedgerError
+from urna.shell.permissions import AUTHENTICATED
+from urna.shell.services import Services, services_of
+from urna.shell.settings import Settings
+from urna.verify import CheckContext, Failure, RecordView, VerifierCheck
+
+
+def principal_of(request: Request) -> Principal:
+    """Who is calling (already authenticated and authorised by the core)."""
+    principal: Principal = request.ctx.principal
+    return principal
+
+
+__all__ = [
+    "AUTHENTICATED",
+    "ApiError",
+    "CheckContext",
+    "Demo",
+    "DemoContext",
+    "DemoResult",
+    "DeviceDriver",
+    "Event",
+    "EventType",
+    "Failure",
+    "Ledger",
+    "LedgerError",
+    "ModelApp",
+    "Principal",
+    "RecordView",
+    "Report",
+    "Role",
+    "Route",
+    "Services",
+    "Settings",
+    "VerifierCheck",
+    "field",
+    "hookimpl",
+    "json_body",
+    "principal_of",
+    "require_fields",
+    "services_of",
+]

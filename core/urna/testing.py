@@ -1,0 +1,319 @@
+"""Urna's pytest plugin, for Urna itself and for plugin authors.
+
+Installed with ``pip install urna[testing]`` and loaded by pytest through the
+``pytest11`` entry point. Fixtures:
+
+``urna_plugins``   plugins to enable (override it: ``return ["myplugin"]``)
+``urna_database``  database URL, parametrised over SQLite and PostgreSQL
+``urna_settings``  settings in a fresh data directory, with an appliance key
+``urna_pm``        a fresh plugin manager; ``urna_registry`` its contributions
+``urna_services``  a migrated, open database with the ledger and services
+``urna_server``    a real sanic server on a free port with HTTP clients
+``urna_keys``      deterministic Ed25519 keys by name
+
+PostgreSQL comes from ``URNA_TEST_POSTGRES_URL`` or is started from the
+``initdb``/``pg_ctl`` binaries. When a component is missing the test is
+skipped, unless ``URNA_TEST_REQUIRE`` names it (CI sets
+``postgresql,chromium``), in which case the test fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import glob
+import hashlib
+import itertools
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pluggy
+import pytest
+
+from urna.crypto.signing import SigningKey
+from urna.plugins import make_plugin_manager
+from urna.shell import db
+from urna.shell.keys import create_key_file
+from urna.shell.registry import Registry, build_registry
+from urna.shell.services import Services, running_services
+from urna.shell.settings import Settings
+
+try:
+    import httpx
+    import pytest_asyncio
+except ImportError:  # pragma: no cover - the kit needs urna[testing]
+    httpx = None  # type: ignore[assignment]
+    pytest_asyncio = None  # type: ignore[assignment]
+
+REQUIRE_ENV = "URNA_TEST_REQUIRE"
+POSTGRES_URL_ENV = "URNA_TEST_POSTGRES_URL"
+TEST_PASSWORD = "correct horse battery staple"
+
+
+def require_component(name: str, reason: str) -> None:
+    """Skip for want of ``name``, or fail when ``URNA_TEST_REQUIRE`` says it must be there."""
+    required = {part.strip() for part in os.environ.get(REQUIRE_ENV, "").split(",")}
+    if name in required or "all" in required:
+        pytest.fail(f"{name} is required here ({REQUIRE_ENV}) but unavailable: {reason}")
+    pytest.skip(f"{name} unavailable: {reason}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from sanic import Sanic
+
+    # Each test builds its own app; sanic otherwise refuses a second app named "urna".
+    Sanic.test_mode = True
+    config.addinivalue_line("markers", "postgres: needs a PostgreSQL server")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class PostgresServer:
+    """A throwaway PostgreSQL cluster on loopback, or an external one from the environment."""
+
+    def __init__(self, url: str, stop: Any = None) -> None:
+        self.url = url.rstrip("/")
+        self._stop = stop
+        self._counter = itertools.count()
+
+    def create_database(self) -> str:
+        """A new empty database; answers its URL."""
+        import asyncpg
+
+        name = f"urna_test_{os.getpid()}_{next(self._counter)}"
+
+        async def create() -> None:
+            connection = await asyncpg.connect(f"{self.url}/postgres")
+            try:
+                await connection.execute(f'CREATE DATABASE "{name}"')
+            finally:
+                await connection.close()
+
+        asyncio.run(create())
+        return f"{self.url}/{name}"
+
+    def stop(self) -> None:
+        if self._stop is not None:
+            self._stop()
+
+
+def postgres_binaries() -> tuple[str, str] | None:
+    for directory in [None, *sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)]:
+        initdb = shutil.which("initdb", path=directory)
+        pg_ctl = shutil.which("pg_ctl", path=directory)
+        if initdb and pg_ctl:
+            return initdb, pg_ctl
+    return None
+
+
+def start_postgres() -> PostgresServer | str:
+    """Start a cluster in a temporary directory; answers the server or why it cannot."""
+    binaries = postgres_binaries()
+    if binaries is None:
+        return "no initdb/pg_ctl on PATH or under /usr/lib/postgresql"
+    initdb, pg_ctl = binaries
+    prefix: list[str] = []
+    base = Path(tempfile.mkdtemp(prefix="urna-pg-"))
+    if os.geteuid() == 0:  # initdb refuses to run as root
+        try:
+            account = pwd.getpwnam("postgres")
+        except KeyError:
+            return "running as root and there is no 'postgres' user to run the server"
+        os.chown(base, account.pw_uid, account.pw_gid)
+        prefix = ["runuser", "-u", "postgres", "--"]
+    port = free_port()
+    data = base / "data"
+    options = (
+        f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off "
+        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    )
+    try:
+        subprocess.run(
+            [*prefix, initdb, "-D", str(data), "-U", "urna", "--auth=trust", "-E", "UTF8",
+             "--no-sync"],
+            check=True, capture_output=True,
+        )
+        subprocess.run(
+            [*prefix, pg_ctl, "-D", str(data), "-l", str(base / "log"), "-w", "-o", options,
+             "start"],
+            check=True, capture_output=True,
+        )
+    except subprocess.CalledProcessError as exc:
+        shutil.rmtree(base, ignore_errors=True)
+        return f"PostgreSQL did not start: {exc.stderr.decode(errors='replace')[-500:]}"
+
+    def stop() -> None:
+        subprocess.run(
+            [*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True
+        )
+        shutil.rmtree(base, ignore_errors=True)
+
+    return PostgresServer(f"postgres://urna@127.0.0.1:{port}", stop)
+
+
+@pytest.fixture(scope="session")
+def urna_postgres_server() -> Iterator[PostgresServer | str]:
+    """A PostgreSQL server for the session, or the reason there is none."""
+    external = os.environ.get(POSTGRES_URL_ENV)
+    server = PostgresServer(external) if external else start_postgres()
+    yield server
+    if isinstance(server, PostgresServer):
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def urna_database(request: pytest.FixtureRequest) -> str:
+    """A database URL: ``""`` for the embedded SQLite, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return ""
+    server = request.getfixturevalue("urna_postgres_server")
+    if isinstance(server, str):
+        require_component("postgresql", server)
+    return str(server.create_database())
+
+
+@pytest.fixture
+def urna_plugins() -> list[str]:
+    """The plugins to enable; override in your conftest.py to name your own."""
+    return ["*"]
+
+
+@pytest.fixture
+def urna_settings(tmp_path: Path, urna_database: str, urna_plugins: list[str]) -> Settings:
+    data_dir = tmp_path / "urna-data"
+    settings = Settings(
+        data_dir=data_dir,
+        database_url=urna_database,
+        port=free_port(),
+        plugins_allow=tuple(urna_plugins),
+    )
+    create_key_file(settings.key_path)
+    return settings
+
+
+@pytest.fixture
+def urna_pm(urna_settings: Settings) -> pluggy.PluginManager:
+    return make_plugin_manager(urna_settings.plugins_allow, urna_settings.plugins_require)
+
+
+@pytest.fixture
+def urna_registry(urna_pm: pluggy.PluginManager) -> Registry:
+    return build_registry(urna_pm)
+
+
+@attrs.define
+class KeyFactory:
+    """Deterministic Ed25519 keys: the same name gives the same key in every run."""
+
+    def __call__(self, name: str) -> SigningKey:
+        return SigningKey.from_seed(hashlib.sha256(f"urna-test-key:{name}".encode()).digest())
+
+
+@pytest.fixture
+def urna_keys() -> KeyFactory:
+    return KeyFactory()
+
+
+if pytest_asyncio is not None:
+
+    @pytest_asyncio.fixture
+    async def urna_services(
+        urna_settings: Settings, urna_registry: Registry, urna_pm: pluggy.PluginManager
+    ) -> AsyncIterator[Services]:
+        """A migrated database, opened, with the appliance's services."""
+        await db.migrate(urna_settings, urna_registry.model_apps)
+        async with running_services(urna_settings, urna_registry, urna_pm) as services:
+            yield services
+
+    @pytest_asyncio.fixture
+    async def urna_server(
+        urna_settings: Settings, urna_pm: pluggy.PluginManager
+    ) -> AsyncIterator[UrnaServer]:
+        """A real sanic server of the appliance on a free loopback port."""
+        async with serve_in_process(urna_settings, urna_pm) as server:
+            yield server
+
+
+@attrs.define
+class UrnaServer:
+    """A running appliance: its URL, services, and ways to call it as someone."""
+
+    url: str
+    services: Services
+    clients: list[Any] = attrs.field(factory=list)
+
+    def client(self, **kwargs: Any) -> httpx.AsyncClient:
+        """An anonymous HTTP client for this server."""
+        client = httpx.AsyncClient(base_url=self.url, timeout=30, **kwargs)
+        self.clients.append(client)
+        return client
+
+    async def add_user(self, username: str, roles: list[str], password: str = TEST_PASSWORD) -> None:
+        from urna.shell.accounts import create_user
+
+        await create_user(username, password, roles, self.services.registry.roles)
+
+    async def login(
+        self, username: str, roles: list[str] | None = None, password: str = TEST_PASSWORD
+    ) -> httpx.AsyncClient:
+        """A client signed in by session cookie, sending Origin and CSRF headers like a page."""
+        if roles is not None:
+            await self.add_user(username, roles, password)
+        client = self.client(headers={"Origin": self.url})
+        response = await client.post("/-/login", json={"username": username, "password": password})
+        response.raise_for_status()
+        client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
+        return client
+
+    async def token_client(self, username: str, roles: list[str]) -> httpx.AsyncClient:
+        """A client authenticated by an API token, as a device is."""
+        from urna.shell.auth.principal import create_api_token
+        from urna.shell.models import User
+
+        await self.add_user(username, roles)
+        user = await User.get(username=username)
+        token = await create_api_token(user, f"{username}-device")
+        return self.client(headers={"Authorization": f"Bearer {token}"})
+
+
+@contextlib.asynccontextmanager
+async def serve_in_process(
+    settings: Settings, manager: pluggy.PluginManager
+) -> AsyncIterator[UrnaServer]:
+    """Migrate, start the app's server in this event loop, and stop it afterwards."""
+    from urna.shell.app import create_app
+    from urna.shell.server import prepare_to_serve
+
+    registry = build_registry(manager)
+    await prepare_to_serve(settings, registry, manager, migrate=True)
+    app = create_app(settings, manager)
+    server = await app.create_server(
+        host=settings.host, port=settings.port, return_asyncio_server=True, access_log=False
+    )
+    assert server is not None
+    await server.startup()
+    await server.before_start()
+    await server.after_start()
+    running = UrnaServer(f"http://{settings.host}:{settings.port}", app.ctx.services)
+    try:
+        yield running
+    finally:
+        for client in running.clients:
+            await client.aclose()
+        await server.before_stop()
+        server.close()
+        await server.wait_closed()
+        await server.after_stop()

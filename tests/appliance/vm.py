@@ -1,0 +1,270 @@
+"""Boot the appliance image under QEMU and talk to it from the host.
+
+Software emulation (TCG) by default: on these machines /dev/kvm opens but KVM does not
+work, so its presence proves nothing. URNA_IMAGE_KVM=1 opts in to KVM elsewhere.
+
+Two ways to boot the same disk:
+- "direct" (default): QEMU loads out/<profile>/vmlinuz and initrd.img with the sealed
+  command line (plus console=ttyS0 last, so /dev/console is the serial port the test
+  reads), the disk holds the verity root, the hash tree and the data partition.
+- "uefi": OVMF boots the disk's ESP, whose UKI carries kernel, initrd and command line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+OVMF_CODE = Path("/usr/share/OVMF/OVMF_CODE_4M.fd")
+OVMF_VARS = Path("/usr/share/OVMF/OVMF_VARS_4M.fd")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class QMP:
+    """Just enough of the QEMU Machine Protocol: one command at a time, events skipped."""
+
+    def __init__(self, path: Path, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.sock = socket.socket(socket.AF_UNIX)
+                self.sock.connect(str(path))
+                break
+            except OSError:
+                self.sock.close()
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        self.sock.settimeout(timeout)
+        self.reader = self.sock.makefile("r")
+        json.loads(self.reader.readline())  # greeting
+        self.execute("qmp_capabilities")
+
+    def execute(self, command: str, **arguments: Any) -> Any:
+        msg: dict[str, Any] = {"execute": command}
+        if arguments:
+            msg["arguments"] = arguments
+        self.sock.sendall(json.dumps(msg).encode() + b"\n")
+        while True:
+            reply = json.loads(self.reader.readline())
+            if "return" in reply:
+                return reply["return"]
+            if "error" in reply:
+                raise RuntimeError(f"QMP {command}: {reply['error']}")
+
+    def close(self) -> None:
+        self.reader.close()
+        self.sock.close()
+
+
+class ApplianceVM:
+    def __init__(
+        self,
+        out: Path,
+        workdir: Path,
+        *,
+        disk: Path | None = None,
+        boot: str = "direct",
+        guest_port: int = 8000,
+        closed_ports: tuple[int, ...] = (22, 8001, 5432),
+        extra_cmdline: str = "",
+        memory_mib: int = 2048,
+    ) -> None:
+        self.out = out
+        self.workdir = workdir
+        self.base_disk = disk or out / "disk.img"
+        self.boot = boot
+        self.guest_port = guest_port
+        self.closed_ports = closed_ports
+        self.extra_cmdline = extra_cmdline
+        self.memory_mib = memory_mib
+        self.serial_log = workdir / "serial.log"
+        self.qmp_path = workdir / "qmp.sock"
+        self.host_port = free_port()
+        self.closed_map = {guest: free_port() for guest in closed_ports}
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.qmp: QMP | None = None
+        self.started_at = 0.0
+
+    # --------------------------------------------------------------------- lifecycle
+
+    def command(self) -> list[str]:
+        overlay = self.workdir / "disk.qcow2"
+        subprocess.run(
+            ["qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b",
+             str(self.base_disk.resolve()), str(overlay)],
+            check=True,
+        )
+        fwd = [f"hostfwd=tcp:127.0.0.1:{self.host_port}-:{self.guest_port}"] + [
+            f"hostfwd=tcp:127.0.0.1:{host}-:{guest}" for guest, host in self.closed_map.items()
+        ]
+        kvm = os.environ.get("URNA_IMAGE_KVM") == "1"
+        cmd = [
+            "qemu-system-x86_64",
+            "-machine", "q35",
+            "-accel", "kvm" if kvm else "tcg",
+            "-cpu", "host" if kvm else "max",
+            "-smp", "2",
+            "-m", str(self.memory_mib),
+            "-display", "none",
+            "-no-reboot",
+            "-serial", f"file:{self.serial_log}",
+            "-qmp", f"unix:{self.qmp_path},server=on,wait=off",
+            "-drive", f"file={overlay},if=virtio,format=qcow2",
+            "-netdev", "user,id=net0,restrict=on," + ",".join(fwd),
+            "-device", "virtio-net-pci,netdev=net0",
+            "-device", "qemu-xhci,id=xhci",
+            "-device", "virtio-rng-pci",
+        ]  # fmt: skip
+        if self.boot == "direct":
+            cmdline = (self.out / "cmdline").read_text().strip()
+            cmdline += " console=ttyS0,115200 " + self.extra_cmdline
+            cmd += [
+                "-kernel", str(self.out / "vmlinuz"),
+                "-initrd", str(self.out / "initrd.img"),
+                "-append", cmdline.strip(),
+            ]  # fmt: skip
+        elif self.boot == "uefi":
+            vars_copy = self.workdir / "OVMF_VARS.fd"
+            shutil.copy(OVMF_VARS, vars_copy)
+            cmd += [
+                "-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}",
+                "-drive", f"if=pflash,format=raw,unit=1,file={vars_copy}",
+            ]  # fmt: skip
+        else:
+            raise ValueError(f"unknown boot mode {self.boot!r}")
+        return cmd
+
+    def start(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.serial_log.unlink(missing_ok=True)
+        self.qmp_path.unlink(missing_ok=True)
+        cmd = self.command()
+        (self.workdir / "qemu.cmd").write_text(" ".join(cmd) + "\n")
+        self.started_at = time.monotonic()
+        self.proc = subprocess.Popen(
+            cmd, stdout=subprocess.DEVNULL, stderr=(self.workdir / "qemu.err").open("wb")
+        )
+        self.qmp = QMP(self.qmp_path)
+
+    def stop(self) -> None:
+        if self.qmp is not None:
+            with contextlib.suppress(Exception):
+                self.qmp.execute("quit")
+            self.qmp.close()
+            self.qmp = None
+        if self.proc is not None:
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+            self.proc = None
+
+    def __enter__(self) -> ApplianceVM:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    # --------------------------------------------------------------------- observing
+
+    def console(self) -> str:
+        try:
+            return self.serial_log.read_bytes().decode("utf-8", "replace")
+        except FileNotFoundError:
+            return ""
+
+    def wait_console(self, pattern: str, timeout: float) -> re.Match[str]:
+        regex = re.compile(pattern, re.MULTILINE)
+        deadline = time.monotonic() + timeout
+        while True:
+            match = regex.search(self.console())
+            if match:
+                return match
+            if not self.running:
+                raise AssertionError(f"VM stopped before console showed {pattern!r}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"console did not show {pattern!r} within {timeout} s")
+            time.sleep(0.5)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.host_port}{path}"
+
+    def get(self, path: str, timeout: float = 10.0) -> tuple[int, bytes]:
+        try:
+            with urllib.request.urlopen(self.url(path), timeout=timeout) as resp:  # noqa: S310
+                return int(resp.status), resp.read()
+        except urllib.error.HTTPError as err:
+            return int(err.code), err.read()
+
+    def get_json(self, path: str) -> tuple[int, Any]:
+        status, body = self.get(path)
+        try:
+            return status, json.loads(body)
+        except ValueError:
+            return status, None
+
+    def wait_healthy(self, timeout: float) -> float:
+        """Seconds from QEMU start until GET /-/health answered 200 with status ok."""
+        deadline = self.started_at + timeout
+        while True:
+            try:
+                status, doc = self.get_json("/-/health")
+                if status == 200 and isinstance(doc, dict) and doc.get("status") == "ok":
+                    return time.monotonic() - self.started_at
+            except (OSError, urllib.error.URLError):
+                pass
+            if not self.running:
+                raise AssertionError("VM stopped before Urna became healthy")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"Urna not healthy within {timeout} s")
+            time.sleep(1)
+
+    def port_answers(self, host_port: int, wait: float = 5.0) -> bool:
+        """True if something behind the forwarded port sends any byte back to a request."""
+        try:
+            with socket.create_connection(("127.0.0.1", host_port), timeout=wait) as s:
+                s.settimeout(wait)
+                s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+                return bool(s.recv(1))
+        except OSError:
+            return False
+
+    def wait_exit(self, timeout: float) -> int | None:
+        assert self.proc is not None
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+
+@contextlib.contextmanager
+def booted(out: Path, workdir: Path, **kw: Any) -> Iterator[ApplianceVM]:
+    vm = ApplianceVM(out, workdir, **kw)
+    try:
+        vm.start()
+        yield vm
+    finally:
+        vm.stop()
