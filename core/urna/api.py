@@ -21,6 +21,7 @@ from urna.plugins import hookimpl
 from urna.record.event import Event
 from urna.record.event_types import EventType, require_fields
 from urna.shell.auth.principal import Principal
+from urna.shell.cli import CommandContext
 from urna.shell.http import ApiError, field, json_body
 from urna.shell.ledger import Ledger, LedgerError
 from urna.shell.permissions import AUTHENTICATED
@@ -39,6 +40,7 @@ __all__ = [
     "AUTHENTICATED",
     "ApiError",
     "CheckContext",
+    "CommandContext",
     "Demo",
     "DemoContext",
     "DemoResult",

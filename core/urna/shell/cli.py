@@ -47,7 +47,7 @@ KNOWN_ERRORS = (
 )
 
 
-class Context:
+class CommandContext:
     """Settings and plugins, resolved lazily from the global options."""
 
     def __init__(self, config: Path | None, data_dir: Path | None) -> None:
@@ -76,7 +76,7 @@ class Context:
         return running_services(self.settings, self.registry, self.plugin_manager)
 
 
-pass_context = click.make_pass_decorator(Context)
+pass_context = click.make_pass_decorator(CommandContext)
 
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -87,7 +87,7 @@ class PluginGroup(click.Group):
     """The root group: core commands plus one group per enabled plugin."""
 
     def _plugin_groups(self, ctx: click.Context) -> dict[str, click.Command]:
-        context = ctx.find_object(Context) or Context(
+        context = ctx.find_object(CommandContext) or CommandContext(
             ctx.params.get("config"), ctx.params.get("data_dir")
         )
         try:
@@ -116,19 +116,19 @@ class PluginGroup(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, config: Path | None, data_dir: Path | None) -> None:
     """Urna: verifiable election and e-voting appliances."""
-    ctx.obj = Context(config, data_dir)
+    ctx.obj = CommandContext(config, data_dir)
 
 
 @cli.command()
 @click.option("--if-missing", is_flag=True, help="Do nothing if the key already exists.")
 @pass_context
-def init(context: Context, if_missing: bool) -> None:
+def init(context: CommandContext, if_missing: bool) -> None:
     """Create the data directory, the appliance key (0600) and a settings file."""
     fingerprint = initialise(context, if_missing=if_missing)
     click.echo(f"fingerprint: {fingerprint}")
 
 
-def initialise(context: Context, *, if_missing: bool) -> str:
+def initialise(context: CommandContext, *, if_missing: bool) -> str:
     """Create the data directory, key and settings file; answer the key's fingerprint."""
     settings = context.settings
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -165,7 +165,7 @@ def db_group() -> None:
 
 @db_group.command()
 @pass_context
-def migrate(context: Context) -> None:
+def migrate(context: CommandContext) -> None:
     """Apply every committed migration of the core and the enabled plugins."""
     run(db.migrate(context.settings, context.registry.model_apps))
     click.echo("database is up to date")
@@ -175,7 +175,7 @@ def migrate(context: Context) -> None:
 @click.argument("labels", nargs=-1)
 @click.option("--name", help="Name of the new migration.")
 @pass_context
-def makemigrations(context: Context, labels: tuple[str, ...], name: str | None) -> None:
+def makemigrations(context: CommandContext, labels: tuple[str, ...], name: str | None) -> None:
     """Write migration files for model changes (for Urna and plugin developers)."""
     run(db.make_migrations(context.settings, context.registry.model_apps, labels, name))
 
@@ -185,7 +185,7 @@ def makemigrations(context: Context, labels: tuple[str, ...], name: str | None) 
 @click.option("--port", type=int, help="Port to listen on.")
 @click.option("--no-migrate", is_flag=True, help="Do not apply pending migrations first.")
 @pass_context
-def serve(context: Context, host: str | None, port: int | None, no_migrate: bool) -> None:
+def serve(context: CommandContext, host: str | None, port: int | None, no_migrate: bool) -> None:
     """Serve the appliance over HTTP."""
     from urna.shell.server import serve_forever
 
@@ -205,7 +205,7 @@ def users() -> None:
 @click.option("--role", "roles", multiple=True, help="Role to grant (repeatable).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @pass_context
-def users_add(context: Context, username: str, roles: tuple[str, ...], password_stdin: bool) -> None:
+def users_add(context: CommandContext, username: str, roles: tuple[str, ...], password_stdin: bool) -> None:
     """Create a user (the password is asked for, never taken as an argument)."""
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -229,7 +229,7 @@ def record() -> None:
 @click.argument("scope")
 @click.argument("directory", type=click.Path(path_type=Path))
 @pass_context
-def record_export(context: Context, scope: str, directory: Path) -> None:
+def record_export(context: CommandContext, scope: str, directory: Path) -> None:
     """Write the bundle of SCOPE to DIRECTORY and DIRECTORY.tar."""
     async def export() -> Path:
         async with context.services() as services:
@@ -266,7 +266,7 @@ def verify(
 
 @cli.command()
 @pass_context
-def plugins(context: Context) -> None:
+def plugins(context: CommandContext) -> None:
     """List installed plugins and which are enabled."""
     installed = installed_plugins()
     settings = context.settings
@@ -283,7 +283,7 @@ def plugins(context: Context) -> None:
 @click.option("--data-dir", type=click.Path(path_type=Path), help="Data directory for the demo.")
 @click.option("--no-serve", is_flag=True, help="Exit after the scenarios instead of serving.")
 @pass_context
-def demo(context: Context, data_dir: Path | None, no_serve: bool) -> None:
+def demo(context: CommandContext, data_dir: Path | None, no_serve: bool) -> None:
     """Run every enabled plugin's demo scenario, export and verify the records, then serve."""
     from urna.shell.demo import run_demo
 

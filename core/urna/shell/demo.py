@@ -20,14 +20,14 @@ from urna.shell.services import APPLIANCE_SCOPE, announce_start, running_service
 from urna.shell.verify_command import EXIT_VERIFIED, run_verify
 
 if TYPE_CHECKING:
-    from urna.shell.cli import Context
+    from urna.shell.cli import CommandContext
 
 
 class DemoFailedError(RuntimeError):
     """A scenario's record did not verify."""
 
 
-def run_demo(context: Context, *, serve: bool) -> None:
+def run_demo(context: CommandContext, *, serve: bool) -> None:
     from urna.shell.cli import initialise
 
     fingerprint = initialise(context, if_missing=True)
@@ -46,7 +46,7 @@ def run_demo(context: Context, *, serve: bool) -> None:
         serve_forever(settings, context.registry, context.plugin_manager, migrate=False)
 
 
-async def _scenarios(context: Context) -> tuple[list[Path], list[Path], list[str]]:
+async def _scenarios(context: CommandContext) -> tuple[list[Path], list[Path], list[str]]:
     settings, registry = context.settings, context.registry
     await db.migrate(settings, registry.model_apps)
     records_dir = settings.data_dir / "records"
