@@ -317,3 +317,45 @@ async def serve_in_process(
         server.close()
         await server.wait_closed()
         await server.after_stop()
+
+
+CHROMIUM_PATHS = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+CHROMEDRIVER_PATHS = ("/usr/bin/chromedriver",)
+
+
+@pytest.fixture
+def urna_browser(tmp_path: Path) -> Iterator[Any]:
+    """Headless Chromium driven by Selenium, with no network access of its own.
+
+    Uses Debian's ``chromium`` and ``chromium-driver``; never downloads a browser.
+    """
+    browser = next((p for p in CHROMIUM_PATHS if os.path.exists(p)), None)
+    driver_path = next((p for p in CHROMEDRIVER_PATHS if os.path.exists(p)), None)
+    if browser is None or driver_path is None:
+        require_component("chromium", "install Debian's chromium and chromium-driver")
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        require_component("chromium", "selenium is not installed (pip install urna[testing])")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(browser)
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+        "--window-size=1280,900",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=str(driver_path)))
+    try:
+        yield driver
+    finally:
+        driver.quit()

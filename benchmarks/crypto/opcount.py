@@ -1,0 +1,132 @@
+"""libsodium operation rates, operation counts, and the bound they set.
+
+The bound for a piece of work is ``sum(count(op) * time(op))`` over the
+libsodium calls it makes: what it would cost if Python added nothing. Counts
+are taken by wrapping the ``nacl.bindings`` functions while the work runs
+once; times are measured here, in the same process and run, with the same
+inputs shapes as Urna uses.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import statistics
+import timeit
+from collections import Counter
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import nacl.bindings as sodium
+
+COUNTED = [
+    "crypto_scalarmult_ed25519_noclamp",
+    "crypto_scalarmult_ed25519_base_noclamp",
+    "crypto_core_ed25519_add",
+    "crypto_core_ed25519_sub",
+    "crypto_core_ed25519_is_valid_point",
+    "crypto_core_ed25519_scalar_add",
+    "crypto_core_ed25519_scalar_sub",
+    "crypto_core_ed25519_scalar_mul",
+    "crypto_core_ed25519_scalar_negate",
+    "crypto_core_ed25519_scalar_reduce",
+    "crypto_core_ed25519_scalar_invert",
+    "crypto_sign_open",
+    "crypto_sign",
+]
+
+SHORT = {
+    "crypto_scalarmult_ed25519_noclamp": "scalarmult",
+    "crypto_scalarmult_ed25519_base_noclamp": "base-scalarmult",
+    "crypto_core_ed25519_add": "add",
+    "crypto_core_ed25519_sub": "sub",
+    "crypto_core_ed25519_is_valid_point": "is_valid_point",
+    "crypto_sign_open": "ed25519-verify",
+    "crypto_sign": "ed25519-sign",
+}
+
+
+@contextlib.contextmanager
+def counting() -> Iterator[Counter[str]]:
+    """Count every call to the libsodium functions in :data:`COUNTED` inside the block."""
+    counts: Counter[str] = Counter()
+    originals = {name: getattr(sodium, name) for name in COUNTED}
+
+    def wrap(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            counts[name] += 1
+            return fn(*args, **kwargs)
+
+        return counted
+
+    for name, fn in originals.items():
+        setattr(sodium, name, wrap(name, fn))
+    try:
+        yield counts
+    finally:
+        for name, fn in originals.items():
+            setattr(sodium, name, fn)
+
+
+def count_ops(work: Callable[[], object]) -> Counter[str]:
+    with counting() as counts:
+        work()
+    return Counter(dict(counts))
+
+
+def measure_rates(number: int = 400, repeat: int = 7) -> dict[str, float]:
+    """Seconds per call of each counted libsodium function (median of ``repeat`` runs)."""
+    s = sodium.crypto_core_ed25519_scalar_reduce(os.urandom(64))
+    t = sodium.crypto_core_ed25519_scalar_reduce(os.urandom(64))
+    p = sodium.crypto_scalarmult_ed25519_base_noclamp(s)
+    q = sodium.crypto_scalarmult_ed25519_base_noclamp(t)
+    seed = os.urandom(32)
+    pk, sk = sodium.crypto_sign_seed_keypair(seed)
+    signed = sodium.crypto_sign(b"m" * 32, sk)
+    wide = os.urandom(64)
+    calls: dict[str, Callable[[], object]] = {
+        "crypto_scalarmult_ed25519_noclamp": lambda: sodium.crypto_scalarmult_ed25519_noclamp(s, p),
+        "crypto_scalarmult_ed25519_base_noclamp": lambda: (
+            sodium.crypto_scalarmult_ed25519_base_noclamp(s)
+        ),
+        "crypto_core_ed25519_add": lambda: sodium.crypto_core_ed25519_add(p, q),
+        "crypto_core_ed25519_sub": lambda: sodium.crypto_core_ed25519_sub(p, q),
+        "crypto_core_ed25519_is_valid_point": lambda: sodium.crypto_core_ed25519_is_valid_point(p),
+        "crypto_core_ed25519_scalar_add": lambda: sodium.crypto_core_ed25519_scalar_add(s, t),
+        "crypto_core_ed25519_scalar_sub": lambda: sodium.crypto_core_ed25519_scalar_sub(s, t),
+        "crypto_core_ed25519_scalar_mul": lambda: sodium.crypto_core_ed25519_scalar_mul(s, t),
+        "crypto_core_ed25519_scalar_negate": lambda: sodium.crypto_core_ed25519_scalar_negate(s),
+        "crypto_core_ed25519_scalar_reduce": lambda: sodium.crypto_core_ed25519_scalar_reduce(wide),
+        "crypto_core_ed25519_scalar_invert": lambda: sodium.crypto_core_ed25519_scalar_invert(s),
+        "crypto_sign_open": lambda: sodium.crypto_sign_open(signed, pk),
+        "crypto_sign": lambda: sodium.crypto_sign(b"m" * 32, sk),
+    }
+    out = {}
+    for name, fn in calls.items():
+        n = number if "scalar_" not in name else number * 4
+        runs = timeit.repeat(fn, number=n, repeat=repeat)
+        out[name] = statistics.median(runs) / n
+    return out
+
+
+def bound(counts: Counter[str], rates: dict[str, float]) -> float:
+    """Seconds the counted libsodium calls take at the measured rates."""
+    return sum(n * rates[name] for name, n in counts.items())
+
+
+def describe_counts(counts: Counter[str]) -> str:
+    return ", ".join(
+        f"{SHORT.get(name, name.replace('crypto_core_ed25519_', ''))}={n}"
+        for name, n in sorted(counts.items(), key=lambda kv: -kv[1])
+    )
+
+
+def describe_rates(rates: dict[str, float]) -> str:
+    main = [
+        "crypto_scalarmult_ed25519_noclamp",
+        "crypto_scalarmult_ed25519_base_noclamp",
+        "crypto_core_ed25519_add",
+        "crypto_core_ed25519_is_valid_point",
+        "crypto_sign_open",
+    ]
+    return ", ".join(f"{SHORT[name]} {1 / rates[name]:,.0f}/s" for name in main)

@@ -1,0 +1,1 @@
+"""Urna elections plugin: structure, protocols, signatures, aggregation, publication."""

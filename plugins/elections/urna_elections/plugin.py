@@ -1,0 +1,1 @@
+"""Hook implementations of the elections plugin (filled in by its issue)."""

@@ -1,0 +1,6 @@
+import pytest
+
+
+@pytest.fixture
+def urna_plugins() -> list[str]:
+    return ["parliament"]

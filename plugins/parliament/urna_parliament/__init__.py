@@ -1,0 +1,1 @@
+"""Urna plenary plugin: members, seats, sittings, registration, votes, minutes."""

@@ -1,0 +1,1 @@
+"""Hook implementations of the parliament plugin (filled in by its issue)."""
