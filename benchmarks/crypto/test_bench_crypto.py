@@ -19,9 +19,8 @@ from __future__ import annotations
 from typing import Any
 
 import nacl.bindings as sodium
-import pytest
-
 import opcount
+import pytest
 import workload
 from conftest import REPORT, record
 

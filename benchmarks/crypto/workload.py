@@ -11,7 +11,6 @@ import json
 from typing import Any
 
 import attrs
-
 from urna.crypto.ballot import (
     EncryptedBallot,
     EncryptedContest,
