@@ -32,7 +32,7 @@ import subprocess
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pluggy
@@ -45,6 +45,9 @@ from urna.shell.keys import create_key_file
 from urna.shell.registry import Registry, build_registry
 from urna.shell.services import Services, running_services
 from urna.shell.settings import Settings
+
+if TYPE_CHECKING:
+    from sanic import Sanic
 
 try:
     import httpx
@@ -249,10 +252,11 @@ if pytest_asyncio is not None:
 
 @attrs.define
 class UrnaServer:
-    """A running appliance: its URL, services, and ways to call it as someone."""
+    """A running appliance: its URL, services, app (for its router), and ways to call it."""
 
     url: str
     services: Services
+    app: Sanic
     clients: list[Any] = attrs.field(factory=list)
 
     def client(self, **kwargs: Any) -> httpx.AsyncClient:
@@ -307,7 +311,7 @@ async def serve_in_process(
     await server.startup()
     await server.before_start()
     await server.after_start()
-    running = UrnaServer(f"http://{settings.host}:{settings.port}", app.ctx.services)
+    running = UrnaServer(f"http://{settings.host}:{settings.port}", app.ctx.services, app)
     try:
         yield running
     finally:
