@@ -9,7 +9,7 @@ from typing import Any
 
 import attrs
 import pytest
-from conftest import MANIFEST, drbg
+from crypto_testkit import MANIFEST, drbg
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from urna.crypto.ballot import (

@@ -6,7 +6,7 @@ import itertools
 
 import attrs
 import pytest
-from conftest import MANIFEST, build_election, drbg
+from crypto_testkit import MANIFEST, build_election, drbg
 from urna.crypto.ballot import encrypt_ballot, initial_code
 from urna.crypto.ceremony import (
     Complaint,

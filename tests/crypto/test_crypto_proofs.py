@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import drbg
+from crypto_testkit import drbg
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from urna.crypto.chaum_pedersen import ChaumPedersenProof, prove_decryption, verify_decryption
