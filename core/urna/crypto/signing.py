@@ -9,6 +9,8 @@ accepts signatures for every message.
 
 from __future__ import annotations
 
+import functools
+
 import attrs
 import nacl.bindings
 import nacl.exceptions
@@ -57,8 +59,10 @@ def decode_verify_key(raw: bytes) -> VerifyKey:
     return VerifyKey(bytes(raw))
 
 
+@functools.lru_cache(maxsize=4096)
 def verify_key_from_hex(text: str) -> VerifyKey:
-    """Decode a lowercase-hex public key as written in the record."""
+    """Decode a lowercase-hex public key as written in the record (validated keys are
+    cached: a record has few signers and many signatures)."""
     return decode_verify_key(hex_to_bytes(text, PUBLIC_KEY_SIZE, "public key"))
 
 
