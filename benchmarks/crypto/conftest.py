@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Any
 
-import opcount
 import pytest
-import workload
 
-REPORT: list[str] = []
+sys.path.insert(0, str(Path(__file__).parent))  # sibling modules under --import-mode=importlib
+
+import opcount
+import workload
 
 
 @pytest.fixture(scope="session")
 def rates() -> dict[str, float]:
-    return opcount.measure_rates()
+    return opcount.refresh_rates()
 
 
 @pytest.fixture(scope="session")
@@ -21,22 +24,9 @@ def bench_setup() -> workload.Setup:
     return workload.setup()
 
 
-def record(benchmark: Any, name: str, counts: Any, rates: dict[str, float], per: int = 1) -> None:
-    """Store the bound beside the measurement and queue a line for the summary."""
-    bound = opcount.bound(counts, rates) / per
-    benchmark.extra_info["libsodium_bound_s"] = bound
-    benchmark.extra_info["ops"] = opcount.describe_counts(counts)
-    stats = benchmark.stats.stats
-    best, median = stats.min / per, stats.median / per
-    REPORT.append(
-        f"{name}: best {best * 1e3:.3f} ms (median {median * 1e3:.3f}), "
-        f"libsodium bound {bound * 1e3:.3f} ms, best/bound {best / bound:.2f}x  "
-        f"[{opcount.describe_counts(counts)}]"
-    )
-
-
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if REPORT:
+    lines = opcount.report_lines()
+    if lines:
         terminalreporter.section("urna crypto: measured vs libsodium bound")
-        for line in REPORT:
+        for line in lines:
             terminalreporter.write_line(line)

@@ -22,7 +22,6 @@ import nacl.bindings as sodium
 import opcount
 import pytest
 import workload
-from conftest import REPORT, record
 
 BALLOTS = 10_000
 
@@ -33,7 +32,7 @@ def test_encrypt_and_prove_one_ballot(
     rand = workload.drbg("encrypt")
     counts = opcount.count_ops(lambda: workload.encrypt_one(bench_setup, rand))
     benchmark(workload.encrypt_one, bench_setup, rand)
-    record(benchmark, "encrypt+prove+sign one ballot", counts, rates)
+    opcount.record(benchmark, "encrypt+prove+sign one ballot", counts)
 
 
 def test_verify_one_ballot(
@@ -42,7 +41,7 @@ def test_verify_one_ballot(
     signed = workload.encrypt_one(bench_setup, workload.drbg("verify"))
     counts = opcount.count_ops(lambda: workload.verify_one(bench_setup, signed))
     benchmark(workload.verify_one, bench_setup, signed)
-    record(benchmark, "verify one decoded ballot", counts, rates)
+    opcount.record(benchmark, "verify one decoded ballot", counts)
 
 
 def test_decode_and_verify_one_ballot(
@@ -51,7 +50,7 @@ def test_decode_and_verify_one_ballot(
     data = workload.as_json(workload.encrypt_one(bench_setup, workload.drbg("decode")))
     counts = opcount.count_ops(lambda: workload.decode_and_verify_one(bench_setup, data))
     benchmark(workload.decode_and_verify_one, bench_setup, data)
-    record(benchmark, "decode+verify one ballot (JSON)", counts, rates)
+    opcount.record(benchmark, "decode+verify one ballot (JSON)", counts)
 
 
 def test_tally_and_decrypt_10000_ballots_3_of_5(
@@ -63,7 +62,7 @@ def test_tally_and_decrypt_10000_ballots_3_of_5(
         workload.tally_and_decrypt, args=(bench_setup, ballots), rounds=3, iterations=1
     )
     assert sum(n for _, _, n in result.counts) == BALLOTS - BALLOTS // 10
-    record(benchmark, f"tally+decrypt {BALLOTS:,} ballots, 3 of 5", counts, rates)
+    opcount.record(benchmark, f"tally+decrypt {BALLOTS:,} ballots, 3 of 5", counts)
 
 
 PRIMITIVES = {
@@ -86,5 +85,3 @@ def test_libsodium_primitive(benchmark: Any, name: str, rates: dict[str, float])
         "is_valid_point": lambda: sodium.crypto_core_ed25519_is_valid_point(p),
     }
     benchmark(calls[name])
-    if name == "scalarmult":
-        REPORT.insert(0, "libsodium rates (same run): " + opcount.describe_rates(rates))
