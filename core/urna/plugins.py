@@ -17,6 +17,10 @@ from urna.contributions import check_name
 
 ENTRY_POINT_GROUP = "urna"
 ALL_INSTALLED = "*"
+PLUGIN_HOOKSPECS = "URNA_HOOKSPECS"
+"""A loaded plugin module may name a module (or class) of its own hookspecs in this
+attribute, so that other plugins can extend it (the parliament plugin's majority rules,
+the elections plugin's law profiles). They are added before ``check_pending()``."""
 hookimpl = pluggy.HookimplMarker(hookspecs.PROJECT)
 
 
@@ -70,11 +74,32 @@ def make_plugin_manager(
     for name, plugin in extra:
         check_name("plugin", name)
         manager.register(plugin, name=name)
+    add_plugin_hookspecs(manager)
     try:
         manager.check_pending()
     except pluggy.PluginValidationError as exc:
         raise PluginError(f"plugin {exc.plugin!r} implements an unknown hook: {exc}") from None
     return manager
+
+
+def add_plugin_hookspecs(manager: pluggy.PluginManager) -> None:
+    """Add the hookspecs that loaded plugins declare in ``URNA_HOOKSPECS``.
+
+    Called after every plugin is registered, so that an implementation of a
+    plugin-declared hook is validated whatever order the plugins loaded in; a
+    plugin's hook names must start with ``urna_<plugin>_``.
+    """
+    for name, plugin in manager.list_name_plugin():
+        specs = getattr(plugin, PLUGIN_HOOKSPECS, None)
+        if specs is None or name is None:
+            continue
+        for attribute in dir(specs):
+            if attribute.startswith("urna_") and not attribute.startswith(f"urna_{name}_"):
+                raise PluginError(
+                    f"plugin {name!r} declares hook {attribute!r}; "
+                    f"a plugin's own hooks must start with 'urna_{name}_'"
+                )
+        manager.add_hookspecs(specs)
 
 
 def loaded_plugins(manager: pluggy.PluginManager) -> list[PluginInfo]:

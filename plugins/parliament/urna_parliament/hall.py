@@ -1,0 +1,539 @@
+"""The plenary hall: every act of a sitting, checked, signed into the record, projected.
+
+:class:`Hall` is the one writer of the plugin's events. For each act it
+replays the sitting (cached, brought up to date from the ledger), asks the
+pure :class:`~urna_parliament.sitting.SittingState` whether the event may
+follow, appends it together with its table rows in one transaction, then
+wakes the hall display. A refused act raises :class:`HallError` naming the
+problem, and nothing is stored or appended.
+
+The hall runs in one process per chamber (an asyncio lock per sitting
+serialises its acts); the unique keys of ``parliament_cast`` still make a
+vote count once if a second process ever wrote.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import io
+import weakref
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from tortoise.exceptions import IntegrityError
+from urna.api import Event, Ledger, LedgerError, Services
+
+from urna_parliament.config import ParliamentConfig
+from urna_parliament.majority import MILLI_MAJLIS_RULES, MajorityRule, RuleError, index_rules
+from urna_parliament.models import CastRecord, Member, SpeechRecord
+from urna_parliament.models import Sitting as SittingRow
+from urna_parliament.record import (
+    CHOICES,
+    MEMBER_ROLE,
+    MODES,
+    ROSTER_SCOPE,
+    sitting_scope,
+    statement,
+    validate_roster,
+)
+from urna_parliament.sitting import SittingState, Violation, close_figures
+
+ROSTER_COLUMNS = ("member", "name", "district", "faction", "seat", "card", "key")
+KEYS = ("register", *CHOICES, "speak")
+MAX_ROSTER_BYTES = 1_000_000
+
+
+class HallError(ValueError):
+    """An act the hall refuses; ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, message: str, status: int = 409) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class _StaleError(Exception):
+    """The cached replay is behind the ledger."""
+
+
+class CardSigner(Protocol):
+    """An ID card in a seat's reader that can sign for its member (see docs/devices.md)."""
+
+    @property
+    def card(self) -> str: ...
+
+    def sign(self, message: bytes) -> bytes: ...
+
+
+class Hall:
+    """The sittings of one appliance. Get it with :func:`hall_of`."""
+
+    def __init__(
+        self, ledger: Ledger, config: ParliamentConfig, rules: Mapping[str, MajorityRule]
+    ) -> None:
+        self.ledger = ledger
+        self.config = config
+        self.rules = dict(rules)
+        if config.default_rule not in self.rules:
+            raise ValueError(
+                f"[plugin.parliament] default_rule {config.default_rule!r} is not a known rule "
+                f"({', '.join(sorted(self.rules))})"
+            )
+        self._states: dict[str, SittingState] = {}
+        self._hashes: dict[str, str] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._signers: dict[tuple[int, int], CardSigner] = {}
+        self._version = 0
+        self._changed = asyncio.Event()
+
+    # -- state ----------------------------------------------------------------------------
+
+    async def state(self, sitting: int) -> SittingState:
+        """The sitting's replayed state (cached; rebuilt from the ledger when missing)."""
+        scope = sitting_scope(sitting)
+        state = self._states.get(scope)
+        if state is None:
+            state = await self._rebuild(scope)
+        if state.seq < 0:
+            raise HallError(f"there is no sitting {sitting}", 404)
+        return state
+
+    async def refresh(self, sitting: int) -> SittingState:
+        """Forget the cache and replay the sitting from the ledger."""
+        self._states.pop(sitting_scope(sitting), None)
+        return await self.state(sitting)
+
+    async def _rebuild(self, scope: str) -> SittingState:
+        state = SittingState(scope)
+        for event in await self.ledger.events(scope):
+            self._apply(state, event)
+        self._states[scope] = state
+        return state
+
+    def _apply(self, state: SittingState, event: Event) -> None:
+        try:
+            state.apply(event)
+        except Violation as exc:  # pragma: no cover - the hall checks before it appends
+            raise HallError(f"the record of {state.scope} does not replay: {exc}", 500) from None
+        self._hashes[state.scope] = event.hash().hex()
+
+    def _lock(self, scope: str) -> asyncio.Lock:
+        return self._locks.setdefault(scope, asyncio.Lock())
+
+    async def _act(self, sitting: int, type_: str, payload: dict[str, Any]) -> Event:
+        scope = sitting_scope(sitting)
+        async with self._lock(scope):
+            for _attempt in range(2):
+                state = await self.state(sitting)
+                try:
+                    state.check(type_, payload)
+                except Violation as exc:
+                    raise HallError(exc.message) from None
+                try:
+                    async with self.ledger.transaction():
+                        event = await self.ledger.append(scope, type_, payload)
+                        if event.prev != self._hashes.get(scope):
+                            # Another writer appended since our replay: check again.
+                            raise _StaleError
+                        await self._project(sitting, event)
+                except _StaleError:
+                    await self.refresh(sitting)
+                    continue
+                except IntegrityError:
+                    raise HallError("already recorded") from None
+                except LedgerError as exc:
+                    raise HallError(str(exc), 422) from None
+                except BaseException:
+                    self._states.pop(scope, None)
+                    raise
+                self._apply(state, event)
+                break
+            else:  # pragma: no cover - needs two concurrent writers twice in a row
+                raise HallError("the sitting changed while recording; try again", 503)
+        self._wake()
+        return event
+
+    def _wake(self) -> None:
+        self._version += 1
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    @property
+    def version(self) -> int:
+        return self._version
+
+    async def wait_for_change(self, version: int, seconds: float) -> int:
+        """Wait until something changed after ``version`` (or ``seconds`` passed)."""
+        if self._version == version:
+            changed = self._changed
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(changed.wait(), seconds)
+        return self._version
+
+    async def _project(self, sitting: int, event: Event) -> None:
+        p = event.payload
+        kind = event.type.removeprefix("parliament.")
+        if kind == "vote_cast":
+            await CastRecord.create(sitting=sitting, vote=p["vote"], member=p["member"],
+                                    seat=p["seat"], choice=p["choice"], seq=event.seq)
+        elif kind == "ballot_cast":
+            await CastRecord.create(sitting=sitting, vote=p["vote"], member=p["member"],
+                                    seat=p["seat"], choice=None, seq=event.seq)
+        elif kind == "vote_corrected":
+            await CastRecord.filter(sitting=sitting, vote=p["vote"], member=p["member"]).update(
+                choice=p["choice"], seq=event.seq
+            )
+        elif kind == "speech_started":
+            state = self._states.get(event.scope)
+            item = state.items[p["item"]] if state else None
+            await SpeechRecord.create(
+                sitting=sitting, speech=p["speech"], item=p["item"],
+                matter=item.title if item else "", draft_number=item.draft_number if item else "",
+                speaker=p["speaker"], member=p["speaker"] if state and p["speaker"] in
+                state.members else "", started=event.time,
+            )
+        elif kind == "speech_ended":
+            await SpeechRecord.filter(sitting=sitting, speech=p["speech"]).update(
+                ended=event.time, audio=p["audio"], video=p["video"], transcript=p["transcript"]
+            )
+        elif kind == "sitting_closed":
+            await SittingRow.filter(number=sitting).update(closed=True)
+
+    # -- roster ---------------------------------------------------------------------------
+
+    async def import_roster(self, convocation: str, members: list[dict[str, Any]]) -> Event:
+        """Replace the roster with ``members`` (validated), recorded in ``parliament-roster``."""
+        if await SittingRow.filter(closed=False).exists():
+            raise HallError("close the open sitting before importing a roster")
+        try:
+            validate_roster(members, self.config.membership)
+        except ValueError as exc:
+            raise HallError(f"roster rejected: {exc}", 422) from None
+        async with self.ledger.transaction():
+            event = await self.ledger.append(
+                ROSTER_SCOPE, "parliament.roster_imported",
+                {"convocation": convocation, "members": members},
+            )
+            await Member.all().delete()
+            await Member.bulk_create(
+                [Member(convocation=convocation, **entry) for entry in members]
+            )
+        return event
+
+    # -- sittings -------------------------------------------------------------------------
+
+    async def open_sitting(
+        self, *, protocol: str, date: str, presiding: str, invited: Sequence[str] = (),
+        place: str | None = None,
+    ) -> int:
+        """Open the next sitting with the current roster; answers its number."""
+        members = await Member.all().order_by("seat")
+        if not members:
+            raise HallError("import the roster before opening a sitting")
+        if await SittingRow.filter(closed=False).exists():
+            raise HallError("another sitting is still open")
+        last = await SittingRow.all().order_by("-number").first()
+        number = 1 if last is None else last.number + 1
+        roster = [
+            {"member": m.member, "name": m.name, "district": m.district, "faction": m.faction,
+             "seat": m.seat, "card": m.card, "key": m.key}
+            for m in members
+        ]
+        payload = {
+            "sitting": number, "protocol": protocol, "place": place or self.config.place,
+            "date": date, "presiding": presiding, "convocation": members[0].convocation,
+            "membership": self.config.membership, "quorum": self.config.quorum,
+            "invited": list(invited), "members": roster,
+        }
+        scope = sitting_scope(number)
+        async with self._lock(scope):
+            state = SittingState(scope)
+            try:
+                state.check("parliament.sitting_opened", payload)
+                from urna_parliament.record import EVENT_TYPES
+
+                next(t for t in EVENT_TYPES if t.name == "parliament.sitting_opened").validate(
+                    payload
+                )
+            except (Violation, ValueError) as exc:
+                raise HallError(f"cannot open the sitting: {exc}", 422) from None
+            async with self.ledger.transaction():
+                await self.ledger.append(scope, "parliament.sitting_opened", payload)
+                for m in members:
+                    # Keys are unique in the roster and the scope is new: no duplicates.
+                    await self.ledger.append(scope, "core.signer_registered",
+                                             {"key": m.key, "role": MEMBER_ROLE, "name": m.member})
+                await SittingRow.create(number=number, protocol=protocol, place=payload["place"],
+                                        date=date, presiding=presiding)
+            await self.refresh(number)
+        self._wake()
+        return number
+
+    async def close_sitting(self, sitting: int) -> Event:
+        return await self._act(sitting, "parliament.sitting_closed", {"sitting": sitting})
+
+    async def card(
+        self, sitting: int, seat: int, card: str, *, inserted: bool,
+        signer: CardSigner | None = None,
+    ) -> Event:
+        """A card went into (or out of) a seat's reader; the signer stays with the hall."""
+        kind = "parliament.card_inserted" if inserted else "parliament.card_removed"
+        event = await self._act(sitting, kind, {"seat": seat, "card": card})
+        if inserted and signer is not None:
+            self._signers[(sitting, seat)] = signer
+        elif not inserted:
+            self._signers.pop((sitting, seat), None)
+        return event
+
+    async def registration(self, sitting: int, action: str) -> Event:
+        state = await self.state(sitting)
+        current = state.current_round()
+        if action == "open":
+            number = len(state.rounds) + 1
+            return await self._act(sitting, "parliament.registration_opened", {"round": number})
+        if action == "close":
+            if current is None:
+                raise HallError("no registration round is open")
+            present = list(state.present())
+            return await self._act(
+                sitting, "parliament.registration_closed",
+                {"round": current.round, "present": present,
+                 "quorum_reached": len(present) >= state.quorum},
+            )
+        raise HallError("action must be 'open' or 'close'", 422)
+
+    # -- agenda and speakers ------------------------------------------------------------
+
+    async def add_item(
+        self, sitting: int, *, kind: str, title: str, draft_number: str = "", reading: str = "",
+        rule: str | None = None, documents: Sequence[Mapping[str, str]] = (),
+    ) -> int:
+        state = await self.state(sitting)
+        rule_name = rule or self.config.default_rule
+        if rule_name not in self.rules:
+            raise HallError(f"unknown majority rule {rule_name!r}", 422)
+        number = len(state.items) + 1
+        await self._act(sitting, "parliament.item_added", {
+            "item": number, "kind": kind, "title": title, "draft_number": draft_number,
+            "reading": reading, "rule": rule_name, "documents": [dict(d) for d in documents],
+        })
+        return number
+
+    async def take_up(self, sitting: int, item: int) -> Event:
+        return await self._act(sitting, "parliament.item_taken_up", {"item": item})
+
+    async def order_speakers(self, sitting: int, item: int, order: Sequence[str]) -> Event:
+        return await self._act(
+            sitting, "parliament.speakers_ordered", {"item": item, "order": list(order)}
+        )
+
+    async def start_speech(
+        self, sitting: int, item: int, speaker: str, limit_seconds: int | None = None
+    ) -> int:
+        state = await self.state(sitting)
+        number = state.next_speech_number()
+        limit = self.config.speaking_seconds if limit_seconds is None else limit_seconds
+        await self._act(sitting, "parliament.speech_started", {
+            "item": item, "speech": number, "speaker": speaker, "limit_seconds": limit,
+        })
+        return number
+
+    async def end_speech(
+        self, sitting: int, speech: int, *, audio: str = "", video: str = "", transcript: str = ""
+    ) -> Event:
+        return await self._act(sitting, "parliament.speech_ended", {
+            "speech": speech, "audio": audio, "video": video, "transcript": transcript,
+        })
+
+    # -- votes ----------------------------------------------------------------------------
+
+    async def open_vote(
+        self, sitting: int, *, item: int, mode: str, question: str, rule: str | None = None,
+        repeats: int | None = None, reason: str = "", election: dict[str, Any] | None = None,
+    ) -> int:
+        """Open a vote; refused without quorum, with the count present and needed."""
+        state = await self.state(sitting)
+        if mode not in MODES:
+            raise HallError(f"mode must be one of {', '.join(MODES)}", 422)
+        if item not in state.items:
+            raise HallError(f"there is no agenda item {item}", 422)
+        rule_name = rule or state.items[item].rule
+        if rule_name not in self.rules:
+            raise HallError(f"unknown majority rule {rule_name!r}", 422)
+        if (repeats is None) != (not reason):
+            raise HallError("a repeat vote names the vote it repeats and the reason", 422)
+        if mode == "secret" and election is None:
+            raise HallError("a secret vote needs its counting commission's election key", 422)
+        number = state.next_vote_number()
+        await self._act(sitting, "parliament.vote_opened", {
+            "vote": number, "item": item, "mode": mode, "question": question,
+            "rule": self.rules[rule_name].to_json(), "present": list(state.present()),
+            "quorum": state.quorum, "membership": state.membership, "repeats": repeats,
+            "reason": reason, "election": election,
+        })
+        return number
+
+    async def allow_correction(self, sitting: int, vote: int, member: str, reason: str) -> Event:
+        return await self._act(sitting, "parliament.correction_allowed",
+                               {"vote": vote, "member": member, "reason": reason})
+
+    async def close_vote(
+        self, sitting: int, vote: int, tally: dict[str, Any] | None = None
+    ) -> Event:
+        state = await self.state(sitting)
+        current = state.votes.get(vote)
+        if current is None or not current.is_open:
+            raise HallError(f"vote {vote} is not open")
+        if current.mode == "secret" and tally is None:
+            raise HallError("a secret vote closes with its decrypted tally", 422)
+        try:
+            payload = close_figures(current, tally)
+        except RuleError as exc:
+            raise HallError(str(exc), 422) from None
+        if current.mode == "secret" and tally is not None:
+            from urna_parliament.secret import check_tally
+
+            try:
+                yes, no, abstain = check_tally(current, tally)
+            except ValueError as exc:
+                raise HallError(f"tally rejected: {exc}", 422) from None
+            threshold, outcome = current.decide(yes, no, abstain)
+            payload.update({"for": yes, "against": no, "abstain": abstain,
+                            "threshold": threshold, "outcome": outcome})
+        return await self._act(sitting, "parliament.vote_closed", payload)
+
+    # -- presses from the seats -----------------------------------------------------------
+
+    async def press(
+        self, sitting: int, seat: int, key: str, *, sig: str | None = None,
+        ballot: dict[str, Any] | None = None,
+    ) -> Event:
+        """A key pressed at a seat: register, for/against/abstain, or ask to speak.
+
+        ``sig`` is the member's signature of the act's statement, made by the
+        console with the card; without it the hall asks the card in that
+        seat's reader (device path) to sign.
+        """
+        if key not in KEYS:
+            raise HallError(f"key must be one of {', '.join(KEYS)}", 422)
+        state = await self.state(sitting)
+        card = state.seats.get(seat)
+        member = state.card_member(seat)
+        if card is None or member is None:
+            raise HallError(f"no member's card is in seat {seat}")
+        if key == "speak":
+            if state.current_item is None:
+                raise HallError("no agenda item is under discussion")
+            return await self._act(sitting, "parliament.floor_requested",
+                                   {"item": state.current_item, "member": member, "seat": seat})
+        if key == "register":
+            current = state.current_round()
+            if current is None:
+                raise HallError("registration has not been opened")
+            fields: dict[str, Any] = {"round": current.round, "member": member, "seat": seat,
+                                      "card": card}
+            payload = {**fields, "sig": sig or self._sign(sitting, seat, card, "register",
+                                                          state.scope, fields)}
+            return await self._act(sitting, "parliament.member_registered", payload)
+        vote = state.votes.get(state.open_vote or 0)
+        if vote is None:
+            raise HallError("no vote is open")
+        if vote.mode == "secret":
+            from urna_parliament.secret import ballot_statement_fields
+
+            if ballot is None:
+                from urna_parliament.secret import console_ballot
+
+                ballot = console_ballot(vote, member, seat, key)
+            fields = ballot_statement_fields(
+                vote.vote, {"member": member, "seat": seat, "card": card, "ballot": ballot}
+            )
+            payload = {"vote": vote.vote, "member": member, "seat": seat, "card": card,
+                       "ballot": ballot,
+                       "sig": sig or self._sign(sitting, seat, card, "ballot", state.scope, fields)}
+            return await self._act(sitting, "parliament.ballot_cast", payload)
+        if member in vote.allowed_corrections:
+            fields = {"vote": vote.vote, "member": member, "seat": seat, "card": card,
+                      "choice": key, "corrects": vote.last_seq[member]}
+            payload = {**fields, "reason": vote.allowed_corrections[member],
+                       "sig": sig or self._sign(sitting, seat, card, "correction", state.scope,
+                                                fields)}
+            return await self._act(sitting, "parliament.vote_corrected", payload)
+        if member in vote.casts:
+            raise HallError(
+                f"{member} has already voted in vote {vote.vote}; "
+                "ask the presiding officer to allow a correction"
+            )
+        fields = {"vote": vote.vote, "member": member, "seat": seat, "card": card, "choice": key}
+        payload = {**fields, "sig": sig or self._sign(sitting, seat, card, "vote", state.scope,
+                                                      fields)}
+        return await self._act(sitting, "parliament.vote_cast", payload)
+
+    def _sign(
+        self, sitting: int, seat: int, card: str, kind: str, scope: str, fields: dict[str, Any]
+    ) -> str:
+        signer = self._signers.get((sitting, seat))
+        if signer is None or signer.card != card:
+            raise HallError(f"the card in seat {seat} cannot sign: present a signed press", 422)
+        return signer.sign(statement(kind, scope, **fields)).hex()
+
+
+# -- roster CSV ---------------------------------------------------------------------------
+
+
+def parse_roster_csv(text: str) -> list[dict[str, Any]]:
+    """Rows of ``member,name,district,faction,seat,card,key``; errors name line and column."""
+    if len(text.encode("utf-8")) > MAX_ROSTER_BYTES:
+        raise HallError(f"roster CSV is larger than {MAX_ROSTER_BYTES} bytes", 413)
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = tuple(reader.fieldnames or ())
+    if header != ROSTER_COLUMNS:
+        raise HallError(
+            f"roster CSV header must be {','.join(ROSTER_COLUMNS)}; got {','.join(header)}", 422
+        )
+    members = []
+    for line, row in enumerate(reader, start=2):
+        if None in row or any(value is None for value in row.values()):
+            raise HallError(f"roster CSV line {line}: wrong number of columns", 422)
+        seat = row["seat"].strip()
+        if not seat.isdigit():
+            raise HallError(f"roster CSV line {line}: seat {seat!r} is not a number", 422)
+        entry: dict[str, Any] = {column: row[column].strip() for column in ROSTER_COLUMNS}
+        entry["seat"] = int(seat)
+        entry["key"] = entry["key"].lower()
+        try:
+            validate_roster([entry])
+        except ValueError as exc:
+            raise HallError(f"roster CSV line {line}: {exc}", 422) from None
+        members.append(entry)
+    if not members:
+        raise HallError("roster CSV has no members", 422)
+    return members
+
+
+# -- one hall per appliance ---------------------------------------------------------------
+
+_halls: weakref.WeakKeyDictionary[Ledger, Hall] = weakref.WeakKeyDictionary()
+
+
+def collect_rules(services: Services, config: ParliamentConfig) -> dict[str, MajorityRule]:
+    """Every plugin's rules (this one's Milli Majlis defaults among them) and the configured."""
+    contributed: list[MajorityRule] = []
+    for rules in services.plugin_manager.hook.urna_parliament_majority_rules():
+        contributed.extend(rules)
+    return index_rules([*contributed, *config.rules])
+
+
+def hall_of(services: Services) -> Hall:
+    """The appliance's hall, made on first use from its settings and plugins."""
+    hall = _halls.get(services.ledger)
+    if hall is None:
+        config = ParliamentConfig.from_mapping(services.settings.plugin_config("parliament"))
+        hall = Hall(services.ledger, config, collect_rules(services, config))
+        _halls[services.ledger] = hall
+    return hall
+
+
+DEFAULT_RULES = MILLI_MAJLIS_RULES

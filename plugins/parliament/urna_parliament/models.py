@@ -1,0 +1,80 @@
+"""The plugin's tables: a projection of its ledger events, and the guards of exactly-once.
+
+The record is the ledger; these rows make lookups fast (the roster by card,
+a member's votes and speeches, the stenogram search) and hold the unique
+keys that make a vote count once however many times a console sends it.
+"""
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Member(Model):
+    """A member of the current convocation, with seat, ID card and public key."""
+
+    id = fields.IntField(primary_key=True)
+    member = fields.CharField(max_length=32, unique=True)
+    name = fields.CharField(max_length=200)
+    district = fields.CharField(max_length=200, default="")
+    faction = fields.CharField(max_length=200, default="")
+    seat = fields.IntField(unique=True)
+    card = fields.CharField(max_length=64, unique=True)
+    key = fields.CharField(max_length=64, unique=True)
+    convocation = fields.CharField(max_length=100)
+
+    class Meta:
+        table = "parliament_member"
+
+
+class Sitting(Model):
+    """A plenary sitting, whose record is the ledger scope ``parliament-sitting-<number>``."""
+
+    id = fields.IntField(primary_key=True)
+    number = fields.IntField(unique=True)
+    protocol = fields.CharField(max_length=50)
+    place = fields.CharField(max_length=200)
+    date = fields.CharField(max_length=10)
+    presiding = fields.CharField(max_length=200)
+    closed = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "parliament_sitting"
+
+
+class CastRecord(Model):
+    """One member's vote (or encrypted ballot) in one vote: at most one, by the unique key."""
+
+    id = fields.IntField(primary_key=True)
+    sitting = fields.IntField()
+    vote = fields.IntField()
+    member = fields.CharField(max_length=32)
+    seat = fields.IntField()
+    choice = fields.CharField(max_length=16, null=True)
+    """Null for a secret ballot, updated by a correction (the record keeps both)."""
+    seq = fields.BigIntField()
+
+    class Meta:
+        table = "parliament_cast"
+        unique_together = (("sitting", "vote", "member"),)
+
+
+class SpeechRecord(Model):
+    """The stenogram index: who spoke on what, when, and where the media are."""
+
+    id = fields.IntField(primary_key=True)
+    sitting = fields.IntField()
+    speech = fields.IntField()
+    item = fields.IntField()
+    matter = fields.CharField(max_length=500)
+    draft_number = fields.CharField(max_length=50, default="")
+    speaker = fields.CharField(max_length=200)
+    member = fields.CharField(max_length=32, default="")
+    started = fields.CharField(max_length=32)
+    ended = fields.CharField(max_length=32, default="")
+    audio = fields.CharField(max_length=500, default="")
+    video = fields.CharField(max_length=500, default="")
+    transcript = fields.CharField(max_length=500, default="")
+
+    class Meta:
+        table = "parliament_speech"
+        unique_together = (("sitting", "speech"),)

@@ -1,0 +1,100 @@
+"""A simulated chamber: members with deterministic keys, their cards, and 125 consoles.
+
+Used by the demo, the tests and the benchmarks. Keys derive from a seed and
+the member id, so a simulated chamber is the same in every run; a real
+chamber's keys are made on the cards and only their public halves are
+imported (``urna parliament import-roster``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from typing import TYPE_CHECKING, Any
+
+import attrs
+from urna.crypto.signing import SigningKey
+
+if TYPE_CHECKING:
+    from urna_parliament.hall import Hall
+
+FACTIONS = ("Yeni Azərbaycan", "Müstəqil", "Vətəndaş Həmrəyliyi", "Ana Vətən", "Ümid")
+FIRST = ("Əli", "Leyla", "Rəşad", "Günay", "Elçin", "Aygün", "Tural", "Nərgiz", "Vüqar", "Səbinə")
+LAST = ("Məmmədov", "Əliyeva", "Həsənov", "Quliyeva", "İsmayılov", "Hüseynova", "Abbasov",
+        "Kərimova", "Rzayev", "Nəsibova")
+
+
+@attrs.frozen(slots=True)
+class SimulatedCard:
+    """An ID card holding its member's key: signs what the member confirms at the seat."""
+
+    card: str
+    member: str
+    key: SigningKey = attrs.field(repr=False)
+
+    def sign(self, message: bytes) -> bytes:
+        signature: bytes = self.key.sign(message)
+        return signature
+
+
+def member_key(seed: str, member: str) -> SigningKey:
+    return SigningKey.from_seed(hashlib.sha256(f"{seed}:{member}".encode()).digest())
+
+
+def chamber(
+    size: int = 125, seed: str = "urna-demo"
+) -> tuple[list[dict[str, Any]], dict[str, SimulatedCard]]:
+    """A roster of ``size`` members (seat n for member n) and each member's card."""
+    roster, cards = [], {}
+    for n in range(1, size + 1):
+        member = f"m{n:03d}"
+        key = member_key(seed, member)
+        card = f"AZ-{n:04d}"
+        roster.append({
+            "member": member,
+            "name": f"{FIRST[n % len(FIRST)]} {LAST[(n // len(FIRST)) % len(LAST)]}",
+            "district": f"Dairə {n}",
+            "faction": FACTIONS[n % len(FACTIONS)],
+            "seat": n,
+            "card": card,
+            "key": key.verify_key.hex(),
+        })
+        cards[member] = SimulatedCard(card, member, key)
+    return roster, cards
+
+
+def roster_csv(roster: list[dict[str, Any]]) -> str:
+    lines = ["member,name,district,faction,seat,card,key"]
+    for m in roster:
+        lines.append(",".join(str(m[c]) for c in
+                              ("member", "name", "district", "faction", "seat", "card", "key")))
+    return "\n".join(lines) + "\n"
+
+
+def choices(size: int, yes: int, no: int, abstain: int, seed: int = 7) -> list[str | None]:
+    """A shuffled list of ``size`` choices: ``None`` is a member present who does not vote."""
+    if yes + no + abstain > size:
+        raise ValueError("more votes than members")
+    values: list[str | None] = [*(["for"] * yes), *(["against"] * no), *(["abstain"] * abstain)]
+    values += [None] * (size - len(values))
+    random.Random(seed).shuffle(values)  # noqa: S311 - a demo's seating, not a secret
+    return values
+
+
+async def seated_chamber(
+    hall: Hall, size: int = 125, present: int | None = None, *, seed: str = "urna-demo",
+    date: str = "2026-03-10", presiding: str = "Sahibə Qafarova",
+    invited: tuple[str, ...] = (),
+) -> tuple[int, dict[str, SimulatedCard]]:
+    """Import a chamber's roster, open a sitting, insert ``present`` cards, register them."""
+    roster, cards = chamber(size, seed)
+    await hall.import_roster("VII", roster)
+    sitting = await hall.open_sitting(protocol="12", date=date, presiding=presiding,
+                                      invited=invited)
+    await hall.registration(sitting, "open")
+    for entry in roster[: size if present is None else present]:
+        member = entry["member"]
+        await hall.card(sitting, entry["seat"], entry["card"], inserted=True, signer=cards[member])
+        await hall.press(sitting, entry["seat"], "register")
+    await hall.registration(sitting, "close")
+    return sitting, cards
