@@ -1,0 +1,175 @@
+"""Results: totals per commission recomputed from current protocols, progress, turnout, status.
+
+Totals are always recomputed from the accepted protocols (one current
+protocol per precinct: no precinct counted twice); marking the results
+official writes every aggregate into the record, after which nothing more is
+counted. The sums use the same pure function as the verifier.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+from urna.api import Ledger
+
+from urna_elections import models
+from urna_elections.record import (
+    RESULTS_STATUS,
+    TURNOUT_REPORTED,
+    Commission,
+    CurrentProtocol,
+    aggregate,
+)
+from urna_elections.structure import ElectionInfo, StructureError
+
+
+@attrs.frozen(slots=True)
+class Results:
+    election: ElectionInfo
+    commissions: Mapping[str, Commission]
+    totals: Mapping[str, dict[str, Any]]
+    protocols: Mapping[str, CurrentProtocol]
+
+    @property
+    def central(self) -> str:
+        return next(code for code, c in self.commissions.items() if c.kind == "central")
+
+    def children(self, code: str) -> list[Commission]:
+        return sorted(
+            (c for c in self.commissions.values() if c.parent == code), key=lambda c: c.code
+        )
+
+
+async def load_commissions(election: ElectionInfo) -> dict[str, Commission]:
+    rows = await models.Commission.filter(election_id=election.id).values_list(
+        "code", "name", "kind", "parent_code"
+    )
+    return {code: Commission(code, name, kind, parent) for code, name, kind, parent in rows}
+
+
+async def current_protocols(election: ElectionInfo) -> dict[str, CurrentProtocol]:
+    rows = await models.Protocol.filter(election_id=election.id, current=True).values_list(
+        "precinct_code", "digest", "doc", "seq"
+    )
+    return {
+        precinct: CurrentProtocol(digest, json.loads(doc), f"seq {seq}")
+        for precinct, digest, doc, seq in rows
+    }
+
+
+async def compute(election: ElectionInfo) -> Results:
+    commissions = await load_commissions(election)
+    if not commissions:
+        raise StructureError(f"election {election.code} has no commissions")
+    protocols = await current_protocols(election)
+    totals = aggregate(commissions, protocols.values(), election.profile, election.candidates)
+    return Results(election, commissions, totals, protocols)
+
+
+async def mark_official(ledger: Ledger, election: ElectionInfo) -> dict[str, Any]:
+    """Freeze the results: the aggregates go into the record and nothing more is counted."""
+    async with ledger.transaction():
+        row = await models.Election.select_for_update().get(id=election.id)
+        if row.status == "official":
+            raise StructureError(f"the results of {election.code} are already official")
+        results = await compute(election)
+        event = await ledger.append(
+            election.scope,
+            RESULTS_STATUS,
+            {
+                "election": election.code,
+                "status": "official",
+                "aggregates": dict(results.totals),
+            },
+        )
+        row.status = "official"
+        await row.save(update_fields=["status"])
+    central = results.totals[results.central]
+    return {"seq": event.seq, "received": central["received"], "expected": central["expected"]}
+
+
+async def report_turnout(
+    ledger: Ledger, election: ElectionInfo, reports: Sequence[Mapping[str, Any]]
+) -> int:
+    """Record turnout reports ``{precinct, hour, voters}`` (a later report for the same
+    precinct and hour replaces the figure shown; both stay in the record)."""
+    hours = set(election.profile.turnout_hours)
+    if not reports:
+        raise StructureError("no turnout reports given")
+    precincts = set(
+        await models.Commission.filter(election_id=election.id, kind="precinct").values_list(
+            "code", flat=True
+        )
+    )
+    clean = []
+    for item in reports:
+        if not isinstance(item, Mapping) or set(item) != {"precinct", "hour", "voters"}:
+            raise StructureError("each turnout report has exactly precinct, hour, voters")
+        if item["precinct"] not in precincts:
+            raise StructureError(f"turnout for unknown precinct {item['precinct']!r}")
+        if item["hour"] not in hours:
+            raise StructureError(
+                f"turnout at {item['hour']!r}: the law's hours are {sorted(hours)}"
+            )
+        voters = item["voters"]
+        if isinstance(voters, bool) or not isinstance(voters, int) or not 0 <= voters <= 10**9:
+            raise StructureError("turnout voters must be an integer 0..10^9")
+        clean.append({"precinct": item["precinct"], "hour": item["hour"], "voters": voters})
+    async with ledger.transaction():
+        for start in range(0, len(clean), 5000):
+            await ledger.append(
+                election.scope,
+                TURNOUT_REPORTED,
+                {
+                    "election": election.code,
+                    "reports": clean[start : start + 5000],
+                },
+            )
+        keys = {(c["precinct"], c["hour"]) for c in clean}
+        existing = {
+            (p, h): i
+            for i, p, h in await models.Turnout.filter(election_id=election.id).values_list(
+                "id", "precinct_code", "hour"
+            )
+            if (p, h) in keys
+        }
+        for item in clean:
+            key = (item["precinct"], item["hour"])
+            if key in existing:
+                await models.Turnout.filter(id=existing[key]).update(voters=item["voters"])
+        await models.Turnout.bulk_create(
+            [
+                models.Turnout(
+                    election_id=election.id,
+                    precinct_code=c["precinct"],
+                    hour=c["hour"],
+                    voters=c["voters"],
+                )
+                for c in clean
+                if (c["precinct"], c["hour"]) not in existing
+            ]
+        )
+    return len(clean)
+
+
+async def turnout_by_hour(
+    election: ElectionInfo, commissions: Mapping[str, Commission]
+) -> dict[str, dict[str, dict[str, int]]]:
+    """``{commission: {hour: {"voters", "reporting"}}}`` summed up the tree."""
+    rows = await models.Turnout.filter(election_id=election.id).values_list(
+        "precinct_code", "hour", "voters"
+    )
+    result: dict[str, dict[str, dict[str, int]]] = {}
+    for precinct, hour, voters in rows:
+        code = precinct
+        seen: set[str] = set()
+        while code and code in commissions and code not in seen:
+            seen.add(code)
+            slot = result.setdefault(code, {}).setdefault(hour, {"voters": 0, "reporting": 0})
+            slot["voters"] += voters
+            slot["reporting"] += 1
+            code = commissions[code].parent
+    return result

@@ -1,0 +1,341 @@
+"""An election's structure: the election, its commissions and their members, in the record.
+
+Each step appends its event and writes its rows in one transaction; bad input
+raises ``StructureError`` naming the problem before anything is stored.
+Members are registered in batches (``elections.members_registered``): an
+Azerbaijan-sized election has some 40,000 member keys and one event each
+would make the record and the registration needlessly slow.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+from urna.api import Ledger
+from urna.crypto.errors import KeyRejectedError
+from urna.crypto.signing import verify_key_from_hex
+
+from urna_elections import models
+from urna_elections.law import Profile
+from urna_elections.record import (
+    COMMISSIONS_DEFINED,
+    ELECTION_DEFINED,
+    KINDS,
+    MEMBERS_REGISTERED,
+    ROLES,
+    scope_of,
+    validate_commissions,
+    validate_election,
+    validate_members,
+)
+
+BATCH = 5000
+
+
+class StructureError(ValueError):
+    """The structure cannot be stored as given; the message names the problem."""
+
+
+@attrs.frozen(slots=True)
+class ElectionInfo:
+    """An election as the services use it: code, row id, law, candidates, status."""
+
+    id: int
+    code: str
+    title: str
+    profile: Profile
+    candidates: tuple[str, ...]
+    candidate_names: Mapping[str, str]
+    status: str
+
+    @property
+    def scope(self) -> str:
+        return scope_of(self.code)
+
+
+@functools.lru_cache(maxsize=32)
+def _parse_profile(text: str) -> Profile:
+    return Profile.from_json(json.loads(text))
+
+
+async def load_election(code: str) -> ElectionInfo:
+    row = await models.Election.get_or_none(code=code)
+    if row is None:
+        raise StructureError(f"no election {code!r}")
+    return election_info(row)
+
+
+def election_info(row: models.Election) -> ElectionInfo:
+    candidates = json.loads(row.candidates)
+    return ElectionInfo(
+        id=row.id,
+        code=row.code,
+        title=row.title,
+        profile=_parse_profile(row.profile),
+        candidates=tuple(c["id"] for c in candidates),
+        candidate_names={c["id"]: c["name"] for c in candidates},
+        status=row.status,
+    )
+
+
+async def create_election(
+    ledger: Ledger,
+    *,
+    code: str,
+    title: str,
+    kind: str,
+    date: str,
+    profile: Profile,
+    candidates: Sequence[Mapping[str, str]],
+) -> ElectionInfo:
+    payload = {
+        "election": code,
+        "title": title,
+        "kind": kind,
+        "date": date,
+        "profile": profile.to_json(),
+        "candidates": [
+            {"id": c["id"], "name": c["name"], "party": c.get("party", "")} for c in candidates
+        ],
+    }
+    try:
+        validate_election(payload)
+    except ValueError as exc:
+        raise StructureError(str(exc)) from None
+    if await models.Election.exists(code=code):
+        raise StructureError(f"election {code!r} already exists")
+    async with ledger.transaction():
+        await ledger.append(scope_of(code), ELECTION_DEFINED, payload)
+        row = await models.Election.create(
+            code=code,
+            title=title,
+            kind=kind,
+            date=date,
+            profile=json.dumps(profile.to_json(), sort_keys=True),
+            candidates=json.dumps(payload["candidates"], ensure_ascii=False),
+        )
+    return election_info(row)
+
+
+async def add_commissions(
+    ledger: Ledger, election: ElectionInfo, commissions: Sequence[Mapping[str, str]]
+) -> int:
+    """Define commissions (parents before children, in the given order)."""
+    items = [
+        {"code": c["code"], "name": c["name"], "kind": c["kind"], "parent": c.get("parent", "")}
+        for c in commissions
+    ]
+    existing = {
+        code: kind
+        for code, kind in await models.Commission.filter(election_id=election.id).values_list(
+            "code", "kind"
+        )
+    }
+    known = dict(existing)
+    for item in items:
+        if item["code"] in known:
+            raise StructureError(f"commission {item['code']} is defined twice")
+        if item["kind"] not in KINDS:
+            raise StructureError(f"commission {item['code']}: kind must be one of {KINDS}")
+        if item["kind"] == "central":
+            if any(kind == "central" for kind in known.values()):
+                raise StructureError("an election has one central commission")
+        elif known.get(item["parent"]) in (None, "precinct"):
+            raise StructureError(
+                f"commission {item['code']}: parent {item['parent']!r} is not a defined "
+                "non-precinct commission (define parents first)"
+            )
+        known[item["code"]] = item["kind"]
+    for start in range(0, len(items), BATCH):
+        try:
+            validate_commissions(
+                {"election": election.code, "commissions": _rows(items[start : start + BATCH])}
+            )
+        except ValueError as exc:
+            raise StructureError(str(exc)) from None
+    async with ledger.transaction():
+        for start in range(0, len(items), BATCH):
+            batch = items[start : start + BATCH]
+            await ledger.append(
+                election.scope,
+                COMMISSIONS_DEFINED,
+                {"election": election.code, "commissions": _rows(batch)},
+            )
+            await models.Commission.bulk_create(
+                [
+                    models.Commission(
+                        election_id=election.id,
+                        code=i["code"],
+                        name=i["name"],
+                        kind=i["kind"],
+                        parent_code=i["parent"],
+                    )
+                    for i in batch
+                ]
+            )
+    return len(items)
+
+
+def _rows(items: Sequence[Mapping[str, str]]) -> list[list[str]]:
+    return [[i["code"], i["name"], i["kind"], i["parent"]] for i in items]
+
+
+@attrs.frozen(slots=True)
+class NewMember:
+    commission: str
+    name: str
+    role: str
+    key: str
+    decisive: bool = True
+    keystore: str | None = attrs.field(default=None, repr=False)
+
+
+async def add_members(ledger: Ledger, election: ElectionInfo, members: Sequence[NewMember]) -> int:
+    """Register members and their public keys (each key validated: no weak keys)."""
+    commissions = set(
+        await models.Commission.filter(election_id=election.id).values_list("code", flat=True)
+    )
+    taken = set(await models.Member.filter(election_id=election.id).values_list("key", flat=True))
+    for member in members:
+        if member.commission not in commissions:
+            raise StructureError(f"member {member.name}: no commission {member.commission!r}")
+        if member.role not in ROLES:
+            raise StructureError(f"member {member.name}: role must be one of {ROLES}")
+        try:
+            verify_key_from_hex(member.key)
+        except KeyRejectedError as exc:
+            raise StructureError(f"member {member.name}: key rejected: {exc}") from None
+        if member.key in taken:
+            raise StructureError(
+                f"member {member.name}: key {member.key[:16]}... is already registered"
+            )
+        taken.add(member.key)
+    entries = [
+        {
+            "commission": m.commission,
+            "name": m.name,
+            "role": m.role,
+            "decisive": m.decisive and m.role != "advisory",
+            "key": m.key,
+        }
+        for m in members
+    ]
+    for start in range(0, len(entries), BATCH):
+        try:
+            validate_members({"election": election.code, "members": entries[start : start + BATCH]})
+        except ValueError as exc:
+            raise StructureError(str(exc)) from None
+    async with ledger.transaction():
+        for start in range(0, len(entries), BATCH):
+            batch = entries[start : start + BATCH]
+            await ledger.append(
+                election.scope, MEMBERS_REGISTERED, {"election": election.code, "members": batch}
+            )
+        await models.Member.bulk_create(
+            [
+                models.Member(
+                    election_id=election.id,
+                    commission_code=m.commission,
+                    name=m.name,
+                    role=m.role,
+                    decisive=m.decisive and m.role != "advisory",
+                    key=m.key,
+                    keystore=m.keystore,
+                )
+                for m in members
+            ]
+        )
+    return len(members)
+
+
+async def import_structure(
+    ledger: Ledger, document: Mapping[str, Any], profiles: Mapping[str, Profile]
+) -> ElectionInfo:
+    """Create an election from a JSON structure document (see docs/elections.md)."""
+    try:
+        spec = document["election"]
+        profile = profiles[spec.get("profile", "az")]
+        commissions = list(document.get("commissions", []))
+        members = [
+            NewMember(
+                m["commission"], m["name"], m["role"], m["key"], bool(m.get("decisive", True))
+            )
+            for m in document.get("members", [])
+        ]
+    except KeyError as exc:
+        raise StructureError(f"structure document lacks {exc}") from None
+    except (TypeError, AttributeError):
+        raise StructureError("structure document has the wrong shape") from None
+    election = await create_election(
+        ledger,
+        code=spec["code"],
+        title=spec["title"],
+        kind=spec.get("kind", "general"),
+        date=spec["date"],
+        profile=profile,
+        candidates=spec["candidates"],
+    )
+    await add_commissions(ledger, election, commissions)
+    if members:
+        await add_members(ledger, election, members)
+    return election
+
+
+def read_commissions_csv(text: str) -> list[dict[str, str]]:
+    """Commissions from CSV with a header ``code,name,kind,parent``."""
+    reader = csv.DictReader(io.StringIO(text))
+    if reader.fieldnames is None or not {"code", "name", "kind", "parent"} <= set(
+        reader.fieldnames
+    ):
+        raise StructureError("commissions CSV needs the columns code, name, kind, parent")
+    return [
+        {
+            "code": r["code"].strip(),
+            "name": r["name"].strip(),
+            "kind": r["kind"].strip(),
+            "parent": (r["parent"] or "").strip(),
+        }
+        for r in reader
+    ]
+
+
+def read_members_csv(text: str) -> list[NewMember]:
+    """Members from CSV with a header ``commission,name,role,decisive,key``."""
+    reader = csv.DictReader(io.StringIO(text))
+    if reader.fieldnames is None or not {"commission", "name", "role", "key"} <= set(
+        reader.fieldnames
+    ):
+        raise StructureError("members CSV needs the columns commission, name, role, key")
+    result = []
+    for number, r in enumerate(reader, start=2):
+        decisive = (r.get("decisive") or "yes").strip().lower()
+        if decisive not in ("yes", "no", "true", "false", "1", "0"):
+            raise StructureError(f"members CSV line {number}: decisive must be yes or no")
+        result.append(
+            NewMember(
+                r["commission"].strip(),
+                r["name"].strip(),
+                r["role"].strip(),
+                r["key"].strip().lower(),
+                decisive in ("yes", "true", "1"),
+            )
+        )
+    return result
+
+
+async def commission_map(election: ElectionInfo) -> dict[str, tuple[str, str, str]]:
+    """code -> (name, kind, parent) for the whole hierarchy."""
+    rows = await models.Commission.filter(election_id=election.id).values_list(
+        "code", "name", "kind", "parent_code"
+    )
+    return {code: (name, kind, parent) for code, name, kind, parent in rows}
+
+
+def precinct_codes(commissions: Mapping[str, tuple[str, str, str]]) -> Iterable[str]:
+    return (code for code, (_, kind, _) in commissions.items() if kind == "precinct")
