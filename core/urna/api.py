@@ -22,6 +22,7 @@ from urna.record.event import Event
 from urna.record.event_types import EventType, require_fields
 from urna.shell.auth.principal import Principal
 from urna.shell.cli import CommandContext
+from urna.shell.devices import DeviceInfo, DeviceManager, ReplaySource
 from urna.shell.http import ApiError, field, json_body
 from urna.shell.ledger import Ledger, LedgerError
 from urna.shell.permissions import AUTHENTICATED
@@ -45,6 +46,8 @@ __all__ = [
     "DemoContext",
     "DemoResult",
     "DeviceDriver",
+    "DeviceInfo",
+    "DeviceManager",
     "Event",
     "EventType",
     "Failure",
@@ -52,6 +55,7 @@ __all__ = [
     "LedgerError",
     "ModelApp",
     "Principal",
+    "ReplaySource",
     "RecordView",
     "Report",
     "Role",

@@ -80,12 +80,22 @@ class Report:
 
 @attrs.frozen(slots=True)
 class DeviceDriver:
-    """Turns matching udev devices into typed events (see ``docs/devices.md``)."""
+    """Turns matching udev devices into typed events (see ``docs/devices.md``).
+
+    The core's device manager offers each udev device to every driver whose
+    ``match`` properties it has, and calls ``open(info, emit)`` with a
+    ``urna.api.DeviceInfo`` (sys path, device node, properties, with the
+    parent USB device's ``ID_VENDOR_ID``/``ID_MODEL_ID`` filled in for hidraw
+    nodes) and ``emit``, the callable that takes the driver's typed events.
+    ``open`` answers a handle whose ``close()`` runs when the device goes away.
+    """
 
     name: str
     match: dict[str, str]
     """udev properties that must all equal these values, e.g. ``{"ID_VENDOR_ID": "16c0"}``."""
     open: Callable[..., Any]
+    """``open(info: DeviceInfo, emit: Callable[[object], None]) -> handle with close()``."""
+    description: str = ""
 
 
 @attrs.frozen(slots=True)

@@ -7,6 +7,7 @@ from urna_parliament.hall import HallError, hall_of
 from urna_parliament.simulator import choices, seated_chamber
 
 
+@pytest.mark.milli_majlis
 async def test_named_vote_counts_and_decides_by_the_rule(urna_services):
     hall = hall_of(urna_services)
     sitting, _ = await seated_chamber(hall, present=110)
@@ -23,6 +24,7 @@ async def test_named_vote_counts_and_decides_by_the_rule(urna_services):
     }
 
 
+@pytest.mark.milli_majlis
 async def test_vote_without_quorum_is_refused_and_nothing_appended(urna_services):
     hall = hall_of(urna_services)
     sitting, _ = await seated_chamber(hall, size=125, present=82)

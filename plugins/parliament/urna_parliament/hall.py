@@ -148,7 +148,11 @@ class Hall:
                 except BaseException:
                     self._states.pop(scope, None)
                     raise
-                self._apply(state, event)
+                state.prechecked = True
+                try:
+                    self._apply(state, event)
+                finally:
+                    state.prechecked = False
                 break
             else:  # pragma: no cover - needs two concurrent writers twice in a row
                 raise HallError("the sitting changed while recording; try again", 503)
@@ -444,9 +448,16 @@ class Hall:
             from urna_parliament.secret import ballot_statement_fields
 
             if ballot is None:
-                from urna_parliament.secret import console_ballot
+                from urna_parliament.secret import make_ballot
 
-                ballot = console_ballot(vote, member, seat, key)
+                signer = self._signers.get((sitting, seat))
+                if signer is None or signer.card != card:
+                    raise HallError(f"the card in seat {seat} cannot sign: present a signed press",
+                                    422)
+                try:
+                    ballot = make_ballot(vote, state.members[member].key, seat, key, signer.sign)
+                except ValueError as exc:
+                    raise HallError(str(exc), 422) from None
             fields = ballot_statement_fields(
                 vote.vote, {"member": member, "seat": seat, "card": card, "ballot": ballot}
             )

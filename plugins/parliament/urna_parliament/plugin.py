@@ -1,14 +1,35 @@
-"""Hook implementations of the parliament plugin."""
+"""Hook implementations of the parliament plugin: everything it contributes to an appliance."""
 
 from __future__ import annotations
 
-from urna.api import EventType, ModelApp, hookimpl
+import click
+from urna.api import (
+    Demo,
+    DeviceDriver,
+    EventType,
+    ModelApp,
+    Role,
+    Route,
+    Settings,
+    VerifierCheck,
+    hookimpl,
+)
 
 from urna_parliament import hookspecs
+from urna_parliament.checks import VERIFIER_CHECKS
+from urna_parliament.config import ParliamentConfig
 from urna_parliament.majority import GENERIC_RULES, MILLI_MAJLIS_RULES, MajorityRule
 from urna_parliament.record import EVENT_TYPES
+from urna_parliament.web import MANAGE, PRESIDE, PRESS, READ, ROUTES, SELF
 
 URNA_HOOKSPECS = hookspecs
+"""This plugin's own hooks (majority rules), added to the manager by the core."""
+
+
+@hookimpl
+def urna_configure(settings: Settings) -> None:
+    """Refuse to start on a bad ``[plugin.parliament]`` section."""
+    ParliamentConfig.from_mapping(settings.plugin_config("parliament"))
 
 
 @hookimpl
@@ -19,6 +40,51 @@ def urna_register_models() -> list[ModelApp]:
 @hookimpl
 def urna_register_event_types() -> list[EventType]:
     return list(EVENT_TYPES)
+
+
+@hookimpl
+def urna_register_verifier_checks() -> list[VerifierCheck]:
+    return list(VERIFIER_CHECKS)
+
+
+@hookimpl
+def urna_register_routes() -> list[Route]:
+    return list(ROUTES)
+
+
+@hookimpl
+def urna_register_roles() -> list[Role]:
+    return [
+        Role("parliament.clerk", (READ, MANAGE),
+             "Secretariat: imports the roster, opens sittings, sets the agenda."),
+        Role("parliament.presiding", (READ, MANAGE, PRESIDE),
+             "Presiding officer: registration, floor, votes, corrections, closing."),
+        Role("parliament.member", (READ, SELF), "A member: their own page and the record."),
+        Role("parliament.console", (PRESS,),
+             "A seat console or the device gateway: cards and signed presses."),
+        Role("parliament.observer", (READ,), "Reads minutes, stenogram and exports."),
+    ]
+
+
+@hookimpl
+def urna_register_device_drivers() -> list[DeviceDriver]:
+    from urna_parliament.devices import DRIVERS
+
+    return list(DRIVERS)
+
+
+@hookimpl
+def urna_register_commands() -> list[click.Command]:
+    from urna_parliament.commands import COMMANDS
+
+    return list(COMMANDS)
+
+
+@hookimpl
+def urna_register_demos() -> list[Demo]:
+    from urna_parliament.demo import DEMOS
+
+    return list(DEMOS)
 
 
 @hookimpl

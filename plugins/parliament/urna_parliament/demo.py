@@ -1,0 +1,149 @@
+"""``urna demo``: a whole sitting of 125 members, driven through the device layer.
+
+125 simulated consoles insert their cards and register through the replay
+source and the core's device manager; a quorum is reached; three items are
+debated with speakers; votes by name and totals-only, a correction, a failed
+vote repeated, and a secret vote counted by a commission of members as
+guardians; the minutes are written to the reports directory in HTML, PDF and
+JSON, Azerbaijani and English.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from urna.api import Demo, DemoContext, DemoResult, DeviceManager, ReplaySource
+
+from urna_parliament.devices import DRIVERS, CardInserted, HallBridge, KeyPressed, encode_event
+from urna_parliament.exports import akoma_ntoso, popolo_vote_events
+from urna_parliament.hall import Hall, hall_of
+from urna_parliament.minutes import LANGUAGES, protocol, render_html, render_pdf
+from urna_parliament.record import sitting_scope
+from urna_parliament.simulator import SimulatedCard, chamber, choices
+
+SIZE = 125
+
+
+async def drive(hall: Hall, sitting: int, events: list[Any]) -> HallBridge:
+    """Play seat events through a replay source, the device manager and the hall bridge."""
+    bridge = HallBridge(hall, sitting)
+    manager = DeviceManager(DRIVERS, bridge.emit)
+    cards = {e.card: e.signer for e in events if isinstance(e, CardInserted)}
+    lines = [json.dumps(encode_event(e, at=i / 1000)) for i, e in enumerate(events)]
+    from urna_parliament.devices import decode_event
+
+    await ReplaySource(lines, lambda record: decode_event(record, cards)).run(manager)
+    await bridge.drain()
+    return bridge
+
+
+async def vote_by_consoles(
+    hall: Hall, sitting: int, item: int, mode: str, question: str, figures: tuple[int, int, int],
+    *, seed: int, present: int = SIZE, **options: Any,
+) -> int:
+    vote = await hall.open_vote(sitting, item=item, mode=mode, question=question, **options)
+    presses = [KeyPressed(seat, choice) for seat, choice in
+               enumerate(choices(present, *figures, seed=seed), start=1) if choice]
+    await drive(hall, sitting, presses)
+    return vote
+
+
+async def run_sitting(context: DemoContext) -> DemoResult:
+    hall = hall_of(context.services)
+    roster, cards = chamber(SIZE)
+    await hall.import_roster("VII", roster)
+    sitting = await hall.open_sitting(
+        protocol="12", date="2026-03-10", presiding="Sahibə Qafarova",
+        invited=["Nazirlər Kabinetinin nümayəndəsi", "Hesablama Palatasının sədri"],
+    )
+    await hall.registration(sitting, "open")
+    seated: list[Any] = [CardInserted(m["seat"], m["card"], cards[m["member"]]) for m in roster]
+    seated += [KeyPressed(m["seat"], "register") for m in roster[:118]]
+    await drive(hall, sitting, seated)
+    await hall.registration(sitting, "close")
+
+    law = await hall.add_item(
+        sitting, kind="draft", title="Vergi Məcəlləsinə dəyişikliklər edilməsi haqqında",
+        draft_number="1234-7GQ", reading="I", rule="ordinary",
+        documents=[{"title": "Qanun layihəsi", "href": "/docs/1234-7GQ.pdf"}],
+    )
+    resolution = await hall.add_item(
+        sitting, kind="resolution", title="Hesablama Palatasının hesabatı haqqında",
+        rule="qualified",
+    )
+    constitutional = await hall.add_item(
+        sitting, kind="draft", title="Konstitusiya qanununa əlavələr",
+        draft_number="0077-7GK", reading="I", rule="constitutional",
+    )
+    for item, speakers in ((law, ("m004", "m017", "m052")), (resolution, ("m033", "m090")),
+                           (constitutional, ("m008",))):
+        await hall.take_up(sitting, item)
+        await drive(hall, sitting, [KeyPressed(int(m[1:]), "speak")
+                                    for m in speakers])
+        await hall.order_speakers(sitting, item, list(reversed(speakers)))
+        for member in reversed(speakers):
+            speech = await hall.start_speech(sitting, item, member)
+            await hall.end_speech(sitting, speech, audio=f"/media/{sitting}/{speech}.opus",
+                                  video=f"/media/{sitting}/{speech}.webm",
+                                  transcript=f"/stenogram/{sitting}/{speech}.html")
+        if item == law:
+            vote = await vote_by_consoles(hall, sitting, item, "named", "Birinci oxunuşda qəbul",
+                                          (71, 30, 12), seed=1, present=118)
+            # Seat 5 pressed the wrong key and asks for a correction from the chair.
+            state = await hall.state(sitting)
+            corrected = state.card_member(5)
+            assert corrected is not None
+            await hall.allow_correction(sitting, vote, corrected, "səhv düymə / wrong button")
+            fixed = "against" if state.votes[vote].casts[corrected].choice == "for" else "for"
+            await drive(hall, sitting, [KeyPressed(5, fixed)])
+            await hall.close_vote(sitting, vote)
+        elif item == resolution:
+            first = await vote_by_consoles(hall, sitting, item, "totals", "Qətnamə qəbul edilsin",
+                                           (80, 20, 5), seed=2, present=118)
+            await hall.close_vote(sitting, first)
+            again = await vote_by_consoles(
+                hall, sitting, item, "totals", "Qətnamə qəbul edilsin", (90, 15, 5), seed=3,
+                present=118, repeats=first, reason="səsvermə sistemində nasazlıq / console fault",
+            )
+            await hall.close_vote(sitting, again)
+        else:
+            await secret_vote(hall, sitting, item)
+    await hall.close_sitting(sitting)
+
+    state = await hall.state(sitting)
+    minutes = protocol(state)
+    reports = []
+    for lang in LANGUAGES:
+        html_path = context.reports_dir / f"parliament-sitting-{sitting}-minutes-{lang}.html"
+        html_path.write_text(render_html(minutes, lang), encoding="utf-8")
+        pdf_path = html_path.with_suffix(".pdf")
+        pdf_path.write_bytes(render_pdf(minutes, lang))
+        reports += [html_path, pdf_path]
+    json_path = context.reports_dir / f"parliament-sitting-{sitting}-minutes.json"
+    json_path.write_text(json.dumps(minutes, ensure_ascii=False, indent=2), encoding="utf-8")
+    popolo_path = context.reports_dir / f"parliament-sitting-{sitting}-popolo.json"
+    popolo_path.write_text(json.dumps(popolo_vote_events(state), ensure_ascii=False, indent=2),
+                           encoding="utf-8")
+    akn_path = context.reports_dir / f"parliament-sitting-{sitting}-akn.xml"
+    akn_path.write_bytes(akoma_ntoso(state))
+    reports += [json_path, popolo_path, akn_path]
+    return DemoResult(
+        scopes=("parliament-roster", sitting_scope(sitting)),
+        reports=tuple(reports),
+        urls=("/p/parliament/hall", f"/p/parliament/sittings/{sitting}/display.json"),
+    )
+
+
+async def secret_vote(hall: Hall, sitting: int, item: int) -> None:
+    """A secret vote counted by a commission of members as guardians (urna.crypto)."""
+    from urna_parliament.secret import run_secret_vote_demo
+
+    await run_secret_vote_demo(hall, sitting, item, SIZE)
+
+
+def _signers(cards: dict[str, SimulatedCard]) -> dict[str, SimulatedCard]:
+    return {card.card: card for card in cards.values()}
+
+
+DEMOS = (Demo("plenary-sitting", run_sitting),)
