@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
-import html
-
 from sanic import Request
 from sanic.response import HTTPResponse, json, raw
 
@@ -93,14 +90,16 @@ async def login(request: Request) -> HTTPResponse:
         raise ApiError(422, "field 'password' is required and must be str")
     now = utc_now()
     keys = [f"user:{username.lower()}", f"ip:{request.ip}"]
-    wait = await throttle.seconds_to_wait(keys, now)
+    wait = await throttle.begin_attempt(keys, now)
     if wait > 0:
         raise ApiError(
-            429, f"too many failed sign-ins; try again in {wait} s", headers={"Retry-After": str(wait)}
+            429,
+            f"too many failed sign-ins; try again in {wait} s",
+            headers={"Retry-After": str(wait)},
         )
     user = await User.get_or_none(username=username, disabled=False)
     if not await passwords.verify_password(user.password_hash if user else None, password):
-        await throttle.record_failure(keys, now)
+        await throttle.failed(keys, utc_now())  # counted by begin_attempt; the delay starts now
         raise ApiError(401, "wrong user name or password")
     assert user is not None
     await throttle.clear(keys)
@@ -134,16 +133,22 @@ async def logout(request: Request) -> HTTPResponse:
 
 
 async def me(request: Request) -> HTTPResponse:
-    """Who the caller is, with roles and permissions."""
+    """Who the caller is, with roles and permissions; a session also gets its CSRF token.
+
+    A reloaded page has lost the token that login answered; it reads it here
+    again. Other origins cannot read this response (no CORS), so this does not
+    weaken the CSRF check.
+    """
     principal: auth.Principal = request.ctx.principal
-    return json(
-        {
-            "username": principal.username,
-            "via": principal.via,
-            "roles": list(principal.roles),
-            "permissions": sorted(principal.permissions),
-        }
-    )
+    answer: dict[str, object] = {
+        "username": principal.username,
+        "via": principal.via,
+        "roles": list(principal.roles),
+        "permissions": sorted(principal.permissions),
+    }
+    if principal.via == "session":
+        answer["csrf_token"] = principal.csrf_token
+    return json(answer)
 
 
 async def create_user(request: Request) -> HTTPResponse:
