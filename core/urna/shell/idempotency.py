@@ -1,8 +1,12 @@
 """Idempotent writes: a repeated Idempotency-Key replays the first response.
 
-The stored response is written in the same transaction as the write it
-answers, so a write is recorded with its response or not at all. The same
-key with another request body is refused with 422.
+The key is claimed first, by inserting its row, in the same transaction as
+the write it answers; the row gets the response when the handler succeeds.
+A write is therefore recorded with its response or not at all, and a
+concurrent request with the same key waits on the claimed row (PostgreSQL's
+unique index; SQLite's single writer) and then replays the committed answer.
+A handler that refuses (any non-2xx answer) rolls its transaction back: the
+key stays unused. The same key with another request body is refused with 422.
 """
 
 from __future__ import annotations
@@ -29,6 +33,14 @@ def request_digest(request: Request) -> str:
     return blake2b_256(b"urna.idem.v1", b"\x00".join(parts)).hex()
 
 
+class _Refused(Exception):
+    """Carries a non-2xx answer out of the transaction, so that it rolls back."""
+
+    def __init__(self, response: HTTPResponse) -> None:
+        super().__init__(response.status)
+        self.response = response
+
+
 async def run_idempotent(
     request: Request,
     principal: Principal,
@@ -37,26 +49,35 @@ async def run_idempotent(
 ) -> HTTPResponse:
     key = request.headers.get(HEADER, "")
     if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise ApiError(400, f"this write requires an {HEADER} header (1..{MAX_KEY_LENGTH} characters)")
+        raise ApiError(
+            400, f"this write requires an {HEADER} header (1..{MAX_KEY_LENGTH} characters)"
+        )
     digest = request_digest(request)
     try:
         async with ledger.transaction():
             stored = await IdempotentResponse.get_or_none(principal=principal.key, key=key)
             if stored is not None:
                 return _replay(stored, digest)
+            claim = await IdempotentResponse.create(
+                principal=principal.key,
+                key=key,
+                request_hash=digest,
+                status=0,
+                content_type="",
+                body=b"",
+            )
             response = await call()
-            if 200 <= response.status < 300:
-                await IdempotentResponse.create(
-                    principal=principal.key,
-                    key=key,
-                    request_hash=digest,
-                    status=response.status,
-                    content_type=response.content_type or "application/json",
-                    body=response.body or b"",
-                )
+            if not 200 <= response.status < 300:
+                raise _Refused(response)
+            claim.status = response.status
+            claim.content_type = response.content_type or "application/json"
+            claim.body = response.body or b""
+            await claim.save(update_fields=["status", "content_type", "body"])
             return response
+    except _Refused as refused:
+        return refused.response
     except IntegrityError:
-        # A concurrent request with the same key committed first: answer as it did.
+        # A concurrent request claimed the key and committed first: answer as it did.
         stored = await IdempotentResponse.get_or_none(principal=principal.key, key=key)
         if stored is None:
             raise
