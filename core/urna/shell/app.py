@@ -8,13 +8,14 @@ replayed. Run with ``urna serve`` (or ``sanic urna.shell.app:create_app --factor
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import logging
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import pluggy
 from sanic import Blueprint, Request, Sanic
 from sanic.exceptions import SanicException
-from sanic.response import HTTPResponse
+from sanic.response import BaseHTTPResponse, HTTPResponse
 
 from urna.contributions import Route
 from urna.plugins import make_plugin_manager
@@ -28,6 +29,7 @@ from urna.shell.registry import Registry, build_registry
 from urna.shell.services import Services, build_services, services_of
 from urna.shell.settings import Settings, load_settings
 
+log = logging.getLogger("urna.http")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CORE_PREFIX = "/-"
 PLUGIN_PREFIX = "/p"
@@ -45,9 +47,12 @@ SECURITY_HEADERS = {
 }
 
 
+App = Sanic[Any, Any]
+
+
 def create_app(
     settings: Settings | None = None, manager: pluggy.PluginManager | None = None
-) -> Sanic:
+) -> App:
     """Build the appliance's sanic app; nothing touches the database until it starts."""
     settings = settings or load_settings()
     manager = manager or make_plugin_manager(settings.plugins_allow, settings.plugins_require)
@@ -66,24 +71,25 @@ def create_app(
         _mount(app, Blueprint(f"plugin_{plugin}", url_prefix=prefix), routes, prefix)
 
     @app.before_server_start
-    async def start(app: Sanic) -> None:
+    async def start(app: App) -> None:
         selftest.check_libraries()
         await db.open_database(settings, registry.model_apps)
         app.ctx.services = build_services(settings, registry, manager)
 
     @app.after_server_stop
-    async def stop(app: Sanic) -> None:
+    async def stop(app: App) -> None:
         await db.close_database()
 
-    app.on_request(_authenticate)
-    app.on_response(_secure_headers)
+    app.register_middleware(_authenticate, "request")
+    app.register_middleware(_secure_headers, "response")
     app.error_handler.add(ApiError, _api_error)
     app.error_handler.add(LedgerError, _ledger_error)
     app.error_handler.add(SanicException, _sanic_error)
+    app.error_handler.add(Exception, _internal_error)
     return app
 
 
-def _mount(app: Sanic, blueprint: Blueprint, routes: Any, prefix: str) -> None:
+def _mount(app: App, blueprint: Blueprint, routes: Any, prefix: str) -> None:
     for route in routes:
         blueprint.add_route(
             _guard(route),
@@ -100,7 +106,7 @@ def _route_name(route: Route) -> str:
     return f"{cleaned}_{'_'.join(route.methods).lower()}"
 
 
-def _guard(route: Route) -> Callable[..., Awaitable[HTTPResponse]]:
+def _guard(route: Route) -> Callable[..., Coroutine[Any, Any, HTTPResponse]]:
     async def guarded(request: Request, **params: Any) -> HTTPResponse:
         principal: auth.Principal = request.ctx.principal
         if route.permission is not None:
@@ -163,7 +169,7 @@ async def _authenticate(request: Request) -> HTTPResponse | None:
     return None
 
 
-async def _secure_headers(request: Request, response: HTTPResponse) -> None:
+async def _secure_headers(request: Request, response: BaseHTTPResponse) -> None:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     response.headers.setdefault("Cache-Control", "no-store")
@@ -183,3 +189,9 @@ def _sanic_error(request: Request, exc: SanicException) -> HTTPResponse:
     status = exc.status_code
     message = str(exc) if status < 500 else "internal error"
     return error_response(status, message)
+
+
+def _internal_error(request: Request, exc: Exception) -> HTTPResponse:
+    """A bug: logged for the operator, answered in the same JSON shape, with no detail."""
+    log.error("unhandled error answering %s %s", request.method, request.path, exc_info=exc)
+    return error_response(500, "internal error")

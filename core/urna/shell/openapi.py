@@ -58,6 +58,7 @@ def html_page(routes: Sequence[tuple[str, Route]]) -> str:
     )
     return (
         "<!doctype html><html lang=en><meta charset=utf-8><title>Urna API</title>"
-        "<h1>Urna appliance API</h1><p>Machine-readable: <a href=/-/openapi.json>openapi.json</a></p>"
+        "<h1>Urna appliance API</h1>"
+        "<p>Machine-readable: <a href=/-/openapi.json>openapi.json</a></p>"
         f"<table><tr><th>Method<th>Path<th>Permission<th>Summary</tr>{rows}</table></html>"
     )
