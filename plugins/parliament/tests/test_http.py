@@ -7,7 +7,6 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
-
 from urna_parliament.record import statement
 from urna_parliament.simulator import chamber, roster_csv
 
