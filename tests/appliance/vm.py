@@ -107,8 +107,18 @@ class ApplianceVM:
     def command(self) -> list[str]:
         overlay = self.workdir / "disk.qcow2"
         subprocess.run(
-            ["qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b",
-             str(self.base_disk.resolve()), str(overlay)],
+            [
+                "qemu-img",
+                "create",
+                "-q",
+                "-f",
+                "qcow2",
+                "-F",
+                "raw",
+                "-b",
+                str(self.base_disk.resolve()),
+                str(overlay),
+            ],
             check=True,
         )
         fwd = [f"hostfwd=tcp:127.0.0.1:{self.host_port}-:{self.guest_port}"] + [
@@ -119,7 +129,7 @@ class ApplianceVM:
             "qemu-system-x86_64",
             "-machine", "q35",
             "-accel", "kvm" if kvm else "tcg",
-            "-cpu", "host" if kvm else "max",
+            "-cpu", "host" if kvm else os.environ.get("URNA_IMAGE_CPU", "max"),
             "-smp", "2",
             "-m", str(self.memory_mib),
             "-display", "none",
