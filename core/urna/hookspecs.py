@@ -117,6 +117,9 @@ def urna_register_verifier_checks() -> Sequence[VerifierCheck]:
 def urna_register_device_drivers() -> Sequence[DeviceDriver]:
     """Return device drivers that turn matching udev devices into typed events.
 
+    The core's device manager offers each udev device to the drivers whose
+    ``match`` properties it has; see ``docs/devices.md``.
+
     Added in 0.1.
     """
 
@@ -124,6 +127,10 @@ def urna_register_device_drivers() -> Sequence[DeviceDriver]:
 @hookspec
 def urna_register_demos() -> Sequence[Demo]:
     """Return demo scenarios that ``urna demo`` runs non-interactively.
+
+    Each scenario gets a ``DemoContext`` (reports directory, running services)
+    and returns a ``DemoResult`` naming the scopes to export and verify, the
+    reports it wrote and the URLs worth opening.
 
     Added in 0.1.
     """

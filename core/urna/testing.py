@@ -373,3 +373,40 @@ def urna_browser(tmp_path: Path) -> Iterator[Any]:
         yield driver
     finally:
         driver.quit()
+
+
+class RecordBuilder:
+    """Builds a signed scope in memory, for tests of verifier checks (no database).
+
+    ``builder.append(type, payload)`` adds an event; ``builder.files()`` answers
+    the bundle's files as ``urna record export`` would write them.
+    """
+
+    TIME = "2026-01-01T00:00:00.000000Z"
+
+    def __init__(self, key: SigningKey, scope: str = "test") -> None:
+        from urna.record.event import GENESIS_PREV, sign_event
+
+        self.key = key
+        self.scope = scope
+        genesis = sign_event(
+            scope=scope, seq=0, prev=GENESIS_PREV, time=self.TIME, type="core.signer_registered",
+            payload={"key": key.verify_key.hex(), "role": "appliance", "name": "appliance"},
+            key=key,
+        )
+        self.events = [genesis]
+
+    def append(self, type: str, payload: dict[str, Any]) -> Any:  # noqa: A002
+        from urna.record.event import sign_event
+
+        event = sign_event(
+            scope=self.scope, seq=len(self.events), prev=self.events[-1].hash().hex(),
+            time=self.TIME, type=type, payload=payload, key=self.key,
+        )
+        self.events.append(event)
+        return event
+
+    def files(self) -> dict[str, bytes]:
+        from urna.record.bundle import bundle_files
+
+        return bundle_files(self.events, key=self.key, time=self.TIME)

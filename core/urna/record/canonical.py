@@ -11,6 +11,7 @@ refused: they are where implementations disagree.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import rfc8785
@@ -26,12 +27,40 @@ JsonValue = Any
 
 def canonical_bytes(value: JsonValue) -> bytes:
     """The RFC 8785 bytes of ``value``, after checking it stays in Urna's subset."""
-    _check_subset(value, "$", 0)
-    return bytes(rfc8785.dumps(value))
+    return _encode(value, _check_subset(value, "$", 0))
+
+
+def _encode(value: JsonValue, needs_utf16_order: bool) -> bytes:
+    """JCS encoding of a value already checked to be in Urna's subset.
+
+    For that subset (no floats, no lone surrogates) ``json.dumps`` with sorted
+    keys and no whitespace writes exactly the RFC 8785 bytes: same escapes,
+    same integers. The one difference is key order, which RFC 8785 defines
+    over UTF-16 code units: it differs from code point order only for keys
+    holding characters beyond U+FFFF, and those go through the rfc8785
+    library. ``tests/core/test_canonical.py`` checks the two agree.
+    """
+    if needs_utf16_order:
+        return bytes(rfc8785.dumps(value))
+    return json.dumps(
+        value, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False
+    ).encode("utf-8")
 
 
 def parse_json(data: bytes, *, what: str = "JSON") -> JsonValue:
     """Parse untrusted bytes strictly (see module docstring); raise ``RecordError``."""
+    return _parse_checked(data, what)[0]
+
+
+def parse_canonical(data: bytes, *, what: str = "JSON") -> JsonValue:
+    """Parse ``data`` strictly and require it to be exactly its canonical form."""
+    value, needs_utf16_order = _parse_checked(data, what)
+    if _encode(value, needs_utf16_order) != data:
+        raise CanonicalFormError(f"{what} is not in RFC 8785 canonical form")
+    return value
+
+
+def _parse_checked(data: bytes, what: str) -> tuple[JsonValue, bool]:
     try:
         text = data.decode("utf-8", errors="strict")
     except UnicodeDecodeError as exc:
@@ -48,18 +77,9 @@ def parse_json(data: bytes, *, what: str = "JSON") -> JsonValue:
     except (json.JSONDecodeError, RecursionError) as exc:
         raise RecordError(f"{what} is not valid JSON: {exc}") from None
     try:
-        _check_subset(value, "$", 0)
+        return value, _check_subset(value, "$", 0)
     except RecordError as exc:
         raise RecordError(f"{what}: {exc}") from None
-    return value
-
-
-def parse_canonical(data: bytes, *, what: str = "JSON") -> JsonValue:
-    """Parse ``data`` strictly and require it to be exactly its canonical form."""
-    value = parse_json(data, what=what)
-    if canonical_bytes(value) != data:
-        raise CanonicalFormError(f"{what} is not in RFC 8785 canonical form")
-    return value
 
 
 def _unique_keys(pairs: list[tuple[str, JsonValue]]) -> dict[str, JsonValue]:
@@ -79,34 +99,67 @@ def _no_constant(text: str) -> JsonValue:
     raise RecordError(f"{text} is not JSON")
 
 
-def _check_subset(value: JsonValue, path: str, depth: int) -> None:
-    if depth > MAX_DEPTH:
-        raise RecordError(f"nesting deeper than {MAX_DEPTH} at {path}")
-    if value is None or isinstance(value, (bool, str)):
-        if isinstance(value, str):
-            _check_string(value, path)
-        return
-    if isinstance(value, int):
-        if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
-            raise RecordError(f"integer at {path} is outside ±(2**53-1)")
-        return
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise RecordError(f"non-string key at {path}")
-            _check_string(key, path)
-            _check_subset(item, f"{path}.{key}", depth + 1)
-        return
-    if isinstance(value, (list, tuple)):
-        for index, item in enumerate(value):
-            _check_subset(item, f"{path}[{index}]", depth + 1)
-        return
-    raise RecordError(f"value of type {type(value).__name__} at {path} is not JSON")
-
-
-def _check_string(text: str, path: str) -> None:
-    # Lone surrogates cannot be encoded as UTF-8, so they have no canonical bytes.
+def _check_subset(value: JsonValue, path: str, depth: int) -> bool:
+    """Raise unless ``value`` is in Urna's JSON subset; answer whether some object key
+    holds a character beyond U+FFFF (where UTF-16 key order differs)."""
     try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise RecordError(f"string at {path} holds a lone surrogate") from None
+        return _walk(value, 0)
+    except _SubsetError as exc:
+        where = path + "".join(reversed(exc.trail))
+        raise RecordError(f"{exc.message} at {where}") from None
+
+
+class _SubsetError(Exception):
+    def __init__(self, message: str) -> None:
+        self.message = message
+        self.trail: list[str] = []
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+
+
+def _walk(value: JsonValue, depth: int) -> bool:
+    # The hot path of every hash: no path strings are built unless something fails.
+    kind = type(value)
+    if kind is str:
+        _check_string(value)
+        return False
+    if kind is int:
+        if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            raise _SubsetError("integer is outside ±(2**53-1)")
+        return False
+    if value is None or kind is bool:
+        return False
+    if depth >= MAX_DEPTH:
+        raise _SubsetError(f"nesting is deeper than {MAX_DEPTH}")
+    astral = False
+    if kind is dict:
+        for key, item in value.items():
+            try:
+                if type(key) is not str:
+                    raise _SubsetError("an object key is not a string")
+                _check_string(key)
+                astral = astral or _ASTRAL.search(key) is not None
+                astral = _walk(item, depth + 1) or astral
+            except _SubsetError as exc:
+                exc.trail.append(f".{key}")
+                raise
+        return astral
+    if kind is list or kind is tuple:
+        for index, item in enumerate(value):
+            try:
+                astral = _walk(item, depth + 1) or astral
+            except _SubsetError as exc:
+                exc.trail.append(f"[{index}]")
+                raise
+        return astral
+    raise _SubsetError(f"a value of type {kind.__name__} is not JSON")
+
+
+def _check_string(text: str) -> None:
+    # Lone surrogates cannot be encoded as UTF-8, so they have no canonical bytes.
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise _SubsetError("a string holds a lone surrogate") from None

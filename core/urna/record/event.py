@@ -43,6 +43,7 @@ class Event:
     payload: dict[str, Any]
     signer: str
     sig: str
+    _hash: bytes | None = attrs.field(default=None, init=False, eq=False, repr=False)
 
     def unsigned(self) -> dict[str, Any]:
         return {
@@ -59,8 +60,12 @@ class Event:
         return {**self.unsigned(), "sig": self.sig}
 
     def hash(self) -> bytes:
-        """BLAKE2b-256 over the canonical bytes of the event without ``sig``."""
-        return event_hash(self.unsigned())
+        """BLAKE2b-256 over the canonical bytes of the event without ``sig`` (computed once)."""
+        digest = self._hash
+        if digest is None:
+            digest = event_hash(self.unsigned())
+            object.__setattr__(self, "_hash", digest)
+        return digest
 
     def verify_signature(self) -> None:
         """Raise ``RecordError`` (check ``record.signatures``) unless ``sig`` verifies."""

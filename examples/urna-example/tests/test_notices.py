@@ -64,27 +64,14 @@ async def test_exported_record_verifies_with_the_plugin_check(urna_services, tmp
     assert report.ok, report.summary_lines()
 
 
-def test_numbering_check_names_a_gap():
-    from urna.crypto.signing import SigningKey
-    from urna.record.bundle import bundle_files
-    from urna.record.event import GENESIS_PREV, sign_event
+def test_numbering_check_names_a_gap(urna_keys):
+    from urna.testing import RecordBuilder
 
-    key = SigningKey.from_seed(bytes(32))
-    time = "2026-01-01T00:00:00.000000Z"
-    events = [
-        sign_event(scope="notices", seq=0, prev=GENESIS_PREV, time=time,
-                   type="core.signer_registered",
-                   payload={"key": key.verify_key.hex(), "role": "appliance", "name": "a"}, key=key)
-    ]
+    builder = RecordBuilder(urna_keys("appliance"), scope="notices")
     for number in (1, 3):
-        events.append(
-            sign_event(scope="notices", seq=len(events), prev=events[-1].hash().hex(), time=time,
-                       type=NOTICE_POSTED.name,
-                       payload={"number": number, "text": "t", "author": "a"}, key=key)
-        )
-    files = bundle_files(events, key=key, time=time)
+        builder.append(NOTICE_POSTED.name, {"number": number, "text": "t", "author": "a"})
     report = verify_files(
-        files, bundle="x", checks=[*core_checks([NOTICE_POSTED]), NUMBERING_CHECK]
+        builder.files(), bundle="x", checks=[*core_checks([NOTICE_POSTED]), NUMBERING_CHECK]
     )
     failed = {result.id: result for result in report.failed}
     assert list(failed) == ["example.notices-numbered"]

@@ -1,0 +1,66 @@
+"""Canonical JSON: Urna's fast encoder agrees with the rfc8785 library, and input is strict."""
+
+import json
+
+import pytest
+import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from urna.record.canonical import MAX_SAFE_INTEGER, canonical_bytes, parse_canonical, parse_json
+from urna.record.errors import CanonicalFormError, RecordError
+
+# Any text without lone surrogates, including astral characters and control characters.
+text = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
+scalars = st.none() | st.booleans() | st.integers(-MAX_SAFE_INTEGER, MAX_SAFE_INTEGER) | text
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(text, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=800, deadline=None)
+@given(values)
+def test_fast_encoder_matches_rfc8785(value):
+    assert canonical_bytes(value) == rfc8785.dumps(value)
+
+
+@settings(max_examples=500, deadline=None)
+@given(values)
+def test_canonical_bytes_parse_back_to_the_same_value(value):
+    assert parse_canonical(canonical_bytes(value)) == value
+
+
+def test_keys_sort_by_utf16_code_units():
+    # U+1F600 is D83D DE00 in UTF-16, which sorts before U+E000 although its code point is higher.
+    assert canonical_bytes({"\ue000": 1, "\U0001f600": 2}).startswith('{"\U0001f600"'.encode())
+
+
+@pytest.mark.parametrize(
+    ("data", "complaint"),
+    [
+        (b'{"a":1,"a":2}', "duplicate key"),
+        (b'{"a":NaN}', "NaN is not JSON"),
+        (b'{"a":Infinity}', "Infinity is not JSON"),
+        (b'{"a":1.5}', "not an integer"),
+        (b'{"a":1e3}', "not an integer"),
+        (b'{"a":9007199254740992}', "outside"),
+        (b'{"a":"\xff"}', "not valid UTF-8"),
+        (b'{"a":"\\ud800"}', "lone surrogate"),
+        (b"[" * 100 + b"]" * 100, "deeper"),
+        (b'{"a":', "not valid JSON"),
+    ],
+)
+def test_parser_refuses_ambiguous_json(data, complaint):
+    with pytest.raises(RecordError, match=complaint):
+        parse_json(data)
+
+
+@pytest.mark.parametrize(
+    "data", [b'{"b":1,"a":2}', b'{"a": 1}', b'{"a":"\\u00e9"}', b'{"a":1}\n', b'{"a":"\\/"}']
+)
+def test_non_canonical_bytes_are_refused(data):
+    assert parse_json(data) == json.loads(data)
+    with pytest.raises(CanonicalFormError):
+        parse_canonical(data)

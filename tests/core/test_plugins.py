@@ -1,0 +1,68 @@
+"""The plugin manager: allowlist, required plugins, misspelled hooks, namespacing."""
+
+import pytest
+
+from urna.api import EventType, Role, Route, hookimpl
+from urna.plugins import PluginError, installed_plugins, loaded_plugins, make_plugin_manager
+from urna.shell.registry import build_registry
+
+
+def test_only_allowed_plugins_load():
+    assert "example" in installed_plugins()
+    assert loaded_plugins(make_plugin_manager([])) == []
+    names = [info.name for info in loaded_plugins(make_plugin_manager(["example"]))]
+    assert names == ["example"]
+
+
+def test_loaded_plugins_carry_distribution_and_version():
+    (info,) = loaded_plugins(make_plugin_manager(["example"]))
+    assert (info.distribution, info.version) == ("urna-example", "0.1.0")
+
+
+def test_a_missing_required_plugin_refuses_to_start():
+    with pytest.raises(PluginError, match="required plugin\\(s\\) not installed: nosuch"):
+        make_plugin_manager(["nosuch"], ["nosuch"])
+
+
+def test_a_misspelled_hook_fails_loudly():
+    class Typo:
+        @hookimpl
+        def urna_register_route(self):  # missing "s"
+            return []
+
+    with pytest.raises(PluginError, match="unknown hook"):
+        make_plugin_manager([], extra=[("typo", Typo())])
+
+
+def test_each_call_builds_a_fresh_manager():
+    assert make_plugin_manager(["example"]) is not make_plugin_manager(["example"])
+
+
+async def _handler(request):
+    raise AssertionError
+
+
+@pytest.mark.parametrize(
+    ("hook", "value", "complaint"),
+    [
+        ("urna_register_event_types",
+         EventType("other.thing", "x", lambda payload: None), "must start with 'stray.'"),
+        ("urna_register_roles", Role("stray.role", ("other.perm",)), "permission 'other.perm'"),
+        ("urna_register_routes", Route("/x", _handler, permission="stray.ghost"), "no role grants"),
+        ("urna_register_routes", "not a route", "expected Route"),
+    ],
+)
+def test_contributions_are_validated_and_namespaced(hook, value, complaint):
+    plugin = type("Stray", (), {hook: staticmethod(hookimpl(lambda: [value]))})()
+    with pytest.raises(PluginError, match=complaint):
+        build_registry(make_plugin_manager([], extra=[("stray", plugin)]))
+
+
+def test_two_plugins_cannot_define_the_same_role():
+    class One:
+        @hookimpl
+        def urna_register_roles(self):
+            return [Role("admin", ())]
+
+    with pytest.raises(PluginError):
+        build_registry(make_plugin_manager([], extra=[("one", One())]))

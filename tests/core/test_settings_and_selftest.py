@@ -1,0 +1,60 @@
+"""Settings resolve from file and environment strictly; the start-up self-test bites."""
+
+from pathlib import Path
+
+import pytest
+
+from urna.shell import selftest
+from urna.shell.settings import SettingsError, load_settings
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "urna.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_file_then_environment(tmp_path):
+    config = write(tmp_path, 'data_dir = "data"\n[server]\nport = 9000\n[plugins]\nallow = ["a"]\n')
+    settings = load_settings(config, env={"URNA_PORT": "9100", "URNA_PLUGINS_REQUIRE": "a, b"})
+    assert settings.data_dir == (tmp_path / "data").resolve()
+    assert settings.port == 9100
+    assert settings.plugins_allow == ("a",)
+    assert settings.plugins_require == ("a", "b")
+    assert settings.uses_sqlite
+
+
+def test_data_dir_settings_file_is_found(tmp_path):
+    write(tmp_path, "[server]\nport = 9200\n")
+    assert load_settings(data_dir=tmp_path, env={}).port == 9200
+
+
+@pytest.mark.parametrize(
+    ("text", "env", "complaint"),
+    [
+        ("[server]\nprot = 1\n", {}, "unknown setting 'server.prot'"),
+        ("[sever]\nport = 1\n", {}, "unknown section \\[sever\\]"),
+        ("[server]\nport = 0\n", {}, "port must be 1..65535"),
+        ("", {"URNA_PORT": "eighty"}, "URNA_PORT must be an integer"),
+        ("", {"URNA_WORKERS": "4"}, "several workers need PostgreSQL"),
+        ('database_url = "mysql://x"\n', {}, "database_url"),
+        ("[server\n", {}, "not valid TOML"),
+    ],
+)
+def test_bad_settings_name_the_key(tmp_path, text, env, complaint):
+    with pytest.raises(SettingsError, match=complaint):
+        load_settings(write(tmp_path, text), env=env)
+
+
+def test_selftest_passes_on_this_platform():
+    selftest.check_libraries()
+
+
+def test_selftest_refuses_old_pynacl():
+    with pytest.raises(selftest.SelfTestError, match="older than 1.6.2"):
+        selftest.check_libraries(pynacl_version="1.6.1")
+
+
+def test_selftest_refuses_a_libsodium_that_accepts_mixed_order_points():
+    with pytest.raises(selftest.SelfTestError, match="B\\+T2"):
+        selftest.check_libraries(is_valid_point=lambda point: True)
