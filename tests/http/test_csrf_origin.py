@@ -18,12 +18,18 @@ def refusals(url: str, csrf: str) -> list[tuple[str, dict[str, str], str]]:
         ("empty CSRF token", {"Origin": url, "X-CSRF-Token": ""}, "X-CSRF-Token"),
         ("foreign Origin", {"Origin": "http://evil.example", "X-CSRF-Token": csrf}, "Origin"),
         ("opaque Origin", {"Origin": "null", "X-CSRF-Token": csrf}, "Origin"),
-        ("same host, other port", {"Origin": url.rsplit(":", 1)[0] + ":1", "X-CSRF-Token": csrf},
-         "Origin"),
+        (
+            "same host, other port",
+            {"Origin": url.rsplit(":", 1)[0] + ":1", "X-CSRF-Token": csrf},
+            "Origin",
+        ),
         ("neither Origin nor Referer", {"X-CSRF-Token": csrf}, "Referer"),
         ("foreign Referer", {"Referer": "http://evil.example/", "X-CSRF-Token": csrf}, "Referer"),
-        ("look-alike Referer", {"Referer": url + ".evil.example/", "X-CSRF-Token": csrf},
-         "Referer"),
+        (
+            "look-alike Referer",
+            {"Referer": url + ".evil.example/", "X-CSRF-Token": csrf},
+            "Referer",
+        ),
     ]
 
 

@@ -71,10 +71,18 @@ async def test_every_kind_of_response_carries_the_security_headers(
         (200, anonymous.get("/-/health")),
         (200, anonymous.get("/-/docs")),
         (200, anonymous.get("/-/scopes/appliance/bundle.tar")),
-        (201, browser.post("/p/example/notices", json={"text": "x"},
-                           headers={"Idempotency-Key": "k"})),
-        (201, browser.post("/p/example/notices", json={"text": "x"},
-                           headers={"Idempotency-Key": "k"})),  # replayed
+        (
+            201,
+            browser.post(
+                "/p/example/notices", json={"text": "x"}, headers={"Idempotency-Key": "k"}
+            ),
+        ),
+        (
+            201,
+            browser.post(
+                "/p/example/notices", json={"text": "x"}, headers={"Idempotency-Key": "k"}
+            ),
+        ),  # replayed
         (400, anonymous.post("/-/login", content=b"{", headers=JSON_TYPE)),
         (401, anonymous.get("/-/me")),
         (401, urna_server.client(headers={"Authorization": "Bearer x"}).get("/-/health")),
@@ -113,8 +121,10 @@ async def test_body_over_one_mib_is_413_and_changes_nothing(urna_server, session
     oversized = [
         {"json": {"text": text}},
         # Chunked: no Content-Length to refuse early; the stream itself is cut off.
-        {"content": chunks(b'{"text": "', text.encode(), b'"}'),
-         "headers": {"Content-Type": "application/json"}},
+        {
+            "content": chunks(b'{"text": "', text.encode(), b'"}'),
+            "headers": {"Content-Type": "application/json"},
+        },
     ]
     for number, extra in enumerate(oversized):
         headers = {"Idempotency-Key": f"big{number}", **extra.pop("headers", {})}

@@ -21,7 +21,9 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
-def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> HTTPResponse:
+def error_response(
+    status: int, message: str, headers: dict[str, str] | None = None
+) -> HTTPResponse:
     return json({"error": message}, status=status, headers=headers)
 
 

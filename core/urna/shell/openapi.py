@@ -38,8 +38,12 @@ def document(routes: Sequence[tuple[str, Route]]) -> dict[str, Any]:
             }
             if route.idempotent:
                 operation["parameters"].append(
-                    {"name": "Idempotency-Key", "in": "header", "required": True,
-                     "schema": {"type": "string", "maxLength": 200}}
+                    {
+                        "name": "Idempotency-Key",
+                        "in": "header",
+                        "required": True,
+                        "schema": {"type": "string", "maxLength": 200},
+                    }
                 )
             entry[method.lower()] = operation
     return {

@@ -3,9 +3,9 @@
 Kept in the database, per user name and per client address, so that it holds
 across restarts and across workers. An attempt is counted *before* the
 password is checked (:func:`begin_attempt`), its time set again when it fails
-(:func:`failed`), and forgiven only when it succeeds (:func:`clear`): concurrent guesses therefore queue on the throttle rows and
-no more than five of them reach the password check, on SQLite and PostgreSQL
-alike.
+(:func:`failed`), and forgiven only when it succeeds (:func:`clear`):
+concurrent guesses therefore queue on the throttle rows and no more than five
+of them reach the password check, on SQLite and PostgreSQL alike.
 """
 
 from __future__ import annotations
@@ -57,9 +57,7 @@ async def begin_attempt(keys: list[str], now: datetime.datetime) -> int:
             with contextlib.suppress(IntegrityError):  # a concurrent attempt created it
                 await LoginThrottle.create(key=key, failures=0, last_failure=_NEVER)
     async with in_transaction():
-        rows = list(
-            await LoginThrottle.select_for_update().filter(key__in=keys).order_by("key")
-        )
+        rows = list(await LoginThrottle.select_for_update().filter(key__in=keys).order_by("key"))
         wait = _wait(rows, now)
         if wait > 0:
             return wait
