@@ -1,14 +1,493 @@
-"""Hook implementations of the elections plugin."""
+"""Hook implementations of the elections plugin: routes, roles, record, checks, commands, demo."""
 
 from __future__ import annotations
 
-from urna.api import EventType, ModelApp, VerifierCheck, hookimpl
+import asyncio
+import datetime
+import json
+import os
+from importlib import resources
+from pathlib import Path
 
-from urna_elections import hookspecs
+import click
+from sanic import Request
+from sanic.response import HTTPResponse, html, raw
+from sanic.response import json as json_response
+from urna.api import (
+    ApiError,
+    CommandContext,
+    Demo,
+    EventType,
+    LedgerError,
+    ModelApp,
+    Role,
+    Route,
+    Services,
+    VerifierCheck,
+    hookimpl,
+    json_body,
+    principal_of,
+    services_of,
+)
+from urna.crypto.signing import SigningKey
+from urna.record.bundle import canonical_tar
+
+from urna_elections import hookspecs, models, portal
+from urna_elections.importer import ImportError_, import_protocols, mapping_from_file, read_csv_file
+from urna_elections.keystore import KeystoreError, seal, unseal
 from urna_elections.law import Profile, builtin_profiles
-from urna_elections.record import EVENT_TYPES, VERIFIER_CHECKS
+from urna_elections.package import PackageError
+from urna_elections.protocols import ProtocolRejected, accept_signed, draft_view, enter, sign_draft
+from urna_elections.publish import nist_report, open_data_csv, open_data_json
+from urna_elections.record import EVENT_TYPES, VERIFIER_CHECKS, scope_of
+from urna_elections.results import Results, compute, mark_official, report_turnout, turnout_by_hour
+from urna_elections.structure import (
+    ElectionInfo,
+    NewMember,
+    StructureError,
+    add_commissions,
+    add_members,
+    create_election,
+    election_info,
+    load_election,
+)
+from urna_elections.transfer import import_package
 
 URNA_HOOKSPECS = hookspecs
+
+READ = "elections.results.read"
+ENTER = "elections.protocols.enter"
+SIGN = "elections.protocols.sign"
+SUBMIT = "elections.protocols.submit"
+ADMIN = "elections.admin"
+
+
+def profiles_of(services: Services) -> dict[str, Profile]:
+    """Every profile the loaded plugins register, by name (a duplicate name is an error)."""
+    found: dict[str, Profile] = {}
+    for contributed in services.plugin_manager.hook.urna_elections_register_profiles():
+        for profile in contributed or ():
+            if not isinstance(profile, Profile):
+                raise ApiError(500, "a plugin registered a profile that is not a Profile")
+            if profile.name in found:
+                raise ApiError(500, f"two plugins register the profile {profile.name!r}")
+            found[profile.name] = profile
+    return found
+
+
+async def _election(code: str) -> ElectionInfo:
+    try:
+        return await load_election(code)
+    except StructureError as exc:
+        raise ApiError(404, str(exc)) from None
+
+
+_RESULTS: dict[tuple[str, str, int], Results] = {}
+
+
+async def _results(request: Request, election: ElectionInfo) -> Results:
+    """Results recomputed from the protocols, memoised by the scope's head (any new event
+    in the scope invalidates them)."""
+    services = services_of(request)
+    head = await services.ledger.head(election.scope)
+    key = (str(services.settings.data_dir), election.code, head[0] if head else -1)
+    cached = _RESULTS.get(key)
+    if cached is not None and cached.election.status == election.status:
+        return cached
+    results = await compute(election)
+    _RESULTS.clear()
+    _RESULTS[key] = results
+    return results
+
+
+def _rejected(exc: ProtocolRejected) -> HTTPResponse:
+    return json_response({"error": str(exc), "problems": exc.problems}, status=exc.status)
+
+
+async def list_elections(request: Request) -> HTTPResponse:
+    rows = await models.Election.all().order_by("code")
+    return json_response(
+        [
+            {
+                "code": r.code,
+                "title": r.title,
+                "date": r.date,
+                "status": r.status,
+                "profile": json.loads(r.profile)["name"],
+            }
+            for r in rows
+        ]
+    )
+
+
+async def list_profiles(request: Request) -> HTTPResponse:
+    return json_response([p.to_json() for p in profiles_of(services_of(request)).values()])
+
+
+async def create_election_route(request: Request) -> HTTPResponse:
+    body = json_body(request)
+    services = services_of(request)
+    profiles = profiles_of(services)
+    name = body.get("profile", "az")
+    if name not in profiles:
+        raise ApiError(422, f"unknown profile {name!r}; known: {sorted(profiles)}")
+    try:
+        election = await create_election(
+            services.ledger,
+            code=str(body.get("code", "")),
+            title=str(body.get("title", "")),
+            kind=str(body.get("kind", "general")),
+            date=str(body.get("date", "")),
+            profile=profiles[name],
+            candidates=body.get("candidates") or [],
+        )
+    except (StructureError, LedgerError, TypeError, KeyError, AttributeError) as exc:
+        raise ApiError(422, f"election refused: {exc}") from None
+    return json_response({"code": election.code, "scope": election.scope}, status=201)
+
+
+async def add_commissions_route(request: Request, code: str) -> HTTPResponse:
+    body = json_body(request)
+    election = await _election(code)
+    items = body.get("commissions")
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise ApiError(422, "field 'commissions' must be a list of objects")
+    try:
+        count = await add_commissions(services_of(request).ledger, election, items)
+    except (StructureError, LedgerError, KeyError) as exc:
+        raise ApiError(422, f"commissions refused: {exc}") from None
+    return json_response({"added": count}, status=201)
+
+
+async def add_members_route(request: Request, code: str) -> HTTPResponse:
+    """Register members with public keys they hold (on a card), or have a key made here and
+    sealed under the member's passphrase (Argon2id); passphrases are never stored or logged."""
+    body = json_body(request)
+    election = await _election(code)
+    items = body.get("members")
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise ApiError(422, "field 'members' must be a list of objects")
+    members = []
+    made: list[str] = []
+    try:
+        for item in items:
+            keystore = None
+            key = item.get("key")
+            if key is None:
+                passphrase = item.get("passphrase")
+                if not isinstance(passphrase, str):
+                    raise StructureError("a member needs a key (card) or a passphrase")
+                secret = SigningKey.from_seed(os.urandom(32))
+                keystore = await asyncio.to_thread(seal, secret, passphrase)
+                key = secret.verify_key.hex()
+                made.append(key)
+            members.append(
+                NewMember(
+                    str(item["commission"]),
+                    str(item["name"]),
+                    str(item.get("role", "member")),
+                    str(key),
+                    bool(item.get("decisive", True)),
+                    keystore,
+                )
+            )
+        count = await add_members(services_of(request).ledger, election, members)
+    except (StructureError, LedgerError, KeystoreError, KeyError) as exc:
+        raise ApiError(422, f"members refused: {exc}") from None
+    return json_response({"added": count, "keys": [m.key for m in members]}, status=201)
+
+
+async def submit_protocol(request: Request, code: str) -> HTTPResponse:
+    """Accept a protocol signed by its commission's members; the digest makes it idempotent."""
+    body = json_body(request)
+    election = await _election(code)
+    try:
+        accepted = await accept_signed(services_of(request).ledger, election, body, "api")
+    except ProtocolRejected as exc:
+        return _rejected(exc)
+    except LedgerError as exc:
+        raise ApiError(422, str(exc)) from None
+    return json_response(
+        {
+            "digest": accepted.digest,
+            "precinct": accepted.precinct,
+            "seq": accepted.seq,
+            "version": accepted.version,
+            "created": accepted.created,
+        },
+        status=201 if accepted.created else 200,
+    )
+
+
+async def submit_turnout(request: Request, code: str) -> HTTPResponse:
+    body = json_body(request)
+    election = await _election(code)
+    reports = body.get("reports")
+    if not isinstance(reports, list):
+        raise ApiError(422, "field 'reports' must be a list of {precinct, hour, voters}")
+    try:
+        count = await report_turnout(services_of(request).ledger, election, reports)
+    except (StructureError, LedgerError) as exc:
+        raise ApiError(422, str(exc)) from None
+    return json_response({"recorded": count}, status=201)
+
+
+async def enter_draft(request: Request, code: str) -> HTTPResponse:
+    body = json_body(request)
+    election = await _election(code)
+    precinct = body.get("precinct")
+    if not isinstance(precinct, str):
+        raise ApiError(422, "field 'precinct' is required")
+    try:
+        view = await enter(
+            election,
+            precinct.strip(),
+            principal_of(request).username,
+            body,
+            supersedes=str(body.get("supersedes", "")),
+            reason=str(body.get("reason", "")),
+        )
+    except ProtocolRejected as exc:
+        return _rejected(exc)
+    return json_response(view)
+
+
+async def show_draft(request: Request, code: str, draft_id: int) -> HTTPResponse:
+    election = await _election(code)
+    draft = await models.Draft.get_or_none(id=draft_id, election_id=election.id)
+    if draft is None:
+        raise ApiError(404, f"no draft {draft_id}")
+    return json_response(draft_view(election, draft))
+
+
+async def sign_draft_route(request: Request, code: str, draft_id: int) -> HTTPResponse:
+    """A member signs with the key sealed on this appliance, unlocked by their passphrase."""
+    body = json_body(request)
+    election = await _election(code)
+    member_key, passphrase = body.get("member_key"), body.get("passphrase")
+    if not isinstance(member_key, str) or not isinstance(passphrase, str):
+        raise ApiError(422, "fields 'member_key' and 'passphrase' are required")
+    member = await models.Member.get_or_none(election_id=election.id, key=member_key)
+    if member is None or member.keystore is None:
+        raise ApiError(403, "no member key sealed on this appliance for that key")
+    try:
+        key = await asyncio.to_thread(unseal, member.keystore, passphrase)
+        dissent = body.get("dissent", "")
+        view = await sign_draft(
+            services_of(request).ledger,
+            election,
+            draft_id,
+            key,
+            dissent=dissent if isinstance(dissent, str) else "",
+        )
+    except KeystoreError:
+        raise ApiError(403, "wrong passphrase") from None
+    except ProtocolRejected as exc:
+        return _rejected(exc)
+    return json_response(view)
+
+
+async def mark_official_route(request: Request, code: str) -> HTTPResponse:
+    election = await _election(code)
+    try:
+        answer = await mark_official(services_of(request).ledger, election)
+    except StructureError as exc:
+        raise ApiError(409, str(exc)) from None
+    return json_response(answer)
+
+
+def _trusted(services: Services) -> dict[str, str]:
+    config = services.settings.plugin_config("elections")
+    trusted = config.get("trusted_senders", {})
+    result = {str(k): str(v) for k, v in trusted.items()} if isinstance(trusted, dict) else {}
+    result.setdefault(services.fingerprint, "*")
+    return result
+
+
+async def import_package_route(request: Request, code: str) -> HTTPResponse:
+    """Import a signed summary package (raw bytes): signature first, then contents."""
+    election = await _election(code)
+    services = services_of(request)
+    try:
+        answer = await import_package(
+            services.ledger, election, bytes(request.body or b""), _trusted(services)
+        )
+    except PackageError as exc:
+        raise ApiError(422, str(exc)) from None
+    return json_response(answer, status=201 if not answer["already"] else 200)
+
+
+async def results_json(request: Request, code: str) -> HTTPResponse:
+    election = await _election(code)
+    results = await _results(request, election)
+    return json_response(
+        {
+            "election": election.code,
+            "status": election.status,
+            "totals": results.totals,
+        }
+    )
+
+
+async def open_data_csv_route(request: Request, code: str) -> HTTPResponse:
+    results = await _results(request, await _election(code))
+    return raw(open_data_csv(results).encode("utf-8"), content_type="text/csv; charset=utf-8")
+
+
+async def open_data_json_route(request: Request, code: str) -> HTTPResponse:
+    results = await _results(request, await _election(code))
+    return json_response(open_data_json(results))
+
+
+async def nist_route(request: Request, code: str) -> HTTPResponse:
+    election = await _election(code)
+    results = await _results(request, election)
+    row = await models.Election.get(code=code)
+    generated = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return json_response(nist_report(results, generated=generated, election_date=row.date))
+
+
+async def record_route(request: Request, code: str) -> HTTPResponse:
+    election = await _election(code)
+    files = await services_of(request).ledger.bundle_files(election.scope)
+    return raw(canonical_tar(files), content_type="application/x-tar")
+
+
+async def portal_index(request: Request) -> HTTPResponse:
+    rows = await models.Election.all().order_by("code")
+    items = "".join(
+        f'<li><a href="{portal.PREFIX}/portal/{r.code}">{r.title}</a></li>' for r in rows
+    )
+    return html(portal._page("Elections", f"<h1>Elections</h1><ul>{items}</ul>"))
+
+
+async def portal_national(request: Request, code: str) -> HTTPResponse:
+    election = await _election(code)
+    results = await _results(request, election)
+    turnout = await turnout_by_hour(election, results.commissions)
+    return html(portal.national_page(results, turnout.get(results.central, {})))
+
+
+async def portal_unit(request: Request, code: str, unit: str) -> HTTPResponse:
+    election = await _election(code)
+    results = await _results(request, election)
+    if unit not in results.commissions:
+        raise ApiError(404, f"no unit {unit!r} in {code}")
+    turnout = await turnout_by_hour(election, results.commissions)
+    return html(portal.commission_page(results, unit, turnout.get(unit, {})))
+
+
+async def entry_page(request: Request, code: str) -> HTTPResponse:
+    election = await _election(code)
+    return html(portal.entry_page(await _results(request, election)))
+
+
+STATIC = {"portal.css": "text/css", "entry.js": "text/javascript"}
+
+
+async def static_file(request: Request, name: str) -> HTTPResponse:
+    if name not in STATIC:
+        raise ApiError(404, "no such file")
+    data = resources.files("urna_elections").joinpath("static", name).read_bytes()
+    return raw(data, content_type=f"{STATIC[name]}; charset=utf-8")
+
+
+@hookimpl
+def urna_register_routes() -> list[Route]:
+    e = "/elections/<code>"
+    return [
+        Route("/profiles", list_profiles, summary="Election-law profiles"),
+        Route("/elections", list_elections, summary="Elections"),
+        Route(
+            "/elections",
+            create_election_route,
+            ("POST",),
+            ADMIN,
+            idempotent=True,
+            summary="Define an election",
+        ),
+        Route(
+            f"{e}/commissions",
+            add_commissions_route,
+            ("POST",),
+            ADMIN,
+            idempotent=True,
+            summary="Add commissions",
+        ),
+        Route(
+            f"{e}/members",
+            add_members_route,
+            ("POST",),
+            ADMIN,
+            idempotent=True,
+            summary="Register commission members and keys",
+        ),
+        Route(
+            f"{e}/protocols",
+            submit_protocol,
+            ("POST",),
+            SUBMIT,
+            summary="Submit a signed protocol (idempotent by digest)",
+        ),
+        Route(
+            f"{e}/turnout",
+            submit_turnout,
+            ("POST",),
+            SUBMIT,
+            idempotent=True,
+            summary="Report turnout",
+        ),
+        Route(
+            f"{e}/drafts", enter_draft, ("POST",), ENTER, summary="Enter a protocol (double entry)"
+        ),
+        Route(f"{e}/drafts/<draft_id:int>", show_draft, permission=ENTER, summary="A draft"),
+        Route(
+            f"{e}/drafts/<draft_id:int>/sign",
+            sign_draft_route,
+            ("POST",),
+            SIGN,
+            summary="Sign a draft with a sealed member key",
+        ),
+        Route(
+            f"{e}/official",
+            mark_official_route,
+            ("POST",),
+            ADMIN,
+            idempotent=True,
+            summary="Mark the results official (then frozen)",
+        ),
+        Route(
+            f"{e}/packages",
+            import_package_route,
+            ("POST",),
+            ADMIN,
+            summary="Import a signed summary package (idempotent by digest)",
+        ),
+        Route(f"{e}/results.json", results_json, summary="Totals and progress"),
+        Route(f"{e}/open-data.csv", open_data_csv_route, summary="Open data per precinct (CSV)"),
+        Route(f"{e}/open-data.json", open_data_json_route, summary="Open data (JSON)"),
+        Route(f"{e}/nist.json", nist_route, summary="NIST SP 1500-100 v2 results"),
+        Route(f"{e}/record.tar", record_route, summary="The election's signed record"),
+        Route(f"{e}/enter", entry_page, permission=ENTER, summary="Protocol entry page"),
+        Route("/portal", portal_index, summary="Results portal"),
+        Route("/portal/<code>", portal_national, summary="National results page"),
+        Route("/portal/<code>/<unit>", portal_unit, summary="Constituency or precinct page"),
+        Route("/static/<name>", static_file, summary="Portal assets"),
+    ]
+
+
+@hookimpl
+def urna_register_roles() -> list[Role]:
+    return [
+        Role("elections.operator", (READ, ENTER), "Enters protocols (double entry)."),
+        Role("elections.member", (READ, SIGN), "Commission member: signs protocols."),
+        Role("elections.sender", (READ, SUBMIT), "A lower appliance sending protocols/turnout."),
+        Role(
+            "elections.administrator",
+            (READ, ENTER, SIGN, SUBMIT, ADMIN),
+            "Defines elections, imports packages, marks results official.",
+        ),
+    ]
 
 
 @hookimpl
@@ -29,3 +508,61 @@ def urna_register_event_types() -> list[EventType]:
 @hookimpl
 def urna_register_verifier_checks() -> list[VerifierCheck]:
     return list(VERIFIER_CHECKS)
+
+
+@click.command(name="import-protocols")
+@click.argument("election")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--mapping",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="JSON column mapping; default: the 2012 Russian presidential file's",
+)
+@click.pass_obj
+def import_command(
+    context: CommandContext, election: str, path: Path, mapping: Path | None
+) -> None:
+    """Import protocols from a CSV (or zipped CSV) file with a column mapping."""
+    import csv
+    import io
+
+    from urna_elections.importer import ru_2012_mapping
+
+    async def run() -> None:
+        data, text = read_csv_file(path)
+        header = next(csv.reader(io.StringIO(text)))
+        columns = mapping_from_file(mapping) if mapping else ru_2012_mapping(header)
+        async with context.services() as services:
+            info = await load_election(election)
+            with click.progressbar(length=1, label="importing") as bar:
+
+                def progress(done: int, total: int) -> None:
+                    bar.length = total
+                    bar.update(done - bar.pos)
+
+                report = await import_protocols(
+                    services.ledger, info, path.name, data, text, columns, progress=progress
+                )
+        click.echo(f"imported {report.imported} protocols, {len(report.rejected)} rejected")
+        for rejected in report.rejected[:50]:
+            click.echo(f"  row {rejected.row} {rejected.precinct}: {'; '.join(rejected.problems)}")
+
+    try:
+        asyncio.run(run())
+    except (ImportError_, StructureError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@hookimpl
+def urna_register_commands() -> list[click.Command]:
+    return [import_command]
+
+
+@hookimpl
+def urna_register_demos() -> list[Demo]:
+    from urna_elections.demo import run_demo
+
+    return [Demo("azerbaijan-sized-election", run_demo)]
+
+
+__all__ = ["election_info", "scope_of"]

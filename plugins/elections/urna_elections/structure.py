@@ -32,7 +32,6 @@ from urna_elections.record import (
     scope_of,
     validate_commissions,
     validate_election,
-    validate_members,
 )
 
 BATCH = 5000
@@ -226,11 +225,6 @@ async def add_members(ledger: Ledger, election: ElectionInfo, members: Sequence[
         }
         for m in members
     ]
-    for start in range(0, len(entries), BATCH):
-        try:
-            validate_members({"election": election.code, "members": entries[start : start + BATCH]})
-        except ValueError as exc:
-            raise StructureError(str(exc)) from None
     async with ledger.transaction():
         for start in range(0, len(entries), BATCH):
             batch = entries[start : start + BATCH]

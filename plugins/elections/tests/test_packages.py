@@ -1,0 +1,103 @@
+"""Offline packages: signature checked before anything is parsed, hostile archives refused."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import random
+import tarfile
+
+import pytest
+
+from urna.crypto.hashing import blake2b_256
+from urna_elections.generate import az_protocol_values, generate_election, signed_protocol
+from urna_elections.package import LABEL, MAGIC, PackageError, open_package, write_package
+from urna_elections.protocols import accept_signed
+from urna_elections.results import compute
+from urna_elections.transfer import export_summary, import_package
+
+
+def signed_body(body: bytes, key) -> bytes:
+    return MAGIC + key.verify_key.raw + key.sign(blake2b_256(LABEL, body)) + body
+
+
+def tar_with(member: tarfile.TarInfo, data: bytes = b"") -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        archive.addfile(member, io.BytesIO(data) if data else None)
+    return gzip.compress(buffer.getvalue())
+
+
+def test_a_good_package_opens(urna_keys):
+    key = urna_keys("constituency")
+    opened = open_package(write_package({"a": 1}, key), {key.verify_key.hex(): "con1"})
+    assert opened.content == {"a": 1}
+
+
+def test_bad_signature_is_refused_before_parsing(urna_keys):
+    key = urna_keys("constituency")
+    data = bytearray(write_package({"a": 1}, key))
+    data[-1] ^= 1
+    with pytest.raises(PackageError, match="signature does not verify"):
+        open_package(bytes(data), {key.verify_key.hex(): "con1"})
+    with pytest.raises(PackageError, match="not a trusted sender"):
+        open_package(write_package({"a": 1}, key), {})
+
+
+@pytest.mark.parametrize(
+    ("member", "message"),
+    [
+        (tarfile.TarInfo("../package.json"), "no paths"),
+        (tarfile.TarInfo("/etc/package.json"), "no paths"),
+        (tarfile.TarInfo("package.json"), "not a regular file"),
+    ],
+    ids=["traversal", "absolute", "symlink"],
+)
+def test_hostile_members_are_refused(urna_keys, member, message):
+    key = urna_keys("constituency")
+    if message == "not a regular file":
+        member.type = tarfile.SYMTYPE
+        member.linkname = "/etc/passwd"
+    body = tar_with(member)
+    with pytest.raises(PackageError, match=message):
+        open_package(signed_body(body, key), {key.verify_key.hex(): "*"})
+
+
+def test_device_file_and_archive_bomb_are_refused(urna_keys):
+    key = urna_keys("constituency")
+    device = tarfile.TarInfo("package.json")
+    device.type = tarfile.CHRTYPE
+    with pytest.raises(PackageError, match="not a regular file"):
+        open_package(signed_body(tar_with(device), key), {key.verify_key.hex(): "*"})
+    big = b"[" + b"0," * 4_000_000 + b"0]"
+    info = tarfile.TarInfo("package.json")
+    info.size = len(big)
+    bomb = tar_with(info, big)
+    with pytest.raises(PackageError, match="beyond its limit"):
+        open_package(signed_body(bomb, key), {key.verify_key.hex(): "*"}, max_expanded=1_000_000)
+    with pytest.raises(PackageError, match="more than the limit"):
+        open_package(signed_body(bomb, key), {key.verify_key.hex(): "*"}, max_size=1000)
+
+
+async def test_summary_package_is_counted_once_by_the_higher_level(urna_services, urna_keys):
+    ledger = urna_services.ledger
+    generated = await generate_election(ledger, constituencies=2, precincts=6, abroad=0, members=5)
+    election = generated.election
+    rng = random.Random(3)
+    for precinct in generated.precincts:
+        lines, votes = az_protocol_values(rng, election.candidates)
+        await accept_signed(ledger, election, signed_protocol(
+            election, precinct, lines, votes, generated.member_keys(precinct)), "api")
+    key = urna_keys("con001-appliance")
+    package = await export_summary(election, "con001", key)
+    trusted = {key.verify_key.hex(): "con001"}
+    before = (await compute(election)).totals["cec"]
+    # The same appliance plays the higher level: every protocol is already counted.
+    answer = await import_package(ledger, election, package, trusted)
+    assert answer["imported"] == 0
+    again = await import_package(ledger, election, package, trusted)
+    assert again["already"] is True
+    assert (await compute(election)).totals["cec"] == before
+    with pytest.raises(PackageError, match="trusted for con001, not con002"):
+        await import_package(ledger, election, await export_summary(election, "con002", key),
+                             trusted)
