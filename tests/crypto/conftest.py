@@ -35,14 +35,3 @@ def voter() -> SigningKey:
 @pytest.fixture(scope="session")
 def device_code(election_2_of_3: tuple[Election, object, object]) -> bytes:
     return initial_code(election_2_of_3[0].election_hash, "booth-1")
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Keep the default run fast: this directory's ``slow`` tests run only with ``-m slow``."""
-    if "slow" in (config.getoption("markexpr") or ""):
-        return
-    here = str(__import__("pathlib").Path(__file__).parent)
-    skip = pytest.mark.skip(reason="slow: run with `pytest -m slow`")
-    for item in items:
-        if "slow" in item.keywords and str(item.path).startswith(here):
-            item.add_marker(skip)

@@ -1,0 +1,5 @@
+"""``python -m urna`` is the ``urna`` command."""
+
+from urna.shell.cli import main
+
+main()

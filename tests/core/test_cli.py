@@ -1,0 +1,120 @@
+"""The command line: the contracts scripts and observers rely on."""
+
+import json
+import stat
+import subprocess
+import sys
+
+import pytest
+
+from urna.record.bundle import canonical_tar, write_bundle
+from urna.record.manifest import EVENTS_NAME
+
+
+def urna(*args, cwd=None, stdin=None):
+    return subprocess.run(
+        [sys.executable, "-m", "urna", *map(str, args)],
+        capture_output=True, text=True, cwd=cwd, input=stdin, timeout=600,
+    )
+
+
+@pytest.fixture
+def bundle_dir(tmp_path, small_record):
+    directory = tmp_path / "bundle"
+    write_bundle(directory, small_record.files())
+    return directory
+
+
+def test_verify_exits_0_and_writes_a_json_report(bundle_dir, tmp_path):
+    result = urna("verify", bundle_dir, "--json", tmp_path / "report.json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "VERIFIED" in result.stdout
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["ok"] is True and report["scope"] == "tamper"
+    assert {check["id"] for check in report["checks"]} >= {"record.chain", "record.signatures"}
+
+
+def test_verify_exits_1_naming_each_failed_check_and_place(bundle_dir, tmp_path):
+    events = bundle_dir / EVENTS_NAME
+    lines = events.read_bytes().splitlines(keepends=True)
+    events.write_bytes(b"".join(lines[:2] + lines[3:]))
+    result = urna("verify", bundle_dir, "--json", tmp_path / "report.json")
+    assert result.returncode == 1
+    assert "NOT VERIFIED" in result.stdout
+    assert "FAIL  record.chain" in result.stdout
+    assert "at tamper#3" in result.stdout
+    failed = [c for c in json.loads((tmp_path / "report.json").read_text())["checks"]
+              if c["status"] == "failed"]
+    assert {c["id"] for c in failed} == {"record.chain", "record.manifest"}
+
+
+def test_verify_reads_the_canonical_tar(small_record, tmp_path):
+    path = tmp_path / "bundle.tar"
+    path.write_bytes(canonical_tar(small_record.files()))
+    assert urna("verify", path, "--jobs", 2).returncode == 0
+
+
+@pytest.mark.parametrize("args", [["verify", "/nonexistent/bundle"], ["verify"], ["verify", "x", "--jobs", "0"]])
+def test_verify_exits_2_on_usage_or_unreadable_input(args):
+    result = urna(*args)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+
+
+def test_init_creates_a_private_key_and_refuses_to_replace_it(tmp_path):
+    data = tmp_path / "data"
+    first = urna("--data-dir", data, "init")
+    assert first.returncode == 0, first.stderr
+    assert "fingerprint: " in first.stdout
+    key = data / "keys" / "appliance.key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert (data / "urna.toml").exists()
+    again = urna("--data-dir", data, "init")
+    assert again.returncode == 1
+    assert again.stderr.strip().count("\n") == 0, "errors are one line"
+    assert "refusing to replace the appliance key" in again.stderr
+    assert urna("--data-dir", data, "init", "--if-missing").returncode == 0
+
+
+def test_a_key_readable_by_others_is_refused(tmp_path):
+    data = tmp_path / "data"
+    urna("--data-dir", data, "init")
+    (data / "keys" / "appliance.key").chmod(0o644)
+    result = urna("--data-dir", data, "record", "export", "appliance", tmp_path / "out")
+    assert result.returncode == 1
+    assert "chmod 600" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_bad_settings_are_one_clear_line(tmp_path):
+    (tmp_path / "urna.toml").write_text("[server]\nport = 99999\n")
+    result = urna("--config", tmp_path / "urna.toml", "plugins")
+    assert result.returncode == 1
+    assert result.stderr.strip() == "urna: error: setting port must be 1..65535, got 99999"
+
+
+def test_users_add_takes_the_password_from_stdin_only(tmp_path):
+    data = tmp_path / "data"
+    urna("--data-dir", data, "init")
+    urna("--data-dir", data, "db", "migrate")
+    ok = urna("--data-dir", data, "users", "add", "clerk", "--role", "admin", "--password-stdin",
+              stdin="a long enough password\n")
+    assert ok.returncode == 0, ok.stderr
+    unknown = urna("--data-dir", data, "users", "add", "x", "--role", "emperor", "--password-stdin",
+                   stdin="a long enough password\n")
+    assert unknown.returncode == 1 and "unknown roles: emperor" in unknown.stderr
+
+
+def test_demo_leaves_verified_bundles_and_exits_0(tmp_path):
+    data = tmp_path / "demo"
+    data.mkdir()
+    (data / "urna.toml").write_text('[plugins]\nallow = ["example"]\nrequire = ["example"]\n')
+    result = urna("demo", "--data-dir", data, "--no-serve")
+    assert result.returncode == 0, result.stdout + result.stderr
+    for scope in ("appliance", "notices"):
+        assert (data / "records" / scope / "manifest.json").exists()
+        assert (data / "records" / f"{scope}.tar").exists()
+        assert urna("verify", data / "records" / f"{scope}.tar").returncode == 0
+    assert (data / "reports").is_dir()
+    assert result.stdout.count("VERIFIED: ") == 2
+    exported = urna("--data-dir", data, "record", "export", "notices", tmp_path / "again")
+    assert exported.returncode == 0, exported.stderr
