@@ -41,11 +41,6 @@ def _wait(rows: list[LoginThrottle], now: datetime.datetime) -> int:
     return wait
 
 
-async def seconds_to_wait(keys: list[str], now: datetime.datetime) -> int:
-    """Seconds before any of ``keys`` may try again (0: now)."""
-    return _wait(list(await LoginThrottle.filter(key__in=keys)), now)
-
-
 async def begin_attempt(keys: list[str], now: datetime.datetime) -> int:
     """Count an attempt as a failure in advance, unless one of ``keys`` must wait.
 
