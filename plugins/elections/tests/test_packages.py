@@ -8,7 +8,6 @@ import random
 import tarfile
 
 import pytest
-
 from urna.crypto.hashing import blake2b_256
 from urna_elections.generate import az_protocol_values, generate_election, signed_protocol
 from urna_elections.package import LABEL, MAGIC, PackageError, open_package, write_package
@@ -83,11 +82,15 @@ async def test_summary_package_is_counted_once_by_the_higher_level(urna_services
     ledger = urna_services.ledger
     generated = await generate_election(ledger, constituencies=2, precincts=6, abroad=0, members=5)
     election = generated.election
-    rng = random.Random(3)
+    rng = random.Random(3)  # noqa: S311 - made-up figures
     for precinct in generated.precincts:
         lines, votes = az_protocol_values(rng, election.candidates)
-        await accept_signed(ledger, election, signed_protocol(
-            election, precinct, lines, votes, generated.member_keys(precinct)), "api")
+        await accept_signed(
+            ledger,
+            election,
+            signed_protocol(election, precinct, lines, votes, generated.member_keys(precinct)),
+            "api",
+        )
     key = urna_keys("con001-appliance")
     package = await export_summary(election, "con001", key)
     trusted = {key.verify_key.hex(): "con001"}
@@ -99,5 +102,6 @@ async def test_summary_package_is_counted_once_by_the_higher_level(urna_services
     assert again["already"] is True
     assert (await compute(election)).totals["cec"] == before
     with pytest.raises(PackageError, match="trusted for con001, not con002"):
-        await import_package(ledger, election, await export_summary(election, "con002", key),
-                             trusted)
+        await import_package(
+            ledger, election, await export_summary(election, "con002", key), trusted
+        )

@@ -20,7 +20,7 @@ async def small_election(services):
 
 
 def values(election, seed=1):
-    return az_protocol_values(random.Random(seed), election.candidates)
+    return az_protocol_values(random.Random(seed), election.candidates)  # noqa: S311
 
 
 async def test_signed_protocol_is_accepted_once_and_the_record_verifies(urna_server, tmp_path):
@@ -29,8 +29,9 @@ async def test_signed_protocol_is_accepted_once_and_the_record_verifies(urna_ser
     sender = await urna_server.token_client("precinct-1", ["elections.sender"])
     precinct = generated.precincts[0]
     lines, votes = values(election)
-    entry = signed_protocol(election, precinct, lines, votes, generated.member_keys(precinct),
-                            signers=4)
+    entry = signed_protocol(
+        election, precinct, lines, votes, generated.member_keys(precinct), signers=4
+    )
     digest = protocol_digest(entry["protocol"]).hex()
     entry["dissents"] = [
         sign_dissent(digest, "The count started late.", generated.member_keys(precinct)[4])
@@ -45,8 +46,11 @@ async def test_signed_protocol_is_accepted_once_and_the_record_verifies(urna_ser
     assert results["totals"]["cec"]["expected"] == 6
     assert results["totals"]["cec"]["votes"] == votes
     await urna_server.services.ledger.export(election.scope, tmp_path / "rec")
-    report = verify_files(read_bundle(tmp_path / "rec").files, bundle="r",
-                          checks=[*core_checks(EVENT_TYPES), *VERIFIER_CHECKS])
+    report = verify_files(
+        read_bundle(tmp_path / "rec").files,
+        bundle="r",
+        checks=[*core_checks(EVENT_TYPES), *VERIFIER_CHECKS],
+    )
     assert report.ok, report.summary_lines()
 
 
@@ -58,8 +62,10 @@ async def test_protocol_failing_a_ratio_is_refused_naming_it_and_nothing_is_stor
     lines, votes = values(election)
     lines["100.2.3"] += 1
     head = await urna_server.services.ledger.head(election.scope)
-    response = await sender.post(f"{URL}/protocols", json=signed_protocol(
-        election, precinct, lines, votes, generated.member_keys(precinct)))
+    response = await sender.post(
+        f"{URL}/protocols",
+        json=signed_protocol(election, precinct, lines, votes, generated.member_keys(precinct)),
+    )
     assert response.status_code == 422
     problems = response.json()["problems"]
     assert len(problems) == 1
@@ -74,8 +80,9 @@ async def test_below_quorum_or_foreign_signatures_are_refused(urna_server):
     sender = await urna_server.token_client("precinct-1", ["elections.sender"])
     precinct, other = generated.precincts[0], generated.precincts[1]
     lines, votes = values(election)
-    three = signed_protocol(election, precinct, lines, votes, generated.member_keys(precinct),
-                            signers=3)
+    three = signed_protocol(
+        election, precinct, lines, votes, generated.member_keys(precinct), signers=3
+    )
     response = await sender.post(f"{URL}/protocols", json=three)
     assert response.status_code == 422
     assert "the quorum is 4" in response.json()["problems"][-1]
@@ -109,9 +116,15 @@ async def test_correction_supersedes_with_a_reason_and_official_results_freeze(u
     response = await sender.post(f"{URL}/protocols", json=unexplained)
     assert response.status_code == 409
     assert "supersedes" in response.json()["error"]
-    repeat = signed_protocol(election, precinct, lines, moved, keys,
-                             supersedes=protocol_digest(first["protocol"]).hex(),
-                             reason="recount: one ballot misassigned")
+    repeat = signed_protocol(
+        election,
+        precinct,
+        lines,
+        moved,
+        keys,
+        supersedes=protocol_digest(first["protocol"]).hex(),
+        reason="recount: one ballot misassigned",
+    )
     assert (await sender.post(f"{URL}/protocols", json=repeat)).status_code == 201
     totals = (await sender.get(f"{URL}/results.json")).json()["totals"]["cec"]
     assert totals["received"] == 1
@@ -120,8 +133,10 @@ async def test_correction_supersedes_with_a_reason_and_official_results_freeze(u
     assert official.status_code == 200, official.text
     late = generated.precincts[3]
     l2, v2 = values(election, 2)
-    response = await sender.post(f"{URL}/protocols", json=signed_protocol(
-        election, late, l2, v2, generated.member_keys(late)))
+    response = await sender.post(
+        f"{URL}/protocols",
+        json=signed_protocol(election, late, l2, v2, generated.member_keys(late)),
+    )
     assert response.status_code == 409
     assert "frozen" in response.json()["error"]
 
@@ -132,27 +147,54 @@ async def test_double_entry_shows_mismatches_line_by_line_then_members_sign(urna
     from urna_elections.structure import add_commissions, create_election
 
     election = await create_election(
-        services.ledger, code="az-2024", title="t", kind="presidential", date="2024-02-07",
-        profile=load_builtin("az"), candidates=[{"id": "c1", "name": "One"},
-                                                {"id": "c2", "name": "Two"}],
+        services.ledger,
+        code="az-2024",
+        title="t",
+        kind="presidential",
+        date="2024-02-07",
+        profile=load_builtin("az"),
+        candidates=[{"id": "c1", "name": "One"}, {"id": "c2", "name": "Two"}],
     )
-    await add_commissions(services.ledger, election, [
-        {"code": "cec", "name": "CEC", "kind": "central"},
-        {"code": "con1", "name": "C1", "kind": "constituency", "parent": "cec"},
-        {"code": "p1", "name": "P1", "kind": "precinct", "parent": "con1"},
-    ])
+    await add_commissions(
+        services.ledger,
+        election,
+        [
+            {"code": "cec", "name": "CEC", "kind": "central"},
+            {"code": "con1", "name": "C1", "kind": "constituency", "parent": "cec"},
+            {"code": "p1", "name": "P1", "kind": "precinct", "parent": "con1"},
+        ],
+    )
     admin = await urna_server.login("admin", ["elections.administrator"])
     passphrases = [f"member passphrase {i}" for i in range(3)]
-    response = await admin.post(f"{URL}/members", headers={"Idempotency-Key": "m"}, json={
-        "members": [{"commission": "p1", "name": f"M{i}", "role": "member", "passphrase": p}
-                    for i, p in enumerate(passphrases)]})
+    response = await admin.post(
+        f"{URL}/members",
+        headers={"Idempotency-Key": "m"},
+        json={
+            "members": [
+                {"commission": "p1", "name": f"M{i}", "role": "member", "passphrase": p}
+                for i, p in enumerate(passphrases)
+            ]
+        },
+    )
     assert response.status_code == 201, response.text
     keys = response.json()["keys"]
     one = await urna_server.login("operator-1", ["elections.operator"])
     two = await urna_server.login("operator-2", ["elections.operator"])
-    lines = {"100.2.1": 1000, "100.2.2": 5, "100.2.3": 1000, "100.2.5": 700, "100.2.6": 10,
-             "100.2.7": 2, "100.2.8": 295, "100.2.9": 3, "100.2.12": 10, "100.2.13": 690,
-             "100.2.14": 690, "100.2.15": 10, "100.2.16": 2}
+    lines = {
+        "100.2.1": 1000,
+        "100.2.2": 5,
+        "100.2.3": 1000,
+        "100.2.5": 700,
+        "100.2.6": 10,
+        "100.2.7": 2,
+        "100.2.8": 295,
+        "100.2.9": 3,
+        "100.2.12": 10,
+        "100.2.13": 690,
+        "100.2.14": 690,
+        "100.2.15": 10,
+        "100.2.16": 2,
+    }
     votes = {"c1": 400, "c2": 290}
     body = {"precinct": "p1", "lines": lines, "votes": votes}
     assert (await one.post(f"{URL}/drafts", json=body)).json()["status"] == "entering"
@@ -166,12 +208,15 @@ async def test_double_entry_shows_mismatches_line_by_line_then_members_sign(urna
     view = (await two.post(f"{URL}/drafts", json=body)).json()
     assert view["status"] == "ready", view
     member = await urna_server.login("member", ["elections.member"])
-    wrong = await member.post(f"{URL}/drafts/{view['id']}/sign",
-                              json={"member_key": keys[0], "passphrase": "not the passphrase"})
+    wrong = await member.post(
+        f"{URL}/drafts/{view['id']}/sign",
+        json={"member_key": keys[0], "passphrase": "not the passphrase"},
+    )
     assert wrong.status_code == 403
     for key, passphrase in list(zip(keys, passphrases, strict=True))[:2]:
-        signed = await member.post(f"{URL}/drafts/{view['id']}/sign",
-                                   json={"member_key": key, "passphrase": passphrase})
+        signed = await member.post(
+            f"{URL}/drafts/{view['id']}/sign", json={"member_key": key, "passphrase": passphrase}
+        )
         assert signed.status_code == 200, signed.text
     assert signed.json()["status"] == "accepted"
     totals = (await member.get(f"{URL}/results.json")).json()["totals"]["cec"]

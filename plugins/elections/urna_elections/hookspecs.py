@@ -30,3 +30,4 @@ def urna_elections_register_profiles() -> Sequence[Profile]:
 
     Added in 0.1.
     """
+    raise NotImplementedError

@@ -28,7 +28,9 @@ class Commission(Model):
     """A commission of the hierarchy. Precincts are the leaves that send protocols."""
 
     id = fields.IntField(primary_key=True)
-    election = fields.ForeignKeyField("elections.Election", related_name="commissions")
+    election: fields.ForeignKeyRelation[Election] = fields.ForeignKeyField(
+        "elections.Election", related_name="commissions"
+    )
     code = fields.CharField(max_length=64)
     name = fields.CharField(max_length=200)
     kind = fields.CharField(max_length=16)
@@ -43,7 +45,9 @@ class Member(Model):
     """A commission member with a role and an Ed25519 key, the secret only sealed under Argon2id."""
 
     id = fields.IntField(primary_key=True)
-    election = fields.ForeignKeyField("elections.Election", related_name="members")
+    election: fields.ForeignKeyRelation[Election] = fields.ForeignKeyField(
+        "elections.Election", related_name="members"
+    )
     commission_code = fields.CharField(max_length=64, db_index=True)
     name = fields.CharField(max_length=200)
     role = fields.CharField(max_length=16)
@@ -60,7 +64,9 @@ class Protocol(Model):
     """An accepted precinct protocol. A correction adds a row and clears ``current``."""
 
     id = fields.IntField(primary_key=True)
-    election = fields.ForeignKeyField("elections.Election", related_name="protocols")
+    election: fields.ForeignKeyRelation[Election] = fields.ForeignKeyField(
+        "elections.Election", related_name="protocols"
+    )
     precinct_code = fields.CharField(max_length=64)
     digest = fields.CharField(max_length=64)
     doc = fields.TextField()
@@ -80,7 +86,9 @@ class Draft(Model):
     """A protocol being entered twice by two operators, then signed by members."""
 
     id = fields.IntField(primary_key=True)
-    election = fields.ForeignKeyField("elections.Election", related_name="drafts")
+    election: fields.ForeignKeyRelation[Election] = fields.ForeignKeyField(
+        "elections.Election", related_name="drafts"
+    )
     precinct_code = fields.CharField(max_length=64)
     supersedes = fields.CharField(max_length=64, default="")
     reason = fields.TextField(default="")
@@ -101,7 +109,9 @@ class Turnout(Model):
     """Voters who had voted by one of the law's hours, per precinct."""
 
     id = fields.IntField(primary_key=True)
-    election = fields.ForeignKeyField("elections.Election", related_name="turnout")
+    election: fields.ForeignKeyRelation[Election] = fields.ForeignKeyField(
+        "elections.Election", related_name="turnout"
+    )
     precinct_code = fields.CharField(max_length=64)
     hour = fields.CharField(max_length=5)
     voters = fields.IntField()
@@ -115,7 +125,9 @@ class Package(Model):
     """An imported offline package or summary, by digest, so a second import is a no-op."""
 
     id = fields.IntField(primary_key=True)
-    election = fields.ForeignKeyField("elections.Election", related_name="packages")
+    election: fields.ForeignKeyRelation[Election] = fields.ForeignKeyField(
+        "elections.Election", related_name="packages"
+    )
     digest = fields.CharField(max_length=64)
     commission_code = fields.CharField(max_length=64)
     protocols = fields.IntField()

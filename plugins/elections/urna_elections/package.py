@@ -97,7 +97,7 @@ def _unpack(body: bytes, *, max_expanded: int) -> bytes:
     try:
         with gzip.GzipFile(fileobj=io.BytesIO(body)) as stream:
             limited = _Limited(stream, max_expanded)
-            with tarfile.open(fileobj=limited, mode="r|") as archive:  # type: ignore[call-overload]
+            with tarfile.open(fileobj=limited, mode="r|") as archive:
                 for member in archive:
                     if member.name != NAME or "/" in member.name or "\\" in member.name:
                         raise PackageError(

@@ -145,8 +145,8 @@ async def _record(
             existing = await models.Protocol.get_or_none(election_id=election.id, digest=digest)
             if existing is not None:
                 return Accepted(digest, precinct, existing.seq, existing.version, False)
-            status = await models.Election.filter(id=election.id).values_list("status", flat=True)
-            if status and status[0] == "official":
+            row = await models.Election.get(id=election.id)
+            if row.status == "official":
                 raise ProtocolRejected(
                     409, ["results are official and frozen: nothing more is counted"]
                 )

@@ -219,7 +219,7 @@ def nist_report(results: Results, *, generated: str, election_date: str) -> dict
 
 def check_nist(report: Mapping[str, Any], schema_path: Path) -> list[str]:
     """Schema errors plus Urna's own checks; an empty list means the report is good."""
-    import jsonschema
+    import jsonschema  # type: ignore[import-untyped]
 
     schema = json.loads(schema_path.read_text("utf-8"))
     validator = jsonschema.Draft4Validator(schema)

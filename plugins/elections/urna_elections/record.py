@@ -399,10 +399,10 @@ def aggregate(
             totals[commission.parent]["expected"] += 1
     for protocol in protocols:
         doc = protocol.doc
-        commission = commissions.get(doc["precinct"])
-        if commission is None or commission.parent not in totals:
+        found = commissions.get(doc["precinct"])
+        if found is None or found.parent not in totals:
             continue
-        total = totals[commission.parent]
+        total = totals[found.parent]
         total["received"] += 1
         lines = total["lines"]
         for key, value in doc["lines"].items():

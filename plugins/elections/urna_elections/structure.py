@@ -197,10 +197,16 @@ class NewMember:
 
 async def add_members(ledger: Ledger, election: ElectionInfo, members: Sequence[NewMember]) -> int:
     """Register members and their public keys (each key validated: no weak keys)."""
-    commissions = set(
-        await models.Commission.filter(election_id=election.id).values_list("code", flat=True)
-    )
-    taken = set(await models.Member.filter(election_id=election.id).values_list("key", flat=True))
+    commissions: set[str] = {
+        str(code)
+        for code in await models.Commission.filter(election_id=election.id).values_list(
+            "code", flat=True
+        )
+    }
+    taken: set[str] = {
+        str(key)
+        for key in await models.Member.filter(election_id=election.id).values_list("key", flat=True)
+    }
     for member in members:
         if member.commission not in commissions:
             raise StructureError(f"member {member.name}: no commission {member.commission!r}")

@@ -1,0 +1,127 @@
+"""Elections benchmarks: the real 95,415-protocol import, and protocols over HTTP.
+
+``test_import_95415`` measures, on SQLite, reading the 2012 file, checking every
+protocol against the law, storing the structure and the protocols with their
+ledger events, and aggregating (target < 60 s). ``test_http_*`` measures 8
+concurrent clients posting protocols signed by 5 members each (quorum 4 of 5
+verified per protocol) against a real sanic server: accepted protocols/s and
+p99 latency (targets >= 500/s on SQLite, p99 < 250 ms). Run:
+
+    pytest benchmarks/elections --benchmark-only -s
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import random
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from urna.testing import serve_in_process
+from urna_elections.generate import az_protocol_values, generate_election, signed_protocol
+from urna_elections.importer import RU_2012_CANDIDATES, import_protocols, ru_2012_mapping
+from urna_elections.law import load_builtin
+from urna_elections.results import compute
+from urna_elections.structure import add_commissions, create_election
+
+RU_2012 = Path("/work/shared/data/protocols/ru-2012-presidential.csv.zip")
+CLIENTS = 8
+PROTOCOLS = 1200
+
+
+@pytest.mark.parametrize("urna_database", ["sqlite"], indirect=True)
+def test_import_95415(benchmark, urna_settings, urna_pm):
+    if not RU_2012.exists():
+        pytest.skip("shared data not available")
+    data = RU_2012.read_bytes()
+    text = zipfile.ZipFile(RU_2012).read("2012.csv").decode("utf-8")
+    header = next(csv.reader(io.StringIO(text)))
+
+    async def once() -> tuple[int, float]:
+        async with serve_in_process(urna_settings, urna_pm) as server:
+            return await _import(server.services.ledger)
+
+    async def _import(ledger) -> tuple[int, float]:
+        code = "ru-2012"
+        election = await create_election(
+            ledger,
+            code=code,
+            title="2012",
+            kind="presidential",
+            date="2012-03-04",
+            profile=load_builtin("ru-2012-presidential"),
+            candidates=[{"id": c, "name": n} for c, n in RU_2012_CANDIDATES],
+        )
+        await add_commissions(ledger, election, [{"code": "cec", "name": "CEC", "kind": "central"}])
+        started = time.perf_counter()
+        report = await import_protocols(
+            ledger, election, "2012.csv", data, text, ru_2012_mapping(header)
+        )
+        results = await compute(election)
+        assert report.imported == 95_415
+        assert not report.rejected
+        assert results.totals["cec"]["received"] == 95_415
+        return report.imported, time.perf_counter() - started
+
+    imported, seconds = benchmark.pedantic(lambda: asyncio.run(once()), rounds=1, iterations=1)
+    print(f"\nimport + checks + aggregation of {imported} protocols: {seconds:.1f} s")
+
+
+async def _http_run(server) -> dict[str, float]:
+    generated = await generate_election(
+        server.services.ledger, constituencies=20, precincts=PROTOCOLS, abroad=0, members=5
+    )
+    election = generated.election
+    rng = random.Random(7)
+    entries = [
+        signed_protocol(
+            election,
+            p,
+            *az_protocol_values(rng, election.candidates),
+            generated.member_keys(p),
+            signers=5,
+        )
+        for p in generated.precincts
+    ]
+    clients = [
+        await server.token_client(f"sender-{i}", ["elections.sender"]) for i in range(CLIENTS)
+    ]
+    latencies: list[float] = []
+    url = f"/p/elections/elections/{election.code}/protocols"
+
+    async def worker(index: int) -> None:
+        client = clients[index]
+        for entry in entries[index::CLIENTS]:
+            started = time.perf_counter()
+            response = await client.post(url, json=entry)
+            latencies.append(time.perf_counter() - started)
+            assert response.status_code == 201, response.text
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(i) for i in range(CLIENTS)))
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "per_second": len(entries) / elapsed,
+        "p50_ms": 1000 * latencies[len(latencies) // 2],
+        "p99_ms": 1000 * latencies[int(len(latencies) * 0.99) - 1],
+    }
+
+
+def test_http_protocols(benchmark, urna_settings, urna_pm, urna_database):
+    async def once() -> dict[str, float]:
+        async with serve_in_process(urna_settings, urna_pm) as server:
+            return await _http_run(server)
+
+    figures = benchmark.pedantic(lambda: asyncio.run(once()), rounds=1, iterations=1)
+    database = "SQLite" if not urna_database else "PostgreSQL (1 in-process worker)"
+    print(
+        f"\n{database}: {CLIENTS} clients, {PROTOCOLS} protocols x 5 signatures: "
+        f"{figures['per_second']:.0f} protocols/s, p50 {figures['p50_ms']:.0f} ms, "
+        f"p99 {figures['p99_ms']:.0f} ms"
+    )
+    benchmark.extra_info.update(figures)
