@@ -14,6 +14,7 @@ import attrs
 
 from urna.crypto.errors import KeyRejectedError
 from urna.crypto.signing import verify_key_from_hex
+from urna.record.election_events import ELECTION_EVENT_TYPES
 from urna.record.errors import RecordError
 
 PayloadValidator = Callable[[Mapping[str, Any]], None]
@@ -83,6 +84,7 @@ CORE_EVENT_TYPES: tuple[EventType, ...] = (
         "The appliance started with this Urna version and this set of plugins.",
         _validate_appliance_started,
     ),
+    *(EventType(*spec) for spec in ELECTION_EVENT_TYPES),
 )
 
 

@@ -15,8 +15,9 @@ from urna.record.errors import RecordError
 from urna.record.event_types import CORE_EVENT_TYPES, EventType, index_event_types
 from urna.record.manifest import MANIFEST_NAME
 from urna.verify.check import CheckContext, Failure, VerifierCheck
-from urna.verify.record_view import RecordView, parse_record
+from urna.verify.election_checks import ELECTION_CHECKS
 from urna.verify.record_checks import RECORD_CHECKS, payload_check
+from urna.verify.record_view import RecordView, parse_record
 from urna.verify.report import CheckResult, Report
 
 Progress = Callable[[str, int, int], None]
@@ -27,11 +28,16 @@ def _no_progress(check: str, done: int, total: int) -> None:
 
 
 def core_checks(event_types: Iterable[EventType] = ()) -> list[VerifierCheck]:
-    """The record checks plus the payload check over the core's and the given event types."""
+    """The record checks, the payload check over the core's and the given event types,
+    and the election checks (``election.*``, passing trivially where there is no election)."""
     given = list(event_types)
     names = {event_type.name for event_type in given}
     core = [event_type for event_type in CORE_EVENT_TYPES if event_type.name not in names]
-    return [*RECORD_CHECKS, payload_check(index_event_types([*core, *given]))]
+    return [
+        *RECORD_CHECKS,
+        payload_check(index_event_types([*core, *given])),
+        *ELECTION_CHECKS,
+    ]
 
 
 def verify_files(

@@ -1,0 +1,330 @@
+"""The ledger events of a secret-ballot election, and their strict payload validators.
+
+One election per scope. Its steps, in record order (``docs/spec.md`` section 14):
+
+============================== ======================================================
+``core.election_created``      ``{"parameters": ElectionParameters}``
+``core.election_guardian_key`` ``{"guardian": GuardianPublicKey}`` (one per guardian)
+``core.election_key``          ``{"joint_key": P, "election_hash": hex32}``
+``core.election_guardian_confirmed`` ``{"guardian_id": int, "signature": hex64}``
+``core.signer_registered``     a voter's or device's ballot credential, role ``ballot-credential``
+``core.election_opened``       ``{"election_hash": hex32, "credentials": int}``
+``core.ballot_cast``           ``{"ballot": SignedBallot, "confirmation_code": hex32}``
+``core.ballot_challenged``     ``{"ballot": SignedBallot, "reveal": [...],
+                               "confirmation_code": hex32}``
+``core.tally_computed``        ``{"tally": EncryptedTally}`` (closes the ballot box)
+``core.tally_share``           ``{"share": TallyShare}`` (one per guardian who decrypts)
+``core.tally_decrypted``       ``{"result": TallyResult, "guardians": [int]}``
+============================== ======================================================
+
+``ELECTION_EVENT_TYPES`` lists ``(name, description, validator)``; the
+core's ``CORE_EVENT_TYPES`` (:mod:`urna.record.event_types`) includes them.
+
+The validators read every payload with the crypto's strict ``from_json``
+(exact keys, canonical points in the subgroup, scalars < L, bounded arrays);
+they judge one event alone. Whether the events agree with each other (proofs
+against the election's key, chains, eligibility, sums) is for the ballot box
+before it appends and for :mod:`urna.verify.election_checks` afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from urna.crypto import _json
+from urna.crypto.ballot import CODE_SIZE, ChallengedBallot, SignedBallot
+from urna.crypto.ceremony import MAX_GUARDIAN_ID, MAX_GUARDIANS, GuardianPublicKey
+from urna.crypto.errors import CryptoError
+from urna.crypto.group import Point
+from urna.crypto.manifest import ElectionParameters
+from urna.crypto.tally import EncryptedTally, TallyResult, TallyShare
+
+__all__ = [
+    "BALLOT_CAST",
+    "BALLOT_CHALLENGED",
+    "CREDENTIAL_ROLE",
+    "ELECTION_CREATED",
+    "ELECTION_EVENT_TYPES",
+    "ELECTION_GUARDIAN_CONFIRMED",
+    "ELECTION_GUARDIAN_KEY",
+    "ELECTION_KEY",
+    "ELECTION_OPENED",
+    "ELECTION_TYPES",
+    "TALLY_COMPUTED",
+    "TALLY_DECRYPTED",
+    "TALLY_SHARE",
+    "ballot_cast_payload",
+    "ballot_challenged_payload",
+    "challenged_from_payload",
+    "election_created_payload",
+    "election_key_payload",
+    "election_opened_payload",
+    "guardian_confirmed_payload",
+    "guardian_key_from_payload",
+    "guardian_key_payload",
+    "signed_ballot_from_payload",
+    "tally_computed_payload",
+    "tally_decrypted_payload",
+    "tally_share_payload",
+]
+
+ELECTION_CREATED = "core.election_created"
+ELECTION_GUARDIAN_KEY = "core.election_guardian_key"
+ELECTION_KEY = "core.election_key"
+ELECTION_GUARDIAN_CONFIRMED = "core.election_guardian_confirmed"
+ELECTION_OPENED = "core.election_opened"
+BALLOT_CAST = "core.ballot_cast"
+BALLOT_CHALLENGED = "core.ballot_challenged"
+TALLY_COMPUTED = "core.tally_computed"
+TALLY_SHARE = "core.tally_share"
+TALLY_DECRYPTED = "core.tally_decrypted"
+
+CREDENTIAL_ROLE = "ballot-credential"
+"""The role of a voter's or voting device's key in ``core.signer_registered``."""
+
+ELECTION_TYPES = frozenset(
+    {
+        ELECTION_CREATED,
+        ELECTION_GUARDIAN_KEY,
+        ELECTION_KEY,
+        ELECTION_GUARDIAN_CONFIRMED,
+        ELECTION_OPENED,
+        BALLOT_CAST,
+        BALLOT_CHALLENGED,
+        TALLY_COMPUTED,
+        TALLY_SHARE,
+        TALLY_DECRYPTED,
+    }
+)
+
+
+def require_fields(payload: Mapping[str, Any], spec: Mapping[str, type]) -> None:
+    """Exactly the keys of ``spec``, each of its type (booleans are not integers)."""
+    if not isinstance(payload, Mapping):
+        raise ValueError("payload must be a JSON object")
+    missing = sorted(set(spec) - set(payload))
+    extra = sorted(set(payload) - set(spec))
+    if missing or extra:
+        raise ValueError(f"payload fields wrong: missing {missing}, unexpected {extra}")
+    for name, kind in spec.items():
+        value = payload[name]
+        if isinstance(value, bool) or not isinstance(value, kind):
+            raise ValueError(f"payload field {name!r} must be {kind.__name__}")
+
+
+def _strict(what: str, parse: Any, *args: Any) -> Any:
+    """Run a crypto reader; its typed errors become ``ValueError`` naming the field."""
+    try:
+        return parse(*args)
+    except CryptoError as exc:
+        raise ValueError(f"{what}: {exc}") from None
+
+
+# Payload builders: the ballot box and test generators make payloads only through these.
+
+
+def election_created_payload(parameters: ElectionParameters) -> dict[str, Any]:
+    return {"parameters": parameters.to_json()}
+
+
+def guardian_key_payload(key: GuardianPublicKey) -> dict[str, Any]:
+    return {"guardian": key.to_json()}
+
+
+def election_key_payload(joint_key: Point, election_hash: bytes) -> dict[str, Any]:
+    return {"joint_key": joint_key.hex(), "election_hash": election_hash.hex()}
+
+
+def guardian_confirmed_payload(guardian_id: int, signature: bytes) -> dict[str, Any]:
+    return {"guardian_id": guardian_id, "signature": signature.hex()}
+
+
+def election_opened_payload(election_hash: bytes, credentials: int) -> dict[str, Any]:
+    return {"election_hash": election_hash.hex(), "credentials": credentials}
+
+
+def ballot_cast_payload(signed: SignedBallot) -> dict[str, Any]:
+    return {
+        "ballot": signed.to_json(),
+        "confirmation_code": signed.ballot.confirmation_code().hex(),
+    }
+
+
+def ballot_challenged_payload(signed: SignedBallot, challenged: ChallengedBallot) -> dict[str, Any]:
+    if challenged.ballot != signed.ballot:
+        raise ValueError("the reveal is for another ballot")
+    return {
+        "ballot": signed.to_json(),
+        "reveal": challenged.to_json()["reveal"],
+        "confirmation_code": signed.ballot.confirmation_code().hex(),
+    }
+
+
+def tally_computed_payload(tally: EncryptedTally) -> dict[str, Any]:
+    return {"tally": tally.to_json()}
+
+
+def tally_share_payload(share: TallyShare) -> dict[str, Any]:
+    return {"share": share.to_json()}
+
+
+def tally_decrypted_payload(result: TallyResult, guardians: list[int]) -> dict[str, Any]:
+    return {"result": result.to_json(), "guardians": sorted(guardians)}
+
+
+# Readers: strict, one event alone; raise ValueError naming what is wrong.
+
+
+def guardian_key_from_payload(payload: Mapping[str, Any]) -> GuardianPublicKey:
+    """The guardian key of a ``core.election_guardian_key`` payload (quorum = its length)."""
+    require_fields(payload, {"guardian": dict})
+    commitments = payload["guardian"].get("commitments")
+    quorum = len(commitments) if isinstance(commitments, list) else 0
+    if not 1 <= quorum <= MAX_GUARDIANS:
+        raise ValueError(f"guardian: 1..{MAX_GUARDIANS} commitments required")
+    key: GuardianPublicKey = _strict(
+        "guardian", GuardianPublicKey.from_json, payload["guardian"], quorum
+    )
+    return key
+
+
+def signed_ballot_from_payload(payload: Mapping[str, Any]) -> SignedBallot:
+    """The signed ballot of a ``core.ballot_cast`` or ``core.ballot_challenged`` payload."""
+    signed: SignedBallot = _strict("ballot", SignedBallot.from_json, payload.get("ballot"))
+    return signed
+
+
+def challenged_from_payload(payload: Mapping[str, Any]) -> tuple[SignedBallot, ChallengedBallot]:
+    require_fields(payload, {"ballot": dict, "reveal": list, "confirmation_code": str})
+    signed = signed_ballot_from_payload(payload)
+    challenged: ChallengedBallot = _strict(
+        "reveal",
+        ChallengedBallot.from_json,
+        {"ballot": payload["ballot"]["ballot"], "reveal": payload["reveal"]},
+    )
+    return signed, challenged
+
+
+def _validate_created(payload: Mapping[str, Any]) -> None:
+    require_fields(payload, {"parameters": dict})
+    _strict("parameters", ElectionParameters.from_json, payload["parameters"])
+
+
+def _validate_guardian_key(payload: Mapping[str, Any]) -> None:
+    guardian_key_from_payload(payload)
+
+
+def _validate_key(payload: Mapping[str, Any]) -> None:
+    require_fields(payload, {"joint_key": str, "election_hash": str})
+    point = _strict("joint_key", Point.from_hex, payload["joint_key"])
+    if point.is_identity():
+        raise ValueError("joint_key must not be the identity")
+    _strict("election_hash", _json.hexa, payload["election_hash"], 32, "election_hash")
+
+
+def _validate_confirmed(payload: Mapping[str, Any]) -> None:
+    require_fields(payload, {"guardian_id": int, "signature": str})
+    _strict("guardian_id", _json.integer, payload["guardian_id"], "guardian_id", 1, MAX_GUARDIAN_ID)
+    _strict("signature", _json.hexa, payload["signature"], 64, "signature")
+
+
+def _validate_opened(payload: Mapping[str, Any]) -> None:
+    require_fields(payload, {"election_hash": str, "credentials": int})
+    _strict("election_hash", _json.hexa, payload["election_hash"], 32, "election_hash")
+    _strict("credentials", _json.integer, payload["credentials"], "credentials", 0, 2**40)
+
+
+def _check_code(payload: Mapping[str, Any], signed: SignedBallot) -> None:
+    code = _strict("confirmation_code", _json.hexa, payload["confirmation_code"], CODE_SIZE, "code")
+    if code != signed.ballot.confirmation_code():
+        raise ValueError("confirmation_code is not the ballot's confirmation code")
+
+
+def _validate_cast(payload: Mapping[str, Any]) -> None:
+    require_fields(payload, {"ballot": dict, "confirmation_code": str})
+    _check_code(payload, signed_ballot_from_payload(payload))
+
+
+def _validate_challenged(payload: Mapping[str, Any]) -> None:
+    signed, _ = challenged_from_payload(payload)
+    _check_code(payload, signed)
+
+
+def _validate_tally(payload: Mapping[str, Any]) -> None:
+    require_fields(payload, {"tally": dict})
+    _strict("tally", EncryptedTally.from_json, payload["tally"])
+
+
+def _validate_share(payload: Mapping[str, Any]) -> None:
+    require_fields(payload, {"share": dict})
+    _strict("share", TallyShare.from_json, payload["share"])
+
+
+def _validate_decrypted(payload: Mapping[str, Any]) -> None:
+    require_fields(payload, {"result": dict, "guardians": list})
+    _strict("result", TallyResult.from_json, payload["result"])
+    ids = payload["guardians"]
+    if not 1 <= len(ids) <= MAX_GUARDIANS:
+        raise ValueError(f"guardians: 1..{MAX_GUARDIANS} ids required")
+    for gid in ids:
+        _strict("guardians", _json.integer, gid, "guardian id", 1, MAX_GUARDIAN_ID)
+    if ids != sorted(set(ids)):
+        raise ValueError("guardians must be distinct and in ascending order")
+
+
+ELECTION_EVENT_TYPES: tuple[tuple[str, str, Callable[[Mapping[str, Any]], None]], ...] = (
+    (
+        ELECTION_CREATED,
+        "A secret-ballot election is created in this scope: its id, guardians n, quorum k "
+        "and manifest of contests.",
+        _validate_created,
+    ),
+    (
+        ELECTION_GUARDIAN_KEY,
+        "A guardian's public key material: Feldman commitments with a Schnorr proof of "
+        "possession each, Box key for receiving shares, Ed25519 key for signing.",
+        _validate_guardian_key,
+    ),
+    (
+        ELECTION_KEY,
+        "The key ceremony is complete: the joint public key and the election base hash H_E.",
+        _validate_key,
+    ),
+    (
+        ELECTION_GUARDIAN_CONFIRMED,
+        "A guardian's Ed25519 signature over the election base hash (all key material).",
+        _validate_confirmed,
+    ),
+    (
+        ELECTION_OPENED,
+        "Voting opens: every guardian has confirmed; the set of ballot credentials is fixed.",
+        _validate_opened,
+    ),
+    (
+        BALLOT_CAST,
+        "A verified, signed, encrypted ballot is cast, with its confirmation code (receipt).",
+        _validate_cast,
+    ),
+    (
+        BALLOT_CHALLENGED,
+        "A ballot is challenged (Benaloh): its votes and nonces are revealed; never tallied.",
+        _validate_challenged,
+    ),
+    (
+        TALLY_COMPUTED,
+        "Voting closes; the encrypted tally is the homomorphic sum of the cast ballots.",
+        _validate_tally,
+    ),
+    (
+        TALLY_SHARE,
+        "A guardian's verified partial decryption of every tally entry, each with its "
+        "Chaum-Pedersen proof.",
+        _validate_share,
+    ),
+    (
+        TALLY_DECRYPTED,
+        "The result: the tally decrypted by Lagrange-combining the named guardians' shares.",
+        _validate_decrypted,
+    ),
+)
