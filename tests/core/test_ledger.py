@@ -14,11 +14,14 @@ from urna.verify import core_checks, verify_files
 STARTED = {"urna_version": "0.1.0", "plugins": []}
 
 
-@pytest.fixture
-def recorder(urna_services):
+@pytest.fixture(params=[True, False], ids=["group-commit", "own-transactions"])
+def recorder(urna_services, request):
     """A ledger whose committed events are collected in ``recorder.seen``."""
     seen = []
-    ledger = Ledger(urna_services.key, index_event_types(CORE_EVENT_TYPES), seen.append)
+    ledger = Ledger(
+        urna_services.key, index_event_types(CORE_EVENT_TYPES), seen.append,
+        group_commit=request.param,
+    )
     ledger.seen = seen
     return ledger
 
@@ -111,3 +114,39 @@ async def test_sqlite_pragmas_are_in_force_and_checked(urna_services):
     with pytest.raises(db.DatabaseError, match="synchronous"):
         await db.check_sqlite_pragmas()
     await connection.execute_script("PRAGMA synchronous=FULL")
+
+
+async def test_group_commit_isolates_a_failing_unit(recorder):
+    async def good(index):
+        return (await recorder.append("g", "core.appliance_started", {**STARTED, "urna_version": str(index)})).seq
+
+    async def bad():
+        await recorder.append("g", "core.appliance_started", STARTED)
+        raise RuntimeError("domain rule broken")
+
+    units = [good(0), good(1), bad(), good(2)]
+    results = await asyncio.gather(
+        *(recorder.run(lambda unit=unit: unit) for unit in units), return_exceptions=True
+    )
+    assert isinstance(results[2], RuntimeError)
+    events = await recorder.events("g")
+    assert [e.payload["urna_version"] for e in events[1:]] == ["0", "1", "2"]
+    assert [e.seq for e in events] == [0, 1, 2, 3]
+    assert sorted(r for r in results if isinstance(r, int)) == [1, 2, 3]
+    assert [e.seq for e in recorder.seen] == [0, 1, 2, 3]
+
+
+async def test_group_commit_under_concurrency_keeps_one_chain(recorder):
+    async def unit(index):
+        return await recorder.append("c", "core.appliance_started", {**STARTED, "urna_version": str(index)})
+
+    await asyncio.gather(*(recorder.run(lambda i=i: unit(i)) for i in range(150)))
+    assert [e.seq for e in await recorder.events("c")] == list(range(151))
+
+
+async def test_run_inside_a_transaction_joins_it(recorder):
+    async with recorder.transaction():
+        event = await recorder.run(
+            lambda: recorder.append("j", "core.appliance_started", STARTED)
+        )
+    assert event.seq == 1

@@ -51,7 +51,7 @@ def build_services(settings: Settings, registry: Registry, manager: pluggy.Plugi
         except Exception:
             log.exception("a plugin failed handling committed event %s", event.where)
 
-    ledger = Ledger(key, registry.event_types, notify)
+    ledger = Ledger(key, registry.event_types, notify, group_commit=settings.uses_sqlite)
     return Services(settings, registry, manager, ledger, key)
 
 
