@@ -166,13 +166,30 @@ def ensure_host_tools() -> None:
     run(["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing], env=env)
 
 
-def source_date_epoch() -> int:
+def source_date_epoch(commit: str) -> int:
     if "SOURCE_DATE_EPOCH" in os.environ:
         return int(os.environ["SOURCE_DATE_EPOCH"])
-    return int(out_of(["git", "-C", str(REPO), "log", "-1", "--format=%ct"]).strip())
+    return int(out_of(["git", "-C", str(REPO), "log", "-1", "--format=%ct", commit]).strip())
 
 
-def git_describe() -> str:
+def export_commit(commit: str, dest: Path) -> Path:
+    """core/ and plugins/ exactly as committed: a release build ignores the work tree."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    paths = [p for p in ("core", "plugins") if (REPO / p).exists()]
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", "--format=tar", commit, *paths],
+        check=True,
+        stdout=subprocess.PIPE,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return dest
+
+
+def git_describe(commit: str | None) -> str:
+    if commit is not None:
+        return out_of(["git", "-C", str(REPO), "rev-parse", "--short=12", commit]).strip()
     rev = out_of(["git", "-C", str(REPO), "rev-parse", "--short=12", "HEAD"]).strip()
     dirty = subprocess.run(
         ["git", "-C", str(REPO), "diff", "--quiet", "HEAD", "--", "core", "plugins", str(HERE)],
@@ -190,11 +207,11 @@ def load_profile(name: str) -> dict:  # type: ignore[type-arg]
         return tomllib.load(f)
 
 
-def plugin_dists(profile: dict) -> tuple[list[dict], list[str]]:  # type: ignore[type-arg]
+def plugin_dists(profile: dict, src: Path) -> tuple[list[dict], list[str]]:  # type: ignore[type-arg]
     """The profile's plugins that exist as distributions now, and those that do not."""
     found, missing = [], []
     for name in profile["profile"]["plugins"]:
-        pyproject = REPO / "plugins" / name / "pyproject.toml"
+        pyproject = src / "plugins" / name / "pyproject.toml"
         if not pyproject.exists():
             missing.append(name)
             continue
@@ -210,7 +227,7 @@ def plugin_dists(profile: dict) -> tuple[list[dict], list[str]]:  # type: ignore
 # ----------------------------------------------------------------------------- wheels
 
 
-def build_wheelhouse(wheels: Path, plugins: list[dict], python: str) -> None:  # type: ignore[type-arg]
+def build_wheelhouse(wheels: Path, src: Path, plugins: list[dict], python: str) -> None:  # type: ignore[type-arg]
     """Urna's and the plugins' wheels plus every dependency, and pip itself (run from its
     wheel inside the chroot, so pip never lands in the image)."""
     if wheels.exists():
@@ -218,7 +235,7 @@ def build_wheelhouse(wheels: Path, plugins: list[dict], python: str) -> None:  #
     wheels.mkdir(parents=True)
     env = dict(os.environ, SOURCE_DATE_EPOCH=os.environ["SOURCE_DATE_EPOCH"])
     pip = [python, "-m", "pip", "--disable-pip-version-check", "-q"]
-    sources = [str(REPO / "core")] + [str(REPO / "plugins" / p["dir"]) for p in plugins]
+    sources = [str(src / "core")] + [str(src / "plugins" / p["dir"]) for p in plugins]
     for src in sources:
         run([*pip, "wheel", "--no-deps", "-w", str(wheels), src], env=env)
     # Dependencies: binary wheels for CPython 3.11 on x86-64 glibc (Debian's python3.11).
@@ -760,7 +777,9 @@ def make_data(image: Path, seed: str, uid: int, gid: int) -> None:
             "-U",
             derived_uuid("data", seed),
             "-E",
-            f"root_owner={uid}:{gid},hash_seed={derived_uuid('data-hash', seed)}",
+            # Tables written now, not by the kernel in the background on first boot.
+            f"root_owner={uid}:{gid},hash_seed={derived_uuid('data-hash', seed)},"
+            "lazy_itable_init=0,lazy_journal_init=0",
             "-m",
             "0",
             str(image),
@@ -822,6 +841,11 @@ def main() -> None:
     )
     parser.add_argument("--profile", default="commission", help="profiles/<name>.toml")
     parser.add_argument("--out", type=Path, help="output directory (default out/<profile>)")
+    parser.add_argument(
+        "--commit",
+        help="build core/ and plugins/ as committed at this revision (release builds, the "
+        "reproducibility check); default: the work tree as it is",
+    )
     parser.add_argument("--work", type=Path, help="work directory (default work/<profile>)")
     parser.add_argument(
         "--python", default=sys.executable, help="Python 3.11 with pip used to build the wheels"
@@ -835,14 +859,16 @@ def main() -> None:
     out = (args.out or HERE / "out" / pname).resolve()
     work = (args.work or HERE / "work" / pname).resolve()
     debcache = HERE / "work" / "debcache"
-    epoch = source_date_epoch()
+    epoch = source_date_epoch(args.commit or "HEAD")
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
-    version = git_describe()
+    version = git_describe(args.commit)
     seed = f"urna-{pname}"  # fixed GUIDs, salt, volume ids: reproducible across builds
     timer = Timer()
 
     ensure_host_tools()
-    plugins, missing_plugins = plugin_dists(profile)
+    work.mkdir(parents=True, exist_ok=True)
+    src = export_commit(args.commit, work / "src") if args.commit else REPO
+    plugins, missing_plugins = plugin_dists(profile, src)
     for name in missing_plugins:
         log(f"plugin {name!r} of profile {pname!r}: no plugins/{name}/pyproject.toml yet, skipped")
     work.mkdir(parents=True, exist_ok=True)
@@ -859,7 +885,7 @@ def main() -> None:
     }
 
     with timer.step("wheels"):
-        build_wheelhouse(work / "wheels", plugins, args.python)
+        build_wheelhouse(work / "wheels", src, plugins, args.python)
     with timer.step("debootstrap"):
         debootstrap(root, debcache)
     with timer.step("overlay"):

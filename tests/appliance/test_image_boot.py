@@ -29,7 +29,7 @@ UNIT_SCORES_MAX = {
     "urna.service": URNA_SCORE_MAX,
     "urna-init.service": URNA_SCORE_MAX,
     # Mounts in the host's namespace with CAP_SYS_ADMIN: no mount namespace possible.
-    "urna-media@sda1.service": 3.5,
+    "urna-media@sda1.service": 4.0,
     # Debian's unit with the image's sandbox drop-in.
     "nftables.service": 3.0,
 }
@@ -175,8 +175,11 @@ def test_usb_drive_is_mounted_read_only_and_hardened(vm: ApplianceVM) -> None:
         file={"driver": "file", "filename": str(stick)},
     )  # fmt: skip
     vm.qmp.execute("device_add", driver="usb-storage", bus="xhci.0", drive="stick", id="stick")
-    match = vm.wait_console(r"urna-media: mounted /dev/(sd[a-z]\d*) on (\S+) \(vfat: (\S+)\)", 60)
+    match = vm.wait_console(
+        r"urna-media: mounted /dev/(sd[a-z]\d*) on (\S+) \(vfat: (\S+)\) host-namespace=(\w+)", 60
+    )
     options = set(match.group(3).split(","))
+    assert match.group(4) == "yes", "mounted in a private namespace: Urna would not see it"
     assert {"ro", "nosuid", "nodev", "noexec", "nosymfollow"} <= options
     assert match.group(2) == f"/run/urna-media/{match.group(1)}"
     status, doc = vm.get_json("/-/media.json")

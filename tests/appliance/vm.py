@@ -3,6 +3,9 @@
 Software emulation (TCG) by default: on these machines /dev/kvm opens but KVM does not
 work, so its presence proves nothing. URNA_IMAGE_KVM=1 opts in to KVM elsewhere.
 
+The emulated CPU is the x86-64 baseline (qemu64, URNA_IMAGE_CPU to change): with "max",
+glibc picks AVX2 string functions that TCG emulates slowly, and Debian needs no more.
+
 Two ways to boot the same disk:
 - "direct" (default): QEMU loads out/<profile>/vmlinuz and initrd.img with the sealed
   command line (plus console=ttyS0 last, so /dev/console is the serial port the test
@@ -129,7 +132,7 @@ class ApplianceVM:
             "qemu-system-x86_64",
             "-machine", "q35",
             "-accel", "kvm" if kvm else "tcg",
-            "-cpu", "host" if kvm else os.environ.get("URNA_IMAGE_CPU", "max"),
+            "-cpu", "host" if kvm else os.environ.get("URNA_IMAGE_CPU", "qemu64"),
             "-smp", "2",
             "-m", str(self.memory_mib),
             "-display", "none",
