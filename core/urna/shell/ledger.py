@@ -25,7 +25,7 @@ from urna.record.errors import RecordError
 from urna.record.event import GENESIS_PREV, SCOPE_PATTERN, Event, sign_event
 from urna.record.event_types import APPLIANCE_ROLE, EventType
 from urna.shell.db import current_connection
-from urna.shell.models import LedgerEvent, LedgerHead
+from urna.shell.models import LedgerEvent, LedgerHead, RegisteredSigner
 
 Clock = Callable[[], datetime.datetime]
 T = TypeVar("T")
@@ -172,15 +172,14 @@ class Ledger:
 
     async def register_signer(self, scope: str, key: str, role: str, name: str) -> Event:
         """Register an actor's public key (validated: no small- or mixed-order keys)."""
-        async with self.transaction():
-            existing = await LedgerEvent.filter(
-                scope=scope, type="core.signer_registered"
-            ).values_list("payload", flat=True)
-            if any(json.loads(text)["key"] == key for text in existing):
-                raise LedgerError(f"key {key} is already registered in scope {scope}")
-            return await self.append(
-                scope, "core.signer_registered", {"key": key, "role": role, "name": name}
-            )
+        return await self.append(
+            scope, "core.signer_registered", {"key": key, "role": role, "name": name}
+        )
+
+    async def signer_role(self, scope: str, key: str) -> str | None:
+        """The role a key was registered with in ``scope``, or None."""
+        row = await RegisteredSigner.get_or_none(scope=scope, key=key)
+        return None if row is None else row.role
 
     async def events(self, scope: str, *, after: int = -1) -> list[Event]:
         rows = await LedgerEvent.filter(scope=scope, seq__gt=after).order_by("seq")
@@ -261,9 +260,19 @@ class Ledger:
             sig=event.sig,
         )
         await LedgerHead.filter(scope=event.scope).update(seq=event.seq, hash=digest)
+        if event.type == "core.signer_registered":
+            await self._register(event)
         pending = _pending.get()
         if pending is not None:
             pending.append(event)
+
+    async def _register(self, event: Event) -> None:
+        key = event.payload["key"]
+        if await RegisteredSigner.exists(scope=event.scope, key=key):
+            raise LedgerError(f"key {key} is already registered in scope {event.scope}")
+        await RegisteredSigner.create(
+            scope=event.scope, key=key, role=event.payload["role"], seq=event.seq
+        )
 
 
 def _row_to_event(row: LedgerEvent) -> Event:

@@ -40,6 +40,20 @@ class LedgerHead(Model):
         table = "urna_ledger_head"
 
 
+class RegisteredSigner(Model):
+    """A public key registered in a scope by a core.signer_registered event."""
+
+    id = fields.BigIntField(primary_key=True)
+    scope = fields.CharField(max_length=100)
+    key = fields.CharField(max_length=64)
+    role = fields.CharField(max_length=64)
+    seq = fields.BigIntField()
+
+    class Meta:
+        table = "urna_registered_signer"
+        unique_together = (("scope", "key"),)
+
+
 class User(Model):
     id = fields.IntField(primary_key=True)
     username = fields.CharField(max_length=64, unique=True)
