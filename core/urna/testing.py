@@ -32,7 +32,7 @@ import socket
 import ssl
 import subprocess
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +40,7 @@ import attrs
 import pluggy
 import pytest
 
+from urna.contributions import ModelApp
 from urna.crypto.signing import SigningKey
 from urna.plugins import make_plugin_manager
 from urna.shell import db
@@ -94,16 +95,17 @@ class PostgresServer:
         self._stop = stop
         self._counter = itertools.count()
 
-    def create_database(self) -> str:
-        """A new empty database; answers its URL."""
+    def create_database(self, template: str | None = None) -> str:
+        """A new database, empty or a copy of ``template``; answers its URL."""
         import asyncpg
 
         name = f"urna_test_{os.getpid()}_{next(self._counter)}"
+        copy = f' TEMPLATE "{template}"' if template else ""
 
         async def create() -> None:
             connection = await asyncpg.connect(f"{self.url}/postgres")
             try:
-                await connection.execute(f'CREATE DATABASE "{name}"')
+                await connection.execute(f'CREATE DATABASE "{name}"{copy}')
             finally:
                 await connection.close()
 
@@ -179,15 +181,60 @@ def urna_postgres_server() -> Iterator[PostgresServer | str]:
         server.stop()
 
 
+class MigratedTemplates:
+    """Databases migrated once per session and copied for each test.
+
+    Migrating costs about a second per database; copying a migrated SQLite
+    file or creating a PostgreSQL database from a template costs little.
+    Templates are keyed by the set of model apps (that is, by enabled plugins).
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self._directory = directory
+        self._made: dict[tuple[str, tuple[tuple[str, str, str], ...]], str] = {}
+
+    def _template(self, kind: str, apps: Mapping[str, ModelApp], url: str = "") -> str:
+        key = (kind, tuple(sorted((label, a.models, a.migrations) for label, a in apps.items())))
+        if key not in self._made:
+            index = len(self._made)
+            settings = Settings(data_dir=self._directory / f"template-{index}", database_url=url)
+            asyncio.run(db.migrate(settings, apps))
+            self._made[key] = str(settings.sqlite_path) if kind == "sqlite" else url
+        return self._made[key]
+
+    def sqlite_copy(self, apps: Mapping[str, ModelApp], target: Path) -> None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(self._template("sqlite", apps), target)
+
+    def postgres_database(self, server: PostgresServer, apps: Mapping[str, ModelApp]) -> str:
+        probe = server.create_database()
+        template_url = self._template("postgres", apps, probe)
+        return server.create_database(template=template_url.rsplit("/", 1)[1])
+
+
+@pytest.fixture(scope="session")
+def urna_migrated_templates(tmp_path_factory: pytest.TempPathFactory) -> MigratedTemplates:
+    return MigratedTemplates(tmp_path_factory.mktemp("urna-templates"))
+
+
+def _model_apps(plugins: list[str]) -> Mapping[str, ModelApp]:
+    return build_registry(make_plugin_manager(plugins)).model_apps
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def urna_database(request: pytest.FixtureRequest) -> str:
-    """A database URL: ``""`` for the embedded SQLite, or a fresh PostgreSQL database."""
+def urna_database(
+    request: pytest.FixtureRequest,
+    urna_plugins: list[str],
+    urna_migrated_templates: MigratedTemplates,
+) -> str:
+    """A database URL: ``""`` for the embedded SQLite, or a PostgreSQL database;
+    either way already migrated for the enabled plugins."""
     if request.param == "sqlite":
         return ""
     server = request.getfixturevalue("urna_postgres_server")
     if isinstance(server, str):
         require_component("postgresql", server)
-    return str(server.create_database())
+    return urna_migrated_templates.postgres_database(server, _model_apps(urna_plugins))
 
 
 @pytest.fixture
@@ -197,7 +244,12 @@ def urna_plugins() -> list[str]:
 
 
 @pytest.fixture
-def urna_settings(tmp_path: Path, urna_database: str, urna_plugins: list[str]) -> Settings:
+def urna_settings(
+    tmp_path: Path,
+    urna_database: str,
+    urna_plugins: list[str],
+    urna_migrated_templates: MigratedTemplates,
+) -> Settings:
     data_dir = tmp_path / "urna-data"
     settings = Settings(
         data_dir=data_dir,
@@ -205,6 +257,8 @@ def urna_settings(tmp_path: Path, urna_database: str, urna_plugins: list[str]) -
         port=free_port(),
         plugins_allow=tuple(urna_plugins),
     )
+    if settings.uses_sqlite:
+        urna_migrated_templates.sqlite_copy(_model_apps(urna_plugins), settings.sqlite_path)
     create_key_file(settings.key_path)
     return settings
 
