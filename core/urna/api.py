@@ -21,6 +21,7 @@ from urna.plugins import hookimpl
 from urna.record.event import Event
 from urna.record.event_types import EventType, require_fields
 from urna.shell.auth.principal import Principal
+from urna.shell.ballot_box import BallotBox, BallotBoxError, CastReceipt, ballot_box_for
 from urna.shell.cli import CommandContext
 from urna.shell.devices import DeviceInfo, DeviceManager, ReplaySource
 from urna.shell.http import ApiError, field, json_body
@@ -40,6 +41,9 @@ def principal_of(request: Request) -> Principal:
 __all__ = [
     "AUTHENTICATED",
     "ApiError",
+    "BallotBox",
+    "BallotBoxError",
+    "CastReceipt",
     "CheckContext",
     "CommandContext",
     "Demo",
@@ -63,6 +67,7 @@ __all__ = [
     "Services",
     "Settings",
     "VerifierCheck",
+    "ballot_box_for",
     "field",
     "hookimpl",
     "json_body",

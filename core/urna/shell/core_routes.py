@@ -14,6 +14,7 @@ from urna.shell import accounts, openapi
 from urna.shell.auth import passwords, throttle
 from urna.shell.auth import principal as auth
 from urna.shell.auth.tokens import token_hash
+from urna.shell.election_routes import ELECTION_ROUTES
 from urna.shell.http import ApiError, field, json_body
 from urna.shell.ledger import format_time, utc_now
 from urna.shell.models import Session, User
@@ -237,4 +238,5 @@ CORE_ROUTES: tuple[Route, ...] = (
     # Not idempotent on purpose: a replayed response would have to store the token.
     Route("/tokens", create_token, ("POST",), MANAGE_USERS, summary="Create an API token"),
     Route("/roles.json", roles, permission=MANAGE_USERS, summary="Roles and permissions"),
+    *ELECTION_ROUTES,
 )

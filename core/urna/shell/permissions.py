@@ -11,11 +11,39 @@ AUTHENTICATED = "core.authenticated"
 
 MANAGE_USERS = "core.users.manage"
 
+MANAGE_ELECTIONS = "core.election.manage"
+"""Create an election, register ballot credentials, open voting, tally, publish the result."""
+
+GUARD_ELECTIONS = "core.election.guard"
+"""Submit a guardian's key material, confirmation and partial decryption of the tally."""
+
+CAST_BALLOTS = "core.ballot.cast"
+"""Cast or challenge signed ballots (a voting device's API token)."""
+
 CORE_ROLES: tuple[Role, ...] = (
     Role(
         "admin",
         (MANAGE_USERS,),
         "Creates users and device tokens and assigns roles. Grants no plugin permission.",
+    ),
+    Role(
+        "election-admin",
+        (MANAGE_ELECTIONS,),
+        "Runs a secret-ballot election: creates it, registers voters' and devices' ballot "
+        "credentials, opens voting, closes it with the tally and publishes the result. "
+        "Cannot cast, and cannot decrypt (only guardians can).",
+    ),
+    Role(
+        "election-guardian",
+        (GUARD_ELECTIONS,),
+        "A trustee: submits its public key material, confirms the election's key, and "
+        "submits its partial decryption of the tally.",
+    ),
+    Role(
+        "ballot-device",
+        (CAST_BALLOTS,),
+        "A voting device (API token): casts and challenges ballots signed by a registered "
+        "credential.",
     ),
 )
 

@@ -1,0 +1,546 @@
+"""The ballot box: a secret-ballot election run on the ledger, for plugins and HTTP.
+
+One election per ledger scope. Every step is a ledger event
+(:mod:`urna.record.election_events`), appended only after the step is
+verified, inside one transaction that holds the scope's head row locked, so
+concurrent callers (several sanic workers on PostgreSQL) are serialised:
+
+1. :meth:`BallotBox.create_election` (parameters and manifest);
+2. :meth:`BallotBox.add_guardian` for each of the ``n`` guardians; the last
+   one fixes the joint key and the base hash (``core.election_key``);
+3. :meth:`BallotBox.confirm` by every guardian (signature over H_E);
+4. :meth:`BallotBox.register_credential` for each voter's or device's key;
+5. :meth:`BallotBox.open`: all guardians confirmed, credentials now fixed;
+6. :meth:`BallotBox.cast` and :meth:`BallotBox.challenge` (Benaloh);
+7. :meth:`BallotBox.tally` closes voting and sums the cast ballots;
+8. :meth:`BallotBox.submit_share` per decrypting guardian (verified, attributed);
+9. :meth:`BallotBox.publish_result` combines at least ``k`` shares.
+
+Every refusal raises :class:`BallotBoxError` naming the check; nothing is
+stored and nothing appended. A cast ballot is checked cheapest first (schema,
+election, registered credential, unused ballot id and credential, the
+device's code chain, reused ciphertexts, signature) and its proofs last, so
+junk costs little. Only verified ballots are tallied; only the tally and
+challenged ballots are ever decrypted (the latter by their own revealed
+nonces). The state used for these checks is a projection of the ledger,
+cached per process and re-read whenever the scope's head moved elsewhere.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
+
+import attrs
+
+from urna.crypto.ballot import (
+    ChallengedBallot,
+    EncryptedBallot,
+    SignedBallot,
+    initial_code,
+    verify_ballot,
+    verify_challenged_ballot,
+)
+from urna.crypto.ceremony import GuardianPublicKey, check_guardian_key
+from urna.crypto.election import Election, make_election, verify_confirmation
+from urna.crypto.errors import (
+    DecodeError,
+    KeyRejectedError,
+    PointDecodeError,
+    ScalarDecodeError,
+    SignatureError,
+    VerificationError,
+)
+from urna.crypto.manifest import ElectionParameters
+from urna.crypto.signing import decode_verify_key
+from urna.crypto.tally import (
+    EncryptedTally,
+    TallyResult,
+    TallyShare,
+    combine_tally_shares,
+    tally_ballots,
+    verify_tally_share,
+)
+from urna.record import election_events as ev
+from urna.record.event import Event
+from urna.shell.ledger import Ledger
+from urna.shell.models import LedgerHead
+
+__all__ = ["BallotBox", "BallotBoxError", "CastReceipt", "ballot_box_for"]
+
+T = TypeVar("T")
+
+
+class BallotBoxError(Exception):
+    """A step was refused: ``check`` names the failed check, ``status`` the HTTP status.
+
+    Nothing was stored and nothing appended to the ledger.
+    """
+
+    def __init__(self, check: str, message: str, status: int = 422, where: str = "") -> None:
+        self.check = check
+        self.status = status
+        self.where = where
+        super().__init__(message if message.startswith("[") else f"[{check}] {message}")
+
+    def to_json(self) -> dict[str, str]:
+        return {"error": str(self), "check": self.check, "where": self.where}
+
+
+@attrs.frozen(slots=True)
+class CastReceipt:
+    """What the voter keeps: the ballot id and its confirmation code, and where it is."""
+
+    ballot_id: str
+    confirmation_code: str
+    seq: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ballot_id": self.ballot_id,
+            "confirmation_code": self.confirmation_code,
+            "seq": self.seq,
+        }
+
+
+@attrs.define
+class _State:
+    """The election of one scope as far as the ballot box needs it (a ledger projection)."""
+
+    head: tuple[int, str] = (-1, "")
+    parameters: ElectionParameters | None = None
+    guardian_keys: dict[int, GuardianPublicKey] = attrs.Factory(dict)
+    election: Election | None = None
+    confirmed: set[int] = attrs.Factory(set)
+    signers: set[str] = attrs.Factory(set)
+    credentials: set[str] = attrs.Factory(set)
+    opened: bool = False
+    ballot_ids: set[bytes] = attrs.Factory(set)
+    used_credentials: set[str] = attrs.Factory(set)
+    device_codes: dict[str, bytes] = attrs.Factory(dict)
+    alphas: set[bytes] = attrs.Factory(set)
+    cast: list[EncryptedBallot] = attrs.Factory(list)
+    challenged: int = 0
+    tally: EncryptedTally | None = None
+    shares: dict[int, TallyShare] = attrs.Factory(dict)
+    result: TallyResult | None = None
+
+    def apply(self, event: Event) -> None:
+        """Fold one committed event of the scope into the state."""
+        p = event.payload
+        kind = event.type
+        if kind == "core.signer_registered":
+            self.signers.add(p["key"])
+            if p["role"] == ev.CREDENTIAL_ROLE:
+                self.credentials.add(p["key"])
+        elif kind == ev.ELECTION_CREATED:
+            self.parameters = ElectionParameters.from_json(p["parameters"])
+        elif kind == ev.ELECTION_GUARDIAN_KEY:
+            key = ev.guardian_key_from_payload(p)
+            self.guardian_keys[key.guardian_id] = key
+        elif kind == ev.ELECTION_KEY:
+            assert self.parameters is not None
+            self.election = make_election(self.parameters, list(self.guardian_keys.values()))
+        elif kind == ev.ELECTION_GUARDIAN_CONFIRMED:
+            self.confirmed.add(p["guardian_id"])
+        elif kind == ev.ELECTION_OPENED:
+            self.opened = True
+        elif kind in (ev.BALLOT_CAST, ev.BALLOT_CHALLENGED):
+            self.record_ballot(ev.signed_ballot_from_payload(p).ballot, kind == ev.BALLOT_CAST)
+        elif kind == ev.TALLY_COMPUTED:
+            self.tally = EncryptedTally.from_json(p["tally"])
+        elif kind == ev.TALLY_SHARE:
+            share = TallyShare.from_json(p["share"])
+            self.shares[share.guardian_id] = share
+        elif kind == ev.TALLY_DECRYPTED:
+            self.result = TallyResult.from_json(p["result"])
+
+    def record_ballot(self, ballot: EncryptedBallot, cast: bool) -> None:
+        self.ballot_ids.add(ballot.ballot_id)
+        self.device_codes[ballot.device_id] = ballot.confirmation_code()
+        for contest in ballot.contests:
+            for selection in contest.selections:
+                self.alphas.add(selection.ciphertext.alpha.encode())
+        if cast:
+            self.used_credentials.add(ballot.credential.hex())
+            self.cast.append(ballot)
+        else:
+            self.challenged += 1
+
+    def device_code(self, device_id: str) -> bytes:
+        assert self.election is not None
+        code = self.device_codes.get(device_id)
+        return code if code is not None else initial_code(self.election.election_hash, device_id)
+
+    def status(self) -> str:
+        if self.parameters is None:
+            return "none"
+        if self.result is not None:
+            return "decrypted"
+        if self.tally is not None:
+            return "tallied"
+        if self.opened:
+            return "open"
+        if self.election is not None:
+            return "keyed"
+        return "created"
+
+
+class BallotBox:
+    """The election service over one appliance's ledger. Get it with :func:`ballot_box_for`."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self._ledger = ledger
+        self._states: dict[str, _State] = {}
+
+    # -- reading ---------------------------------------------------------------------------
+
+    async def election(self, scope: str) -> Election:
+        """The scope's election once its key is fixed (``election.unknown``/``election.state``)."""
+        state = await self._state(scope)
+        return _keyed(state)
+
+    async def status(self, scope: str) -> dict[str, Any]:
+        """Public facts about the scope's election: stage, counts, key, tally and result."""
+        state = await self._state(scope)
+        if state.parameters is None:
+            raise BallotBoxError("election.unknown", f"no election in scope {scope!r}", 404)
+        return {
+            "scope": scope,
+            "status": state.status(),
+            "parameters": state.parameters.to_json(),
+            "guardians": sorted(state.guardian_keys),
+            "election": state.election.to_json() if state.election else None,
+            "confirmed": sorted(state.confirmed),
+            "credentials": len(state.credentials),
+            "cast": len(state.cast),
+            "challenged": state.challenged,
+            "tally": state.tally.to_json() if state.tally else None,
+            "shares": sorted(state.shares),
+            "result": state.result.to_json() if state.result else None,
+        }
+
+    # -- setting up ----------------------------------------------------------------------------
+
+    async def create_election(self, scope: str, parameters: object) -> Event:
+        """Start an election in an unused scope with these parameters (JSON form)."""
+        params = _decode("parameters", ElectionParameters.from_json, parameters)
+
+        async def step(state: _State) -> Event:
+            if state.parameters is not None:
+                raise BallotBoxError(
+                    "election.exists", f"scope {scope!r} already holds an election", 409
+                )
+            return await self._append(scope, state, ev.ELECTION_CREATED,
+                                      ev.election_created_payload(params))
+
+        return await self._locked(scope, step)
+
+    async def add_guardian(self, scope: str, guardian: object) -> Event:
+        """Record a guardian's verified public key material; the last one fixes the key."""
+
+        async def step(state: _State) -> Event:
+            params = _created(state)
+            if state.election is not None:
+                raise BallotBoxError("election.state", "the key ceremony is complete", 409)
+            key = _decode(
+                "guardian", GuardianPublicKey.from_json, guardian, params.quorum
+            )
+            if key.guardian_id in state.guardian_keys:
+                raise BallotBoxError("guardian.id", "duplicate guardian id", 409,
+                                     f"guardian {key.guardian_id}")
+            _verified(check_guardian_key, key, params.quorum, params.parameters_hash())
+            event = await self._append(scope, state, ev.ELECTION_GUARDIAN_KEY,
+                                       ev.guardian_key_payload(key))
+            if len(state.guardian_keys) == params.guardians:
+                election = _verified(make_election, params, list(state.guardian_keys.values()))
+                await self._append(scope, state, ev.ELECTION_KEY,
+                                   ev.election_key_payload(election.joint_key,
+                                                           election.election_hash))
+            return event
+
+        return await self._locked(scope, step)
+
+    async def confirm(self, scope: str, guardian_id: int, signature: bytes) -> Event:
+        """Record a guardian's signature over the election base hash."""
+
+        async def step(state: _State) -> Event:
+            election = _keyed(state)
+            if state.opened:
+                raise BallotBoxError("election.state", "voting is already open", 409)
+            if guardian_id in state.confirmed:
+                raise BallotBoxError("guardian.confirmation", "already confirmed", 409,
+                                     f"guardian {guardian_id}")
+            _verified(verify_confirmation, election, guardian_id, signature)
+            return await self._append(scope, state, ev.ELECTION_GUARDIAN_CONFIRMED,
+                                      ev.guardian_confirmed_payload(guardian_id, signature))
+
+        return await self._locked(scope, step)
+
+    async def register_credential(self, scope: str, key: str, name: str) -> Event:
+        """Register a voter's or device's Ed25519 key (before voting opens)."""
+        try:
+            verify_key = decode_verify_key(bytes.fromhex(key) if _is_hex(key, 64) else b"")
+        except KeyRejectedError as exc:
+            raise BallotBoxError("credential.key", f"credential key rejected: {exc}") from None
+        if not 0 < len(name) <= 200:
+            raise BallotBoxError("credential.name", "name must be 1..200 characters")
+
+        async def step(state: _State) -> Event:
+            _created(state)
+            if state.opened:
+                raise BallotBoxError(
+                    "election.state", "credentials are fixed once voting opens", 409
+                )
+            if verify_key.hex() in state.signers:
+                raise BallotBoxError("credential.duplicate", "key is already registered", 409)
+            return await self._append(
+                scope, state, "core.signer_registered",
+                {"key": verify_key.hex(), "role": ev.CREDENTIAL_ROLE, "name": name},
+            )
+
+        return await self._locked(scope, step)
+
+    async def open(self, scope: str) -> Event:
+        """Open voting: every guardian confirmed H_E and at least one credential exists."""
+
+        async def step(state: _State) -> Event:
+            election = _keyed(state)
+            if state.opened:
+                raise BallotBoxError("election.state", "voting is already open", 409)
+            missing = sorted(set(state.guardian_keys) - state.confirmed)
+            if missing:
+                raise BallotBoxError(
+                    "guardian.confirmation", f"guardians {missing} have not confirmed", 409
+                )
+            if not state.credentials:
+                raise BallotBoxError("election.credentials", "no credential is registered", 409)
+            return await self._append(
+                scope, state, ev.ELECTION_OPENED,
+                ev.election_opened_payload(election.election_hash, len(state.credentials)),
+            )
+
+        return await self._locked(scope, step)
+
+    # -- voting ----------------------------------------------------------------------------------
+
+    async def cast(self, scope: str, ballot: object) -> CastReceipt:
+        """Verify and cast a signed ballot (``SignedBallot`` JSON); answer the receipt."""
+        signed = _decode_ballot(ballot)
+
+        async def step(state: _State) -> CastReceipt:
+            election = self._check_ballot(state, signed, cast=True)
+            _verified(verify_ballot, signed.ballot, election)
+            event = await self._append(scope, state, ev.BALLOT_CAST,
+                                       ev.ballot_cast_payload(signed))
+            return CastReceipt(
+                signed.ballot.ballot_id.hex(), event.payload["confirmation_code"], event.seq
+            )
+
+        return await self._locked(scope, step)
+
+    async def challenge(
+        self, scope: str, ballot: object, reveal: object
+    ) -> dict[str, tuple[str, ...]]:
+        """Spoil a signed ballot with its votes and nonces revealed; answer its choices.
+
+        The ballot continues its device's code chain but is never tallied; its
+        credential may still cast.
+        """
+        signed = _decode_ballot(ballot)
+        if not isinstance(ballot, Mapping):  # pragma: no cover - _decode_ballot refused it
+            raise BallotBoxError("ballot.schema", "ballot must be an object")
+        challenged = _decode(
+            "reveal", ChallengedBallot.from_json, {"ballot": ballot["ballot"], "reveal": reveal}
+        )
+
+        async def step(state: _State) -> dict[str, tuple[str, ...]]:
+            election = self._check_ballot(state, signed, cast=False)
+            choices = _verified(verify_challenged_ballot, challenged, election)
+            await self._append(scope, state, ev.BALLOT_CHALLENGED,
+                               ev.ballot_challenged_payload(signed, challenged))
+            return choices
+
+        return await self._locked(scope, step)
+
+    def _check_ballot(self, state: _State, signed: SignedBallot, *, cast: bool) -> Election:
+        """Every check but the proofs, cheapest first; the state is not changed."""
+        election = _keyed(state)
+        if not state.opened or state.tally is not None:
+            raise BallotBoxError("election.closed", "the ballot box is not open", 409)
+        ballot = signed.ballot
+        where = f"ballot {ballot.ballot_id.hex()}"
+        if ballot.election_hash != election.election_hash:
+            raise BallotBoxError("ballot.election", "ballot is for another election", 422, where)
+        credential = ballot.credential.hex()
+        if credential not in state.credentials:
+            raise BallotBoxError(
+                "ballot.credential", "credential is not registered for this election", 422, where
+            )
+        if ballot.ballot_id in state.ballot_ids:
+            raise BallotBoxError("ballot.duplicate", "ballot id already used", 409, where)
+        if cast and credential in state.used_credentials:
+            raise BallotBoxError(
+                "ballot.credential-used", "this credential has already cast a ballot", 409, where
+            )
+        if ballot.previous_code != state.device_code(ballot.device_id):
+            raise BallotBoxError(
+                "ballot.chain", "previous code does not continue the device's chain", 409, where
+            )
+        for contest in ballot.contests:
+            for selection in contest.selections:
+                if selection.ciphertext.alpha.encode() in state.alphas:
+                    raise BallotBoxError(
+                        "ballot.replay", "a ciphertext of an earlier ballot is reused", 409, where
+                    )
+        try:
+            ballot.credential.verify(ballot.signing_bytes(), signed.signature)
+        except SignatureError:
+            raise BallotBoxError(
+                "ballot.signature", "ballot is not signed by its credential", 422, where
+            ) from None
+        return election
+
+    # -- counting --------------------------------------------------------------------------------
+
+    async def tally(self, scope: str) -> EncryptedTally:
+        """Close voting and record the homomorphic sum of the cast ballots."""
+
+        async def step(state: _State) -> EncryptedTally:
+            election = _keyed(state)
+            if not state.opened or state.tally is not None:
+                raise BallotBoxError("election.state", "voting is not open", 409)
+            tally = _verified(tally_ballots, election, state.cast)
+            await self._append(scope, state, ev.TALLY_COMPUTED, ev.tally_computed_payload(tally))
+            return tally
+
+        return await self._locked(scope, step)
+
+    async def submit_share(self, scope: str, share: object) -> Event:
+        """Record a guardian's partial decryption of the tally after verifying every proof."""
+        decoded = _decode("share", TallyShare.from_json, share)
+
+        async def step(state: _State) -> Event:
+            election = _keyed(state)
+            if state.tally is None or state.result is not None:
+                raise BallotBoxError("election.state", "no tally awaits decryption", 409)
+            where = f"guardian {decoded.guardian_id}"
+            if decoded.guardian_id in state.shares:
+                raise BallotBoxError("decryption.duplicate", "share already recorded", 409, where)
+            _verified(verify_tally_share, decoded, election, state.tally)
+            return await self._append(scope, state, ev.TALLY_SHARE,
+                                      ev.tally_share_payload(decoded))
+
+        return await self._locked(scope, step)
+
+    async def publish_result(self, scope: str) -> TallyResult:
+        """Combine the recorded shares (at least the quorum) and record the result."""
+
+        async def step(state: _State) -> TallyResult:
+            election = _keyed(state)
+            if state.tally is None or state.result is not None:
+                raise BallotBoxError("election.state", "no tally awaits decryption", 409)
+            shares = [state.shares[i] for i in sorted(state.shares)]
+            result = _verified(combine_tally_shares, election, state.tally, shares)
+            await self._append(scope, state, ev.TALLY_DECRYPTED,
+                               ev.tally_decrypted_payload(result, sorted(state.shares)))
+            return result
+
+        return await self._locked(scope, step)
+
+    # -- the ledger projection ----------------------------------------------------------------
+
+    async def _locked(self, scope: str, step: Callable[[_State], Awaitable[T]]) -> T:
+        async with self._ledger.transaction():
+            # The ledger's own head lock: concurrent appends to the scope wait here.
+            await self._ledger._lock_head(scope)
+            state = await self._state(scope)
+            return await step(state)
+
+    async def _state(self, scope: str) -> _State:
+        """The cached projection, brought up to the scope's committed head."""
+        head_row = await LedgerHead.get_or_none(scope=scope)
+        head = (-1, "") if head_row is None or head_row.seq < 0 else (head_row.seq, head_row.hash)
+        state = self._states.get(scope)
+        if state is not None and state.head == head:
+            return state
+        if state is None or head[0] <= state.head[0]:
+            state = _State()
+        events = await self._ledger.events(scope, after=state.head[0])
+        if events and state.head[0] >= 0 and events[0].prev != state.head[1]:
+            state = _State()  # the cached head was rolled back and replaced
+            events = await self._ledger.events(scope)
+        for event in events:
+            state.apply(event)
+            state.head = (event.seq, event.hash().hex())
+        self._states[scope] = state
+        return state
+
+    async def _append(
+        self, scope: str, state: _State, kind: str, payload: dict[str, Any]
+    ) -> Event:
+        event = await self._ledger.append(scope, kind, payload)
+        if state.head[0] < 0 and event.seq == 1:  # the ledger opened the scope first
+            state.signers.add(self._ledger.public_key)
+        state.apply(event)
+        state.head = (event.seq, event.hash().hex())
+        return event
+
+
+_boxes: weakref.WeakKeyDictionary[Ledger, BallotBox] = weakref.WeakKeyDictionary()
+
+
+def ballot_box_for(ledger: Ledger) -> BallotBox:
+    """The ballot box of this ledger (one per ledger, so its cache is shared)."""
+    box = _boxes.get(ledger)
+    if box is None:
+        box = _boxes[ledger] = BallotBox(ledger)
+    return box
+
+
+def _created(state: _State) -> ElectionParameters:
+    if state.parameters is None:
+        raise BallotBoxError("election.unknown", "no election in this scope", 404)
+    return state.parameters
+
+
+def _keyed(state: _State) -> Election:
+    _created(state)
+    if state.election is None:
+        raise BallotBoxError("election.state", "the key ceremony is not complete", 409)
+    return state.election
+
+
+def _is_hex(text: object, length: int) -> bool:
+    return (
+        isinstance(text, str)
+        and len(text) == length
+        and all(c in "0123456789abcdef" for c in text)
+    )
+
+
+def _decode(what: str, reader: Callable[..., T], *args: Any) -> T:
+    """Read a JSON form strictly; decoding errors name what failed."""
+    try:
+        return reader(*args)
+    except PointDecodeError as exc:
+        raise BallotBoxError(f"{what}.point", f"{type(exc).__name__}: {exc}") from None
+    except ScalarDecodeError as exc:
+        raise BallotBoxError(f"{what}.scalar", f"{type(exc).__name__}: {exc}") from None
+    except KeyRejectedError as exc:
+        raise BallotBoxError(f"{what}.key", f"{type(exc).__name__}: {exc}") from None
+    except DecodeError as exc:
+        raise BallotBoxError(f"{what}.schema", f"{type(exc).__name__}: {exc}") from None
+
+
+def _decode_ballot(value: object) -> SignedBallot:
+    return _decode("ballot", SignedBallot.from_json, value)
+
+
+def _verified(function: Callable[..., T], *args: Any) -> T:
+    """Run a crypto verifier; its typed error becomes a refusal naming the same check."""
+    try:
+        return function(*args)
+    except VerificationError as exc:
+        raise BallotBoxError(exc.check, str(exc), 422, exc.where) from None

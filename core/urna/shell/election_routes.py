@@ -1,0 +1,154 @@
+"""HTTP routes of the ballot box and its guardians, under ``/-/elections/``.
+
+Thin: each handler reads a strict JSON body, calls :class:`BallotBox`, and
+answers a refusal as ``{"error", "check", "where"}`` with the refusal's
+status (nothing stored, nothing appended). Every write needs an
+``Idempotency-Key``, so a device that lost an answer can ask again and get
+the same receipt. Permissions (``docs/verifier.md``, ``docs/security.md``):
+``core.election.manage`` (role ``election-admin``), ``core.election.guard``
+(``election-guardian``), ``core.ballot.cast`` (``ballot-device``); reading an
+election's public state needs none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sanic import Request
+from sanic.response import HTTPResponse, json
+
+from urna.contributions import Route
+from urna.record.event import SCOPE_PATTERN
+from urna.shell.ballot_box import BallotBox, BallotBoxError, ballot_box_for
+from urna.shell.http import ApiError, field, json_body
+from urna.shell.permissions import CAST_BALLOTS, GUARD_ELECTIONS, MANAGE_ELECTIONS
+from urna.shell.services import services_of
+
+
+def _box(request: Request) -> BallotBox:
+    return ballot_box_for(services_of(request).ledger)
+
+
+def _scope(scope: str) -> str:
+    if not SCOPE_PATTERN.fullmatch(scope):
+        raise ApiError(404, "no such scope")
+    return scope
+
+
+async def _answer(call: Awaitable[Any], status: int, shape: Callable[[Any], Any]) -> HTTPResponse:
+    try:
+        value = await call
+    except BallotBoxError as exc:
+        return json(exc.to_json(), status=exc.status)
+    return json(shape(value), status=status)
+
+
+def _event(event: Any) -> dict[str, Any]:
+    return {"scope": event.scope, "seq": event.seq, "type": event.type}
+
+
+async def create_election(request: Request) -> HTTPResponse:
+    """Create a secret-ballot election in an unused scope: parameters and manifest."""
+    body = json_body(request)
+    scope = _scope(field(body, "scope", str, max_length=100))
+    return await _answer(
+        _box(request).create_election(scope, body.get("parameters")), 201, _event
+    )
+
+
+async def election(request: Request, scope: str) -> HTTPResponse:
+    """An election's public state: stage, key, counts, tally and result."""
+    return await _answer(_box(request).status(_scope(scope)), 200, lambda s: s)
+
+
+async def add_guardian(request: Request, scope: str) -> HTTPResponse:
+    """A guardian's public key material (commitments, proofs, Box and Ed25519 keys)."""
+    body = json_body(request)
+    return await _answer(_box(request).add_guardian(_scope(scope), body.get("guardian")), 201,
+                         _event)
+
+
+async def confirm(request: Request, scope: str) -> HTTPResponse:
+    """A guardian's Ed25519 signature over the election base hash."""
+    body = json_body(request)
+    guardian_id = field(body, "guardian_id", int)
+    signature = field(body, "signature", str, max_length=128)
+    try:
+        raw = bytes.fromhex(signature)
+    except ValueError:
+        raise ApiError(422, "field 'signature' must be hex") from None
+    return await _answer(_box(request).confirm(_scope(scope), guardian_id, raw), 201, _event)
+
+
+async def register_credential(request: Request, scope: str) -> HTTPResponse:
+    """Register a voter's or voting device's ballot credential (Ed25519 key)."""
+    body = json_body(request)
+    key = field(body, "key", str, max_length=64)
+    name = field(body, "name", str, max_length=200)
+    return await _answer(_box(request).register_credential(_scope(scope), key, name), 201,
+                         _event)
+
+
+async def open_election(request: Request, scope: str) -> HTTPResponse:
+    """Open voting once every guardian has confirmed; credentials are then fixed."""
+    return await _answer(_box(request).open(_scope(scope)), 200, _event)
+
+
+async def cast(request: Request, scope: str) -> HTTPResponse:
+    """Cast a signed ballot (the body is the ``SignedBallot``); answers the receipt."""
+    body = json_body(request)
+    return await _answer(_box(request).cast(_scope(scope), body), 201, lambda r: r.to_json())
+
+
+async def challenge(request: Request, scope: str) -> HTTPResponse:
+    """Challenge (spoil) a signed ballot with its revealed votes and nonces."""
+    body = json_body(request)
+    return await _answer(
+        _box(request).challenge(_scope(scope), body.get("ballot"), body.get("reveal")),
+        201,
+        lambda choices: {"choices": {c: list(o) for c, o in choices.items()}},
+    )
+
+
+async def tally(request: Request, scope: str) -> HTTPResponse:
+    """Close voting and record the encrypted tally of the cast ballots."""
+    return await _answer(_box(request).tally(_scope(scope)), 201, lambda t: t.to_json())
+
+
+async def submit_share(request: Request, scope: str) -> HTTPResponse:
+    """A guardian's partial decryption of the tally, every entry with its proof."""
+    body = json_body(request)
+    return await _answer(_box(request).submit_share(_scope(scope), body), 201, _event)
+
+
+async def publish_result(request: Request, scope: str) -> HTTPResponse:
+    """Combine the recorded shares (at least the quorum) and publish the result."""
+    return await _answer(_box(request).publish_result(_scope(scope)), 201, lambda r: r.to_json())
+
+
+_E = "/elections/<scope>"
+
+ELECTION_ROUTES: tuple[Route, ...] = (
+    Route("/elections", create_election, ("POST",), MANAGE_ELECTIONS, idempotent=True,
+          summary="Create an election"),
+    Route(_E, election, summary="An election's public state"),
+    Route(f"{_E}/guardians", add_guardian, ("POST",), GUARD_ELECTIONS, idempotent=True,
+          summary="Submit a guardian's public key material"),
+    Route(f"{_E}/confirmations", confirm, ("POST",), GUARD_ELECTIONS, idempotent=True,
+          summary="Confirm the election key as a guardian"),
+    Route(f"{_E}/credentials", register_credential, ("POST",), MANAGE_ELECTIONS,
+          idempotent=True, summary="Register a ballot credential"),
+    Route(f"{_E}/open", open_election, ("POST",), MANAGE_ELECTIONS, idempotent=True,
+          summary="Open voting"),
+    Route(f"{_E}/ballots", cast, ("POST",), CAST_BALLOTS, idempotent=True,
+          summary="Cast a signed ballot"),
+    Route(f"{_E}/challenges", challenge, ("POST",), CAST_BALLOTS, idempotent=True,
+          summary="Challenge a ballot (Benaloh)"),
+    Route(f"{_E}/tally", tally, ("POST",), MANAGE_ELECTIONS, idempotent=True,
+          summary="Close voting and tally"),
+    Route(f"{_E}/shares", submit_share, ("POST",), GUARD_ELECTIONS, idempotent=True,
+          summary="Submit a partial decryption"),
+    Route(f"{_E}/result", publish_result, ("POST",), MANAGE_ELECTIONS, idempotent=True,
+          summary="Combine shares and publish the result"),
+)

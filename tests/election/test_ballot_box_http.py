@@ -1,0 +1,197 @@
+"""The ballot box over real HTTP, on SQLite and PostgreSQL: a whole election, and the
+adversarial corpus, every case refused with its expected error, nothing stored."""
+
+from __future__ import annotations
+
+import collections
+import itertools
+from typing import Any
+
+import httpx
+from ballot_corpus import REGISTERED, SEED, Corpus
+from election_kit import credential_key, drbg
+from urna.crypto.ballot import challenge_ballot, encrypt_ballot, sign_ballot
+from urna.crypto.election import confirm_election
+from urna.crypto.tally import EncryptedTally, decrypt_tally_share
+from urna.record import election_events as ev
+from urna.shell.models import IdempotentResponse, LedgerEvent
+from urna.testing import UrnaServer
+from urna.verify import core_checks, verify_path
+
+SCOPE = "election-corpus"
+_keys = itertools.count()
+
+
+async def post(
+    client: httpx.AsyncClient, path: str, body: Any = None, **kwargs: Any
+) -> httpx.Response:
+    headers = {"Idempotency-Key": f"k-{next(_keys)}", **kwargs.pop("headers", {})}
+    if body is not None:
+        kwargs["json"] = body
+    return await client.post(f"/-/elections/{SCOPE}{path}", headers=headers, **kwargs)
+
+
+def refused(r: httpx.Response, status: int, check: str) -> dict[str, Any]:
+    assert r.status_code == status, r.text
+    answer: dict[str, Any] = r.json()
+    assert answer["check"] == check
+    return answer
+
+
+async def set_up(server: UrnaServer, corpus: Corpus) -> dict[str, httpx.AsyncClient]:
+    """Bring the appliance to the state the corpus expects."""
+    clients = {
+        "admin": await server.token_client("eadmin", ["election-admin"]),
+        "guardian": await server.token_client("guardian", ["election-guardian"]),
+        "device": await server.token_client("booth", ["ballot-device"]),
+    }
+    admin, guardian, device = clients["admin"], clients["guardian"], clients["device"]
+    ceremony = corpus.ceremony
+    r = await admin.post(
+        "/-/elections",
+        json={"scope": SCOPE, "parameters": ceremony.parameters.to_json()},
+        headers={"Idempotency-Key": "create"},
+    )
+    assert r.status_code == 201, r.text
+    for g in ceremony.guardians:
+        r = await post(guardian, "/guardians", {"guardian": g.public_key.to_json()})
+        assert r.status_code == 201, r.text
+    for g in ceremony.guardians:
+        signature = confirm_election(g, ceremony.election).hex()
+        r = await post(
+            guardian, "/confirmations", {"guardian_id": g.guardian_id, "signature": signature}
+        )
+        assert r.status_code == 201, r.text
+    for voter in range(REGISTERED):
+        r = await post(
+            admin,
+            "/credentials",
+            {"key": credential_key(SEED, voter).verify_key.hex(), "name": f"v{voter}"},
+        )
+        assert r.status_code == 201, r.text
+    r = await post(admin, "/open")
+    assert r.status_code == 200, r.text
+    for signed in corpus.setup_ballots:
+        r = await post(device, "/ballots", signed.to_json())
+        assert r.status_code == 201, r.text
+    return clients
+
+
+async def test_every_corpus_ballot_is_refused_and_nothing_is_stored(urna_server, corpus):
+    clients = await set_up(urna_server, corpus)
+    device = clients["device"]
+    ledger = urna_server.services.ledger
+    head = await ledger.head(SCOPE)
+    events = await LedgerEvent.all().count()
+    answers = await IdempotentResponse.all().count()
+    assert len(corpus.cases) >= 1000
+    assert len({case.category for case in corpus.cases}) >= 20
+    wrong = []
+    seen: collections.Counter[str] = collections.Counter()
+    for n, case in enumerate(corpus.cases):
+        r = await post(
+            device,
+            "/ballots",
+            content=case.body,
+            headers={"Content-Type": "application/json", "Idempotency-Key": f"c{n}"},
+        )
+        seen[case.category] += 1
+        got_check = None
+        try:
+            answer = r.json()
+            got_check = answer.get("check")
+            text = answer.get("error", "")
+        except ValueError:
+            text = r.text
+        if (
+            r.status_code != case.status
+            or (case.check and got_check != case.check)
+            or (case.error and case.error not in text)
+        ):
+            wrong.append(f"{case.category} #{n}: {r.status_code} {got_check} {text[:160]}")
+    assert not wrong, f"{len(wrong)} cases answered wrongly:\n" + "\n".join(wrong[:40])
+    assert await ledger.head(SCOPE) == head, "the ledger moved"
+    assert await LedgerEvent.all().count() == events, "an event was stored"
+    assert await IdempotentResponse.all().count() == answers, "an idempotency key was kept"
+    # Each base ballot was valid: the mutation alone was refused. Cast one now.
+    r = await post(device, "/ballots", corpus.bases[0].signed.to_json())
+    assert r.status_code == 201, r.text
+
+
+async def test_a_whole_election_over_http_exports_a_bundle_that_verifies(
+    urna_server, corpus, tmp_path
+):
+    clients = await set_up(urna_server, corpus)
+    admin, guardian, device = clients["admin"], clients["guardian"], clients["device"]
+    election = corpus.ceremony.election
+    # A device retrying with the same Idempotency-Key gets the same receipt, stored once.
+    first = corpus.bases[0].signed.to_json()
+    r1 = await post(device, "/ballots", first, headers={"Idempotency-Key": "retry"})
+    r2 = await post(device, "/ballots", first, headers={"Idempotency-Key": "retry"})
+    assert r1.status_code == r2.status_code == 201
+    assert r1.json() == r2.json()
+    assert r2.headers.get("Idempotent-Replayed") == "true"
+    code = bytes.fromhex(r1.json()["confirmation_code"])
+    # Voter 3 challenges a ballot, then casts; both continue booth-1's chain.
+    rand = drbg("http-election")
+    voter = credential_key(SEED, 3)
+    spoiled, secrets = encrypt_ballot(
+        election, {"mayor": ["carol"]}, "booth-1", voter.verify_key, code, rand
+    )
+    reveal = challenge_ballot(spoiled, secrets).to_json()["reveal"]
+    r = await post(
+        device, "/challenges", {"ballot": sign_ballot(spoiled, voter).to_json(), "reveal": reveal}
+    )
+    assert r.status_code == 201, r.text
+    assert r.json() == {"choices": {"mayor": ["carol"]}}
+    ballot, _ = encrypt_ballot(
+        election,
+        {"mayor": ["dave"]},
+        "booth-1",
+        voter.verify_key,
+        spoiled.confirmation_code(),
+        rand,
+    )
+    r = await post(device, "/ballots", sign_ballot(ballot, voter).to_json())
+    assert r.status_code == 201, r.text
+    # Roles: a device cannot tally, an administrator cannot cast or decrypt.
+    assert (await post(device, "/tally")).status_code == 403
+    assert (await post(admin, "/ballots", first)).status_code == 403
+    refused(await post(admin, "/result"), 409, "election.state")
+    r = await post(admin, "/tally")
+    assert r.status_code == 201, r.text
+    tally = EncryptedTally.from_json(r.json())
+    assert tally.ballot_count == 4
+    refused(
+        await post(device, "/ballots", corpus.bases[1].signed.to_json()), 409, "election.closed"
+    )
+    # Guardian 2 sends a corrupted share: refused and attributed; 1 and 3 decrypt.
+    rand = drbg("shares")
+    shares = {
+        i: decrypt_tally_share(corpus.ceremony.key_shares[i], election, tally, rand)
+        for i in (1, 2, 3)
+    }
+    bad = shares[2].to_json()
+    bad["partials"][0]["share"] = shares[1].to_json()["partials"][0]["share"]
+    answer = refused(await post(guardian, "/shares", bad), 422, "decryption.proof")
+    assert "guardian 2" in answer["where"]
+    refused(await post(admin, "/result"), 422, "decryption.quorum")
+    for i in (1, 3):
+        r = await post(guardian, "/shares", shares[i].to_json())
+        assert r.status_code == 201, r.text
+    r = await post(admin, "/result")
+    assert r.status_code == 201, r.text
+    counts = {c["selection_id"]: c["count"] for c in r.json()["counts"]}
+    assert counts == {"alice": 2, "bob": 0, "carol": 1, "dave": 1}  # the challenge is not counted
+    status = (await urna_server.client().get(f"/-/elections/{SCOPE}")).json()
+    assert (status["status"], status["challenged"]) == ("decrypted", 1)
+    # The exported bundle carries the whole election and verifies.
+    r = await urna_server.client().get(f"/-/scopes/{SCOPE}/bundle.tar")
+    assert r.status_code == 200
+    path = tmp_path / "election.tar"
+    path.write_bytes(r.content)
+    report = verify_path(path, checks=core_checks())
+    assert report.ok, report.summary_lines()
+    types = [e.type for e in await urna_server.services.ledger.events(SCOPE)]
+    for kind in sorted(ev.ELECTION_TYPES):
+        assert kind in types

@@ -1,0 +1,107 @@
+"""The ballot box as plugins call it (``urna.api``), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from election_kit import TWO_CONTESTS, credential_key, drbg, run_ceremony
+from urna.api import BallotBox, BallotBoxError, ballot_box_for
+from urna.crypto.ballot import encrypt_ballot, initial_code, sign_ballot
+from urna.crypto.election import confirm_election
+from urna.crypto.tally import decrypt_tally_share
+from urna.verify import core_checks, verify_files
+
+SCOPE = "election-service"
+
+
+async def refused(call, check: str) -> BallotBoxError:
+    with pytest.raises(BallotBoxError) as info:
+        await call
+    assert info.value.check == check, str(info.value)
+    return info.value
+
+
+async def test_an_election_through_the_service_and_its_record(urna_services):
+    ledger = urna_services.ledger
+    box = ballot_box_for(ledger)
+    assert ballot_box_for(ledger) is box
+    ceremony = run_ceremony(3, 2, TWO_CONTESTS, "service", election_id="service")
+    election = ceremony.election
+    await refused(box.status(SCOPE), "election.unknown")
+    await box.create_election(SCOPE, ceremony.parameters.to_json())
+    await refused(box.create_election(SCOPE, ceremony.parameters.to_json()), "election.exists")
+    await refused(box.open(SCOPE), "election.state")
+    bad = ceremony.guardians[0].public_key.to_json()
+    bad["proofs"][1]["response"] = bad["proofs"][0]["response"]
+    await refused(box.add_guardian(SCOPE, bad), "guardian.proof")
+    for g in ceremony.guardians:
+        await box.add_guardian(SCOPE, g.public_key.to_json())
+    assert (await box.election(SCOPE)).election_hash == election.election_hash
+    await refused(box.add_guardian(SCOPE, bad), "election.state")
+    for voter in range(5):
+        await box.register_credential(SCOPE, credential_key("s", voter).verify_key.hex(), "v")
+    await refused(
+        box.register_credential(SCOPE, credential_key("s", 0).verify_key.hex(), "again"),
+        "credential.duplicate",
+    )
+    await refused(box.register_credential(SCOPE, "00" * 32, "zero"), "credential.key")
+    await refused(box.open(SCOPE), "guardian.confirmation")
+    wrong = confirm_election(ceremony.guardians[1], election)
+    await refused(box.confirm(SCOPE, 1, wrong), "guardian.confirmation")
+    for g in ceremony.guardians:
+        await box.confirm(SCOPE, g.guardian_id, confirm_election(g, election))
+    await box.open(SCOPE)
+    await refused(
+        box.register_credential(SCOPE, credential_key("s", 9).verify_key.hex(), "late"),
+        "election.state",
+    )
+    rand = drbg("service-ballots")
+    code = initial_code(election.election_hash, "desk-1")
+    receipts = []
+    for voter, choice in ((0, "alice"), (1, "bob"), (2, "alice")):
+        key = credential_key("s", voter)
+        ballot, _ = encrypt_ballot(
+            election,
+            {"mayor": [choice], "council": ["ann", "cat"]},
+            "desk-1",
+            key.verify_key,
+            code,
+            rand,
+        )
+        receipts.append(await box.cast(SCOPE, sign_ballot(ballot, key).to_json()))
+        code = ballot.confirmation_code()
+    assert receipts[-1].confirmation_code == code.hex()
+
+    # A cast rolled back by the caller's transaction leaves no trace, in the ledger or
+    # in the ballot box's cache: the same ballot is then accepted.
+    key = credential_key("s", 3)
+    ballot, _ = encrypt_ballot(election, {"mayor": ["dave"]}, "desk-1", key.verify_key, code, rand)
+    body = sign_ballot(ballot, key).to_json()
+    head = await ledger.head(SCOPE)
+    with pytest.raises(RuntimeError):
+        async with ledger.transaction():
+            await box.cast(SCOPE, body)
+            raise RuntimeError("the plugin's own write failed")
+    assert await ledger.head(SCOPE) == head
+    await box.cast(SCOPE, body)
+
+    # A fresh ballot box (another worker process) rebuilds the same state from the ledger.
+    fresh = BallotBox(ledger)
+    assert await fresh.status(SCOPE) == await box.status(SCOPE)
+    await refused(fresh.cast(SCOPE, body), "ballot.duplicate")
+
+    tally = await box.tally(SCOPE)
+    assert tally.ballot_count == 4
+    await refused(box.tally(SCOPE), "election.state")
+    shares = [
+        decrypt_tally_share(ceremony.key_shares[i], election, tally, drbg("s")) for i in (2, 3)
+    ]
+    for share in shares:
+        await box.submit_share(SCOPE, share.to_json())
+    await refused(box.submit_share(SCOPE, shares[0].to_json()), "decryption.duplicate")
+    result = await box.publish_result(SCOPE)
+    counts = {(c, s): n for c, s, n in result.counts}
+    assert counts[("mayor", "alice")] == 2
+    assert counts[("mayor", "dave")] == 1
+    assert counts[("council", "ann")] == 3
+    report = verify_files(await ledger.bundle_files(SCOPE), bundle="service", checks=core_checks())
+    assert report.ok, report.summary_lines()
