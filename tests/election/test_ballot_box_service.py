@@ -77,10 +77,13 @@ async def test_an_election_through_the_service_and_its_record(urna_services):
     ballot, _ = encrypt_ballot(election, {"mayor": ["dave"]}, "desk-1", key.verify_key, code, rand)
     body = sign_ballot(ballot, key).to_json()
     head = await ledger.head(SCOPE)
-    with pytest.raises(RuntimeError):
+    async def cast_then_fail() -> None:
         async with ledger.transaction():
             await box.cast(SCOPE, body)
             raise RuntimeError("the plugin's own write failed")
+
+    with pytest.raises(RuntimeError):
+        await cast_then_fail()
     assert await ledger.head(SCOPE) == head
     await box.cast(SCOPE, body)
 
