@@ -37,7 +37,13 @@ from urna_elections.importer import ImportError_, import_protocols, mapping_from
 from urna_elections.keystore import KeystoreError, seal, unseal
 from urna_elections.law import Profile, builtin_profiles
 from urna_elections.package import PackageError
-from urna_elections.protocols import ProtocolRejected, accept_signed, draft_view, enter, sign_draft
+from urna_elections.protocols import (
+    ProtocolRejected,
+    draft_view,
+    enter,
+    sign_draft,
+    submit_signed,
+)
 from urna_elections.publish import nist_report, open_data_csv, open_data_json
 from urna_elections.record import EVENT_TYPES, VERIFIER_CHECKS, scope_of
 from urna_elections.results import Results, compute, mark_official, report_turnout, turnout_by_hour
@@ -200,9 +206,10 @@ async def add_members_route(request: Request, code: str) -> HTTPResponse:
 async def submit_protocol(request: Request, code: str) -> HTTPResponse:
     """Accept a protocol signed by its commission's members; the digest makes it idempotent."""
     body = json_body(request)
-    election = await _election(code)
     try:
-        accepted = await accept_signed(services_of(request).ledger, election, body, "api")
+        accepted = await submit_signed(services_of(request).ledger, code, body, "api")
+    except StructureError as exc:
+        raise ApiError(404, str(exc)) from None
     except ProtocolRejected as exc:
         return _rejected(exc)
     except LedgerError as exc:

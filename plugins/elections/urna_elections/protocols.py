@@ -10,17 +10,23 @@ protocol sent twice is recorded once (its digest is its natural key).
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import hmac
 import json
-from collections.abc import Mapping
+import weakref
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
 from tortoise.exceptions import IntegrityError
-from urna.api import Ledger
+from tortoise.expressions import Q
+from tortoise.functions import Count
+from urna.api import Ledger, LedgerError
 from urna.crypto.signing import SigningKey
 
 from urna_elections import models
+from urna_elections.cache import Structure, structure_for
 from urna_elections.law import validate_lines
 from urna_elections.protocol import (
     ProtocolError,
@@ -84,10 +90,18 @@ async def signers_of(election: ElectionInfo, precinct: str) -> tuple[dict[str, S
     return signers, sum(1 for s in signers.values() if s.decisive)
 
 
-async def accept_signed(
-    ledger: Ledger, election: ElectionInfo, entry: Mapping[str, Any], via: str
-) -> Accepted:
-    """Check and record one signed protocol ``{protocol, digest, signatures, dissents}``."""
+@attrs.frozen(slots=True)
+class Checked:
+    """A protocol that passed every check that does not depend on what is already counted."""
+
+    precinct: str
+    digest: str
+    doc: Mapping[str, Any]
+    payload: dict[str, Any]
+    source: str
+
+
+def check_entry(entry: Any) -> tuple[dict[str, Any], list[Any], list[Any]]:
     if not isinstance(entry, Mapping):
         raise ProtocolRejected(422, ["a signed protocol must be a JSON object"])
     unknown = sorted(set(entry) - {"protocol", "digest", "signatures", "dissents"})
@@ -99,9 +113,14 @@ async def accept_signed(
                 f"(and digest); unexpected {unknown}"
             ],
         )
-    doc = entry["protocol"]
-    signatures = entry.get("signatures", [])
-    dissents = entry.get("dissents", [])
+    return entry["protocol"], entry.get("signatures", []), entry.get("dissents", [])
+
+
+async def check_signed(structure: Structure, entry: Any, via: str) -> Checked:
+    """Law, shapes, digest and member signatures against the cached structure (no query
+    unless the precinct or a key is not cached yet); raises ``ProtocolRejected``."""
+    election = structure.election
+    doc, signatures, dissents = check_entry(entry)
     check_law(election, doc)
     try:
         check_signature_entries(signatures, dissents)
@@ -112,13 +131,15 @@ async def accept_signed(
     if not isinstance(given, str) or not hmac.compare_digest(given, digest):
         raise ProtocolRejected(422, ["the digest given is not the digest of the protocol"])
     precinct = doc["precinct"]
-    commission = await models.Commission.get_or_none(election_id=election.id, code=precinct)
-    if commission is None or commission.kind != "precinct":
-        raise ProtocolRejected(422, [f"{precinct} is not a precinct of {election.code}"])
-    signers, decisive = await signers_of(election, precinct)
-    problems = signature_problems(
-        doc, digest, signatures, dissents, signers, decisive, election.profile.quorum
-    )
+    if not structure.is_precinct(precinct):
+        await structure.reload_commission(precinct)
+        if not structure.is_precinct(precinct):
+            raise ProtocolRejected(422, [f"{precinct} is not a precinct of {election.code}"])
+    problems = _signature_problems(structure, doc, digest, signatures, dissents)
+    if problems:
+        # Members registered by another process since the cache was filled?
+        await structure.reload_commission(precinct)
+        problems = _signature_problems(structure, doc, digest, signatures, dissents)
     if problems:
         raise ProtocolRejected(422, problems)
     payload = {
@@ -128,72 +149,278 @@ async def accept_signed(
         "dissents": list(dissents),
         "via": via,
     }
-    return await _record(ledger, election, precinct, digest, doc, payload, "signed")
+    return Checked(precinct, digest, doc, payload, "signed")
 
 
-async def _record(
-    ledger: Ledger,
-    election: ElectionInfo,
-    precinct: str,
-    digest: str,
+def _signature_problems(
+    structure: Structure,
     doc: Mapping[str, Any],
-    payload: dict[str, Any],
-    source: str,
+    digest: str,
+    signatures: list[Any],
+    dissents: list[Any],
+) -> list[str]:
+    precinct = doc["precinct"]
+    return signature_problems(
+        doc,
+        digest,
+        signatures,
+        dissents,
+        structure.signers,
+        structure.decisive.get(precinct, 0),
+        structure.election.profile.quorum,
+    )
+
+
+async def accept_signed(
+    ledger: Ledger, election: ElectionInfo, entry: Mapping[str, Any], via: str
 ) -> Accepted:
+    """Check and record one signed protocol ``{protocol, digest, signatures, dissents}``."""
+    structure = await structure_for(ledger, election.code)
+    checked = await check_signed(structure, entry, via)
+    outcome = await _write_alone(ledger, structure, checked)
+    if isinstance(outcome, ProtocolRejected):
+        raise outcome
+    return outcome
+
+
+async def accept_many(
+    ledger: Ledger, election: ElectionInfo, entries: Sequence[Any], via: str
+) -> list[Accepted | ProtocolRejected]:
+    """Check and record many signed protocols in one unit (one commit): each answered on
+    its own, a refused one stores nothing and does not stop the others."""
+    structure = await structure_for(ledger, election.code)
+    outcomes: list[Accepted | ProtocolRejected | None] = []
+    checked: list[Checked] = []
+    for entry in entries:
+        try:
+            checked.append(await check_signed(structure, entry, via))
+            outcomes.append(None)
+        except ProtocolRejected as exc:
+            outcomes.append(exc)
+    written = iter(await _write_or_one_by_one(ledger, structure, checked))
+    return [next(written) if o is None else o for o in outcomes]
+
+
+async def _write_alone(
+    ledger: Ledger, structure: Structure, item: Checked
+) -> Accepted | ProtocolRejected:
     try:
-        async with ledger.transaction():
-            existing = await models.Protocol.get_or_none(election_id=election.id, digest=digest)
-            if existing is not None:
-                return Accepted(digest, precinct, existing.seq, existing.version, False)
-            row = await models.Election.get(id=election.id)
-            if row.status == "official":
-                raise ProtocolRejected(
-                    409, ["results are official and frozen: nothing more is counted"]
-                )
-            current = await models.Protocol.get_or_none(
-                election_id=election.id, precinct_code=precinct, current=True
+        return (await ledger.run(lambda: write_batch(structure, ledger, [item])))[0]
+    except IntegrityError:
+        # Another process accepted a protocol for the precinct meanwhile (PostgreSQL).
+        existing = await models.Protocol.get_or_none(
+            election_id=structure.election.id, digest=item.digest
+        )
+        if existing is not None:
+            return Accepted(item.digest, item.precinct, existing.seq, existing.version, False)
+        return ProtocolRejected(
+            409, [f"another protocol for {item.precinct} was accepted meanwhile"]
+        )
+
+
+async def _write_or_one_by_one(
+    ledger: Ledger, structure: Structure, items: list[Checked]
+) -> list[Accepted | ProtocolRejected]:
+    """One unit for all; if the unit fails as a whole (a unique key taken by another
+    process meanwhile), each item again on its own so that a failure is only its own."""
+    if not items:
+        return []
+    try:
+        return await ledger.run(lambda: write_batch(structure, ledger, items))
+    except IntegrityError:
+        return [await _write_alone(ledger, structure, item) for item in items]
+
+
+async def write_batch(
+    structure: Structure, ledger: Ledger, items: Sequence[Checked]
+) -> list[Accepted | ProtocolRejected]:
+    """Record checked protocols, in order, inside the caller's transaction.
+
+    Locks the election's row first (its status; on PostgreSQL this also orders
+    concurrent writers of the election, as ``mark_official`` takes the same
+    lock), then reads in one query what is already counted for these digests
+    and precincts, appends one event per protocol and writes the rows in bulk.
+    """
+    election = structure.election
+    row = await models.Election.select_for_update().get(id=election.id)
+    if row.status == "official":
+        frozen = ProtocolRejected(409, ["results are official and frozen: nothing more is counted"])
+        return [frozen for _ in items]
+    digests = list({i.digest for i in items})
+    precincts = list({i.precinct for i in items})
+    known: dict[str, tuple[int, int]] = {}
+    currents: dict[str, _Current] = {}
+    for id_, precinct, digest, version, seq, current in await models.Protocol.filter(
+        Q(digest__in=digests) | Q(precinct_code__in=precincts, current=True),
+        election_id=election.id,
+    ).values_list("id", "precinct_code", "digest", "version", "seq", "current"):
+        if digest in digests:
+            known[digest] = (seq, version)
+        if current:
+            currents[precinct] = _Current(digest, version, id_, None)
+    counts = dict(
+        await models.Member.filter(
+            election_id=election.id, commission_code__in=precincts, decisive=True
+        )
+        .annotate(n=Count("id"))
+        .group_by("commission_code")
+        .values_list("commission_code", "n")
+    )
+    outcomes: list[Accepted | ProtocolRejected] = []
+    rows: list[models.Protocol] = []
+    superseded: list[int] = []
+    for item in items:
+        precinct, digest = item.precinct, item.digest
+        if digest in known:
+            seq, version = known[digest]
+            outcomes.append(Accepted(digest, precinct, seq, version, False))
+            continue
+        current = currents.get(precinct)
+        supersedes = item.doc["supersedes"]
+        if current is None and supersedes:
+            outcomes.append(
+                ProtocolRejected(409, [f"{precinct} has no protocol for this one to supersede"])
             )
-            supersedes = doc["supersedes"]
-            if current is None and supersedes:
-                raise ProtocolRejected(
-                    409, [f"{precinct} has no protocol for this one to supersede"]
-                )
-            if current is not None and supersedes != current.digest:
-                raise ProtocolRejected(
+            continue
+        if current is not None and supersedes != current.digest:
+            outcomes.append(
+                ProtocolRejected(
                     409,
                     [
-                        f"{precinct} already has protocol {current.digest[:16]}...; "
-                        "a correction is a repeat protocol that supersedes it, with a reason"
+                        f"{precinct} already has protocol {current.digest[:16]}...; a "
+                        "correction is a repeat protocol that supersedes it, with a reason"
                     ],
                 )
-            event = await ledger.append(election.scope, PROTOCOL_ACCEPTED, payload)
-            version = 1 if current is None else current.version + 1
-            if current is not None:
-                await models.Protocol.filter(id=current.id).update(current=False)
-            await models.Protocol.create(
-                election_id=election.id,
-                precinct_code=precinct,
-                digest=digest,
-                doc=json.dumps(doc, ensure_ascii=False, sort_keys=True),
-                signatures=json.dumps(
-                    {
-                        "signatures": payload.get("signatures", []),
-                        "dissents": payload.get("dissents", []),
-                    }
-                ),
-                source=source,
-                current=True,
-                version=version,
-                seq=event.seq,
             )
-            return Accepted(digest, precinct, event.seq, version, True)
-    except IntegrityError:
-        existing = await models.Protocol.get_or_none(election_id=election.id, digest=digest)
-        if existing is not None:
-            return Accepted(digest, precinct, existing.seq, existing.version, False)
-        raise ProtocolRejected(
-            409, [f"another protocol for {precinct} was accepted meanwhile"]
-        ) from None
+            continue
+        if item.source == "signed" and counts.get(precinct, 0) != structure.decisive.get(
+            precinct, 0
+        ):
+            # Members were registered by another process: check the quorum again.
+            await structure.reload_commission(precinct)
+            problems = _signature_problems(
+                structure,
+                item.doc,
+                digest,
+                item.payload["signatures"],
+                item.payload["dissents"],
+            )
+            if problems:
+                outcomes.append(ProtocolRejected(422, problems))
+                continue
+        try:
+            event = await ledger.append(election.scope, PROTOCOL_ACCEPTED, item.payload)
+        except LedgerError as exc:  # refused before anything is stored
+            outcomes.append(ProtocolRejected(422, [str(exc)]))
+            continue
+        version = 1 if current is None else current.version + 1
+        if current is not None:
+            if current.row is not None:
+                current.row.current = False
+            else:
+                superseded.append(current.id)
+        new = models.Protocol(
+            election_id=election.id,
+            precinct_code=precinct,
+            digest=digest,
+            doc=json.dumps(item.doc, ensure_ascii=False, sort_keys=True),
+            signatures=json.dumps(
+                {
+                    "signatures": item.payload.get("signatures", []),
+                    "dissents": item.payload.get("dissents", []),
+                }
+            ),
+            source=item.source,
+            current=True,
+            version=version,
+            seq=event.seq,
+        )
+        rows.append(new)
+        currents[precinct] = _Current(digest, version, 0, new)
+        known[digest] = (event.seq, version)
+        outcomes.append(Accepted(digest, precinct, event.seq, version, True))
+    if superseded:
+        await models.Protocol.filter(id__in=superseded).update(current=False)
+    if rows:
+        await models.Protocol.bulk_create(rows)
+    return outcomes
+
+
+@attrs.define(slots=True)
+class _Current:
+    digest: str
+    version: int
+    id: int
+    row: models.Protocol | None
+
+
+class Batcher:
+    """Concurrent API submissions of one election share one write unit.
+
+    Each request's protocol is checked on its own (in its own task), then
+    queued; one writer task takes everything queued, records it with
+    ``write_batch`` in one ``ledger.run`` unit, and answers each request after
+    the commit. While a batch commits the next one gathers, so the cost of a
+    commit and of the lock on the election row is shared by the batch.
+    """
+
+    MAX = 256
+
+    def __init__(self, ledger: Ledger, code: str) -> None:
+        self._ledger = ledger
+        self._code = code
+        self._queue: list[tuple[Checked, asyncio.Future[Accepted | ProtocolRejected]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def submit(self, item: Checked) -> Accepted:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Accepted | ProtocolRejected] = loop.create_future()
+        self._queue.append((item, future))
+        if self._writer is None or self._writer.done():
+            # A clean context: the writer must not inherit the caller's transaction.
+            self._writer = loop.create_task(self._write(), context=contextvars.Context())
+        outcome = await future
+        if isinstance(outcome, ProtocolRejected):
+            raise outcome
+        return outcome
+
+    async def _write(self) -> None:
+        while self._queue:
+            batch = self._queue[: self.MAX]
+            del self._queue[: self.MAX]
+            try:
+                structure = await structure_for(self._ledger, self._code)
+                outcomes = await _write_or_one_by_one(
+                    self._ledger, structure, [item for item, _ in batch]
+                )
+            except BaseException as exc:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(
+                            exc
+                            if isinstance(exc, Exception)
+                            else ProtocolRejected(503, ["write cancelled"])
+                        )
+                if not isinstance(exc, Exception):
+                    raise
+                continue
+            for (_, future), outcome in zip(batch, outcomes, strict=True):
+                if not future.done():
+                    future.set_result(outcome)
+
+
+_batchers: weakref.WeakKeyDictionary[Ledger, dict[str, Batcher]] = weakref.WeakKeyDictionary()
+
+
+async def submit_signed(ledger: Ledger, code: str, entry: Any, via: str) -> Accepted:
+    """The API's door: checked in the request's task, recorded with its neighbours."""
+    structure = await structure_for(ledger, code)
+    checked = await check_signed(structure, entry, via)
+    per_ledger = _batchers.setdefault(ledger, {})
+    batcher = per_ledger.get(code)
+    if batcher is None:
+        batcher = per_ledger[code] = Batcher(ledger, code)
+    return await batcher.submit(checked)
 
 
 # --- double entry by two operators, then signatures --------------------------------

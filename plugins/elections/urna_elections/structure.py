@@ -178,7 +178,14 @@ async def add_commissions(
                     for i in batch
                 ]
             )
+    _forget(ledger, election.code)
     return len(items)
+
+
+def _forget(ledger: Ledger, code: str) -> None:
+    from urna_elections.cache import forget  # the cache reads this module's tables
+
+    forget(ledger, code)
 
 
 def _rows(items: Sequence[Mapping[str, str]]) -> list[list[str]]:
@@ -251,6 +258,7 @@ async def add_members(ledger: Ledger, election: ElectionInfo, members: Sequence[
                 for m in members
             ]
         )
+    _forget(ledger, election.code)
     return len(members)
 
 

@@ -20,6 +20,7 @@ from urna.api import Ledger
 from urna.crypto.signing import SigningKey
 
 from urna_elections import models
+from urna_elections.cache import structure_for
 from urna_elections.package import OpenedPackage, PackageError, open_package, write_package
 from urna_elections.protocol import (
     ProtocolError,
@@ -27,7 +28,7 @@ from urna_elections.protocol import (
     protocol_digest,
     signature_problems,
 )
-from urna_elections.protocols import ProtocolRejected, check_law, signers_of
+from urna_elections.protocols import ProtocolRejected, check_law
 from urna_elections.record import SUMMARY_IMPORTED
 from urna_elections.results import load_commissions
 from urna_elections.structure import ElectionInfo
@@ -139,6 +140,7 @@ async def _count_summary(
     if not isinstance(protocols, list):
         raise PackageError("package protocols must be a list")
     commissions = await load_commissions(election)
+    structure = await structure_for(ledger, election.code)
     problems: list[str] = []
     lines = dict.fromkeys(election.profile.line_ids, 0)
     votes = dict.fromkeys(election.candidates, 0)
@@ -176,14 +178,17 @@ async def _count_summary(
             if precinct in seen:
                 raise ProtocolRejected(422, [f"{precinct} appears twice in the package"])
             seen.add(precinct)
-            signers, decisive = await signers_of(election, precinct)
+            if not structure.is_precinct(precinct) or any(
+                s.get("key") not in structure.signers for s in entry["signatures"]
+            ):
+                await structure.reload_commission(precinct)
             found = signature_problems(
                 doc,
                 entry["digest"],
                 entry["signatures"],
                 entry["dissents"],
-                signers,
-                decisive,
+                structure.signers,
+                structure.decisive.get(precinct, 0),
                 election.profile.quorum,
             )
             if found:

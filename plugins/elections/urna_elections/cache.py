@@ -1,0 +1,95 @@
+"""The election's structure held in memory, so that accepting a protocol asks the database
+nothing it already knows.
+
+An election's structure only grows: commissions and members are added, never
+changed or removed, and a member's key belongs to one commission for good.
+So a cached entry is never wrong, only possibly incomplete, and the cache is
+refreshed where incompleteness could matter:
+
+* an unknown precinct or an unknown signing key reloads that precinct from
+  the database before the protocol is refused;
+* the write itself (``protocols.write_batch``) compares, under the election's
+  row lock, the number of members with a decisive vote of each precinct in
+  the batch with the cached number, and reloads the precinct when another
+  process has registered members meanwhile (the quorum would change);
+* ``add_commissions``/``add_members`` in this process drop the cache.
+
+One cache per ledger (one per running appliance, so that tests running two
+appliances in one process never share one), one entry per election.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import attrs
+from urna.api import Ledger
+
+from urna_elections import models
+from urna_elections.protocol import Signer
+from urna_elections.structure import ElectionInfo, StructureError, load_election
+
+
+@attrs.define(slots=True, eq=False)
+class Structure:
+    """What the acceptance path needs to know about one election."""
+
+    election: ElectionInfo
+    kinds: dict[str, str]
+    """Commission code -> kind."""
+    signers: dict[str, Signer]
+    """Member key -> who."""
+    decisive: dict[str, int]
+    """Precinct code -> members with a decisive vote."""
+
+    def is_precinct(self, code: str) -> bool:
+        return self.kinds.get(code) == "precinct"
+
+    async def reload_commission(self, code: str) -> None:
+        """Read one commission and its members again (another process may have added them)."""
+        row = await models.Commission.get_or_none(election_id=self.election.id, code=code)
+        if row is None:
+            return
+        self.kinds[code] = row.kind
+        rows = await models.Member.filter(
+            election_id=self.election.id, commission_code=code
+        ).values_list("key", "name", "role", "decisive")
+        for key, name, role, decisive in rows:
+            self.signers[key] = Signer(code, name, role, decisive)
+        self.decisive[code] = sum(1 for *_, decisive in rows if decisive)
+
+
+_caches: weakref.WeakKeyDictionary[Ledger, dict[str, Structure]] = weakref.WeakKeyDictionary()
+
+
+async def structure_for(ledger: Ledger, code: str) -> Structure:
+    """The cached structure of election ``code`` (loaded on first use: two queries)."""
+    per_ledger = _caches.setdefault(ledger, {})
+    found = per_ledger.get(code)
+    if found is not None:
+        return found
+    election = await load_election(code)
+    kinds = dict(
+        await models.Commission.filter(election_id=election.id).values_list("code", "kind")
+    )
+    signers: dict[str, Signer] = {}
+    decisive: dict[str, int] = {}
+    for key, commission, name, role, is_decisive in await models.Member.filter(
+        election_id=election.id
+    ).values_list("key", "commission_code", "name", "role", "decisive"):
+        signers[key] = Signer(commission, name, role, is_decisive)
+        if is_decisive:
+            decisive[commission] = decisive.get(commission, 0) + 1
+    structure = Structure(election, kinds, signers, decisive)
+    # Another task may have loaded it meanwhile: keep the first (it may hold a batcher).
+    return per_ledger.setdefault(code, structure)
+
+
+def forget(ledger: Ledger, code: str) -> None:
+    """Drop the cached structure of ``code`` (its structure changed in this process)."""
+    per_ledger = _caches.get(ledger)
+    if per_ledger is not None:
+        per_ledger.pop(code, None)
+
+
+__all__ = ["Structure", "StructureError", "forget", "structure_for"]
