@@ -112,6 +112,21 @@ class PostgresServer:
         asyncio.run(create())
         return f"{self.url}/{name}"
 
+    def drop_database(self, url: str) -> None:
+        """Drop a test database, closing whatever connections a failed test left open."""
+        import asyncpg
+
+        name = url.rsplit("/", 1)[1]
+
+        async def drop() -> None:
+            connection = await asyncpg.connect(f"{self.url}/postgres")
+            try:
+                await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            finally:
+                await connection.close()
+
+        asyncio.run(drop())
+
     def stop(self) -> None:
         if self._stop is not None:
             self._stop()
@@ -226,15 +241,18 @@ def urna_database(
     request: pytest.FixtureRequest,
     urna_plugins: list[str],
     urna_migrated_templates: MigratedTemplates,
-) -> str:
+) -> Iterator[str]:
     """A database URL: ``""`` for the embedded SQLite, or a PostgreSQL database;
     either way already migrated for the enabled plugins."""
     if request.param == "sqlite":
-        return ""
+        yield ""
+        return
     server = request.getfixturevalue("urna_postgres_server")
     if isinstance(server, str):
         require_component("postgresql", server)
-    return urna_migrated_templates.postgres_database(server, _model_apps(urna_plugins))
+    url = urna_migrated_templates.postgres_database(server, _model_apps(urna_plugins))
+    yield url
+    server.drop_database(url)
 
 
 @pytest.fixture
