@@ -77,6 +77,7 @@ async def test_an_election_through_the_service_and_its_record(urna_services):
     ballot, _ = encrypt_ballot(election, {"mayor": ["dave"]}, "desk-1", key.verify_key, code, rand)
     body = sign_ballot(ballot, key).to_json()
     head = await ledger.head(SCOPE)
+
     async def cast_then_fail() -> None:
         async with ledger.transaction():
             await box.cast(SCOPE, body)
@@ -108,3 +109,36 @@ async def test_an_election_through_the_service_and_its_record(urna_services):
     assert counts[("council", "ann")] == 3
     report = verify_files(await ledger.bundle_files(SCOPE), bundle="service", checks=core_checks())
     assert report.ok, report.summary_lines()
+
+
+async def test_concurrent_casts_count_one_ballot_per_credential_and_keep_chains(urna_services):
+    """Several casts at once (PostgreSQL: separate connections): the scope's head lock
+    serialises them, so a credential is counted once and a chain position taken once."""
+    import asyncio
+
+    box = ballot_box_for(urna_services.ledger)
+    ceremony = run_ceremony(1, 1, TWO_CONTESTS, "race", election_id="race")
+    election = ceremony.election
+    await box.create_election(SCOPE, ceremony.parameters.to_json())
+    await box.add_guardian(SCOPE, ceremony.guardians[0].public_key.to_json())
+    for voter in range(4):
+        await box.register_credential(SCOPE, credential_key("r", voter).verify_key.hex(), "v")
+    await box.confirm(SCOPE, 1, confirm_election(ceremony.guardians[0], election))
+    await box.open(SCOPE)
+    rand = drbg("race")
+
+    def ballot(voter: int, device: str) -> dict:
+        key = credential_key("r", voter)
+        code = initial_code(election.election_hash, device)
+        b, _ = encrypt_ballot(election, {"mayor": ["bob"]}, device, key.verify_key, code, rand)
+        return sign_ballot(b, key).to_json()
+
+    same_credential = [ballot(0, f"desk-{i}") for i in range(3)]
+    same_chain_slot = [ballot(v, "desk-9") for v in (1, 2, 3)]
+    outcomes = await asyncio.gather(
+        *(box.cast(SCOPE, b) for b in same_credential + same_chain_slot), return_exceptions=True
+    )
+    checks = [o.check if isinstance(o, BallotBoxError) else "cast" for o in outcomes]
+    assert sorted(checks[:3]) == ["ballot.credential-used", "ballot.credential-used", "cast"]
+    assert sorted(checks[3:]) == ["ballot.chain", "ballot.chain", "cast"]
+    assert (await box.status(SCOPE))["cast"] == 2

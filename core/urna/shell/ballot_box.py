@@ -232,8 +232,9 @@ class BallotBox:
                 raise BallotBoxError(
                     "election.exists", f"scope {scope!r} already holds an election", 409
                 )
-            return await self._append(scope, state, ev.ELECTION_CREATED,
-                                      ev.election_created_payload(params))
+            return await self._append(
+                scope, state, ev.ELECTION_CREATED, ev.election_created_payload(params)
+            )
 
         return await self._locked(scope, step)
 
@@ -244,20 +245,23 @@ class BallotBox:
             params = _created(state)
             if state.election is not None:
                 raise BallotBoxError("election.state", "the key ceremony is complete", 409)
-            key = _decode(
-                "guardian", GuardianPublicKey.from_json, guardian, params.quorum
-            )
+            key = _decode("guardian", GuardianPublicKey.from_json, guardian, params.quorum)
             if key.guardian_id in state.guardian_keys:
-                raise BallotBoxError("guardian.id", "duplicate guardian id", 409,
-                                     f"guardian {key.guardian_id}")
+                raise BallotBoxError(
+                    "guardian.id", "duplicate guardian id", 409, f"guardian {key.guardian_id}"
+                )
             _verified(check_guardian_key, key, params.quorum, params.parameters_hash())
-            event = await self._append(scope, state, ev.ELECTION_GUARDIAN_KEY,
-                                       ev.guardian_key_payload(key))
+            event = await self._append(
+                scope, state, ev.ELECTION_GUARDIAN_KEY, ev.guardian_key_payload(key)
+            )
             if len(state.guardian_keys) == params.guardians:
                 election = _verified(make_election, params, list(state.guardian_keys.values()))
-                await self._append(scope, state, ev.ELECTION_KEY,
-                                   ev.election_key_payload(election.joint_key,
-                                                           election.election_hash))
+                await self._append(
+                    scope,
+                    state,
+                    ev.ELECTION_KEY,
+                    ev.election_key_payload(election.joint_key, election.election_hash),
+                )
             return event
 
         return await self._locked(scope, step)
@@ -270,11 +274,16 @@ class BallotBox:
             if state.opened:
                 raise BallotBoxError("election.state", "voting is already open", 409)
             if guardian_id in state.confirmed:
-                raise BallotBoxError("guardian.confirmation", "already confirmed", 409,
-                                     f"guardian {guardian_id}")
+                raise BallotBoxError(
+                    "guardian.confirmation", "already confirmed", 409, f"guardian {guardian_id}"
+                )
             _verified(verify_confirmation, election, guardian_id, signature)
-            return await self._append(scope, state, ev.ELECTION_GUARDIAN_CONFIRMED,
-                                      ev.guardian_confirmed_payload(guardian_id, signature))
+            return await self._append(
+                scope,
+                state,
+                ev.ELECTION_GUARDIAN_CONFIRMED,
+                ev.guardian_confirmed_payload(guardian_id, signature),
+            )
 
         return await self._locked(scope, step)
 
@@ -296,7 +305,9 @@ class BallotBox:
             if verify_key.hex() in state.signers:
                 raise BallotBoxError("credential.duplicate", "key is already registered", 409)
             return await self._append(
-                scope, state, "core.signer_registered",
+                scope,
+                state,
+                "core.signer_registered",
                 {"key": verify_key.hex(), "role": ev.CREDENTIAL_ROLE, "name": name},
             )
 
@@ -317,7 +328,9 @@ class BallotBox:
             if not state.credentials:
                 raise BallotBoxError("election.credentials", "no credential is registered", 409)
             return await self._append(
-                scope, state, ev.ELECTION_OPENED,
+                scope,
+                state,
+                ev.ELECTION_OPENED,
                 ev.election_opened_payload(election.election_hash, len(state.credentials)),
             )
 
@@ -332,8 +345,7 @@ class BallotBox:
         async def step(state: _State) -> CastReceipt:
             election = self._check_ballot(state, signed, cast=True)
             _verified(verify_ballot, signed.ballot, election)
-            event = await self._append(scope, state, ev.BALLOT_CAST,
-                                       ev.ballot_cast_payload(signed))
+            event = await self._append(scope, state, ev.BALLOT_CAST, ev.ballot_cast_payload(signed))
             return CastReceipt(
                 signed.ballot.ballot_id.hex(), event.payload["confirmation_code"], event.seq
             )
@@ -358,8 +370,9 @@ class BallotBox:
         async def step(state: _State) -> dict[str, tuple[str, ...]]:
             election = self._check_ballot(state, signed, cast=False)
             choices = _verified(verify_challenged_ballot, challenged, election)
-            await self._append(scope, state, ev.BALLOT_CHALLENGED,
-                               ev.ballot_challenged_payload(signed, challenged))
+            await self._append(
+                scope, state, ev.BALLOT_CHALLENGED, ev.ballot_challenged_payload(signed, challenged)
+            )
             return choices
 
         return await self._locked(scope, step)
@@ -429,8 +442,7 @@ class BallotBox:
             if decoded.guardian_id in state.shares:
                 raise BallotBoxError("decryption.duplicate", "share already recorded", 409, where)
             _verified(verify_tally_share, decoded, election, state.tally)
-            return await self._append(scope, state, ev.TALLY_SHARE,
-                                      ev.tally_share_payload(decoded))
+            return await self._append(scope, state, ev.TALLY_SHARE, ev.tally_share_payload(decoded))
 
         return await self._locked(scope, step)
 
@@ -443,8 +455,12 @@ class BallotBox:
                 raise BallotBoxError("election.state", "no tally awaits decryption", 409)
             shares = [state.shares[i] for i in sorted(state.shares)]
             result = _verified(combine_tally_shares, election, state.tally, shares)
-            await self._append(scope, state, ev.TALLY_DECRYPTED,
-                               ev.tally_decrypted_payload(result, sorted(state.shares)))
+            await self._append(
+                scope,
+                state,
+                ev.TALLY_DECRYPTED,
+                ev.tally_decrypted_payload(result, sorted(state.shares)),
+            )
             return result
 
         return await self._locked(scope, step)
@@ -452,11 +468,16 @@ class BallotBox:
     # -- the ledger projection ----------------------------------------------------------------
 
     async def _locked(self, scope: str, step: Callable[[_State], Awaitable[T]]) -> T:
-        async with self._ledger.transaction():
+        """Run ``step`` on the scope's current state with its head row locked, durably
+        (the ledger's group commit on SQLite; a transaction of its own on PostgreSQL)."""
+
+        async def unit() -> T:
             # The ledger's own head lock: concurrent appends to the scope wait here.
             await self._ledger._lock_head(scope)
             state = await self._state(scope)
             return await step(state)
+
+        return await self._ledger.run(unit)
 
     async def _state(self, scope: str) -> _State:
         """The cached projection, brought up to the scope's committed head."""
@@ -477,9 +498,7 @@ class BallotBox:
         self._states[scope] = state
         return state
 
-    async def _append(
-        self, scope: str, state: _State, kind: str, payload: dict[str, Any]
-    ) -> Event:
+    async def _append(self, scope: str, state: _State, kind: str, payload: dict[str, Any]) -> Event:
         event = await self._ledger.append(scope, kind, payload)
         if state.head[0] < 0 and event.seq == 1:  # the ledger opened the scope first
             state.signers.add(self._ledger.public_key)
@@ -514,9 +533,7 @@ def _keyed(state: _State) -> Election:
 
 def _is_hex(text: object, length: int) -> bool:
     return (
-        isinstance(text, str)
-        and len(text) == length
-        and all(c in "0123456789abcdef" for c in text)
+        isinstance(text, str) and len(text) == length and all(c in "0123456789abcdef" for c in text)
     )
 
 
