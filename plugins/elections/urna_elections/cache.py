@@ -20,6 +20,7 @@ appliances in one process never share one), one entry per election.
 
 from __future__ import annotations
 
+import asyncio
 import weakref
 
 import attrs
@@ -59,6 +60,7 @@ class Structure:
         self.decisive[code] = sum(1 for *_, decisive in rows if decisive)
 
 
+_loading: weakref.WeakKeyDictionary[Ledger, asyncio.Lock] = weakref.WeakKeyDictionary()
 _caches: weakref.WeakKeyDictionary[Ledger, dict[str, Structure]] = weakref.WeakKeyDictionary()
 
 
@@ -68,6 +70,17 @@ async def structure_for(ledger: Ledger, code: str) -> Structure:
     found = per_ledger.get(code)
     if found is not None:
         return found
+    lock = _loading.setdefault(ledger, asyncio.Lock())
+    async with lock:  # concurrent first requests load it once
+        found = per_ledger.get(code)
+        if found is not None:
+            return found
+        structure = await _load(code)
+        per_ledger[code] = structure
+        return structure
+
+
+async def _load(code: str) -> Structure:
     election = await load_election(code)
     kinds = dict(
         await models.Commission.filter(election_id=election.id).values_list("code", "kind")
@@ -80,9 +93,7 @@ async def structure_for(ledger: Ledger, code: str) -> Structure:
         signers[key] = Signer(commission, name, role, is_decisive)
         if is_decisive:
             decisive[commission] = decisive.get(commission, 0) + 1
-    structure = Structure(election, kinds, signers, decisive)
-    # Another task may have loaded it meanwhile: keep the first (it may hold a batcher).
-    return per_ledger.setdefault(code, structure)
+    return Structure(election, kinds, signers, decisive)
 
 
 def forget(ledger: Ledger, code: str) -> None:
