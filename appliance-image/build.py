@@ -177,7 +177,7 @@ def export_commit(commit: str, dest: Path) -> Path:
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
-    paths = [p for p in ("core", "plugins") if (REPO / p).exists()]
+    paths = [p for p in ("core", "plugins", "docs/appliance.md") if (REPO / p).exists()]
     archive = subprocess.run(
         ["git", "-C", str(REPO), "archive", "--format=tar", commit, *paths],
         check=True,
@@ -347,7 +347,7 @@ def toml_list(items: list[str]) -> str:
     return "[" + ", ".join(json.dumps(i) for i in items) + "]"
 
 
-def configure(root: Path, profile: dict, plugins: list[dict], image_info: dict) -> None:  # type: ignore[type-arg]
+def configure(root: Path, src: Path, profile: dict, plugins: list[dict], image_info: dict) -> None:  # type: ignore[type-arg]
     """Everything the profile decides: Urna's settings, firewall, network, time, USB."""
     pname = profile["profile"]["name"]
     port = int(profile["server"]["port"])
@@ -439,7 +439,9 @@ SUBSYSTEM!="usb", GOTO="urna_usb_end"
 ENV{{DEVTYPE}}=="usb_device", KERNEL=="usb[0-9]*", \
   ATTR{{interface_authorized_default}}="0"
 ENV{{DEVTYPE}}!="usb_interface", GOTO="urna_usb_end"
-ATTR{{bInterfaceClass}}=="{pattern}", ATTR{{authorized}}="1", GOTO="urna_usb_end"
+# An interface authorised after it appeared is not probed again by the kernel: ask for it.
+ATTR{{bInterfaceClass}}=="{pattern}", ATTR{{authorized}}="1", \\
+  RUN+="/bin/sh -c 'echo %k > /sys/bus/usb/drivers_probe'", GOTO="urna_usb_end"
 ATTR{{authorized}}="0", RUN+="/usr/lib/urna-appliance/usb-refused %k"
 LABEL="urna_usb_end"
 """,
@@ -461,7 +463,7 @@ LABEL="urna_usb_end"
     osrel.write_text(
         osrel.read_text() + f"IMAGE_ID=urna-{pname}\nIMAGE_VERSION={image_info['version']}\n"
     )
-    doc = REPO / "docs/appliance.md"
+    doc = src / "docs/appliance.md"
     if doc.exists():
         write_text(root / "usr/share/doc/urna-appliance/appliance.md", doc.read_text())
 
@@ -893,7 +895,7 @@ def main() -> None:
     with timer.step("packages"):
         install_packages(root, debcache)
     with timer.step("configure"):
-        configure(root, profile, plugins, image_info)
+        configure(root, src, profile, plugins, image_info)
         lock_down(root)
     with timer.step("urna"):
         python_dists = install_urna(root, work / "wheels", plugins)

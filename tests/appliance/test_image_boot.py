@@ -171,7 +171,7 @@ def test_usb_drive_is_mounted_read_only_and_hardened(vm: ApplianceVM) -> None:
     _usb_stick(stick)
     assert vm.qmp is not None
     vm.qmp.execute(
-        "blockdev-add", driver="raw", node_name="stick",
+        "blockdev-add", driver="raw", **{"node-name": "stick"},
         file={"driver": "file", "filename": str(stick)},
     )  # fmt: skip
     vm.qmp.execute("device_add", driver="usb-storage", bus="xhci.0", drive="stick", id="stick")
