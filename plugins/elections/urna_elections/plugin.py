@@ -8,6 +8,7 @@ import json
 import os
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import click
 from sanic import Request
@@ -20,6 +21,7 @@ from urna.api import (
     EventType,
     LedgerError,
     ModelApp,
+    Report,
     Role,
     Route,
     Services,
@@ -32,7 +34,7 @@ from urna.api import (
 from urna.crypto.signing import SigningKey
 from urna.record.bundle import canonical_tar
 
-from urna_elections import hookspecs, models, portal
+from urna_elections import hookspecs, models, portal, reports
 from urna_elections.importer import ImportError_, import_protocols, mapping_from_file, read_csv_file
 from urna_elections.keystore import KeystoreError, seal, unseal
 from urna_elections.law import Profile, builtin_profiles
@@ -389,6 +391,104 @@ async def entry_page(request: Request, code: str) -> HTTPResponse:
     return html(portal.entry_page(await _results(request, election)))
 
 
+async def precinct_protocol_pdf(election: ElectionInfo, results: Results, precinct: str) -> bytes:
+    """The PDF of ``precinct``'s current protocol with its members and signatures."""
+    row = await models.Protocol.get_or_none(
+        election_id=election.id, precinct_code=precinct, current=True
+    )
+    if row is None or precinct not in results.protocols:
+        raise ApiError(404, f"{precinct} has no accepted protocol in {election.code}")
+    members = (
+        await models.Member.filter(election_id=election.id, commission_code=precinct)
+        .order_by("id")
+        .values("key", "name", "role", "decisive")
+    )
+    signed = json.loads(row.signatures)
+    return await asyncio.to_thread(
+        reports.protocol_pdf, results, precinct, signed, members, seq=row.seq
+    )
+
+
+async def results_pdf(election: ElectionInfo, results: Results) -> bytes:
+    return await asyncio.to_thread(reports.results_pdf, results, election.status)
+
+
+async def turnout_pdf(election: ElectionInfo, results: Results) -> bytes:
+    turnout = await turnout_by_hour(election, results.commissions)
+    return await asyncio.to_thread(reports.turnout_pdf, results, turnout)
+
+
+def _pdf(data: bytes, name: str) -> HTTPResponse:
+    return raw(
+        data,
+        content_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{name}"'},
+    )
+
+
+async def protocol_pdf_route(request: Request, code: str, precinct: str) -> HTTPResponse:
+    election = await _election(code)
+    results = await _results(request, election)
+    data = await precinct_protocol_pdf(election, results, precinct)
+    return _pdf(data, f"{code}-{precinct}.pdf")
+
+
+async def results_pdf_route(request: Request, code: str) -> HTTPResponse:
+    election = await _election(code)
+    return _pdf(await results_pdf(election, await _results(request, election)), f"{code}.pdf")
+
+
+async def turnout_pdf_route(request: Request, code: str) -> HTTPResponse:
+    election = await _election(code)
+    data = await turnout_pdf(election, await _results(request, election))
+    return _pdf(data, f"{code}-turnout.pdf")
+
+
+async def turnout_svg_route(request: Request, code: str, unit: str) -> HTTPResponse:
+    election = await _election(code)
+    results = await _results(request, election)
+    if unit not in results.commissions:
+        raise ApiError(404, f"no unit {unit!r} in {code}")
+    turnout = await turnout_by_hour(election, results.commissions)
+    hours, percents, _ = reports.turnout_series(results, turnout, unit)
+    drawing = reports.turnout_chart(hours, percents, f"Turnout by hour: {unit}")
+    return raw(reports.drawing_svg(drawing), content_type="image/svg+xml")
+
+
+async def results_svg_route(request: Request, code: str) -> HTTPResponse:
+    election = await _election(code)
+    results = await _results(request, election)
+    units = results.children(results.central)
+    drawing = reports.results_chart(
+        [(u.code, results.totals[u.code]["votes"]) for u in units],
+        election.candidates,
+        election.candidate_names,
+        "Results by constituency, % of valid votes",
+    )
+    return raw(reports.drawing_svg(drawing), content_type="image/svg+xml")
+
+
+def _report(name: str, title: str, make: Any) -> Report:
+    async def render(scope: str, format: str) -> bytes:
+        if format != "pdf":
+            raise ValueError(f"the {name} report is rendered as pdf, not {format!r}")
+        code = scope.removeprefix("election.")
+        election = await load_election(code)
+        return bytes(await make(election, await compute(election)))
+
+    return Report(name, title, ("pdf",), render)
+
+
+@hookimpl
+def urna_register_reports() -> list[Report]:
+    return [
+        _report(
+            "elections.results", "Results: central summary, by constituency, chart", results_pdf
+        ),
+        _report("elections.turnout", "Turnout report with turnout by hour", turnout_pdf),
+    ]
+
+
 STATIC = {"portal.css": "text/css", "entry.js": "text/javascript"}
 
 
@@ -475,6 +575,15 @@ def urna_register_routes() -> list[Route]:
         Route(f"{e}/open-data.json", open_data_json_route, summary="Open data (JSON)"),
         Route(f"{e}/nist.json", nist_route, summary="NIST SP 1500-100 v2 results"),
         Route(f"{e}/record.tar", record_route, summary="The election's signed record"),
+        Route(f"{e}/reports/results.pdf", results_pdf_route, summary="Results report (PDF)"),
+        Route(f"{e}/reports/turnout.pdf", turnout_pdf_route, summary="Turnout report (PDF)"),
+        Route(
+            f"{e}/protocols/<precinct>/protocol.pdf",
+            protocol_pdf_route,
+            summary="A precinct's protocol with its signatures (PDF)",
+        ),
+        Route(f"{e}/charts/results.svg", results_svg_route, summary="Results by constituency"),
+        Route(f"{e}/charts/<unit>/turnout.svg", turnout_svg_route, summary="Turnout by hour"),
         Route(f"{e}/enter", entry_page, permission=ENTER, summary="Protocol entry page"),
         Route("/portal", portal_index, summary="Results portal"),
         Route("/portal/<code>", portal_national, summary="National results page"),
