@@ -36,6 +36,8 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("GET", "/-/plugins.json"): PUBLIC,
     ("GET", "/-/openapi.json"): PUBLIC,
     ("GET", "/-/docs"): PUBLIC,
+    ("GET", "/-/appliance.json"): PUBLIC,
+    ("GET", "/-/media.json"): MANAGE_USERS,
     ("GET", "/-/scopes.json"): PUBLIC,
     ("GET", "/-/scopes/<scope:str>/checkpoint.json"): PUBLIC,
     ("GET", "/-/scopes/<scope:str>/bundle.tar"): PUBLIC,

@@ -264,6 +264,25 @@ def verify(
     sys.exit(code)
 
 
+@cli.group(name="appliance")
+def appliance_group() -> None:
+    """The appliance this runs on."""
+
+
+@appliance_group.command(name="info")
+@pass_context
+def appliance_info_command(context: CommandContext) -> None:
+    """Profile, dm-verity root hash, key fingerprint, plugins and mounted drives."""
+    from urna.shell.appliance import appliance_info, format_appliance_info
+
+    settings = context.settings
+    fingerprint = (
+        load_key_file(settings.key_path).verify_key.hex() if settings.key_path.exists() else None
+    )
+    plugins = [(info.name, info.version) for info in context.registry.plugins]
+    click.echo(format_appliance_info(appliance_info(), fingerprint=fingerprint, plugins=plugins))
+
+
 @cli.command()
 @pass_context
 def plugins(context: CommandContext) -> None:

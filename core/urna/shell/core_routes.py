@@ -18,7 +18,8 @@ from urna.shell.election_routes import ELECTION_ROUTES
 from urna.shell.http import ApiError, field, json_body
 from urna.shell.ledger import format_time, utc_now
 from urna.shell.models import Session, User
-from urna.shell.permissions import AUTHENTICATED, MANAGE_USERS
+from urna.shell.appliance import appliance_info, list_media
+from urna.shell.permissions import AUTHENTICATED, MANAGE_USERS, READ_MEDIA
 from urna.shell.services import services_of
 
 
@@ -49,6 +50,24 @@ async def openapi_json(request: Request) -> HTTPResponse:
 async def api_docs(request: Request) -> HTTPResponse:
     """A readable page of this API, with no external assets."""
     return raw(openapi.html_page(request.app.ctx.routes).encode(), content_type="text/html")
+
+
+async def appliance(request: Request) -> HTTPResponse:
+    """The image this appliance runs: profile, verity root hash, key fingerprint, plugins."""
+    services = services_of(request)
+    public = {k: v for k, v in appliance_info().to_json().items() if k != "media"}  # admin-only
+    return json(
+        {
+            **public,
+            "fingerprint": services.fingerprint,
+            "plugins": [info.to_json() for info in services.registry.plugins],
+        }
+    )
+
+
+async def media(request: Request) -> HTTPResponse:
+    """USB drives mounted (read-only, by the appliance's mount unit) with their options."""
+    return json([medium.to_json() for medium in list_media()])
 
 
 async def scopes(request: Request) -> HTTPResponse:
@@ -227,6 +246,8 @@ CORE_ROUTES: tuple[Route, ...] = (
     Route("/plugins.json", plugins, summary="Loaded plugins"),
     Route("/openapi.json", openapi_json, summary="OpenAPI description"),
     Route("/docs", api_docs, summary="API reference page"),
+    Route("/appliance.json", appliance, summary="Image, root hash and key fingerprint"),
+    Route("/media.json", media, permission=READ_MEDIA, summary="Mounted USB drives"),
     Route("/scopes.json", scopes, summary="Ledger scopes and their heads"),
     Route("/scopes/<scope>/checkpoint.json", checkpoint, summary="Signed head of a scope"),
     Route("/scopes/<scope>/bundle.tar", bundle, summary="Record bundle of a scope"),
