@@ -88,7 +88,11 @@ def national_page(results: Results, turnout: Mapping[str, Mapping[str, int]]) ->
         f'<nav id="downloads"><a href="{base}/open-data.csv">Open data (CSV)</a>'
         f'<a href="{base}/open-data.json">Open data (JSON)</a>'
         f'<a href="{base}/nist.json">NIST SP 1500-100 v2</a>'
-        f'<a href="{base}/record.tar">Signed record</a></nav>'
+        f'<a href="{base}/record.tar">Signed record</a>'
+        f'<a href="{base}/reports/results.pdf">Results report (PDF)</a>'
+        f'<a href="{base}/reports/turnout.pdf">Turnout report (PDF)</a></nav>'
+        f'<figure><img id="turnout-chart" alt="Turnout by hour" '
+        f'src="{base}/charts/{escape(code)}/turnout.svg"></figure>'
     )
     body = (
         f"<h1>{escape(election.title)}</h1>{_status(results)}<p>{_progress(results.totals[code])}</p>"
@@ -133,7 +137,10 @@ def commission_page(results: Results, code: str, turnout: Mapping[str, Mapping[s
     )
     body = (
         f"{back}<h1>{escape(commission.name)}</h1>{_status(results)}"
-        f'<p>Protocol digest <code id="digest">{escape(protocol.digest)}</code></p>{correction}'
+        f'<p>Protocol digest <code id="digest">{escape(protocol.digest)}</code> '
+        f'<a id="protocol-pdf" href="{PREFIX}/elections/{escape(election.code)}/protocols/'
+        f'{escape(code)}/protocol.pdf">printable protocol with signatures (PDF)</a></p>'
+        f"{correction}"
         f'<table id="protocol"><tr><th>Line</th><th>Item</th><th>Value</th></tr>{lines}{votes}'
         "</table>"
     )
