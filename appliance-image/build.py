@@ -738,6 +738,26 @@ def make_uki(boot: Path, cmdline: str, osrel: Path, uki: Path) -> None:
         ]
         offset += path.stat().st_size
     run(["objcopy", *args, str(EFI_STUB), str(uki)])
+    pe_fix_timestamp(uki, int(os.environ["SOURCE_DATE_EPOCH"]))
+
+
+def pe_fix_timestamp(path: Path, epoch: int) -> None:
+    """objcopy stamps the PE header with the current time: put the build's epoch there
+    instead and recompute the PE checksum, so two builds give the same UKI."""
+    data = bytearray(path.read_bytes())
+    pe = int.from_bytes(data[0x3C:0x40], "little")
+    assert data[pe : pe + 4] == b"PE\0\0", "not a PE file"
+    data[pe + 8 : pe + 12] = (epoch & 0xFFFFFFFF).to_bytes(4, "little")
+    checksum_at = pe + 24 + 64
+    data[checksum_at : checksum_at + 4] = bytes(4)
+    if len(data) % 2:
+        data.append(0)
+    total = sum(memoryview(bytes(data)).cast("H"))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    size = path.stat().st_size
+    data[checksum_at : checksum_at + 4] = ((total + size) & 0xFFFFFFFF).to_bytes(4, "little")
+    path.write_bytes(bytes(data[:size]))
 
 
 def make_esp(uki: Path, image: Path, seed: str, epoch: int) -> None:
