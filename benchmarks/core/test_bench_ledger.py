@@ -10,7 +10,6 @@ import asyncio
 import os
 
 import pytest
-
 from urna.shell import db
 from urna.shell.services import running_services
 from urna.testing import RecordBuilder
@@ -80,8 +79,11 @@ def big_bundle():
 def test_verify_events_per_second(benchmark, big_bundle, jobs):
     checks = core_checks()
     report = benchmark.pedantic(
-        verify_files, args=(big_bundle,), kwargs={"bundle": "bench", "checks": checks, "jobs": jobs},
-        rounds=3, warmup_rounds=1,
+        verify_files,
+        args=(big_bundle,),
+        kwargs={"bundle": "bench", "checks": checks, "jobs": jobs},
+        rounds=3,
+        warmup_rounds=1,
     )
     assert report.ok
     benchmark.extra_info["events"] = report.events

@@ -107,8 +107,6 @@ def loaded_plugins(manager: pluggy.PluginManager) -> list[PluginInfo]:
     dists = {id(plugin): dist for plugin, dist in manager.list_plugin_distinfo()}
     result = []
     for name, plugin in manager.list_name_plugin():
-        if name is None:
-            continue
         dist = dists.get(id(plugin))
         result.append(
             PluginInfo(

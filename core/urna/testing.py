@@ -61,7 +61,7 @@ except ImportError:  # pragma: no cover - the kit needs urna[testing]
 
 REQUIRE_ENV = "URNA_TEST_REQUIRE"
 POSTGRES_URL_ENV = "URNA_TEST_POSTGRES_URL"
-TEST_PASSWORD = "correct horse battery staple"
+TEST_PASSWORD = "correct horse battery staple"  # noqa: S105 - for test users only
 
 
 def require_component(name: str, reason: str) -> None:
@@ -164,14 +164,36 @@ def start_postgres() -> PostgresServer | str:
     )
     try:
         subprocess.run(
-            [*prefix, initdb, "-D", str(data), "-U", "urna", "--auth=trust", "-E", "UTF8",
-             "--no-sync"],
-            check=True, capture_output=True,
+            [
+                *prefix,
+                initdb,
+                "-D",
+                str(data),
+                "-U",
+                "urna",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ],
+            check=True,
+            capture_output=True,
         )
         subprocess.run(
-            [*prefix, pg_ctl, "-D", str(data), "-l", str(base / "log"), "-w", "-o", options,
-             "start"],
-            check=True, capture_output=True,
+            [
+                *prefix,
+                pg_ctl,
+                "-D",
+                str(data),
+                "-l",
+                str(base / "log"),
+                "-w",
+                "-o",
+                options,
+                "start",
+            ],
+            check=True,
+            capture_output=True,
         )
     except subprocess.CalledProcessError as exc:
         shutil.rmtree(base, ignore_errors=True)
@@ -337,7 +359,7 @@ class UrnaServer:
 
     url: str
     services: Services
-    app: Sanic
+    app: Sanic[Any, Any]
     clients: list[Any] = attrs.field(factory=list)
 
     def client(self, **kwargs: Any) -> httpx.AsyncClient:
@@ -347,7 +369,9 @@ class UrnaServer:
         self.clients.append(client)
         return client
 
-    async def add_user(self, username: str, roles: list[str], password: str = TEST_PASSWORD) -> None:
+    async def add_user(
+        self, username: str, roles: list[str], password: str = TEST_PASSWORD
+    ) -> None:
         from urna.shell.accounts import create_user
 
         await create_user(username, password, roles, self.services.registry.roles)
@@ -462,18 +486,27 @@ class RecordBuilder:
         self.key = key
         self.scope = scope
         genesis = sign_event(
-            scope=scope, seq=0, prev=GENESIS_PREV, time=self.TIME, type="core.signer_registered",
+            scope=scope,
+            seq=0,
+            prev=GENESIS_PREV,
+            time=self.TIME,
+            type="core.signer_registered",
             payload={"key": key.verify_key.hex(), "role": "appliance", "name": "appliance"},
             key=key,
         )
         self.events = [genesis]
 
-    def append(self, type: str, payload: dict[str, Any]) -> Any:  # noqa: A002
+    def append(self, type: str, payload: dict[str, Any]) -> Any:
         from urna.record.event import sign_event
 
         event = sign_event(
-            scope=self.scope, seq=len(self.events), prev=self.events[-1].hash().hex(),
-            time=self.TIME, type=type, payload=payload, key=self.key,
+            scope=self.scope,
+            seq=len(self.events),
+            prev=self.events[-1].hash().hex(),
+            time=self.TIME,
+            type=type,
+            payload=payload,
+            key=self.key,
         )
         self.events.append(event)
         return event

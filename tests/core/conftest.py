@@ -1,5 +1,4 @@
 import pytest
-
 from urna.testing import KeyFactory, RecordBuilder
 
 
@@ -12,15 +11,21 @@ def build_record(size_bytes: int, key_name: str = "appliance") -> RecordBuilder:
         if index % 5 == 0:
             builder.append(
                 "core.signer_registered",
-                {"key": keys(f"member-{index}").verify_key.hex(), "role": "member",
-                 "name": f"Member {index} — Əliyev"},
+                {
+                    "key": keys(f"member-{index}").verify_key.hex(),
+                    "role": "member",
+                    "name": f"Member {index} — Əliyev",
+                },
             )
         else:
             builder.append(
                 "core.appliance_started",
-                {"urna_version": "0.1.0",
-                 "plugins": [{"name": "example", "distribution": "urna-example",
-                              "version": str(index)}]},
+                {
+                    "urna_version": "0.1.0",
+                    "plugins": [
+                        {"name": "example", "distribution": "urna-example", "version": str(index)}
+                    ],
+                },
             )
         index += 1
     return builder

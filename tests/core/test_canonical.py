@@ -6,7 +6,6 @@ import pytest
 import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from urna.record.canonical import MAX_SAFE_INTEGER, canonical_bytes, parse_canonical, parse_json
 from urna.record.errors import CanonicalFormError, RecordError
 

@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pytest
-
 from urna.record.bundle import canonical_tar, write_bundle
 from urna.record.manifest import EVENTS_NAME
 
@@ -14,7 +13,11 @@ from urna.record.manifest import EVENTS_NAME
 def urna(*args, cwd=None, stdin=None):
     return subprocess.run(
         [sys.executable, "-m", "urna", *map(str, args)],
-        capture_output=True, text=True, cwd=cwd, input=stdin, timeout=600,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        input=stdin,
+        timeout=600,
     )
 
 
@@ -43,8 +46,11 @@ def test_verify_exits_1_naming_each_failed_check_and_place(bundle_dir, tmp_path)
     assert "NOT VERIFIED" in result.stdout
     assert "FAIL  record.chain" in result.stdout
     assert "at tamper#3" in result.stdout
-    failed = [c for c in json.loads((tmp_path / "report.json").read_text())["checks"]
-              if c["status"] == "failed"]
+    failed = [
+        c
+        for c in json.loads((tmp_path / "report.json").read_text())["checks"]
+        if c["status"] == "failed"
+    ]
     assert {c["id"] for c in failed} == {"record.chain", "record.manifest"}
 
 
@@ -54,7 +60,9 @@ def test_verify_reads_the_canonical_tar(small_record, tmp_path):
     assert urna("verify", path, "--jobs", 2).returncode == 0
 
 
-@pytest.mark.parametrize("args", [["verify", "/nonexistent/bundle"], ["verify"], ["verify", "x", "--jobs", "0"]])
+@pytest.mark.parametrize(
+    "args", [["verify", "/nonexistent/bundle"], ["verify"], ["verify", "x", "--jobs", "0"]]
+)
 def test_verify_exits_2_on_usage_or_unreadable_input(args):
     result = urna(*args)
     assert result.returncode == 2
@@ -96,11 +104,29 @@ def test_users_add_takes_the_password_from_stdin_only(tmp_path):
     data = tmp_path / "data"
     urna("--data-dir", data, "init")
     urna("--data-dir", data, "db", "migrate")
-    ok = urna("--data-dir", data, "users", "add", "clerk", "--role", "admin", "--password-stdin",
-              stdin="a long enough password\n")
+    ok = urna(
+        "--data-dir",
+        data,
+        "users",
+        "add",
+        "clerk",
+        "--role",
+        "admin",
+        "--password-stdin",
+        stdin="a long enough password\n",
+    )
     assert ok.returncode == 0, ok.stderr
-    unknown = urna("--data-dir", data, "users", "add", "x", "--role", "emperor", "--password-stdin",
-                   stdin="a long enough password\n")
+    unknown = urna(
+        "--data-dir",
+        data,
+        "users",
+        "add",
+        "x",
+        "--role",
+        "emperor",
+        "--password-stdin",
+        stdin="a long enough password\n",
+    )
     assert unknown.returncode == 1 and "unknown roles: emperor" in unknown.stderr
 
 

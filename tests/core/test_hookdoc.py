@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pluggy
 import pytest
-
 from urna import hookspecs
 from urna.shell.hookdoc import hook_functions, render
 
@@ -27,7 +26,9 @@ def test_hook_is_documented_and_typed(name, function):
     signature = inspect.signature(function)
     assert signature.return_annotation is not inspect.Signature.empty, f"{name} lacks a return type"
     for parameter in signature.parameters.values():
-        assert parameter.annotation is not inspect.Parameter.empty, f"{name}({parameter.name}) untyped"
+        assert parameter.annotation is not inspect.Parameter.empty, (
+            f"{name}({parameter.name}) untyped"
+        )
 
 
 def test_every_spec_is_registered_as_a_hookspec():

@@ -4,15 +4,26 @@ import ast
 from pathlib import Path
 
 import pytest
-
 import urna
 
 ROOT = Path(__file__).resolve().parents[2]
 PURE = ("crypto", "record", "verify")
 FORBIDDEN = (
-    "urna.shell", "urna.testing", "urna.api", "urna.plugins", "urna.hookspecs",
-    "sanic", "tortoise", "pyudev", "click", "logging", "socket", "subprocess",
-    "urna_parliament", "urna_elections", "urna_example",
+    "urna.shell",
+    "urna.testing",
+    "urna.api",
+    "urna.plugins",
+    "urna.hookspecs",
+    "sanic",
+    "tortoise",
+    "pyudev",
+    "click",
+    "logging",
+    "socket",
+    "subprocess",
+    "urna_parliament",
+    "urna_elections",
+    "urna_example",
 )
 
 

@@ -25,7 +25,9 @@ def recorder(urna_services, group_commit):
     """A ledger whose committed events are collected in ``recorder.seen``."""
     seen = []
     ledger = Ledger(
-        urna_services.key, index_event_types(CORE_EVENT_TYPES), seen.append,
+        urna_services.key,
+        index_event_types(CORE_EVENT_TYPES),
+        seen.append,
         group_commit=group_commit,
     )
     ledger.seen = seen
@@ -54,7 +56,9 @@ async def test_first_append_opens_the_scope_with_the_appliance_key(recorder):
         ("s", "core.signer_registered", {"key": "00" * 32, "role": "m", "name": "n"}, "rejected"),
     ],
 )
-async def test_bad_appends_are_refused_and_change_nothing(recorder, scope, kind, payload, complaint):
+async def test_bad_appends_are_refused_and_change_nothing(
+    recorder, scope, kind, payload, complaint
+):
     await recorder.append("s", "core.appliance_started", STARTED)
     before = await LedgerEvent.all().count()
     with pytest.raises(LedgerError, match=complaint):
@@ -89,7 +93,9 @@ async def test_a_failed_nested_transaction_drops_only_its_own_events(recorder):
 async def test_concurrent_writers_never_fork_the_chain(recorder, tmp_path):
     async def writer(index):
         for _ in range(25):
-            await recorder.append("busy", "core.appliance_started", {**STARTED, "urna_version": str(index)})
+            await recorder.append(
+                "busy", "core.appliance_started", {**STARTED, "urna_version": str(index)}
+            )
 
     await asyncio.gather(*(writer(i) for i in range(8)))
     events = await recorder.events("busy")
@@ -125,7 +131,11 @@ async def test_sqlite_pragmas_are_in_force_and_checked(urna_services):
 @pytest.mark.parametrize("group_commit", [True], ids=["group-commit"])
 async def test_group_commit_isolates_a_failing_unit(recorder):
     async def good(index):
-        return (await recorder.append("g", "core.appliance_started", {**STARTED, "urna_version": str(index)})).seq
+        return (
+            await recorder.append(
+                "g", "core.appliance_started", {**STARTED, "urna_version": str(index)}
+            )
+        ).seq
 
     async def bad():
         await recorder.append("g", "core.appliance_started", STARTED)
@@ -146,7 +156,9 @@ async def test_group_commit_isolates_a_failing_unit(recorder):
 @pytest.mark.parametrize("group_commit", [True], ids=["group-commit"])
 async def test_group_commit_under_concurrency_keeps_one_chain(recorder):
     async def unit(index):
-        return await recorder.append("c", "core.appliance_started", {**STARTED, "urna_version": str(index)})
+        return await recorder.append(
+            "c", "core.appliance_started", {**STARTED, "urna_version": str(index)}
+        )
 
     await asyncio.gather(*(recorder.run(lambda i=i: unit(i)) for i in range(150)))
     assert [e.seq for e in await recorder.events("c")] == list(range(151))
@@ -154,7 +166,5 @@ async def test_group_commit_under_concurrency_keeps_one_chain(recorder):
 
 async def test_run_inside_a_transaction_joins_it(recorder):
     async with recorder.transaction():
-        event = await recorder.run(
-            lambda: recorder.append("j", "core.appliance_started", STARTED)
-        )
+        event = await recorder.run(lambda: recorder.append("j", "core.appliance_started", STARTED))
     assert event.seq == 1

@@ -1,7 +1,6 @@
 """The plugin manager: allowlist, required plugins, misspelled hooks, namespacing."""
 
 import pytest
-
 from urna.api import EventType, Role, Route, hookimpl
 from urna.plugins import PluginError, installed_plugins, loaded_plugins, make_plugin_manager
 from urna.shell.registry import build_registry
@@ -45,8 +44,11 @@ async def _handler(request):
 @pytest.mark.parametrize(
     ("hook", "value", "complaint"),
     [
-        ("urna_register_event_types",
-         EventType("other.thing", "x", lambda payload: None), "must start with 'stray.'"),
+        (
+            "urna_register_event_types",
+            EventType("other.thing", "x", lambda payload: None),
+            "must start with 'stray.'",
+        ),
         ("urna_register_roles", Role("stray.role", ("other.perm",)), "permission 'other.perm'"),
         ("urna_register_routes", Route("/x", _handler, permission="stray.ghost"), "no role grants"),
         ("urna_register_routes", "not a route", "expected Route"),

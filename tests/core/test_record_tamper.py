@@ -4,7 +4,6 @@ import concurrent.futures
 import random
 
 import pytest
-
 from urna.record.bundle import canonical_tar, read_bundle
 from urna.record.checkpoint import sign_checkpoint
 from urna.record.manifest import EVENTS_NAME, MANIFEST_NAME
@@ -104,7 +103,7 @@ def resigned(builder: RecordBuilder, events) -> dict[str, bytes]:
     [
         (lambda events: events[:2] + events[3:], "record.chain"),
         (lambda events: events[:3] + events[2:], "record.chain"),
-        (lambda events: events[:2] + [events[3], events[2]] + events[4:], "record.chain"),
+        (lambda events: [*events[:2], events[3], events[2], *events[4:]], "record.chain"),
         (lambda events: events[1:], "record.signers"),
     ],
     ids=["deleted", "duplicated", "reordered", "genesis-removed"],
@@ -125,7 +124,10 @@ def test_truncation_is_detected_by_the_signed_head(small_record):
 def test_truncation_with_a_fresh_manifest_is_detected_by_a_saved_checkpoint(small_record):
     head = small_record.events[-1]
     saved = sign_checkpoint(
-        scope=head.scope, seq=head.seq, hash=head.hash().hex(), time=small_record.TIME,
+        scope=head.scope,
+        seq=head.seq,
+        hash=head.hash().hex(),
+        time=small_record.TIME,
         key=small_record.key,
     )
     cut = resigned(small_record, small_record.events[:-3])
@@ -158,7 +160,9 @@ def test_an_event_signed_by_an_unregistered_key_is_named(small_record):
     report = verify(rogue.files())
     failures = {r.id: r for r in report.failed}
     assert "record.signers" in failures
-    assert any(f.where == "tamper#2 (core.appliance_started)" for f in failures["record.signers"].failures)
+    assert any(
+        f.where == "tamper#2 (core.appliance_started)" for f in failures["record.signers"].failures
+    )
 
 
 def test_unknown_event_types_name_the_missing_plugin(urna_keys):

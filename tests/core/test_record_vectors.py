@@ -1,4 +1,4 @@
-"""The record example regenerates exactly, and checks out with nothing but hashlib, json and nacl."""
+"""The record example regenerates exactly and checks out with only hashlib, json and nacl."""
 
 import hashlib
 import json
@@ -33,7 +33,9 @@ def test_a_second_implementation_from_the_spec_agrees():
         digest = hashlib.blake2b(jcs(unsigned), digest_size=32, person=b"urna.event.v1").digest()
         assert digest.hex() == expected
         assert event["prev"] == prev
-        nacl.signing.VerifyKey(bytes.fromhex(event["signer"])).verify(digest, bytes.fromhex(event["sig"]))
+        nacl.signing.VerifyKey(bytes.fromhex(event["signer"])).verify(
+            digest, bytes.fromhex(event["sig"])
+        )
         prev = expected
     manifest = json.loads(STORED["manifest_json"])
     events_bytes = STORED["events_jsonl"].encode()
@@ -42,4 +44,6 @@ def test_a_second_implementation_from_the_spec_agrees():
     assert manifest["head"] == {"hash": prev, "seq": len(events) - 1}
     unsigned = {k: v for k, v in manifest.items() if k != "sig"}
     digest = hashlib.blake2b(jcs(unsigned), digest_size=32, person=b"urna.manifest.v1").digest()
-    nacl.signing.VerifyKey(bytes.fromhex(manifest["signer"])).verify(digest, bytes.fromhex(manifest["sig"]))
+    nacl.signing.VerifyKey(bytes.fromhex(manifest["signer"])).verify(
+        digest, bytes.fromhex(manifest["sig"])
+    )

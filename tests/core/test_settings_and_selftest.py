@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import pytest
-
 from urna.shell import selftest
 from urna.shell.settings import SettingsError, load_settings
 
@@ -51,7 +50,7 @@ def test_selftest_passes_on_this_platform():
 
 
 def test_selftest_refuses_old_pynacl():
-    with pytest.raises(selftest.SelfTestError, match="older than 1.6.2"):
+    with pytest.raises(selftest.SelfTestError, match=r"older than 1\.6\.2"):
         selftest.check_libraries(pynacl_version="1.6.1")
 
 

@@ -1,4 +1,7 @@
-"""Regenerate the record known-answer example: python tests/vectors/record_example.py > tests/vectors/record_example.json"""
+"""The record known-answer example.
+
+Regenerate: python tests/vectors/record_example.py > tests/vectors/record_example.json
+"""
 
 import json
 

@@ -115,7 +115,7 @@ class _SubsetError(Exception):
         self.trail: list[str] = []
 
 
-_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 def _walk(value: JsonValue, depth: int) -> bool:

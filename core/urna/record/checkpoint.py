@@ -74,6 +74,6 @@ def checkpoint_hash(unsigned: dict[str, Any]) -> bytes:
     return blake2b_256(CHECKPOINT_HASH_LABEL, canonical_bytes(unsigned))
 
 
-def sign_checkpoint(*, scope: str, seq: int, hash: str, time: str, key: SigningKey) -> Checkpoint:  # noqa: A002
+def sign_checkpoint(*, scope: str, seq: int, hash: str, time: str, key: SigningKey) -> Checkpoint:
     draft = Checkpoint(scope, seq, hash, time, key.verify_key.hex(), "00" * 64)
     return attrs.evolve(draft, sig=key.sign(checkpoint_hash(draft.unsigned())).hex())

@@ -133,7 +133,7 @@ def sign_event(
     seq: int,
     prev: str,
     time: str,
-    type: str,  # noqa: A002 - the record's field name
+    type: str,
     payload: dict[str, Any],
     key: SigningKey,
 ) -> Event:

@@ -17,8 +17,8 @@ from urna.crypto.errors import KeyRejectedError, SignatureError
 from urna.crypto.hashing import blake2b_256
 from urna.crypto.signing import SigningKey, verify_key_from_hex
 from urna.record.canonical import canonical_bytes, parse_canonical
-from urna.record.event import HEX64, HEX128, SCOPE_PATTERN, TIME_PATTERN
 from urna.record.errors import RecordError
+from urna.record.event import HEX64, HEX128, SCOPE_PATTERN, TIME_PATTERN
 
 FORMAT = "urna-record"
 VERSION = 1
@@ -141,6 +141,8 @@ def sign_manifest(
     time: str,
     key: SigningKey,
 ) -> Manifest:
-    entries = {name: FileEntry(len(data), file_digest(data)) for name, data in sorted(files.items())}
+    entries = {
+        name: FileEntry(len(data), file_digest(data)) for name, data in sorted(files.items())
+    }
     draft = Manifest(scope, head_seq, head_hash, entries, time, key.verify_key.hex(), "00" * 64)
     return attrs.evolve(draft, sig=key.sign(manifest_hash(draft.unsigned())).hex())

@@ -24,10 +24,10 @@ from urna.plugins import PluginError, installed_plugins, make_plugin_manager
 from urna.record.checkpoint import Checkpoint
 from urna.record.errors import RecordError
 from urna.shell import db, selftest
-from urna.shell.keys import KeyFileError, create_key_file, load_key_file
-from urna.shell.ledger import LedgerError
 from urna.shell.accounts import AccountError, create_user
 from urna.shell.demo import DemoFailedError
+from urna.shell.keys import KeyFileError, create_key_file, load_key_file
+from urna.shell.ledger import LedgerError
 from urna.shell.registry import Registry, build_registry
 from urna.shell.services import Services, running_services
 from urna.shell.settings import CONFIG_NAME, Settings, SettingsError, load_settings
@@ -150,8 +150,8 @@ def default_config(plugins: list[str]) -> str:
     listed = ", ".join(json.dumps(name) for name in plugins)
     return (
         "# Urna settings. Environment variables URNA_* override these.\n"
-        "database_url = \"\"  # empty: SQLite in this directory\n\n"
-        "[server]\nhost = \"127.0.0.1\"\nport = 8080\n\n"
+        'database_url = ""  # empty: SQLite in this directory\n\n'
+        '[server]\nhost = "127.0.0.1"\nport = 8080\n\n'
         "[plugins]\n"
         f"allow = [{listed}]\n"
         f"require = [{listed}]\n"
@@ -205,7 +205,9 @@ def users() -> None:
 @click.option("--role", "roles", multiple=True, help="Role to grant (repeatable).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @pass_context
-def users_add(context: CommandContext, username: str, roles: tuple[str, ...], password_stdin: bool) -> None:
+def users_add(
+    context: CommandContext, username: str, roles: tuple[str, ...], password_stdin: bool
+) -> None:
     """Create a user (the password is asked for, never taken as an argument)."""
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -231,6 +233,7 @@ def record() -> None:
 @pass_context
 def record_export(context: CommandContext, scope: str, directory: Path) -> None:
     """Write the bundle of SCOPE to DIRECTORY and DIRECTORY.tar."""
+
     async def export() -> Path:
         async with context.services() as services:
             return await services.ledger.export(scope, directory)
@@ -242,8 +245,14 @@ def record_export(context: CommandContext, scope: str, directory: Path) -> None:
 @cli.command()
 @click.argument("bundle", type=click.Path(path_type=Path))
 @click.option("--json", "json_path", type=click.Path(path_type=Path), help="Write a JSON report.")
-@click.option("--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="all cores")
-@click.option("--checkpoint", type=click.Path(path_type=Path), help="A saved signed checkpoint the bundle must contain.")
+@click.option(
+    "--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="all cores"
+)
+@click.option(
+    "--checkpoint",
+    type=click.Path(path_type=Path),
+    help="A saved signed checkpoint the bundle must contain.",
+)
 @click.option("--key", "trusted_key", help="The appliance key (hex) the bundle must be signed by.")
 @click.option("--quiet", is_flag=True, help="No progress and no summary; only the exit code.")
 def verify(
@@ -291,8 +300,10 @@ def plugins(context: CommandContext) -> None:
     settings = context.settings
     loaded = {info.name: info for info in context.registry.plugins}
     for name in sorted(set(installed) | set(settings.plugins_allow) - {"*"}):
-        state = "enabled" if name in loaded else (
-            "NOT INSTALLED" if name not in installed else "installed, not allowed"
+        state = (
+            "enabled"
+            if name in loaded
+            else ("NOT INSTALLED" if name not in installed else "installed, not allowed")
         )
         version = loaded[name].version if name in loaded else ""
         click.echo(f"{name:<20} {version:<10} {state}")
@@ -331,4 +342,3 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.filename:
         return f"{exc.strerror}: {exc.filename}"
     return str(exc)
-

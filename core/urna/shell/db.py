@@ -43,7 +43,8 @@ def connection_name(settings: Settings) -> str:
 
 def current_connection() -> BaseDBAsyncClient:
     """The one configured connection (the transaction's, inside a transaction)."""
-    return connections.get(next(iter(connections.db_config)))
+    connection: BaseDBAsyncClient = connections.get(next(iter(connections.db_config)))
+    return connection
 
 
 def tortoise_config(settings: Settings, model_apps: Mapping[str, ModelApp]) -> dict[str, Any]:
@@ -125,7 +126,10 @@ async def migrate(settings: Settings, model_apps: Mapping[str, ModelApp]) -> Non
 
 
 async def make_migrations(
-    settings: Settings, model_apps: Mapping[str, ModelApp], labels: tuple[str, ...], name: str | None
+    settings: Settings,
+    model_apps: Mapping[str, ModelApp],
+    labels: tuple[str, ...],
+    name: str | None,
 ) -> None:
     """Write new migration files for model changes (a development command)."""
     from tortoise.cli import cli as tortoise_cli

@@ -21,7 +21,9 @@ def create_key_file(path: Path, randbytes: RandBytes = os.urandom) -> SigningKey
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        raise KeyFileError(f"{path} already exists; refusing to replace the appliance key") from None
+        raise KeyFileError(
+            f"{path} already exists; refusing to replace the appliance key"
+        ) from None
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(key.seed())
     return key

@@ -109,7 +109,7 @@ class Ledger:
                         try:
                             async with self.transaction():
                                 outcomes.append((future, await unit(), None))
-                        except Exception as exc:  # noqa: BLE001 - handed to the unit's caller
+                        except Exception as exc:
                             outcomes.append((future, None, exc))
             except BaseException as exc:  # the commit failed or was cancelled: no write stands
                 failure = exc if isinstance(exc, Exception) else LedgerError("write cancelled")
@@ -150,7 +150,7 @@ class Ledger:
         for event in collected:
             self._on_committed(event)
 
-    async def append(self, scope: str, type: str, payload: dict[str, Any]) -> Event:  # noqa: A002
+    async def append(self, scope: str, type: str, payload: dict[str, Any]) -> Event:
         """Validate, sign and store the next event of ``scope``.
 
         Opens the scope (registering the appliance key as its first event) if
@@ -161,9 +161,17 @@ class Ledger:
         async with self.transaction():
             seq, prev = await self._lock_head(scope)
             if seq < 0:
-                genesis = self._sign(scope, 0, GENESIS_PREV, "core.signer_registered", {
-                    "key": self.public_key, "role": APPLIANCE_ROLE, "name": "appliance",
-                })
+                genesis = self._sign(
+                    scope,
+                    0,
+                    GENESIS_PREV,
+                    "core.signer_registered",
+                    {
+                        "key": self.public_key,
+                        "role": APPLIANCE_ROLE,
+                        "name": "appliance",
+                    },
+                )
                 await self._store(genesis)
                 seq, prev = 0, genesis.hash().hex()
             event = self._sign(scope, seq + 1, prev, type, payload)
@@ -207,7 +215,7 @@ class Ledger:
             raise LedgerError(f"scope {scope!r} has no events")
         return bundle_files(events, key=self._key, time=format_time(self._clock()))
 
-    def _validate(self, scope: str, type: str, payload: dict[str, Any]) -> None:  # noqa: A002
+    def _validate(self, scope: str, type: str, payload: dict[str, Any]) -> None:
         if not isinstance(scope, str) or not SCOPE_PATTERN.fullmatch(scope):
             raise LedgerError(f"scope {scope!r} must match {SCOPE_PATTERN.pattern}")
         event_type = self._event_types.get(type)
@@ -221,7 +229,7 @@ class Ledger:
         except (ValueError, RecordError) as exc:
             raise LedgerError(f"{type} payload rejected: {exc}") from None
 
-    def _sign(self, scope: str, seq: int, prev: str, type: str, payload: dict[str, Any]) -> Event:  # noqa: A002
+    def _sign(self, scope: str, seq: int, prev: str, type: str, payload: dict[str, Any]) -> Event:
         return sign_event(
             scope=scope,
             seq=seq,

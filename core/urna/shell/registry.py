@@ -7,7 +7,7 @@ and a route is mounted under its plugin's prefix.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import attrs
@@ -84,7 +84,11 @@ def build_registry(manager: pluggy.PluginManager) -> Registry:
         roles=role_index,
         reports={f"{p}.{r.name}": r for p, rs in reports.items() for r in rs},
         checks=tuple(c for cs in checks.values() for c in cs),
-        drivers=tuple(d for ds in _per_plugin(hook.urna_register_device_drivers, DeviceDriver).values() for d in ds),
+        drivers=tuple(
+            d
+            for ds in _per_plugin(hook.urna_register_device_drivers, DeviceDriver).values()
+            for d in ds
+        ),
         demos=tuple(
             (plugin, demo)
             for plugin, demos in _per_plugin(hook.urna_register_demos, Demo).items()
@@ -99,9 +103,7 @@ def _per_plugin(hook_caller: Any, kind: type[T]) -> dict[str, tuple[T, ...]]:
     for impl in reversed(hook_caller.get_hookimpls()):
         values = impl.function() or ()
         if not isinstance(values, (list, tuple)):
-            raise PluginError(
-                f"plugin {impl.plugin_name!r}: {hook_caller.name} must return a list"
-            )
+            raise PluginError(f"plugin {impl.plugin_name!r}: {hook_caller.name} must return a list")
         for value in values:
             if not isinstance(value, kind):
                 raise PluginError(
@@ -114,7 +116,7 @@ def _per_plugin(hook_caller: Any, kind: type[T]) -> dict[str, tuple[T, ...]]:
 
 def _namespaced(
     hook_caller: Any, kind: type[T], name_of: Callable[[T], str]
-) -> dict[str, Sequence[T]]:
+) -> dict[str, tuple[T, ...]]:
     contributions = _per_plugin(hook_caller, kind)
     for plugin, values in contributions.items():
         for value in values:

@@ -42,7 +42,9 @@ def services_of(request: Request) -> Services:
     return services
 
 
-def build_services(settings: Settings, registry: Registry, manager: pluggy.PluginManager) -> Services:
+def build_services(
+    settings: Settings, registry: Registry, manager: pluggy.PluginManager
+) -> Services:
     key = load_key_file(settings.key_path)
 
     def notify(event: Event) -> None:

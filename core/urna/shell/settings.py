@@ -172,7 +172,8 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("setting workers must be at least 1")
     if settings.workers > 1 and settings.uses_sqlite:
         raise SettingsError(
-            "several workers need PostgreSQL (database_url): SQLite is for single-process appliances"
+            "several workers need PostgreSQL (database_url): "
+            "SQLite is for single-process appliances"
         )
     for field in _LIST_KEYS:
         value = getattr(settings, field)

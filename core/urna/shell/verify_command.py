@@ -41,6 +41,7 @@ def run_verify(
         *pinned_checks(checkpoint, trusted_key),
         *registry.checks,
     ]
+
     def progress(check: str, done: int, total: int) -> None:
         if quiet or total < 64 or not sys.stderr.isatty():
             return

@@ -28,7 +28,9 @@ def check_manifest(record: RecordView, _: CheckContext) -> Iterator[Failure]:
         yield fail(MANIFEST_NAME, str(exc))
     signer = record.registered_signers().get(manifest.signer)
     if signer is None or signer["role"] != APPLIANCE_ROLE:
-        yield fail(MANIFEST_NAME, f"manifest signer {manifest.signer} is not a registered appliance")
+        yield fail(
+            MANIFEST_NAME, f"manifest signer {manifest.signer} is not a registered appliance"
+        )
     present = set(record.files) - {MANIFEST_NAME}
     for name in sorted(present - set(manifest.files)):
         yield fail(name, "file is in the bundle but not in the manifest")
@@ -50,7 +52,9 @@ def check_chain(record: RecordView, _: CheckContext) -> Iterator[Failure]:
         if event.scope != record.scope:
             yield fail(event.where, f"event of scope {event.scope} in a bundle of {record.scope}")
         if event.seq != index:
-            yield fail(event.where, f"expected seq {index}: events deleted, duplicated or reordered")
+            yield fail(
+                event.where, f"expected seq {index}: events deleted, duplicated or reordered"
+            )
         if event.prev != previous_hash:
             yield fail(event.where, "prev is not the hash of the event before it")
         previous_hash = event.hash().hex()
@@ -95,9 +99,7 @@ def check_signers(record: RecordView, _: CheckContext) -> Iterator[Failure]:
 
 def check_signatures(record: RecordView, context: CheckContext) -> Iterator[Failure]:
     """Every event's Ed25519 signature verifies over its hash (in parallel with --jobs)."""
-    items = [
-        (event.where, event.signer, event.hash(), event.sig) for event in record.events
-    ]
+    items = [(event.where, event.signer, event.hash(), event.sig) for event in record.events]
     chunks = [items[i : i + SIGNATURE_CHUNK] for i in range(0, len(items), SIGNATURE_CHUNK)]
     for failures in context.map(_verify_signature_chunk, chunks):
         yield from failures
@@ -183,7 +185,9 @@ def pinned_checks(checkpoint: Checkpoint | None, trusted_key: str | None) -> lis
                 if event.signer != trusted_key:
                     yield fail(event.where, f"signed by {event.signer}, not the trusted key")
 
-        checks.append(VerifierCheck("record.trusted-key", "Trusted appliance key", check_trusted_key))
+        checks.append(
+            VerifierCheck("record.trusted-key", "Trusted appliance key", check_trusted_key)
+        )
     return checks
 
 

@@ -1,10 +1,9 @@
 """The example plugin, tested the way any plugin author tests theirs: through urna.testing."""
 
 import pytest
-
 from urna.record.bundle import read_bundle
 from urna.verify import core_checks, verify_files
-from urna_example.record import NUMBERING_CHECK, NOTICE_POSTED
+from urna_example.record import NOTICE_POSTED, NUMBERING_CHECK
 
 
 async def test_writer_posts_and_reader_reads(urna_server):

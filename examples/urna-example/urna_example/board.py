@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from urna.api import Ledger
+
 from urna_example.models import Notice
 from urna_example.record import NOTICE_POSTED, SCOPE
 

@@ -7,7 +7,6 @@ import asyncio
 import click
 from sanic import Request
 from sanic.response import HTTPResponse, json
-
 from urna.api import (
     ApiError,
     CommandContext,
@@ -25,6 +24,7 @@ from urna.api import (
     principal_of,
     services_of,
 )
+
 from urna_example.board import post_notice
 from urna_example.models import Notice
 from urna_example.record import MAX_TEXT, NOTICE_POSTED, NUMBERING_CHECK, SCOPE

@@ -1,21 +1,29 @@
-from tortoise import migrations
+from tortoise import fields, migrations
 from tortoise.migrations import operations as ops
-from tortoise import fields
+
 
 class Migration(migrations.Migration):
     initial = True
 
     operations = [
         ops.CreateModel(
-            name='Notice',
+            name="Notice",
             fields=[
-                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('number', fields.IntField(unique=True)),
-                ('text', fields.TextField(unique=False)),
-                ('author', fields.CharField(max_length=64)),
-                ('seq', fields.BigIntField()),
+                (
+                    "id",
+                    fields.IntField(generated=True, primary_key=True, unique=True, db_index=True),
+                ),
+                ("number", fields.IntField(unique=True)),
+                ("text", fields.TextField(unique=False)),
+                ("author", fields.CharField(max_length=64)),
+                ("seq", fields.BigIntField()),
             ],
-            options={'table': 'example_notice', 'app': 'example', 'pk_attr': 'id', 'table_description': 'A posted notice, numbered in the order posted.'},
-            bases=['Model'],
+            options={
+                "table": "example_notice",
+                "app": "example",
+                "pk_attr": "id",
+                "table_description": "A posted notice, numbered in the order posted.",
+            },
+            bases=["Model"],
         ),
     ]
