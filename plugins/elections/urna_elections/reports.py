@@ -97,8 +97,8 @@ def signature_rows(
 
 
 def _fonts() -> tuple[str, str]:
-    from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
-    from reportlab.pdfbase.ttfonts import TTFont  # type: ignore[import-untyped]
+    from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped,unused-ignore]
+    from reportlab.pdfbase.ttfonts import TTFont  # type: ignore[import-untyped,unused-ignore]
 
     if not all(Path(p).is_file() for p in FONT_PATHS):
         return "Helvetica", "Helvetica-Bold"
@@ -112,7 +112,7 @@ class _Doc:
     """A story of paragraphs, tables and drawings laid out on A4."""
 
     def __init__(self, title: str) -> None:
-        from reportlab.lib.styles import getSampleStyleSheet  # type: ignore[import-untyped]
+        from reportlab.lib.styles import getSampleStyleSheet  # type: ignore[import-untyped,unused-ignore]
 
         self.title = title
         self.regular, self.bold = _fonts()
@@ -123,16 +123,18 @@ class _Doc:
         self.story: list[Any] = []
 
     def p(self, text: str, style: str = "BodyText") -> None:
-        from reportlab.platypus import Paragraph  # type: ignore[import-untyped]
+        from reportlab.platypus import Paragraph  # type: ignore[import-untyped,unused-ignore]
 
         self.story.append(Paragraph(escape(text), self.styles[style]))
 
     def table(self, rows: list[list[str]], widths: Sequence[float] | None = None) -> None:
-        from reportlab.lib import colors  # type: ignore[import-untyped]
-        from reportlab.platypus import Table, TableStyle  # type: ignore[import-untyped]
-
-        from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped]
-        from reportlab.platypus import Paragraph  # type: ignore[import-untyped]
+        from reportlab.lib import colors  # type: ignore[import-untyped,unused-ignore]
+        from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped,unused-ignore]
+        from reportlab.platypus import (  # type: ignore[import-untyped,unused-ignore]
+            Paragraph,  # type: ignore[import-untyped,unused-ignore]
+            Table,
+            TableStyle,
+        )
 
         cell = ParagraphStyle("cell", fontName=self.regular, fontSize=8, leading=9.5)
         rows = [
@@ -154,19 +156,19 @@ class _Doc:
         self.story.append(table)
 
     def space(self, height: float = 6) -> None:
-        from reportlab.platypus import Spacer  # type: ignore[import-untyped]
+        from reportlab.platypus import Spacer  # type: ignore[import-untyped,unused-ignore]
 
         self.story.append(Spacer(1, height))
 
     def page_break(self) -> None:
-        from reportlab.platypus import PageBreak  # type: ignore[import-untyped]
+        from reportlab.platypus import PageBreak  # type: ignore[import-untyped,unused-ignore]
 
         self.story.append(PageBreak())
 
     def render(self) -> bytes:
-        from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
-        from reportlab.lib.units import mm  # type: ignore[import-untyped]
-        from reportlab.platypus import SimpleDocTemplate  # type: ignore[import-untyped]
+        from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped,unused-ignore]
+        from reportlab.lib.units import mm  # type: ignore[import-untyped,unused-ignore]
+        from reportlab.platypus import SimpleDocTemplate  # type: ignore[import-untyped,unused-ignore]
 
         out = io.BytesIO()
         regular = self.regular
@@ -194,15 +196,13 @@ class _Doc:
 
 def turnout_chart(hours: Sequence[str], percents: Sequence[float], title: str) -> Any:
     """A bar chart of turnout (% of voters on the list) by hour: a reportlab Drawing."""
-    from reportlab.graphics.charts.barcharts import (
-        VerticalBarChart,  # type: ignore[import-untyped]
-    )
-    from reportlab.graphics.shapes import Drawing, String  # type: ignore[import-untyped]
-    from reportlab.lib import colors  # type: ignore[import-untyped]
+    from reportlab.graphics.charts import barcharts  # type: ignore[import-untyped,unused-ignore]
+    from reportlab.graphics.shapes import Drawing, String  # type: ignore[import-untyped,unused-ignore]
+    from reportlab.lib import colors  # type: ignore[import-untyped,unused-ignore]
 
     regular, bold = _fonts()
     drawing = Drawing(480, 220)
-    chart = VerticalBarChart()
+    chart = barcharts.VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 50, 40, 410, 150
     chart.data = [list(percents) or [0]]
     chart.categoryAxis.categoryNames = list(hours) or ["-"]
@@ -230,17 +230,15 @@ def results_chart(
     title: str,
 ) -> Any:
     """Stacked horizontal bars: each constituency's votes by candidate, in % of valid votes."""
-    from reportlab.graphics.charts.barcharts import (
-        HorizontalBarChart,  # type: ignore[import-untyped]
-    )
-    from reportlab.graphics.charts.legends import Legend  # type: ignore[import-untyped]
-    from reportlab.graphics.shapes import Drawing, String  # type: ignore[import-untyped]
-    from reportlab.lib import colors  # type: ignore[import-untyped]
+    from reportlab.graphics.charts import barcharts  # type: ignore[import-untyped,unused-ignore]
+    from reportlab.graphics.charts.legends import Legend  # type: ignore[import-untyped,unused-ignore]
+    from reportlab.graphics.shapes import Drawing, String  # type: ignore[import-untyped,unused-ignore]
+    from reportlab.lib import colors  # type: ignore[import-untyped,unused-ignore]
 
     regular, bold = _fonts()
     height = 80 + 14 * max(1, len(rows))
     drawing = Drawing(480, height + 40)
-    chart = HorizontalBarChart()
+    chart = barcharts.HorizontalBarChart()
     chart.x, chart.y, chart.width, chart.height = 90, 40, 370, height - 40
     data = []
     for candidate in candidates:
@@ -265,12 +263,13 @@ def results_chart(
         chart.bars[index].strokeWidth = 0
     drawing.add(chart)
     legend = Legend()
-    legend.x, legend.y = 90, 18
+    legend.x, legend.y = 90, 24
     legend.fontName = regular
     legend.fontSize = 7
     legend.alignment = "right"
-    legend.columnMaximum = 1
-    legend.deltax = 62
+    legend.columnMaximum = 2
+    legend.deltax = 90
+    legend.dy = 6
     legend.colorNamePairs = [
         (colors.HexColor(COLOURS[i % len(COLOURS)]), names.get(c, c)[:14])
         for i, c in enumerate(candidates)
@@ -281,7 +280,7 @@ def results_chart(
 
 
 def drawing_svg(drawing: Any) -> bytes:
-    from reportlab.graphics import renderSVG  # type: ignore[import-untyped]
+    from reportlab.graphics import renderSVG  # type: ignore[import-untyped,unused-ignore]
 
     return bytes(renderSVG.drawToString(drawing).encode("utf-8"))
 
