@@ -178,6 +178,15 @@ def ballot_after_tally(events: list[tuple[str, dict[str, Any]]]) -> None:
     events.append(item)
 
 
+def code_changed(events: list[tuple[str, dict[str, Any]]]) -> None:
+    first(events, ev.BALLOT_CAST, 2)["confirmation_code"] = "22" * 32
+
+
+def point_off_curve(events: list[tuple[str, dict[str, Any]]]) -> None:
+    selection = first(events, ev.BALLOT_CAST, 6)["ballot"]["ballot"]["contests"][0]["selections"][0]
+    selection["ciphertext"]["beta"] = (2).to_bytes(32, "little").hex()
+
+
 @pytest.mark.parametrize(
     ("change", "check"),
     [
@@ -198,6 +207,8 @@ def ballot_after_tally(events: list[tuple[str, dict[str, Any]]]) -> None:
         (base_hash_changed, "election.base-hash"),
         (chain_reordered, "election.confirmation-codes"),
         (ballot_after_tally, "election.sequence"),
+        (code_changed, "record.payloads"),
+        (point_off_curve, "record.payloads"),
     ],
     ids=lambda v: getattr(v, "__name__", v),
 )

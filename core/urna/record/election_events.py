@@ -43,6 +43,7 @@ from urna.crypto.tally import EncryptedTally, TallyResult, TallyShare
 __all__ = [
     "BALLOT_CAST",
     "BALLOT_CHALLENGED",
+    "BALLOT_VALIDATORS",
     "CREDENTIAL_ROLE",
     "ELECTION_CREATED",
     "ELECTION_EVENT_TYPES",
@@ -63,6 +64,8 @@ __all__ = [
     "guardian_confirmed_payload",
     "guardian_key_from_payload",
     "guardian_key_payload",
+    "read_cast",
+    "read_challenged",
     "signed_ballot_from_payload",
     "tally_computed_payload",
     "tally_decrypted_payload",
@@ -241,14 +244,27 @@ def _check_code(payload: Mapping[str, Any], signed: SignedBallot) -> None:
         raise ValueError("confirmation_code is not the ballot's confirmation code")
 
 
-def _validate_cast(payload: Mapping[str, Any]) -> None:
+def read_cast(payload: Mapping[str, Any]) -> SignedBallot:
+    """Validate a ``core.ballot_cast`` payload completely and answer its ballot."""
     require_fields(payload, {"ballot": dict, "confirmation_code": str})
-    _check_code(payload, signed_ballot_from_payload(payload))
+    signed = signed_ballot_from_payload(payload)
+    _check_code(payload, signed)
+    return signed
+
+
+def read_challenged(payload: Mapping[str, Any]) -> tuple[SignedBallot, ChallengedBallot]:
+    """Validate a ``core.ballot_challenged`` payload completely and answer its ballot."""
+    signed, challenged = challenged_from_payload(payload)
+    _check_code(payload, signed)
+    return signed, challenged
+
+
+def _validate_cast(payload: Mapping[str, Any]) -> None:
+    read_cast(payload)
 
 
 def _validate_challenged(payload: Mapping[str, Any]) -> None:
-    signed, _ = challenged_from_payload(payload)
-    _check_code(payload, signed)
+    read_challenged(payload)
 
 
 def _validate_tally(payload: Mapping[str, Any]) -> None:
@@ -328,3 +344,10 @@ ELECTION_EVENT_TYPES: tuple[tuple[str, str, Callable[[Mapping[str, Any]], None]]
         _validate_decrypted,
     ),
 )
+
+BALLOT_VALIDATORS: dict[str, Callable[[Mapping[str, Any]], None]] = {
+    BALLOT_CAST: _validate_cast,
+    BALLOT_CHALLENGED: _validate_challenged,
+}
+"""The ballot events' validators: the verifier runs their work (:func:`read_cast`,
+:func:`read_challenged`) in parallel, once, with the per-ballot checks."""

@@ -25,7 +25,6 @@ import attrs
 
 from urna.crypto.ballot import (
     ChallengedBallot,
-    SignedBallot,
     initial_code,
     verify_ballot,
     verify_challenged_ballot,
@@ -49,7 +48,7 @@ from urna.record.event import Event
 from urna.verify.check import CheckContext, Failure, VerifierCheck
 from urna.verify.record_view import RecordView
 
-__all__ = ["ELECTION_CHECKS"]
+__all__ = ["ELECTION_CHECKS", "ballot_payload_failures", "verify_ballot_chunk"]
 
 BALLOT_CHUNK = 64
 
@@ -81,38 +80,44 @@ def _election_from(election_json: dict[str, Any]) -> Election:
 BallotItem = tuple[int, bool, dict[str, Any]]
 """``(event index, cast?, payload)``."""
 
-BallotOutcome = tuple[int, str | None, list[tuple[str, str]]]
-"""``(event index, computed confirmation code or None, [(check id, message)])``."""
+BallotOutcome = tuple[int, str | None, list[tuple[str, str]], str | None]
+"""``(event index, computed confirmation code or None, [(check id, message)],
+payload error or None)``."""
 
 ChunkResult = tuple[list[BallotOutcome], list[tuple[bytes, bytes]]]
 
 
-def verify_ballot_chunk(job: tuple[dict[str, Any], Sequence[BallotItem]]) -> ChunkResult:
-    """Verify a chunk of cast and challenged ballots; sum the well-formed cast ones.
+def verify_ballot_chunk(job: tuple[dict[str, Any] | None, Sequence[BallotItem]]) -> ChunkResult:
+    """Validate the payloads of a chunk of cast and challenged ballots (exactly what
+    their event types' validators do), then, given the election, verify each ballot
+    and sum the well-formed cast ones.
 
     Module-level and fed only plain data, so that it runs in worker processes.
     """
     election_json, items = job
-    election = _election_from(election_json)
-    size = sum(len(c.options) for c in election.manifest.contests)
+    election = None if election_json is None else _election_from(election_json)
+    size = 0 if election is None else sum(len(c.options) for c in election.manifest.contests)
     alphas = [IDENTITY] * size
     betas = [IDENTITY] * size
     outcomes: list[BallotOutcome] = []
     for index, cast, payload in items:
         errors: list[tuple[str, str]] = []
+        challenged: ChallengedBallot | None = None
         try:
-            signed = SignedBallot.from_json(payload.get("ballot"))
-            challenged = (
-                None
-                if cast
-                else ChallengedBallot.from_json(
-                    {"ballot": payload["ballot"]["ballot"], "reveal": payload.get("reveal")}
-                )
+            if cast:
+                signed = ev.read_cast(payload)
+            else:
+                signed, challenged = ev.read_challenged(payload)
+        except ValueError as exc:
+            error = str(exc)
+            outcomes.append(
+                (index, None, [("election.ballot-shape", f"undecodable: {error}")], error)
             )
-        except (CryptoError, KeyError, TypeError) as exc:
-            outcomes.append((index, None, [("election.ballot-shape", f"undecodable: {exc}")]))
             continue
         ballot = signed.ballot
+        if election is None:
+            outcomes.append((index, None, errors, None))
+            continue
         try:
             ballot.credential.verify(ballot.signing_bytes(), signed.signature)
         except SignatureError:
@@ -132,7 +137,7 @@ def verify_ballot_chunk(job: tuple[dict[str, Any], Sequence[BallotItem]]) -> Chu
                     alphas[i] = alphas[i] + selection.ciphertext.alpha
                     betas[i] = betas[i] + selection.ciphertext.beta
                     i += 1
-        outcomes.append((index, ballot.confirmation_code().hex(), errors))
+        outcomes.append((index, ballot.confirmation_code().hex(), errors, None))
     return outcomes, [(a.encode(), b.encode()) for a, b in zip(alphas, betas, strict=True)]
 
 
@@ -232,16 +237,18 @@ def _analysis(record: RecordView) -> _Analysis:
 
 
 def _with_ballots(record: RecordView, context: CheckContext) -> _Analysis:
-    """The analysis with the per-ballot work done (once per record, over ``context.map``)."""
+    """The analysis with the per-ballot work done (once per record, over ``context.map``).
+
+    Without a valid election only the payloads are validated."""
     a = _analysis(record)
-    if a.ballot_work_done or a.election is None:
+    if a.ballot_work_done:
         return a
-    election_json = a.election.to_json()
+    election_json = a.election.to_json() if a.election is not None else None
     items: list[BallotItem] = [(i, cast, e.payload) for i, (e, cast) in enumerate(a.ballots)]
     chunks = [
         (election_json, items[i : i + BALLOT_CHUNK]) for i in range(0, len(items), BALLOT_CHUNK)
     ]
-    size = sum(len(c.options) for c in a.election.manifest.contests)
+    size = 0 if a.election is None else sum(len(c.options) for c in a.election.manifest.contests)
     alphas = [IDENTITY] * size
     betas = [IDENTITY] * size
     outcomes: list[BallotOutcome] = []
@@ -256,10 +263,25 @@ def _with_ballots(record: RecordView, context: CheckContext) -> _Analysis:
     return a
 
 
+def ballot_payload_failures(record: RecordView, context: CheckContext) -> Iterator[Failure]:
+    """``record.payloads`` failures of the ballot events, from the shared per-ballot work:
+    the same validation as their validators, done once and in parallel."""
+    a = _analysis(record)
+    if not a.ballots:
+        return
+    a = _with_ballots(record, context)
+    for index, _code, _errors, payload_error in a.outcomes:
+        if payload_error is not None:
+            yield Failure(
+                "record.payloads", a.ballots[index][0].where, f"invalid payload: {payload_error}"
+            )
+
+
 def _no_election(check: str, a: _Analysis) -> Iterator[Failure]:
     """One failure when the election cannot be rebuilt, so nothing downstream passes unseen."""
-    yield Failure(check, a.created[0][0].where if a.created else "", f"cannot check: "
-                  f"{a.election_error}")
+    yield Failure(
+        check, a.created[0][0].where if a.created else "", f"cannot check: {a.election_error}"
+    )
 
 
 def _ballot_where(event: Event) -> str:
@@ -309,8 +331,11 @@ def check_sequence(record: RecordView, _: CheckContext) -> Iterator[Failure]:
     for event in record.events:
         if event.type == "core.signer_registered":
             if event.payload.get("role") == ev.CREDENTIAL_ROLE and stage not in (1, 2):
-                yield fail(event.where, "ballot credential registered outside setup "
-                           "(after creation, before voting opens)")
+                yield fail(
+                    event.where,
+                    "ballot credential registered outside setup "
+                    "(after creation, before voting opens)",
+                )
             continue
         if event.type not in allowed:
             continue
@@ -318,8 +343,10 @@ def check_sequence(record: RecordView, _: CheckContext) -> Iterator[Failure]:
             yield fail(event.where, f"{event.type} is out of order")
         stage = max(stage, advance.get(event.type, stage))
     if a.parameters is not None and len(a.guardians) != a.parameters.guardians:
-        yield fail(a.created[0][0].where,
-                   f"{len(a.guardians)} guardian keys recorded, {a.parameters.guardians} expected")
+        yield fail(
+            a.created[0][0].where,
+            f"{len(a.guardians)} guardian keys recorded, {a.parameters.guardians} expected",
+        )
 
 
 def check_parameters(record: RecordView, _: CheckContext) -> Iterator[Failure]:
@@ -360,8 +387,10 @@ def check_guardian_keys(record: RecordView, _: CheckContext) -> Iterator[Failure
         except VerificationError as exc:
             yield fail(event.where, str(exc))
     if len(a.guardians) != params.guardians:
-        yield fail(a.created[0][0].where,
-                   f"{len(a.guardians)} guardian keys, parameters say {params.guardians}")
+        yield fail(
+            a.created[0][0].where,
+            f"{len(a.guardians)} guardian keys, parameters say {params.guardians}",
+        )
 
 
 def check_joint_key(record: RecordView, _: CheckContext) -> Iterator[Failure]:
@@ -458,18 +487,24 @@ def check_ballot_ids(record: RecordView, _: CheckContext) -> Iterator[Failure]:
         ids.setdefault(ballot_id, event.where)
         for contest in inner.get("contests") or ():
             for selection in contest.get("selections") or () if isinstance(contest, dict) else ():
-                alpha = selection.get("ciphertext", {}).get("alpha") if isinstance(
-                    selection, dict) else None
+                alpha = (
+                    selection.get("ciphertext", {}).get("alpha")
+                    if isinstance(selection, dict)
+                    else None
+                )
                 if not isinstance(alpha, str):
                     continue
                 if alpha in alphas and alphas[alpha] != event.where:
-                    yield fail(_ballot_where(event),
-                               f"reuses a ciphertext of the ballot at {alphas[alpha]}")
+                    yield fail(
+                        _ballot_where(event),
+                        f"reuses a ciphertext of the ballot at {alphas[alpha]}",
+                    )
                 alphas.setdefault(alpha, event.where)
 
 
-def _ballot_check(check_id: str, doc: str) -> Callable[[RecordView, CheckContext],
-                                                       Iterator[Failure]]:
+def _ballot_check(
+    check_id: str, doc: str
+) -> Callable[[RecordView, CheckContext], Iterator[Failure]]:
     def run(record: RecordView, context: CheckContext) -> Iterator[Failure]:
         a = _analysis(record)
         if not a.ballots:
@@ -478,7 +513,7 @@ def _ballot_check(check_id: str, doc: str) -> Callable[[RecordView, CheckContext
             yield from _no_election(check_id, a)
             return
         a = _with_ballots(record, context)
-        for index, _code, errors in a.outcomes:
+        for index, _code, errors, _ in a.outcomes:
             where = _ballot_where(a.ballots[index][0])
             for check, message in errors:
                 if check == check_id:
@@ -502,7 +537,7 @@ def check_confirmation_codes(record: RecordView, context: CheckContext) -> Itera
     h_e = a.election.election_hash
     a = _with_ballots(record, context)
     last: dict[str, str] = {}
-    for index, code, _errors in a.outcomes:
+    for index, code, _errors, _ in a.outcomes:
         event = a.ballots[index][0]
         where = _ballot_where(event)
         if code is None:
@@ -578,8 +613,10 @@ def check_aggregation(record: RecordView, context: CheckContext) -> Iterator[Fai
         return
     for got, want in zip(tally.entries, expected, strict=True):
         if got != want:
-            yield fail(f"{event.where}, {want.contest_id}/{want.selection_id}",
-                       "entry is not the sum of the cast ballots")
+            yield fail(
+                f"{event.where}, {want.contest_id}/{want.selection_id}",
+                "entry is not the sum of the cast ballots",
+            )
 
 
 def check_decryption_shares(record: RecordView, _: CheckContext) -> Iterator[Failure]:

@@ -7,15 +7,18 @@ hide the others: a check that raises is reported as failed with the error.
 from __future__ import annotations
 
 import concurrent.futures
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import attrs
+
+from urna.record.election_events import BALLOT_VALIDATORS
 from urna.record.errors import RecordError
 from urna.record.event_types import CORE_EVENT_TYPES, EventType, index_event_types
 from urna.record.manifest import MANIFEST_NAME
 from urna.verify.check import CheckContext, Failure, VerifierCheck
-from urna.verify.election_checks import ELECTION_CHECKS
+from urna.verify.election_checks import ELECTION_CHECKS, ballot_payload_failures
 from urna.verify.record_checks import RECORD_CHECKS, payload_check
 from urna.verify.record_view import RecordView, parse_record
 from urna.verify.report import CheckResult, Report
@@ -35,9 +38,38 @@ def core_checks(event_types: Iterable[EventType] = ()) -> list[VerifierCheck]:
     core = [event_type for event_type in CORE_EVENT_TYPES if event_type.name not in names]
     return [
         *RECORD_CHECKS,
-        payload_check(index_event_types([*core, *given])),
+        _payloads(index_event_types([*core, *given])),
         *ELECTION_CHECKS,
     ]
+
+
+def _payloads(types: dict[str, EventType]) -> VerifierCheck:
+    """``record.payloads``, with the ballots' validation (the bulk of a big election, and
+    the same decoding the election checks need) done once, in parallel, by the
+    per-ballot work of :mod:`urna.verify.election_checks`."""
+    delegated = {
+        name
+        for name, validator in BALLOT_VALIDATORS.items()
+        if name in types and types[name].validate is validator
+    }
+    serial = payload_check(
+        {
+            name: attrs.evolve(t, validate=_validated_elsewhere) if name in delegated else t
+            for name, t in types.items()
+        }
+    )
+
+    def check_payloads(record: RecordView, context: CheckContext) -> Iterator[Failure]:
+        yield from serial.run(record, context)
+        if delegated:
+            yield from ballot_payload_failures(record, context)
+
+    check_payloads.__doc__ = serial.run.__doc__
+    return VerifierCheck(serial.id, serial.title, check_payloads)
+
+
+def _validated_elsewhere(payload: Mapping[str, Any]) -> None:
+    """Stands in for a ballot validator whose work ``ballot_payload_failures`` does."""
 
 
 def verify_files(
