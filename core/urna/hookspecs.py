@@ -95,7 +95,9 @@ def urna_register_roles() -> Sequence[Role]:
 def urna_register_reports() -> Sequence[Report]:
     """Return the reports the plugin can render for a scope.
 
-    They are listed at ``/-/reports.json`` and rendered by ``urna report``.
+    Report names must start with ``<plugin>.``. They are listed at
+    ``/-/reports.json`` and rendered by ``urna report NAME SCOPE --output FILE``;
+    ``render`` runs with the database open.
 
     Added in 0.1.
     """

@@ -38,6 +38,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("GET", "/-/docs"): PUBLIC,
     ("GET", "/-/appliance.json"): PUBLIC,
     ("GET", "/-/media.json"): MANAGE_USERS,
+    ("GET", "/-/reports.json"): PUBLIC,
     ("GET", "/-/scopes.json"): PUBLIC,
     ("GET", "/-/scopes/<scope:str>/checkpoint.json"): PUBLIC,
     ("GET", "/-/scopes/<scope:str>/bundle.tar"): PUBLIC,

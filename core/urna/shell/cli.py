@@ -273,6 +273,31 @@ def verify(
     sys.exit(code)
 
 
+@cli.command(name="report")
+@click.argument("name")
+@click.argument("scope")
+@click.option("--format", "format_", default="pdf", show_default=True, help="Output format.")
+@click.option("--output", type=click.Path(path_type=Path), required=True, help="File to write.")
+@pass_context
+def report_command(
+    context: CommandContext, name: str, scope: str, format_: str, output: Path
+) -> None:
+    """Render report NAME for SCOPE (``urna plugins`` and /-/reports.json list them)."""
+    report = context.registry.reports.get(name)
+    if report is None:
+        known = ", ".join(sorted(context.registry.reports)) or "none"
+        raise click.UsageError(f"no report {name!r} (enabled reports: {known})")
+    if format_ not in report.formats:
+        raise click.UsageError(f"report {name} renders {', '.join(report.formats)}, not {format_}")
+
+    async def render() -> bytes:
+        async with context.services():
+            return await report.render(scope, format_)
+
+    output.write_bytes(run(render()))
+    click.echo(f"wrote {output}")
+
+
 @cli.group(name="appliance")
 def appliance_group() -> None:
     """The appliance this runs on."""

@@ -11,6 +11,7 @@ from urna.record.bundle import canonical_tar
 from urna.record.checkpoint import sign_checkpoint
 from urna.record.event import SCOPE_PATTERN
 from urna.shell import accounts, openapi
+from urna.shell.appliance import appliance_info, list_media
 from urna.shell.auth import passwords, throttle
 from urna.shell.auth import principal as auth
 from urna.shell.auth.tokens import token_hash
@@ -18,7 +19,6 @@ from urna.shell.election_routes import ELECTION_ROUTES
 from urna.shell.http import ApiError, field, json_body
 from urna.shell.ledger import format_time, utc_now
 from urna.shell.models import Session, User
-from urna.shell.appliance import appliance_info, list_media
 from urna.shell.permissions import AUTHENTICATED, MANAGE_USERS, READ_MEDIA
 from urna.shell.services import services_of
 
@@ -68,6 +68,16 @@ async def appliance(request: Request) -> HTTPResponse:
 async def media(request: Request) -> HTTPResponse:
     """USB drives mounted (read-only, by the appliance's mount unit) with their options."""
     return json([medium.to_json() for medium in list_media()])
+
+
+async def reports(request: Request) -> HTTPResponse:
+    """The reports the enabled plugins render (``urna report NAME SCOPE``)."""
+    return json(
+        [
+            {"name": r.name, "title": r.title, "formats": list(r.formats)}
+            for r in services_of(request).registry.reports.values()
+        ]
+    )
 
 
 async def scopes(request: Request) -> HTTPResponse:
@@ -248,6 +258,7 @@ CORE_ROUTES: tuple[Route, ...] = (
     Route("/docs", api_docs, summary="API reference page"),
     Route("/appliance.json", appliance, summary="Image, root hash and key fingerprint"),
     Route("/media.json", media, permission=READ_MEDIA, summary="Mounted USB drives"),
+    Route("/reports.json", reports, summary="Reports the plugins render"),
     Route("/scopes.json", scopes, summary="Ledger scopes and their heads"),
     Route("/scopes/<scope>/checkpoint.json", checkpoint, summary="Signed head of a scope"),
     Route("/scopes/<scope>/bundle.tar", bundle, summary="Record bundle of a scope"),

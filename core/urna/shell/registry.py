@@ -82,7 +82,7 @@ def build_registry(manager: pluggy.PluginManager) -> Registry:
             [*CORE_EVENT_TYPES, *(t for ts in event_types.values() for t in ts)]
         ),
         roles=role_index,
-        reports={f"{p}.{r.name}": r for p, rs in reports.items() for r in rs},
+        reports={r.name: r for rs in reports.values() for r in rs},
         checks=tuple(c for cs in checks.values() for c in cs),
         drivers=tuple(
             d

@@ -15,6 +15,7 @@ from urna.api import (
     DemoResult,
     EventType,
     ModelApp,
+    Report,
     Role,
     Route,
     VerifierCheck,
@@ -97,6 +98,19 @@ def notices_command(context: CommandContext) -> None:
 @hookimpl
 def urna_register_commands() -> list[click.Command]:
     return [notices_command]
+
+
+async def render_board(scope: str, format: str) -> bytes:  # noqa: A002 - the hook's name
+    """The notice board as plain text, one notice a line."""
+    if scope != SCOPE:
+        raise ValueError(f"the board report is for scope {SCOPE!r}, not {scope!r}")
+    notices = await Notice.all().order_by("number")
+    return "".join(f"{n.number}\t{n.author}\t{n.text}\n" for n in notices).encode()
+
+
+@hookimpl
+def urna_register_reports() -> list[Report]:
+    return [Report("example.board", "The notice board", ("txt",), render_board)]
 
 
 async def demo(context: DemoContext) -> DemoResult:
