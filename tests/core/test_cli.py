@@ -145,8 +145,17 @@ def test_demo_leaves_verified_bundles_and_exits_0(tmp_path):
     exported = urna("--data-dir", data, "record", "export", "notices", tmp_path / "again")
     assert exported.returncode == 0, exported.stderr
     board = tmp_path / "board.txt"
-    rendered = urna("--data-dir", data, "report", "example.board", "notices",
-                    "--format", "txt", "--output", board)
+    rendered = urna(
+        "--data-dir",
+        data,
+        "report",
+        "example.board",
+        "notices",
+        "--format",
+        "txt",
+        "--output",
+        board,
+    )
     assert rendered.returncode == 0, rendered.stderr
     assert board.read_text().splitlines()[0] == "1\tdemo\tSitting opens at 10:00."
     wrong = urna("--data-dir", data, "report", "example.nope", "notices", "--output", board)

@@ -100,7 +100,7 @@ def urna_register_commands() -> list[click.Command]:
     return [notices_command]
 
 
-async def render_board(scope: str, format: str) -> bytes:  # noqa: A002 - the hook's name
+async def render_board(scope: str, format: str) -> bytes:
     """The notice board as plain text, one notice a line."""
     if scope != SCOPE:
         raise ValueError(f"the board report is for scope {SCOPE!r}, not {scope!r}")
