@@ -52,9 +52,7 @@ async def create_election(request: Request) -> HTTPResponse:
     """Create a secret-ballot election in an unused scope: parameters and manifest."""
     body = json_body(request)
     scope = _scope(field(body, "scope", str, max_length=100))
-    return await _answer(
-        _box(request).create_election(scope, body.get("parameters")), 201, _event
-    )
+    return await _answer(_box(request).create_election(scope, body.get("parameters")), 201, _event)
 
 
 async def election(request: Request, scope: str) -> HTTPResponse:
@@ -65,8 +63,9 @@ async def election(request: Request, scope: str) -> HTTPResponse:
 async def add_guardian(request: Request, scope: str) -> HTTPResponse:
     """A guardian's public key material (commitments, proofs, Box and Ed25519 keys)."""
     body = json_body(request)
-    return await _answer(_box(request).add_guardian(_scope(scope), body.get("guardian")), 201,
-                         _event)
+    return await _answer(
+        _box(request).add_guardian(_scope(scope), body.get("guardian")), 201, _event
+    )
 
 
 async def confirm(request: Request, scope: str) -> HTTPResponse:
@@ -86,8 +85,7 @@ async def register_credential(request: Request, scope: str) -> HTTPResponse:
     body = json_body(request)
     key = field(body, "key", str, max_length=64)
     name = field(body, "name", str, max_length=200)
-    return await _answer(_box(request).register_credential(_scope(scope), key, name), 201,
-                         _event)
+    return await _answer(_box(request).register_credential(_scope(scope), key, name), 201, _event)
 
 
 async def open_election(request: Request, scope: str) -> HTTPResponse:
@@ -130,25 +128,85 @@ async def publish_result(request: Request, scope: str) -> HTTPResponse:
 _E = "/elections/<scope>"
 
 ELECTION_ROUTES: tuple[Route, ...] = (
-    Route("/elections", create_election, ("POST",), MANAGE_ELECTIONS, idempotent=True,
-          summary="Create an election"),
+    Route(
+        "/elections",
+        create_election,
+        ("POST",),
+        MANAGE_ELECTIONS,
+        idempotent=True,
+        summary="Create an election",
+    ),
     Route(_E, election, summary="An election's public state"),
-    Route(f"{_E}/guardians", add_guardian, ("POST",), GUARD_ELECTIONS, idempotent=True,
-          summary="Submit a guardian's public key material"),
-    Route(f"{_E}/confirmations", confirm, ("POST",), GUARD_ELECTIONS, idempotent=True,
-          summary="Confirm the election key as a guardian"),
-    Route(f"{_E}/credentials", register_credential, ("POST",), MANAGE_ELECTIONS,
-          idempotent=True, summary="Register a ballot credential"),
-    Route(f"{_E}/open", open_election, ("POST",), MANAGE_ELECTIONS, idempotent=True,
-          summary="Open voting"),
-    Route(f"{_E}/ballots", cast, ("POST",), CAST_BALLOTS, idempotent=True,
-          summary="Cast a signed ballot"),
-    Route(f"{_E}/challenges", challenge, ("POST",), CAST_BALLOTS, idempotent=True,
-          summary="Challenge a ballot (Benaloh)"),
-    Route(f"{_E}/tally", tally, ("POST",), MANAGE_ELECTIONS, idempotent=True,
-          summary="Close voting and tally"),
-    Route(f"{_E}/shares", submit_share, ("POST",), GUARD_ELECTIONS, idempotent=True,
-          summary="Submit a partial decryption"),
-    Route(f"{_E}/result", publish_result, ("POST",), MANAGE_ELECTIONS, idempotent=True,
-          summary="Combine shares and publish the result"),
+    Route(
+        f"{_E}/guardians",
+        add_guardian,
+        ("POST",),
+        GUARD_ELECTIONS,
+        idempotent=True,
+        summary="Submit a guardian's public key material",
+    ),
+    Route(
+        f"{_E}/confirmations",
+        confirm,
+        ("POST",),
+        GUARD_ELECTIONS,
+        idempotent=True,
+        summary="Confirm the election key as a guardian",
+    ),
+    Route(
+        f"{_E}/credentials",
+        register_credential,
+        ("POST",),
+        MANAGE_ELECTIONS,
+        idempotent=True,
+        summary="Register a ballot credential",
+    ),
+    Route(
+        f"{_E}/open",
+        open_election,
+        ("POST",),
+        MANAGE_ELECTIONS,
+        idempotent=True,
+        summary="Open voting",
+    ),
+    Route(
+        f"{_E}/ballots",
+        cast,
+        ("POST",),
+        CAST_BALLOTS,
+        idempotent=True,
+        summary="Cast a signed ballot",
+    ),
+    Route(
+        f"{_E}/challenges",
+        challenge,
+        ("POST",),
+        CAST_BALLOTS,
+        idempotent=True,
+        summary="Challenge a ballot (Benaloh)",
+    ),
+    Route(
+        f"{_E}/tally",
+        tally,
+        ("POST",),
+        MANAGE_ELECTIONS,
+        idempotent=True,
+        summary="Close voting and tally",
+    ),
+    Route(
+        f"{_E}/shares",
+        submit_share,
+        ("POST",),
+        GUARD_ELECTIONS,
+        idempotent=True,
+        summary="Submit a partial decryption",
+    ),
+    Route(
+        f"{_E}/result",
+        publish_result,
+        ("POST",),
+        MANAGE_ELECTIONS,
+        idempotent=True,
+        summary="Combine shares and publish the result",
+    ),
 )
