@@ -13,6 +13,7 @@ import attrs
 import pluggy
 
 from urna import hookspecs
+from urna.errors import UrnaError
 from urna.contributions import check_name
 
 ENTRY_POINT_GROUP = "urna"
@@ -24,7 +25,7 @@ the elections plugin's law profiles). They are added before ``check_pending()``.
 hookimpl = pluggy.HookimplMarker(hookspecs.PROJECT)
 
 
-class PluginError(Exception):
+class PluginError(UrnaError):
     """The plugin set cannot start: a required plugin is missing or a plugin is broken."""
 
 

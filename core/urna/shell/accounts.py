@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from urna.contributions import Role
+from urna.errors import UrnaError
 from urna.shell.auth.passwords import PasswordPolicyError, hash_password
 from urna.shell.models import User, UserRole
 
 
-class AccountError(ValueError):
+class AccountError(UrnaError, ValueError):
     """A user cannot be created as asked; the message says why."""
 
     def __init__(self, message: str, status: int = 422) -> None:

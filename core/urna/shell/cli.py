@@ -14,37 +14,28 @@ import os
 import sys
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import attrs
 import click
 import pluggy
 
+from urna.errors import UrnaError
 from urna.plugins import PluginError, installed_plugins, make_plugin_manager
-from urna.record.checkpoint import Checkpoint
 from urna.record.errors import RecordError
-from urna.shell import db, selftest
-from urna.shell.accounts import AccountError, create_user
-from urna.shell.demo import DemoFailedError
-from urna.shell.keys import KeyFileError, create_key_file, load_key_file
-from urna.shell.ledger import LedgerError
+from urna.shell.keys import create_key_file, load_key_file
 from urna.shell.registry import Registry, build_registry
-from urna.shell.services import Services, running_services
 from urna.shell.settings import CONFIG_NAME, Settings, SettingsError, load_settings
 
+if TYPE_CHECKING:
+    from urna.shell.services import Services
+
+# Commands import the web server and the database only when they need them: `urna init`
+# runs at every appliance boot and `urna verify` on observers' machines, where importing
+# sanic and tortoise would cost most of their run time.
+
 T = TypeVar("T")
-KNOWN_ERRORS = (
-    SettingsError,
-    PluginError,
-    KeyFileError,
-    LedgerError,
-    db.DatabaseError,
-    selftest.SelfTestError,
-    RecordError,
-    AccountError,
-    DemoFailedError,
-    OSError,
-)
+KNOWN_ERRORS = (UrnaError, RecordError, OSError)
 
 
 class CommandContext:
@@ -73,6 +64,8 @@ class CommandContext:
 
     def services(self) -> contextlib.AbstractAsyncContextManager[Services]:
         """The appliance's services with the database open, for one command."""
+        from urna.shell.services import running_services
+
         return running_services(self.settings, self.registry, self.plugin_manager)
 
 
@@ -138,7 +131,7 @@ def initialise(context: CommandContext, *, if_missing: bool) -> str:
         key = create_key_file(settings.key_path)
         click.echo(f"created {settings.key_path}")
     config_path = settings.data_dir / CONFIG_NAME
-    if context.config is None and not config_path.exists():
+    if context.config is None and not os.environ.get("URNA_CONFIG") and not config_path.exists():
         plugins = sorted(installed_plugins())
         config_path.write_text(default_config(plugins), encoding="utf-8")
         click.echo(f"wrote {config_path} (plugins: {', '.join(plugins) or 'none'})")
@@ -167,6 +160,8 @@ def db_group() -> None:
 @pass_context
 def migrate(context: CommandContext) -> None:
     """Apply every committed migration of the core and the enabled plugins."""
+    from urna.shell import db
+
     run(db.migrate(context.settings, context.registry.model_apps))
     click.echo("database is up to date")
 
@@ -177,6 +172,8 @@ def migrate(context: CommandContext) -> None:
 @pass_context
 def makemigrations(context: CommandContext, labels: tuple[str, ...], name: str | None) -> None:
     """Write migration files for model changes (for Urna and plugin developers)."""
+    from urna.shell import db
+
     run(db.make_migrations(context.settings, context.registry.model_apps, labels, name))
 
 
@@ -213,6 +210,8 @@ def users_add(
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("password", hide_input=True, confirmation_prompt=True)
+
+    from urna.shell.accounts import create_user
 
     async def add() -> None:
         async with context.services() as services:
@@ -268,6 +267,8 @@ def verify(
 
     published = None
     if checkpoint is not None:
+        from urna.record.checkpoint import Checkpoint
+
         published = Checkpoint.from_bytes(checkpoint.read_bytes())
     code = run_verify(bundle, json_path, jobs, published, trusted_key, quiet)
     sys.exit(code)

@@ -21,6 +21,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.migrations.api import migrate as tortoise_migrate
 
 from urna.contributions import ModelApp
+from urna.errors import UrnaError
 from urna.shell.settings import Settings
 
 CORE_APP = "urna"
@@ -30,7 +31,7 @@ SQLITE_PRAGMAS = {"journal_mode": "WAL", "synchronous": "FULL", "busy_timeout": 
 SQLITE_EXPECTED = {"journal_mode": "wal", "synchronous": 2, "busy_timeout": 10000}
 
 
-class DatabaseError(Exception):
+class DatabaseError(UrnaError):
     """The database is unreachable, unmigrated or not configured as Urna requires."""
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from urna.contributions import DemoContext
+from urna.errors import UrnaError
 from urna.shell import db
 from urna.shell.server import serve_forever
 from urna.shell.services import APPLIANCE_SCOPE, announce_start, running_services
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from urna.shell.cli import CommandContext
 
 
-class DemoFailedError(RuntimeError):
+class DemoFailedError(UrnaError):
     """A scenario's record did not verify."""
 
 

@@ -7,10 +7,11 @@ import stat
 from pathlib import Path
 
 from urna.crypto.rng import RandBytes
+from urna.errors import UrnaError
 from urna.crypto.signing import SEED_SIZE, SigningKey
 
 
-class KeyFileError(Exception):
+class KeyFileError(UrnaError):
     """The key file is missing, unreadable, malformed or readable by others."""
 
 

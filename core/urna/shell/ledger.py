@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from tortoise.transactions import in_transaction
 
 from urna.crypto.signing import SigningKey
+from urna.errors import UrnaError
 from urna.record.bundle import bundle_files, canonical_tar, write_bundle
 from urna.record.canonical import canonical_bytes
 from urna.record.errors import RecordError
@@ -35,7 +36,7 @@ _pending: contextvars.ContextVar[list[Event] | None] = contextvars.ContextVar(
 )
 
 
-class LedgerError(ValueError):
+class LedgerError(UrnaError, ValueError):
     """An append was refused; the message names what is wrong. Nothing was appended."""
 
 

@@ -12,13 +12,15 @@ from collections.abc import Callable
 
 import nacl.bindings
 
+from urna.errors import UrnaError
+
 MINIMUM_PYNACL = (1, 6, 2)
 BASE_POINT = bytes.fromhex("5866666666666666666666666666666666666666666666666666666666666666")
 # (x, y) = (0, -1): the point of order 2, y = p - 1 little-endian.
 ORDER_TWO_POINT = bytes.fromhex("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f")
 
 
-class SelfTestError(RuntimeError):
+class SelfTestError(UrnaError):
     """The platform fails a check the appliance relies on; the message says which."""
 
 

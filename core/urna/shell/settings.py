@@ -15,11 +15,13 @@ from typing import Any
 
 import attrs
 
+from urna.errors import UrnaError
+
 CONFIG_NAME = "urna.toml"
 DEFAULT_DATA_DIR = Path("urna-data")
 
 
-class SettingsError(ValueError):
+class SettingsError(UrnaError, ValueError):
     """A settings file or override is invalid; the message names the key."""
 
 
