@@ -29,6 +29,7 @@ ROLES = {"user": [], "admin": ["admin"], "writer": ["example.writer"], "device":
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 PUBLIC = (200, 200, 200, 200, 200)
 MANAGE_USERS = (401, 403, 200, 403, 403)
+NO_ELECTION_ROLE = (401, 403, 403, 403, 403)
 
 # (method, path as the router spells it): status for each caller, in CALLERS order.
 EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
@@ -39,6 +40,19 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("GET", "/-/appliance.json"): PUBLIC,
     ("GET", "/-/media.json"): MANAGE_USERS,
     ("GET", "/-/reports.json"): PUBLIC,
+    # The election routes: no caller in this matrix holds an election permission, and the
+    # scope used for path parameters ("appliance") holds no election.
+    ("GET", "/-/elections/<scope:str>"): (404, 404, 404, 404, 404),
+    ("POST", "/-/elections"): NO_ELECTION_ROLE,
+    ("POST", "/-/elections/<scope:str>/guardians"): NO_ELECTION_ROLE,
+    ("POST", "/-/elections/<scope:str>/confirmations"): NO_ELECTION_ROLE,
+    ("POST", "/-/elections/<scope:str>/credentials"): NO_ELECTION_ROLE,
+    ("POST", "/-/elections/<scope:str>/open"): NO_ELECTION_ROLE,
+    ("POST", "/-/elections/<scope:str>/ballots"): NO_ELECTION_ROLE,
+    ("POST", "/-/elections/<scope:str>/challenges"): NO_ELECTION_ROLE,
+    ("POST", "/-/elections/<scope:str>/tally"): NO_ELECTION_ROLE,
+    ("POST", "/-/elections/<scope:str>/shares"): NO_ELECTION_ROLE,
+    ("POST", "/-/elections/<scope:str>/result"): NO_ELECTION_ROLE,
     ("GET", "/-/scopes.json"): PUBLIC,
     ("GET", "/-/scopes/<scope:str>/checkpoint.json"): PUBLIC,
     ("GET", "/-/scopes/<scope:str>/bundle.tar"): PUBLIC,
