@@ -23,6 +23,7 @@ depend on Python's variable-time bignum code.
 from __future__ import annotations
 
 import hmac
+import re
 from typing import overload
 
 import attrs
@@ -86,9 +87,12 @@ def hex_bytes(text: object, size: int, what: str) -> bytes:
         raise SchemaError(f"{what} must be a string of {2 * size} lowercase hex digits")
     if len(text) != 2 * size:
         raise SchemaError(f"{what} must be {2 * size} lowercase hex digits, got {len(text)}")
-    if any(c not in "0123456789abcdef" for c in text):
+    if not _LOWER_HEX.fullmatch(text):
         raise SchemaError(f"{what} must be lowercase hex")
     return bytes.fromhex(text)
+
+
+_LOWER_HEX = re.compile("[0-9a-f]*")
 
 
 @attrs.frozen(slots=True, init=False, repr=False, eq=False)

@@ -10,6 +10,7 @@ accepts signatures for every message.
 from __future__ import annotations
 
 import functools
+import re
 
 import attrs
 import nacl.bindings
@@ -70,9 +71,12 @@ def hex_to_bytes(text: str, size: int, what: str) -> bytes:
     """Strict decoding of the record's binary values: lowercase hex of a fixed size."""
     if not isinstance(text, str) or len(text) != 2 * size:
         raise KeyRejectedError(f"{what} must be {2 * size} lowercase hex digits")
-    if text != text.lower() or any(c not in "0123456789abcdef" for c in text):
+    if not _LOWER_HEX.fullmatch(text):
         raise KeyRejectedError(f"{what} must be lowercase hex")
     return bytes.fromhex(text)
+
+
+_LOWER_HEX = re.compile("[0-9a-f]*")
 
 
 @attrs.frozen(slots=True, repr=False)
