@@ -42,7 +42,7 @@ import pytest
 
 from urna.contributions import ModelApp
 from urna.crypto.signing import SigningKey
-from urna.plugins import make_plugin_manager
+from urna.plugins import PluginError, make_plugin_manager
 from urna.shell import db
 from urna.shell.keys import create_key_file
 from urna.shell.registry import Registry, build_registry
@@ -58,6 +58,20 @@ try:
 except ImportError:  # pragma: no cover - the kit needs urna[testing]
     httpx = None  # type: ignore[assignment]
     pytest_asyncio = None  # type: ignore[assignment]
+
+__all__ = [
+    "KeyFactory",
+    "MigratedTemplates",
+    "PluginError",
+    "PostgresServer",
+    "RecordBuilder",
+    "UrnaServer",
+    "make_plugin_manager",
+    "require_component",
+    "serve_in_process",
+]
+"""Besides the fixtures: ``make_plugin_manager`` and ``PluginError`` let a plugin's tests
+build a manager with an extra in-test plugin (``extra=[(name, object)]``)."""
 
 REQUIRE_ENV = "URNA_TEST_REQUIRE"
 POSTGRES_URL_ENV = "URNA_TEST_POSTGRES_URL"

@@ -6,7 +6,7 @@ import types
 
 import pytest
 from urna.api import hookimpl
-from urna.plugins import PluginError, make_plugin_manager
+from urna.testing import PluginError, make_plugin_manager
 from urna_parliament.config import ParliamentConfig
 from urna_parliament.majority import MajorityRule, index_rules
 
