@@ -29,18 +29,16 @@ from typing import Any
 import pytest
 from urna.crypto.errors import KeyRejectedError, SignatureError
 from urna.crypto.signing import VerifyKey, decode_verify_key
+from urna.testing import require_component
 
-VECTORS = Path("/work/shared/data/vectors")
+VECTORS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "vectors"
 WYCHEPROOF = VECTORS / "wycheproof" / "ed25519_test.json"
 CCTV = VECTORS / "cctv" / "ed25519vectors.json"
 KEY_FLAGS = {"low_order_A", "low_order_component_A", "non_canonical_A"}
 
-pytestmark = pytest.mark.skipif(
-    not (WYCHEPROOF.exists() and CCTV.exists()), reason="shared vector data not present"
-)
-
-
 def _load(path: Path) -> Any:
+    if not path.exists():
+        require_component("shared-data", f"{path} is not present")
     return json.loads(path.read_text())
 
 

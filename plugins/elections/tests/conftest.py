@@ -4,8 +4,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from urna.testing import require_component
 
-RU_2012 = Path("/work/shared/data/protocols/ru-2012-presidential.csv.zip")
+SHARED_DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data"
+RU_2012 = SHARED_DATA / "protocols" / "ru-2012-presidential.csv.zip"
+NIST_SCHEMA = SHARED_DATA / "nist" / "NIST_V2_election_results_reporting.json"
 
 
 @pytest.fixture
@@ -17,7 +20,7 @@ def urna_plugins() -> list[str]:
 def ru_2012_text() -> str:
     """The 2012 file's CSV text, read from the shared data (never copied into the repo)."""
     if not RU_2012.exists():
-        pytest.skip(f"{RU_2012} is not available")
+        require_component("shared-data", f"{RU_2012} is not available")
     with zipfile.ZipFile(RU_2012) as archive:
         return archive.read("2012.csv").decode("utf-8")
 

@@ -13,6 +13,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from urna.testing import require_component
 from urna_parliament.majority import (
     GENERIC_RULES,
     MILLI_MAJLIS_RULES,
@@ -35,7 +36,7 @@ KNOWN_DISCREPANCIES = {"166769"}
 
 def rollcalls() -> list[tuple[str, str, Counts, str, str]]:
     if not DATA.is_dir():
-        pytest.skip(f"shared roll-call data not found at {DATA}")
+        require_component("shared-data", f"shared roll-call data not found at {DATA}")
     votes = []
     for path in sorted(DATA.glob("*.xml")):
         term = path.name.split("-")[2]
