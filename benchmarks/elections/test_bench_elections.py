@@ -35,7 +35,8 @@ from urna_elections.law import load_builtin
 from urna_elections.results import compute
 from urna_elections.structure import add_commissions, create_election
 
-RU_2012 = Path(__file__).resolve().parents[2].parent / "shared/data/protocols/ru-2012-presidential.csv.zip"
+SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+RU_2012 = SHARED_DATA / "protocols" / "ru-2012-presidential.csv.zip"
 CLIENTS = 8
 PROTOCOLS = 3000
 

@@ -13,8 +13,8 @@ import attrs
 import pluggy
 
 from urna import hookspecs
-from urna.errors import UrnaError
 from urna.contributions import check_name
+from urna.errors import UrnaError
 
 ENTRY_POINT_GROUP = "urna"
 ALL_INSTALLED = "*"

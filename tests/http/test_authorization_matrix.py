@@ -38,7 +38,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("GET", "/-/openapi.json"): PUBLIC,
     ("GET", "/-/docs"): PUBLIC,
     ("GET", "/-/appliance.json"): PUBLIC,
-    ("GET", "/-/media.json"): MANAGE_USERS,
+    ("GET", "/-/media.json"): PUBLIC,
     ("GET", "/-/reports.json"): PUBLIC,
     # The election routes: no caller in this matrix holds an election permission, and the
     # scope used for path parameters ("appliance") holds no election.

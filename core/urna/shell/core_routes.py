@@ -19,7 +19,7 @@ from urna.shell.election_routes import ELECTION_ROUTES
 from urna.shell.http import ApiError, field, json_body
 from urna.shell.ledger import format_time, utc_now
 from urna.shell.models import Session, User
-from urna.shell.permissions import AUTHENTICATED, MANAGE_USERS, READ_MEDIA
+from urna.shell.permissions import AUTHENTICATED, MANAGE_USERS
 from urna.shell.services import services_of
 
 
@@ -55,10 +55,9 @@ async def api_docs(request: Request) -> HTTPResponse:
 async def appliance(request: Request) -> HTTPResponse:
     """The image this appliance runs: profile, verity root hash, key fingerprint, plugins."""
     services = services_of(request)
-    public = {k: v for k, v in appliance_info().to_json().items() if k != "media"}  # admin-only
     return json(
         {
-            **public,
+            **appliance_info().to_json(),
             "fingerprint": services.fingerprint,
             "plugins": [info.to_json() for info in services.registry.plugins],
         }
@@ -257,7 +256,9 @@ CORE_ROUTES: tuple[Route, ...] = (
     Route("/openapi.json", openapi_json, summary="OpenAPI description"),
     Route("/docs", api_docs, summary="API reference page"),
     Route("/appliance.json", appliance, summary="Image, root hash and key fingerprint"),
-    Route("/media.json", media, permission=READ_MEDIA, summary="Mounted USB drives"),
+    # Public like /-/health: which drives are mounted and how, never what is on them, so that
+    # an operator or observer can confirm removable media are read-only without an account.
+    Route("/media.json", media, summary="Mounted USB drives and their mount options"),
     Route("/reports.json", reports, summary="Reports the plugins render"),
     Route("/scopes.json", scopes, summary="Ledger scopes and their heads"),
     Route("/scopes/<scope>/checkpoint.json", checkpoint, summary="Signed head of a scope"),

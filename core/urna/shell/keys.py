@@ -7,8 +7,8 @@ import stat
 from pathlib import Path
 
 from urna.crypto.rng import RandBytes
-from urna.errors import UrnaError
 from urna.crypto.signing import SEED_SIZE, SigningKey
+from urna.errors import UrnaError
 
 
 class KeyFileError(UrnaError):

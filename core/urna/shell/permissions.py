@@ -10,7 +10,6 @@ AUTHENTICATED = "core.authenticated"
 """Held by every signed-in user and API token, whatever their roles."""
 
 MANAGE_USERS = "core.users.manage"
-READ_MEDIA = "core.media.read"
 
 MANAGE_ELECTIONS = "core.election.manage"
 """Create an election, register ballot credentials, open voting, tally, publish the result."""
@@ -24,9 +23,8 @@ CAST_BALLOTS = "core.ballot.cast"
 CORE_ROLES: tuple[Role, ...] = (
     Role(
         "admin",
-        (MANAGE_USERS, READ_MEDIA),
-        "Creates users and device tokens, assigns roles, sees mounted USB drives. "
-        "Grants no plugin permission.",
+        (MANAGE_USERS,),
+        "Creates users and device tokens and assigns roles. Grants no plugin permission.",
     ),
     Role(
         "election-admin",
