@@ -54,9 +54,3 @@ def test_limits() -> None:
         Transcript("d").add_int("n", 2**64)
     with pytest.raises(ValueError, match="ASCII"):
         Transcript("d").add_bytes("", b"")
-
-
-def test_pynacl_is_recent_enough() -> None:
-    from urna.crypto import check_pynacl
-
-    check_pynacl()

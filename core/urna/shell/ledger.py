@@ -185,11 +185,6 @@ class Ledger:
             scope, "core.signer_registered", {"key": key, "role": role, "name": name}
         )
 
-    async def signer_role(self, scope: str, key: str) -> str | None:
-        """The role a key was registered with in ``scope``, or None."""
-        row = await RegisteredSigner.get_or_none(scope=scope, key=key)
-        return None if row is None else row.role
-
     async def events(self, scope: str, *, after: int = -1) -> list[Event]:
         rows = await LedgerEvent.filter(scope=scope, seq__gt=after).order_by("seq")
         return [_row_to_event(row) for row in rows]

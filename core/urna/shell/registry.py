@@ -36,10 +36,6 @@ class Registry:
     drivers: tuple[DeviceDriver, ...]
     demos: tuple[tuple[str, Demo], ...]
 
-    @property
-    def permissions(self) -> frozenset[str]:
-        return frozenset(p for role in self.roles.values() for p in role.permissions)
-
 
 def build_registry(manager: pluggy.PluginManager) -> Registry:
     """Collect and validate every contribution of the loaded plugins."""

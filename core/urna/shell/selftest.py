@@ -30,7 +30,7 @@ def check_libraries(
 ) -> None:
     """Raise ``SelfTestError`` unless PyNaCl is recent and rejects a mixed-order point."""
     version = pynacl_version or importlib.metadata.version("pynacl")
-    if _version_tuple(version) < MINIMUM_PYNACL:
+    if _version_tuple(version) < MINIMUM_PYNACL or not nacl.bindings.has_crypto_core_ed25519:
         raise SelfTestError(
             f"PyNaCl {version} is older than 1.6.2 and accepts points outside the "
             "prime-order subgroup; upgrade it"
