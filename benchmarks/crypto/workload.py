@@ -6,7 +6,6 @@ ElectionGuard, so both measure the same ballot shape.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
@@ -24,41 +23,20 @@ from urna.crypto.ballot import (
 from urna.crypto.ceremony import (
     GuardianSecret,
     KeyShare,
-    combine_shares,
-    generate_guardian,
-    make_shares,
-    receive_share,
 )
 from urna.crypto.disjunctive import DisjunctiveProof
-from urna.crypto.election import Election, make_election
+from urna.crypto.election import Election
 from urna.crypto.elgamal import Ciphertext
 from urna.crypto.group import Point, Scalar
 from urna.crypto.manifest import ContestDescription, ElectionParameters, Manifest
 from urna.crypto.rng import RandBytes
 from urna.crypto.signing import SigningKey
 from urna.crypto.tally import TallyResult, combine_tally_shares, decrypt_tally_share, tally_ballots
+from urna.testing import drbg, honest_ceremony
 
 CANDIDATES = ("alice", "bob", "carol", "dave")
 MANIFEST = Manifest.create((ContestDescription.create("mayor", 1, CANDIDATES),))
 DEVICE = "booth-1"
-
-
-def drbg(seed: str) -> RandBytes:
-    """Deterministic randomness (BLAKE2b in counter mode) so runs are comparable."""
-    state = {"n": 0, "buf": b""}
-
-    def randbytes(n: int) -> bytes:
-        buf: bytes = state["buf"]  # type: ignore[assignment]
-        while len(buf) < n:
-            i: int = state["n"]  # type: ignore[assignment]
-            buf += hashlib.blake2b(
-                seed.encode() + i.to_bytes(8, "big"), person=b"urna.bench-drbg"
-            ).digest()
-            state["n"] = i + 1
-        state["buf"] = buf[n:]
-        return buf[:n]
-
-    return randbytes
 
 
 @attrs.frozen
@@ -72,24 +50,12 @@ class Setup:
 
 def setup(n: int = 5, k: int = 3) -> Setup:
     rand = drbg("setup")
-    params = ElectionParameters.create("bench", n, k, MANIFEST)
-    ph = params.parameters_hash()
-    guardians = [generate_guardian(i, k, ph, rand) for i in range(1, n + 1)]
-    keys = [g.public_key for g in guardians]
-    election = make_election(params, keys)
-    sent = {g.guardian_id: make_shares(g, keys, ph, rand) for g in guardians}
-    key_shares = {}
-    for r in guardians:
-        got = {
-            s.guardian_id: receive_share(
-                r,
-                s.public_key,
-                next(e for e in sent[s.guardian_id] if e.recipient == r.guardian_id),
-                ph,
-            )
-            for s in guardians
-        }
-        key_shares[r.guardian_id] = combine_shares(r, got)
+    ceremony = honest_ceremony(ElectionParameters.create("bench", n, k, MANIFEST), rand)
+    election, guardians, key_shares = (
+        ceremony.election,
+        list(ceremony.guardians),
+        ceremony.key_shares,
+    )
     voter = SigningKey.generate(rand)
     return Setup(
         election, guardians, key_shares, voter, initial_code(election.election_hash, DEVICE)

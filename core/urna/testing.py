@@ -41,6 +41,18 @@ import pluggy
 import pytest
 
 from urna.contributions import ModelApp
+from urna.crypto.ceremony import (
+    EncryptedShare,
+    GuardianSecret,
+    KeyShare,
+    combine_shares,
+    generate_guardian,
+    make_shares,
+    receive_share,
+)
+from urna.crypto.election import Election, make_election
+from urna.crypto.manifest import ElectionParameters
+from urna.crypto.rng import RandBytes
 from urna.crypto.signing import SigningKey
 from urna.plugins import PluginError, make_plugin_manager
 from urna.shell import db
@@ -60,12 +72,15 @@ except ImportError:  # pragma: no cover - the kit needs urna[testing]
     pytest_asyncio = None  # type: ignore[assignment]
 
 __all__ = [
+    "Ceremony",
     "KeyFactory",
     "MigratedTemplates",
     "PluginError",
     "PostgresServer",
     "RecordBuilder",
     "UrnaServer",
+    "drbg",
+    "honest_ceremony",
     "make_plugin_manager",
     "require_component",
     "serve_in_process",
@@ -529,3 +544,63 @@ class RecordBuilder:
         from urna.record.bundle import bundle_files
 
         return bundle_files(self.events, key=self.key, time=self.TIME)
+
+
+def drbg(seed: str | bytes) -> RandBytes:
+    """The test DRBG of ``docs/spec.md``: ``BLAKE2b-512(seed || counter_be64,
+    person="urna.test-drbg")``, read in order. Deterministic randomness for tests
+    and known-answer vectors; never for real keys."""
+    raw = seed.encode() if isinstance(seed, str) else seed
+    counter = 0
+    buffer = b""
+
+    def randbytes(n: int) -> bytes:
+        nonlocal counter, buffer
+        while len(buffer) < n:
+            block = raw + counter.to_bytes(8, "big")
+            buffer += hashlib.blake2b(block, person=b"urna.test-drbg").digest()
+            counter += 1
+        out, buffer = buffer[:n], buffer[n:]
+        return out
+
+    return randbytes
+
+
+@attrs.frozen
+class Ceremony:
+    """The outcome of an honest key ceremony: what every guardian ends up holding."""
+
+    parameters: ElectionParameters
+    election: Election
+    guardians: tuple[GuardianSecret, ...]
+    key_shares: dict[int, KeyShare]
+    sent: dict[int, tuple[EncryptedShare, ...]]
+    """What each guardian sent, by sender id (the record of the share exchange)."""
+
+
+def honest_ceremony(parameters: ElectionParameters, rand: RandBytes) -> Ceremony:
+    """Run the whole key ceremony honestly in one process (tests, vectors, benchmarks).
+
+    Guardians 1..n generate their keys, send every share, check every share they
+    receive and combine them. ``rand`` is consumed in that order, so a seeded
+    generator gives the same election every time.
+    """
+    n, k = parameters.guardians, parameters.quorum
+    ph = parameters.parameters_hash()
+    guardians = tuple(generate_guardian(i, k, ph, rand) for i in range(1, n + 1))
+    keys = [guardian.public_key for guardian in guardians]
+    election = make_election(parameters, keys)
+    sent = {g.guardian_id: make_shares(g, keys, ph, rand) for g in guardians}
+    key_shares = {}
+    for recipient in guardians:
+        received = {
+            sender.guardian_id: receive_share(
+                recipient,
+                sender.public_key,
+                next(e for e in sent[sender.guardian_id] if e.recipient == recipient.guardian_id),
+                ph,
+            )
+            for sender in guardians
+        }
+        key_shares[recipient.guardian_id] = combine_shares(recipient, received)
+    return Ceremony(parameters, election, guardians, key_shares, sent)

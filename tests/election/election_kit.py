@@ -24,21 +24,12 @@ from urna.crypto.ballot import (
     initial_code,
     sign_ballot,
 )
-from urna.crypto.ceremony import (
-    GuardianSecret,
-    KeyShare,
-    combine_shares,
-    generate_guardian,
-    make_shares,
-    receive_share,
-)
-from urna.crypto.election import Election, confirm_election, make_election
+from urna.crypto.election import Election, confirm_election
 from urna.crypto.manifest import ContestDescription, ElectionParameters, Manifest
-from urna.crypto.rng import RandBytes
 from urna.crypto.signing import SigningKey
 from urna.crypto.tally import combine_tally_shares, decrypt_tally_share, tally_ballots
 from urna.record import election_events as ev
-from urna.testing import KeyFactory, RecordBuilder
+from urna.testing import Ceremony, KeyFactory, RecordBuilder, drbg, honest_ceremony
 
 CANDIDATES = ("alice", "bob", "carol", "dave")
 MAYOR = Manifest.create((ContestDescription.create("mayor", 1, CANDIDATES),))
@@ -50,59 +41,15 @@ TWO_CONTESTS = Manifest.create(
 )
 
 
-def drbg(seed: str) -> RandBytes:
-    """Deterministic randomness: BLAKE2b-512 in counter mode (tests only)."""
-    state = {"n": 0, "buf": b""}
-
-    def randbytes(n: int) -> bytes:
-        buf: bytes = state["buf"]  # type: ignore[assignment]
-        while len(buf) < n:
-            i: int = state["n"]  # type: ignore[assignment]
-            buf += hashlib.blake2b(
-                seed.encode() + i.to_bytes(8, "big"), person=b"urna.test-drbg"
-            ).digest()
-            state["n"] = i + 1
-        state["buf"] = buf[n:]
-        return buf[:n]
-
-    return randbytes
-
-
 def credential_key(seed: str, voter: int) -> SigningKey:
     return SigningKey.from_seed(hashlib.sha256(f"{seed}:voter:{voter}".encode()).digest())
-
-
-@attrs.frozen
-class Ceremony:
-    parameters: ElectionParameters
-    election: Election
-    guardians: tuple[GuardianSecret, ...]
-    key_shares: dict[int, KeyShare]
 
 
 def run_ceremony(
     n: int = 3, k: int = 2, manifest: Manifest = MAYOR, seed: str = "kit", election_id: str = "e1"
 ) -> Ceremony:
-    rand = drbg(f"{seed}:ceremony")
     params = ElectionParameters.create(election_id, n, k, manifest)
-    ph = params.parameters_hash()
-    guardians = [generate_guardian(i, k, ph, rand) for i in range(1, n + 1)]
-    keys = [g.public_key for g in guardians]
-    election = make_election(params, keys)
-    sent = {g.guardian_id: make_shares(g, keys, ph, rand) for g in guardians}
-    key_shares = {}
-    for r in guardians:
-        received = {
-            s.guardian_id: receive_share(
-                r,
-                s.public_key,
-                next(e for e in sent[s.guardian_id] if e.recipient == r.guardian_id),
-                ph,
-            )
-            for s in guardians
-        }
-        key_shares[r.guardian_id] = combine_shares(r, received)
-    return Ceremony(params, election, tuple(guardians), key_shares)
+    return honest_ceremony(params, drbg(f"{seed}:ceremony"))
 
 
 def choices_for(manifest: Manifest, voter: int) -> dict[str, list[str]]:

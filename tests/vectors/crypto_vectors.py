@@ -13,43 +13,22 @@ order reproduces every value here.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 from typing import Any
 
 from urna.crypto.ballot import challenge_ballot, encrypt_ballot, initial_code, sign_ballot
-from urna.crypto.ceremony import combine_shares, generate_guardian, make_shares, receive_share
 from urna.crypto.chaum_pedersen import prove_decryption
 from urna.crypto.disjunctive import prove_disjunctive_from_parts
-from urna.crypto.election import confirm_election, make_election
+from urna.crypto.election import confirm_election
 from urna.crypto.elgamal import encrypt
 from urna.crypto.group import BASE, Point, Scalar
 from urna.crypto.manifest import ContestDescription, ElectionParameters, Manifest
-from urna.crypto.rng import RandBytes
 from urna.crypto.schnorr import prove_possession
 from urna.crypto.signing import SigningKey
 from urna.crypto.tally import combine_tally_shares, decrypt_tally_share, tally_ballots
 from urna.crypto.transcript import Transcript
-
-
-def drbg(seed: str) -> RandBytes:
-    """The spec's test DRBG."""
-    raw = seed.encode()
-    state = {"counter": 0, "buffer": b""}
-
-    def randbytes(n: int) -> bytes:
-        buf: bytes = state["buffer"]  # type: ignore[assignment]
-        while len(buf) < n:
-            counter: int = state["counter"]  # type: ignore[assignment]
-            buf += hashlib.blake2b(
-                raw + counter.to_bytes(8, "big"), person=b"urna.test-drbg"
-            ).digest()
-            state["counter"] = counter + 1
-        state["buffer"] = buf[n:]
-        return buf[:n]
-
-    return randbytes
+from urna.testing import drbg, honest_ceremony
 
 
 def s(n: int) -> Scalar:
@@ -114,22 +93,9 @@ def election_vectors() -> dict[str, Any]:
     )
     params = ElectionParameters.create("kat-election", 3, 2, manifest)
     ph = params.parameters_hash()
-    guardians = [generate_guardian(i, 2, ph, rand) for i in (1, 2, 3)]
-    keys = [g.public_key for g in guardians]
-    election = make_election(params, keys)
-    sent = {g.guardian_id: make_shares(g, keys, ph, rand) for g in guardians}
-    key_shares = {}
-    for r in guardians:
-        got = {
-            g.guardian_id: receive_share(
-                r,
-                g.public_key,
-                next(e for e in sent[g.guardian_id] if e.recipient == r.guardian_id),
-                ph,
-            )
-            for g in guardians
-        }
-        key_shares[r.guardian_id] = combine_shares(r, got)
+    ceremony = honest_ceremony(params, rand)
+    election, guardians, sent = ceremony.election, ceremony.guardians, ceremony.sent
+    key_shares = ceremony.key_shares
     voter = SigningKey.generate(rand)
     code = initial_code(election.election_hash, "booth-1")
     cast = []
