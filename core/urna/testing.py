@@ -50,7 +50,7 @@ from urna.crypto.ceremony import (
     make_shares,
     receive_share,
 )
-from urna.crypto.election import Election, make_election
+from urna.crypto.election import Election, ceremony_hash, confirm_ceremony, make_election
 from urna.crypto.manifest import ElectionParameters
 from urna.crypto.rng import RandBytes
 from urna.crypto.signing import SigningKey
@@ -575,7 +575,24 @@ class Ceremony:
     guardians: tuple[GuardianSecret, ...]
     key_shares: dict[int, KeyShare]
     sent: dict[int, tuple[EncryptedShare, ...]]
-    """What each guardian sent, by sender id (the record of the share exchange)."""
+    """What each guardian made, by sender id, its share to itself included."""
+
+    @property
+    def relayed(self) -> tuple[EncryptedShare, ...]:
+        """The shares the appliance relays (``core.election_share``): every pair of
+        distinct guardians, in ascending (sender, recipient) order."""
+        shares = (e for sent in self.sent.values() for e in sent if e.sender != e.recipient)
+        return tuple(sorted(shares, key=lambda e: (e.sender, e.recipient)))
+
+    @property
+    def ceremony_hash(self) -> bytes:
+        """H_C: what every guardian signs once the shares are relayed."""
+        return ceremony_hash(self.election, self.relayed)
+
+    def confirmation(self, guardian_id: int) -> bytes:
+        """Guardian ``guardian_id``'s signature over H_C."""
+        guardian = next(g for g in self.guardians if g.guardian_id == guardian_id)
+        return confirm_ceremony(guardian, self.ceremony_hash)
 
 
 def honest_ceremony(parameters: ElectionParameters, rand: RandBytes) -> Ceremony:

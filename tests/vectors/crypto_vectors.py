@@ -20,7 +20,6 @@ from typing import Any
 from urna.crypto.ballot import challenge_ballot, encrypt_ballot, initial_code, sign_ballot
 from urna.crypto.chaum_pedersen import prove_decryption
 from urna.crypto.disjunctive import prove_disjunctive_from_parts
-from urna.crypto.election import confirm_election
 from urna.crypto.elgamal import encrypt
 from urna.crypto.group import BASE, Point, Scalar
 from urna.crypto.manifest import ContestDescription, ElectionParameters, Manifest
@@ -119,10 +118,12 @@ def election_vectors() -> dict[str, Any]:
     return {
         "parameters_hash": ph.hex(),
         "election": election.to_json(),
-        "confirmations": {
-            str(g.guardian_id): confirm_election(g, election).hex() for g in guardians
-        },
         "shares_from_1": [e.to_json() for e in sent[1]],
+        "relayed_shares": [e.to_json() for e in ceremony.relayed],
+        "ceremony_hash": ceremony.ceremony_hash.hex(),
+        "confirmations": {
+            str(g.guardian_id): ceremony.confirmation(g.guardian_id).hex() for g in guardians
+        },
         "chain_start": initial_code(election.election_hash, "booth-1").hex(),
         "ballots": [
             {

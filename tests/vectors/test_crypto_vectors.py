@@ -17,7 +17,8 @@ from urna.crypto.ballot import (
     verify_challenged_ballot,
     verify_signed_ballot,
 )
-from urna.crypto.election import Election, verify_confirmation
+from urna.crypto.ceremony import EncryptedShare
+from urna.crypto.election import Election, ceremony_hash, verify_ceremony_confirmation
 from urna.crypto.tally import EncryptedTally, TallyResult, TallyShare, verify_tally_result
 
 FILE = Path(__file__).with_name("crypto_vectors.json")
@@ -30,8 +31,11 @@ def test_vectors_regenerate_exactly() -> None:
 def test_vectors_verify_from_their_json() -> None:
     data = json.loads(FILE.read_text())["election"]
     election = Election.from_json(data["election"])
+    relayed = [EncryptedShare.from_json(e) for e in data["relayed_shares"]]
+    h_c = ceremony_hash(election, relayed)
+    assert h_c.hex() == data["ceremony_hash"]
     for gid, sig in data["confirmations"].items():
-        verify_confirmation(election, int(gid), bytes.fromhex(sig))
+        verify_ceremony_confirmation(election, int(gid), bytes.fromhex(sig), h_c)
     ballots = []
     for item in data["ballots"]:
         signed = SignedBallot.from_json(item["signed"])

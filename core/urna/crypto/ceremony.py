@@ -59,6 +59,8 @@ __all__ = [
     "Verdict",
     "check_guardian_key",
     "check_guardians",
+    "check_relayed_share",
+    "check_revealed_share",
     "combine_shares",
     "evaluate_commitments",
     "generate_guardian",
@@ -415,6 +417,29 @@ def _check_share_signature(
         ) from None
 
 
+def check_relayed_share(
+    share: EncryptedShare, sender: GuardianPublicKey, parameters_hash: bytes
+) -> None:
+    """What anyone can check of a share in transit, without its recipient's secret.
+
+    Raise :class:`ShareError`: ``share.address`` when it is addressed to its own
+    sender (a guardian keeps ``P_i(x_i)`` to itself), ``share.ephemeral-key``
+    when the one-time key is malformed or of small order (nothing could
+    decrypt it), ``share.signature`` unless the sender signed it. Whether the
+    share is *right* only its recipient can tell (:func:`receive_share`).
+    """
+    where = f"share {share.sender}->{share.recipient}"
+    if share.sender != sender.guardian_id:
+        raise ShareError("share.address", "share is checked against another sender", where)
+    if share.sender == share.recipient:
+        raise ShareError("share.address", "a guardian does not send a share to itself", where)
+    try:
+        _check_box_key(share.ephemeral_key)
+    except KeyRejectedError as exc:
+        raise ShareError("share.ephemeral-key", str(exc), where) from None
+    _check_share_signature(share, sender, parameters_hash, "share.signature")
+
+
 def receive_share(
     recipient: GuardianSecret,
     sender: GuardianPublicKey,
@@ -490,13 +515,19 @@ def resolve_complaint(complaint: Complaint, sender: GuardianPublicKey, revealed:
     Return it (the recipient uses it) if it matches the sender's commitments;
     raise :class:`CeremonyError` (``share.reveal``) otherwise: the sender is at fault.
     """
-    if not _share_matches(sender, complaint.recipient, revealed):
+    check_revealed_share(sender, complaint.recipient, revealed)
+    return revealed
+
+
+def check_revealed_share(sender: GuardianPublicKey, recipient_id: int, revealed: Scalar) -> None:
+    """Raise :class:`CeremonyError` (``share.reveal``) unless ``revealed·B`` is
+    ``P_sender(x_recipient)·B`` by the sender's commitments."""
+    if not _share_matches(sender, recipient_id, revealed):
         raise CeremonyError(
             "share.reveal",
             "revealed share does not match the sender's commitments",
             f"guardian {sender.guardian_id}",
         )
-    return revealed
 
 
 @attrs.frozen(slots=True, repr=False)

@@ -8,8 +8,17 @@ and the election base hash
           every guardian's id, commitments, proofs, box key and verify key
           in ascending id order, joint key))
 
-which every guardian signs (:func:`confirm_election`) before voting opens,
-and which every ballot and decryption proof binds.
+which every ballot and decryption proof binds. Once every guardian's shares
+have been relayed (``core.election_share``), the ceremony hash
+
+    H_C = BLAKE2b-256("urna.ceremony", transcript(H_E, the number of shares,
+          every relayed share's sender, recipient, one-time key, nonce,
+          ciphertext and signature in ascending (sender, recipient) order))
+
+covers all key material, the share ciphertexts included; every guardian
+signs it (:func:`confirm_ceremony`) before voting opens.
+:func:`confirm_election` (a signature over H_E alone) predates the relayed
+share exchange and no longer opens an election.
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ import attrs
 from urna.crypto import _json
 from urna.crypto.ceremony import (
     MAX_GUARDIANS,
+    EncryptedShare,
     GuardianPublicKey,
     GuardianSecret,
     check_guardians,
@@ -34,10 +44,20 @@ from urna.crypto.group import Point
 from urna.crypto.manifest import ElectionParameters, Manifest
 from urna.crypto.transcript import Transcript
 
-__all__ = ["Election", "confirm_election", "make_election", "verify_confirmation"]
+__all__ = [
+    "Election",
+    "ceremony_hash",
+    "confirm_ceremony",
+    "confirm_election",
+    "make_election",
+    "verify_ceremony_confirmation",
+    "verify_confirmation",
+]
 
 ELECTION_LABEL = b"urna.election"
+CEREMONY_LABEL = b"urna.ceremony"
 _CONFIRMATION_CONTEXT = b"urna/v1 key confirmation\x00"
+_CEREMONY_CONTEXT = b"urna/v1 ceremony confirmation\x00"
 
 
 @attrs.frozen(slots=True)
@@ -139,5 +159,52 @@ def verify_confirmation(election: Election, guardian_id: int, signature: bytes) 
         raise CeremonyError(
             "guardian.confirmation",
             "guardian did not sign the election's key material",
+            f"guardian {guardian_id}",
+        ) from None
+
+
+def ceremony_hash(election: Election, shares: Sequence[EncryptedShare]) -> bytes:
+    """H_C: H_E and every relayed share ciphertext, in ascending (sender, recipient) order.
+
+    Raise :class:`CeremonyError` (``ceremony.shares``) unless ``shares`` holds
+    exactly one share for every ordered pair of distinct guardians.
+    """
+    ids = [g.guardian_id for g in election.guardians]
+    expected = [(i, j) for i in ids for j in ids if i != j]
+    ordered = sorted(shares, key=lambda e: (e.sender, e.recipient))
+    if [(e.sender, e.recipient) for e in ordered] != expected:
+        raise CeremonyError(
+            "ceremony.shares", "need exactly one share for every pair of distinct guardians"
+        )
+    t = Transcript("ceremony")
+    t.add_bytes("election_hash", election.election_hash)
+    t.add_int("shares", len(ordered))
+    for e in ordered:
+        t.add_int("sender", e.sender)
+        t.add_int("recipient", e.recipient)
+        t.add_bytes("ephemeral_key", e.ephemeral_key)
+        t.add_bytes("nonce", e.nonce)
+        t.add_bytes("ciphertext", e.ciphertext)
+        t.add_bytes("signature", e.signature)
+    return t.digest(CEREMONY_LABEL)
+
+
+def confirm_ceremony(guardian: GuardianSecret, h_c: bytes) -> bytes:
+    """The guardian's Ed25519 signature over the ceremony hash H_C (all key material,
+    the relayed share ciphertexts included): what opens an election."""
+    return guardian.signing_key.sign(_CEREMONY_CONTEXT + h_c)
+
+
+def verify_ceremony_confirmation(
+    election: Election, guardian_id: int, signature: bytes, h_c: bytes
+) -> None:
+    """Raise :class:`CeremonyError` (``guardian.confirmation``) unless the guardian
+    signed this ceremony hash."""
+    try:
+        election.guardian(guardian_id).verify_key.verify(_CEREMONY_CONTEXT + h_c, signature)
+    except (KeyError, SignatureError):
+        raise CeremonyError(
+            "guardian.confirmation",
+            "guardian did not sign the ceremony hash (key material and relayed shares)",
             f"guardian {guardian_id}",
         ) from None
