@@ -3,7 +3,7 @@
 :func:`generate_election` writes, without a database, the events the ballot
 box would append for a whole election (the same payload builders from
 ``urna.record.election_events``): parameters, guardian keys, joint key,
-confirmations, credentials, opening, cast and challenged ballots from several
+relayed shares, confirmations of H_C, credentials, opening, cast and challenged ballots from several
 devices, the tally, shares of ``decrypting`` guardians and the result. Ballots
 are encrypted in worker processes, one device's chain per task, with
 deterministic randomness, so a seed gives the same bundle.
@@ -24,7 +24,7 @@ from urna.crypto.ballot import (
     initial_code,
     sign_ballot,
 )
-from urna.crypto.election import Election, confirm_election
+from urna.crypto.election import Election
 from urna.crypto.manifest import ContestDescription, ElectionParameters, Manifest
 from urna.crypto.signing import SigningKey
 from urna.crypto.tally import combine_tally_shares, decrypt_tally_share, tally_ballots
@@ -123,10 +123,12 @@ def generate_election(
     builder.append(
         ev.ELECTION_KEY, ev.election_key_payload(election.joint_key, election.election_hash)
     )
+    for share in ceremony.relayed:
+        builder.append(ev.ELECTION_SHARE, ev.share_payload(share))
     for g in ceremony.guardians:
         builder.append(
             ev.ELECTION_GUARDIAN_CONFIRMED,
-            ev.guardian_confirmed_payload(g.guardian_id, confirm_election(g, election)),
+            ev.guardian_confirmed_payload(g.guardian_id, ceremony.confirmation(g.guardian_id)),
         )
     for voter in range(voters):
         builder.append(

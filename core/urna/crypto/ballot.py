@@ -135,6 +135,9 @@ class EncryptedBallot:
     credential: VerifyKey
     previous_code: bytes
     contests: tuple[EncryptedContest, ...]
+    # The digest is needed three times per ballot (signature, confirmation code,
+    # chain check) and costs a full transcript; the value is immutable, so keep it.
+    _digest: bytes | None = attrs.field(default=None, init=False, eq=False, repr=False)
 
     def transcript(self) -> Transcript:
         """The ballot's canonical encoding (everything but the signature)."""
@@ -158,7 +161,11 @@ class EncryptedBallot:
 
     def digest(self) -> bytes:
         """BLAKE2b-256 (``urna.ballot``) of :meth:`transcript`."""
-        return self.transcript().digest(BALLOT_LABEL)
+        digest = self._digest
+        if digest is None:
+            digest = self.transcript().digest(BALLOT_LABEL)
+            object.__setattr__(self, "_digest", digest)
+        return digest
 
     def confirmation_code(self) -> bytes:
         """``H("urna.confirm", previous_code || digest)``: the receipt, chained per device."""

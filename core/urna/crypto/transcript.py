@@ -37,6 +37,13 @@ TAG_SCALAR = 0x05
 
 _MAX_INT = 2**64
 
+# The bytes a domain's transcript starts with and each item's tag-and-name header
+# depend only on constants and names from code, so they are built once per process
+# (bounded, in case a caller ever builds names from data).
+_MAX_CACHED = 1024
+_PREFIXES: dict[str, bytes] = {}
+_HEADERS: dict[tuple[int, str], bytes] = {}
+
 
 class Transcript:
     """An append-only, length-prefixed, type-tagged byte string.
@@ -50,19 +57,28 @@ class Transcript:
     __slots__ = ("_buf",)
 
     def __init__(self, domain: str) -> None:
-        self._buf = bytearray(TRANSCRIPT_MAGIC)
-        self.add_text("protocol", PROTOCOL_VERSION)
-        self.add_bytes("group", GROUP_DESCRIPTION)
-        self.add_text("domain", domain)
+        prefix = _PREFIXES.get(domain)
+        if prefix is None:
+            self._buf = bytearray(TRANSCRIPT_MAGIC)
+            self.add_text("protocol", PROTOCOL_VERSION)
+            self.add_bytes("group", GROUP_DESCRIPTION)
+            self.add_text("domain", domain)
+            if len(_PREFIXES) < _MAX_CACHED:
+                _PREFIXES[domain] = bytes(self._buf)
+        else:
+            self._buf = bytearray(prefix)
 
     def _item(self, tag: int, name: str, value: bytes) -> Transcript:
-        label = name.encode("ascii")
-        if not 0 < len(label) < 256:
-            raise ValueError("transcript item names are 1..255 ASCII bytes")
+        header = _HEADERS.get((tag, name))
+        if header is None:
+            label = name.encode("ascii")
+            if not 0 < len(label) < 256:
+                raise ValueError("transcript item names are 1..255 ASCII bytes")
+            header = bytes((tag, len(label))) + label
+            if len(_HEADERS) < _MAX_CACHED:
+                _HEADERS[(tag, name)] = header
         buf = self._buf
-        buf.append(tag)
-        buf.append(len(label))
-        buf += label
+        buf += header
         buf += len(value).to_bytes(4, "big")
         buf += value
         return self

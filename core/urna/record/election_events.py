@@ -6,7 +6,13 @@ One election per scope. Its steps, in record order (``docs/spec.md`` section 14)
 ``core.election_created``      ``{"parameters": ElectionParameters}``
 ``core.election_guardian_key`` ``{"guardian": GuardianPublicKey}`` (one per guardian)
 ``core.election_key``          ``{"joint_key": P, "election_hash": hex32}``
+``core.election_share``        ``{"share": EncryptedShare}`` (one per ordered pair of
+                               distinct guardians: ciphertext only, relayed)
+``core.election_complaint``    ``{"complaint": Complaint, "verdict": str}`` (founded only)
+``core.election_share_revealed`` ``{"sender": int, "recipient": int, "value": scalar}``
+                               (the sender's answer to a ``sender-must-reveal`` complaint)
 ``core.election_guardian_confirmed`` ``{"guardian_id": int, "signature": hex64}``
+                               (over the ceremony hash H_C)
 ``core.signer_registered``     a voter's or device's ballot credential, role ``ballot-credential``
 ``core.election_opened``       ``{"election_hash": hex32, "credentials": int}``
 ``core.ballot_cast``           ``{"ballot": SignedBallot, "confirmation_code": hex32}``
@@ -34,9 +40,16 @@ from typing import Any
 
 from urna.crypto import _json
 from urna.crypto.ballot import CODE_SIZE, ChallengedBallot, SignedBallot
-from urna.crypto.ceremony import MAX_GUARDIAN_ID, MAX_GUARDIANS, GuardianPublicKey
+from urna.crypto.ceremony import (
+    MAX_GUARDIAN_ID,
+    MAX_GUARDIANS,
+    Complaint,
+    EncryptedShare,
+    GuardianPublicKey,
+    Verdict,
+)
 from urna.crypto.errors import CryptoError
-from urna.crypto.group import Point
+from urna.crypto.group import Point, Scalar
 from urna.crypto.manifest import ElectionParameters
 from urna.crypto.tally import EncryptedTally, TallyResult, TallyShare
 
@@ -44,13 +57,17 @@ __all__ = [
     "BALLOT_CAST",
     "BALLOT_CHALLENGED",
     "BALLOT_VALIDATORS",
+    "CEREMONY_TYPES",
     "CREDENTIAL_ROLE",
+    "ELECTION_COMPLAINT",
     "ELECTION_CREATED",
     "ELECTION_EVENT_TYPES",
     "ELECTION_GUARDIAN_CONFIRMED",
     "ELECTION_GUARDIAN_KEY",
     "ELECTION_KEY",
     "ELECTION_OPENED",
+    "ELECTION_SHARE",
+    "ELECTION_SHARE_REVEALED",
     "ELECTION_TYPES",
     "TALLY_COMPUTED",
     "TALLY_DECRYPTED",
@@ -58,6 +75,8 @@ __all__ = [
     "ballot_cast_payload",
     "ballot_challenged_payload",
     "challenged_from_payload",
+    "complaint_from_payload",
+    "complaint_payload",
     "election_created_payload",
     "election_key_payload",
     "election_opened_payload",
@@ -66,6 +85,10 @@ __all__ = [
     "guardian_key_payload",
     "read_cast",
     "read_challenged",
+    "reveal_from_payload",
+    "share_from_payload",
+    "share_payload",
+    "share_revealed_payload",
     "signed_ballot_from_payload",
     "tally_computed_payload",
     "tally_decrypted_payload",
@@ -75,6 +98,9 @@ __all__ = [
 ELECTION_CREATED = "core.election_created"
 ELECTION_GUARDIAN_KEY = "core.election_guardian_key"
 ELECTION_KEY = "core.election_key"
+ELECTION_SHARE = "core.election_share"
+ELECTION_COMPLAINT = "core.election_complaint"
+ELECTION_SHARE_REVEALED = "core.election_share_revealed"
 ELECTION_GUARDIAN_CONFIRMED = "core.election_guardian_confirmed"
 ELECTION_OPENED = "core.election_opened"
 BALLOT_CAST = "core.ballot_cast"
@@ -91,6 +117,9 @@ ELECTION_TYPES = frozenset(
         ELECTION_CREATED,
         ELECTION_GUARDIAN_KEY,
         ELECTION_KEY,
+        ELECTION_SHARE,
+        ELECTION_COMPLAINT,
+        ELECTION_SHARE_REVEALED,
         ELECTION_GUARDIAN_CONFIRMED,
         ELECTION_OPENED,
         BALLOT_CAST,
@@ -100,6 +129,10 @@ ELECTION_TYPES = frozenset(
         TALLY_DECRYPTED,
     }
 )
+
+
+CEREMONY_TYPES = frozenset({ELECTION_SHARE, ELECTION_COMPLAINT, ELECTION_SHARE_REVEALED})
+"""The share exchange's events, between ``core.election_key`` and ``core.election_opened``."""
 
 
 def require_fields(payload: Mapping[str, Any], spec: Mapping[str, type]) -> None:
@@ -137,6 +170,18 @@ def guardian_key_payload(key: GuardianPublicKey) -> dict[str, Any]:
 
 def election_key_payload(joint_key: Point, election_hash: bytes) -> dict[str, Any]:
     return {"joint_key": joint_key.hex(), "election_hash": election_hash.hex()}
+
+
+def share_payload(share: EncryptedShare) -> dict[str, Any]:
+    return {"share": share.to_json()}
+
+
+def complaint_payload(complaint: Complaint, verdict: Verdict) -> dict[str, Any]:
+    return {"complaint": complaint.to_json(), "verdict": verdict.value}
+
+
+def share_revealed_payload(sender: int, recipient: int, value: Scalar) -> dict[str, Any]:
+    return {"sender": sender, "recipient": recipient, "value": value.hex()}
 
 
 def guardian_confirmed_payload(guardian_id: int, signature: bytes) -> dict[str, Any]:
@@ -192,6 +237,40 @@ def guardian_key_from_payload(payload: Mapping[str, Any]) -> GuardianPublicKey:
     return key
 
 
+def share_from_payload(payload: Mapping[str, Any]) -> EncryptedShare:
+    """The relayed share of a ``core.election_share`` payload."""
+    require_fields(payload, {"share": dict})
+    share: EncryptedShare = _strict("share", EncryptedShare.from_json, payload["share"])
+    return share
+
+
+def complaint_from_payload(payload: Mapping[str, Any]) -> tuple[Complaint, Verdict]:
+    """The complaint and recorded verdict of a ``core.election_complaint`` payload."""
+    require_fields(payload, {"complaint": dict, "verdict": str})
+    complaint: Complaint = _strict("complaint", Complaint.from_json, payload["complaint"])
+    if (complaint.share.sender, complaint.share.recipient) != (
+        complaint.sender,
+        complaint.recipient,
+    ):
+        raise ValueError("complaint: the evidence is a share of another pair")
+    try:
+        verdict = Verdict(payload["verdict"])
+    except ValueError:
+        raise ValueError(f"verdict must be one of {[v.value for v in Verdict]}") from None
+    return complaint, verdict
+
+
+def reveal_from_payload(payload: Mapping[str, Any]) -> tuple[int, int, Scalar]:
+    """``(sender, recipient, value)`` of a ``core.election_share_revealed`` payload."""
+    require_fields(payload, {"sender": int, "recipient": int, "value": str})
+    sender = _strict("sender", _json.integer, payload["sender"], "sender", 1, MAX_GUARDIAN_ID)
+    recipient = _strict(
+        "recipient", _json.integer, payload["recipient"], "recipient", 1, MAX_GUARDIAN_ID
+    )
+    value: Scalar = _strict("value", Scalar.from_hex, payload["value"])
+    return sender, recipient, value
+
+
 def signed_ballot_from_payload(payload: Mapping[str, Any]) -> SignedBallot:
     """The signed ballot of a ``core.ballot_cast`` or ``core.ballot_challenged`` payload."""
     signed: SignedBallot = _strict("ballot", SignedBallot.from_json, payload.get("ballot"))
@@ -224,6 +303,18 @@ def _validate_key(payload: Mapping[str, Any]) -> None:
     if point.is_identity():
         raise ValueError("joint_key must not be the identity")
     _strict("election_hash", _json.hexa, payload["election_hash"], 32, "election_hash")
+
+
+def _validate_share(payload: Mapping[str, Any]) -> None:
+    share_from_payload(payload)
+
+
+def _validate_complaint(payload: Mapping[str, Any]) -> None:
+    complaint_from_payload(payload)
+
+
+def _validate_revealed(payload: Mapping[str, Any]) -> None:
+    reveal_from_payload(payload)
 
 
 def _validate_confirmed(payload: Mapping[str, Any]) -> None:
@@ -272,7 +363,7 @@ def _validate_tally(payload: Mapping[str, Any]) -> None:
     _strict("tally", EncryptedTally.from_json, payload["tally"])
 
 
-def _validate_share(payload: Mapping[str, Any]) -> None:
+def _validate_tally_share(payload: Mapping[str, Any]) -> None:
     require_fields(payload, {"share": dict})
     _strict("share", TallyShare.from_json, payload["share"])
 
@@ -308,8 +399,27 @@ ELECTION_EVENT_TYPES: tuple[tuple[str, str, Callable[[Mapping[str, Any]], None]]
         _validate_key,
     ),
     (
+        ELECTION_SHARE,
+        "A guardian's secret share for another guardian, relayed: encrypted to the "
+        "recipient's Box key with a one-time key and signed by the sender (ciphertext only).",
+        _validate_share,
+    ),
+    (
+        ELECTION_COMPLAINT,
+        "A recipient's founded complaint against a relayed share, with its evidence (the "
+        "share and the one-time decryption key) and the verdict the evidence supports.",
+        _validate_complaint,
+    ),
+    (
+        ELECTION_SHARE_REVEALED,
+        "A sender's public answer to a sender-must-reveal complaint: the disputed share, "
+        "checked against the sender's commitments.",
+        _validate_revealed,
+    ),
+    (
         ELECTION_GUARDIAN_CONFIRMED,
-        "A guardian's Ed25519 signature over the election base hash (all key material).",
+        "A guardian's Ed25519 signature over the ceremony hash H_C (all key material, "
+        "the relayed share ciphertexts included).",
         _validate_confirmed,
     ),
     (
@@ -336,7 +446,7 @@ ELECTION_EVENT_TYPES: tuple[tuple[str, str, Callable[[Mapping[str, Any]], None]]
         TALLY_SHARE,
         "A guardian's verified partial decryption of every tally entry, each with its "
         "Chaum-Pedersen proof.",
-        _validate_share,
+        _validate_tally_share,
     ),
     (
         TALLY_DECRYPTED,

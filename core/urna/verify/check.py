@@ -51,24 +51,35 @@ class CheckContext:
 
     def map(self, function: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
         """``map`` over worker processes when ``--jobs`` > 1; ``function`` must be
-        a module-level function and items picklable. Results come in order."""
-        total = len(items)
-        for done, result in enumerate(self._mapper(function, items), start=1):
+        a module-level function and items picklable. Results come in order. With
+        workers, the work is submitted before this returns."""
+        return self._reporting(self._mapper(function, items), len(items))
+
+    def _reporting(self, results: Iterator[R], total: int) -> Iterator[R]:
+        for done, result in enumerate(results, start=1):
             if done == total or done % 256 == 0:
                 self._progress(self._check_id, done, total)
             yield result
 
 
 CheckFunction = Callable[["RecordView", CheckContext], Iterable[Failure]]
+StartFunction = Callable[["RecordView", CheckContext], None]
 
 
 @attrs.frozen(slots=True)
 class VerifierCheck:
-    """A named check over a whole record; ``run`` yields every failure it finds."""
+    """A named check over a whole record; ``run`` yields every failure it finds.
+
+    ``start``, when given, is called for every check before any check runs: a
+    check whose work is long and parallel submits it there (through
+    ``context.map``, whose work begins at once), so that worker processes are
+    busy while the quick serial checks run in the main process.
+    """
 
     id: str
     title: str
     run: CheckFunction
+    start: StartFunction | None = None
 
     @property
     def description(self) -> str:

@@ -162,6 +162,7 @@ class _Analysis:
     election_error: str = ""
     outcomes: list[BallotOutcome] = attrs.Factory(list)
     sums: list[tuple[Point, Point]] = attrs.Factory(list)
+    ballot_work: Iterator[ChunkResult] | None = None
     ballot_work_done: bool = False
 
     @property
@@ -236,6 +237,20 @@ def _analysis(record: RecordView) -> _Analysis:
     return analysis
 
 
+def _start_ballot_work(record: RecordView, context: CheckContext) -> None:
+    """Submit the per-ballot work (once per record), so that worker processes verify
+    ballots while the main process runs the quick checks; see :func:`_with_ballots`."""
+    a = _analysis(record)
+    if a.ballot_work is not None or a.ballot_work_done:
+        return
+    election_json = a.election.to_json() if a.election is not None else None
+    items: list[BallotItem] = [(i, cast, e.payload) for i, (e, cast) in enumerate(a.ballots)]
+    chunks = [
+        (election_json, items[i : i + BALLOT_CHUNK]) for i in range(0, len(items), BALLOT_CHUNK)
+    ]
+    a.ballot_work = context.map(verify_ballot_chunk, chunks)
+
+
 def _with_ballots(record: RecordView, context: CheckContext) -> _Analysis:
     """The analysis with the per-ballot work done (once per record, over ``context.map``).
 
@@ -243,16 +258,16 @@ def _with_ballots(record: RecordView, context: CheckContext) -> _Analysis:
     a = _analysis(record)
     if a.ballot_work_done:
         return a
-    election_json = a.election.to_json() if a.election is not None else None
-    items: list[BallotItem] = [(i, cast, e.payload) for i, (e, cast) in enumerate(a.ballots)]
-    chunks = [
-        (election_json, items[i : i + BALLOT_CHUNK]) for i in range(0, len(items), BALLOT_CHUNK)
-    ]
+    _start_ballot_work(record, context)
+    # Taken, not borrowed: if a worker fails half-way, the next check starts afresh
+    # instead of reading the rest of a half-consumed stream as if it were all.
+    work, a.ballot_work = a.ballot_work, None
+    assert work is not None
     size = 0 if a.election is None else sum(len(c.options) for c in a.election.manifest.contests)
     alphas = [IDENTITY] * size
     betas = [IDENTITY] * size
     outcomes: list[BallotOutcome] = []
-    for chunk_outcomes, sums in context.map(verify_ballot_chunk, chunks):
+    for chunk_outcomes, sums in work:
         outcomes.extend(chunk_outcomes)
         for n, (alpha, beta) in enumerate(sums):
             alphas[n] = alphas[n] + Point.decode(alpha)
@@ -712,6 +727,7 @@ ELECTION_CHECKS: tuple[VerifierCheck, ...] = (
             "Every ballot decodes, names this election's H_E, and has the manifest's "
             "contests and options in order.",
         ),
+        start=_start_ballot_work,
     ),
     VerifierCheck(
         "election.selection-proofs",

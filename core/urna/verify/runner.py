@@ -17,7 +17,7 @@ from urna.record.election_events import BALLOT_VALIDATORS
 from urna.record.errors import RecordError
 from urna.record.event_types import CORE_EVENT_TYPES, EventType, index_event_types
 from urna.record.manifest import MANIFEST_NAME
-from urna.verify.check import CheckContext, Failure, VerifierCheck
+from urna.verify.check import CheckContext, Failure, StartFunction, VerifierCheck
 from urna.verify.election_checks import ELECTION_CHECKS, ballot_payload_failures
 from urna.verify.record_checks import RECORD_CHECKS, payload_check
 from urna.verify.record_view import RecordView, parse_record
@@ -97,8 +97,11 @@ def verify_files(
         return Report(bundle, "", 0, "", (failed, *skipped))
     results = []
     with _Mapper(jobs) as mapper:
-        for check in checks:
-            context = CheckContext(mapper, progress, check.id)
+        contexts = [CheckContext(mapper, progress, check.id) for check in checks]
+        for check, context in zip(checks, contexts, strict=True):
+            if check.start is not None:
+                _start(check.start, record, context)
+        for check, context in zip(checks, contexts, strict=True):
             results.append(_run(check, record, context))
     return Report(
         bundle,
@@ -115,6 +118,15 @@ def _run(check: VerifierCheck, record: RecordView, context: CheckContext) -> Che
     except Exception as exc:
         failures = (Failure(check.id, "", f"check raised {type(exc).__name__}: {exc}"),)
     return CheckResult(check.id, check.title, "failed" if failures else "passed", failures)
+
+
+def _start(start: StartFunction, record: RecordView, context: CheckContext) -> None:
+    """Begin a check's background work. A crash here is not lost: the check's ``run``
+    does the same work again when nothing was started, and reports what goes wrong."""
+    try:
+        start(record, context)
+    except Exception:  # reported by the check's run, see the docstring
+        return
 
 
 def _refuse_duplicate_ids(checks: Sequence[VerifierCheck]) -> None:
