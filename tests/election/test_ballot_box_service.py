@@ -45,10 +45,19 @@ async def test_an_election_through_the_service_and_its_record(urna_services):
     )
     await refused(box.register_credential(SCOPE, "00" * 32, "zero"), "credential.key")
     await refused(box.open(SCOPE), "guardian.confirmation")
-    wrong = confirm_election(ceremony.guardians[1], election)
+    await refused(box.confirm(SCOPE, 1, ceremony.confirmation(1)), "ceremony.shares")
+    for share in ceremony.relayed:
+        await box.relay_share(SCOPE, share.to_json())
+    await refused(box.relay_share(SCOPE, ceremony.relayed[0].to_json()), "share.duplicate")
+    # A signature over H_E alone (before shares were relayed) no longer confirms.
+    await refused(
+        box.confirm(SCOPE, 1, confirm_election(ceremony.guardians[0], election)),
+        "guardian.confirmation",
+    )
+    wrong = ceremony.confirmation(2)
     await refused(box.confirm(SCOPE, 1, wrong), "guardian.confirmation")
     for g in ceremony.guardians:
-        await box.confirm(SCOPE, g.guardian_id, confirm_election(g, election))
+        await box.confirm(SCOPE, g.guardian_id, ceremony.confirmation(g.guardian_id))
     await box.open(SCOPE)
     await refused(
         box.register_credential(SCOPE, credential_key("s", 9).verify_key.hex(), "late"),
@@ -67,7 +76,7 @@ async def test_an_election_through_the_service_and_its_record(urna_services):
             code,
             rand,
         )
-        receipts.append(await box.cast(SCOPE, sign_ballot(ballot, key).to_json()))
+        receipts.append(await box.cast(SCOPE, sign_ballot(ballot, key).to_json(), device="desk-1"))
         code = ballot.confirmation_code()
     assert receipts[-1].confirmation_code == code.hex()
 
@@ -80,18 +89,20 @@ async def test_an_election_through_the_service_and_its_record(urna_services):
 
     async def cast_then_fail() -> None:
         async with ledger.transaction():
-            await box.cast(SCOPE, body)
+            await box.cast(SCOPE, body, device="desk-1")
             raise RuntimeError("the plugin's own write failed")
 
     with pytest.raises(RuntimeError):
         await cast_then_fail()
     assert await ledger.head(SCOPE) == head
-    await box.cast(SCOPE, body)
+    await refused(box.cast(SCOPE, body, device="desk-2"), "ballot.device")
+    assert await ledger.head(SCOPE) == head
+    await box.cast(SCOPE, body, device="desk-1")
 
     # A fresh ballot box (another worker process) rebuilds the same state from the ledger.
     fresh = BallotBox(ledger)
     assert await fresh.status(SCOPE) == await box.status(SCOPE)
-    await refused(fresh.cast(SCOPE, body), "ballot.duplicate")
+    await refused(fresh.cast(SCOPE, body, device="desk-1"), "ballot.duplicate")
 
     tally = await box.tally(SCOPE)
     assert tally.ballot_count == 4
@@ -123,7 +134,7 @@ async def test_concurrent_casts_count_one_ballot_per_credential_and_keep_chains(
     await box.add_guardian(SCOPE, ceremony.guardians[0].public_key.to_json())
     for voter in range(4):
         await box.register_credential(SCOPE, credential_key("r", voter).verify_key.hex(), "v")
-    await box.confirm(SCOPE, 1, confirm_election(ceremony.guardians[0], election))
+    await box.confirm(SCOPE, 1, ceremony.confirmation(1))
     await box.open(SCOPE)
     rand = drbg("race")
 
@@ -136,7 +147,11 @@ async def test_concurrent_casts_count_one_ballot_per_credential_and_keep_chains(
     same_credential = [ballot(0, f"desk-{i}") for i in range(3)]
     same_chain_slot = [ballot(v, "desk-9") for v in (1, 2, 3)]
     outcomes = await asyncio.gather(
-        *(box.cast(SCOPE, b) for b in same_credential + same_chain_slot), return_exceptions=True
+        *(
+            box.cast(SCOPE, b, device=b["ballot"]["device_id"])
+            for b in same_credential + same_chain_slot
+        ),
+        return_exceptions=True,
     )
     checks = [o.check if isinstance(o, BallotBoxError) else "cast" for o in outcomes]
     assert sorted(checks[:3]) == ["ballot.credential-used", "ballot.credential-used", "cast"]

@@ -8,13 +8,24 @@ concurrent callers (several sanic workers on PostgreSQL) are serialised:
 1. :meth:`BallotBox.create_election` (parameters and manifest);
 2. :meth:`BallotBox.add_guardian` for each of the ``n`` guardians; the last
    one fixes the joint key and the base hash (``core.election_key``);
-3. :meth:`BallotBox.confirm` by every guardian (signature over H_E);
-4. :meth:`BallotBox.register_credential` for each voter's or device's key;
-5. :meth:`BallotBox.open`: all guardians confirmed, credentials now fixed;
-6. :meth:`BallotBox.cast` and :meth:`BallotBox.challenge` (Benaloh);
-7. :meth:`BallotBox.tally` closes voting and sums the cast ballots;
-8. :meth:`BallotBox.submit_share` per decrypting guardian (verified, attributed);
-9. :meth:`BallotBox.publish_result` combines at least ``k`` shares.
+3. :meth:`BallotBox.relay_share` for every ordered pair of distinct guardians:
+   the sender's share, encrypted to the recipient and signed, which the
+   appliance checks (address, one-time key, signature) and relays as it is; it
+   never sees a plaintext share;
+4. :meth:`BallotBox.complain` by a recipient whose share is wrong, with the
+   evidence; the ceremony code judges it. A founded complaint is recorded: one
+   proving the sender at fault aborts the ceremony for good (``aborted``); one
+   whose share does not even decrypt waits for the sender's public
+   :meth:`BallotBox.reveal_share`. An unfounded complaint is refused;
+5. :meth:`BallotBox.confirm` by every guardian: a signature over the ceremony
+   hash H_C (H_E and every relayed share ciphertext);
+6. :meth:`BallotBox.register_credential` for each voter's or device's key;
+7. :meth:`BallotBox.open`: all guardians confirmed, credentials now fixed;
+8. :meth:`BallotBox.cast` and :meth:`BallotBox.challenge` (Benaloh), each by
+   the device whose confirmation-code chain the ballot continues;
+9. :meth:`BallotBox.tally` closes voting and sums the cast ballots;
+10. :meth:`BallotBox.submit_share` per decrypting guardian (verified, attributed);
+11. :meth:`BallotBox.publish_result` combines at least ``k`` shares.
 
 Every refusal raises :class:`BallotBoxError` naming the check; nothing is
 stored and nothing appended. A cast ballot is checked cheapest first (schema,
@@ -42,8 +53,22 @@ from urna.crypto.ballot import (
     verify_ballot,
     verify_challenged_ballot,
 )
-from urna.crypto.ceremony import GuardianPublicKey, check_guardian_key
-from urna.crypto.election import Election, make_election, verify_confirmation
+from urna.crypto.ceremony import (
+    Complaint,
+    EncryptedShare,
+    GuardianPublicKey,
+    Verdict,
+    check_guardian_key,
+    check_relayed_share,
+    check_revealed_share,
+    judge_complaint,
+)
+from urna.crypto.election import (
+    Election,
+    ceremony_hash,
+    make_election,
+    verify_ceremony_confirmation,
+)
 from urna.crypto.errors import (
     DecodeError,
     KeyRejectedError,
@@ -52,6 +77,7 @@ from urna.crypto.errors import (
     SignatureError,
     VerificationError,
 )
+from urna.crypto.group import Scalar
 from urna.crypto.manifest import ElectionParameters
 from urna.crypto.signing import decode_verify_key
 from urna.crypto.tally import (
@@ -112,6 +138,11 @@ class _State:
     parameters: ElectionParameters | None = None
     guardian_keys: dict[int, GuardianPublicKey] = attrs.Factory(dict)
     election: Election | None = None
+    key_shares: dict[tuple[int, int], EncryptedShare] = attrs.Factory(dict)
+    complaints: dict[tuple[int, int], Verdict] = attrs.Factory(dict)
+    revealed: set[tuple[int, int]] = attrs.Factory(set)
+    at_fault: set[int] = attrs.Factory(set)
+    ceremony_hash: bytes | None = None
     confirmed: set[int] = attrs.Factory(set)
     signers: set[str] = attrs.Factory(set)
     credentials: set[str] = attrs.Factory(set)
@@ -142,6 +173,19 @@ class _State:
         elif kind == ev.ELECTION_KEY:
             assert self.parameters is not None
             self.election = make_election(self.parameters, list(self.guardian_keys.values()))
+            self.fix_ceremony_hash()
+        elif kind == ev.ELECTION_SHARE:
+            relayed = ev.share_from_payload(p)
+            self.key_shares[relayed.sender, relayed.recipient] = relayed
+            self.fix_ceremony_hash()
+        elif kind == ev.ELECTION_COMPLAINT:
+            complaint, verdict = ev.complaint_from_payload(p)
+            self.complaints[complaint.sender, complaint.recipient] = verdict
+            if verdict is Verdict.SENDER_AT_FAULT:
+                self.at_fault.add(complaint.sender)
+        elif kind == ev.ELECTION_SHARE_REVEALED:
+            sender, recipient, _value = ev.reveal_from_payload(p)
+            self.revealed.add((sender, recipient))
         elif kind == ev.ELECTION_GUARDIAN_CONFIRMED:
             self.confirmed.add(p["guardian_id"])
         elif kind == ev.ELECTION_OPENED:
@@ -168,6 +212,26 @@ class _State:
         else:
             self.challenged += 1
 
+    def fix_ceremony_hash(self) -> None:
+        """H_C, once every share is relayed (at once for a single guardian)."""
+        if self.election is not None and len(self.key_shares) == self.pairs():
+            self.ceremony_hash = ceremony_hash(self.election, list(self.key_shares.values()))
+
+    def pairs(self) -> int:
+        """How many shares the exchange relays: one per ordered pair of distinct guardians."""
+        n = len(self.guardian_keys)
+        return n * (n - 1)
+
+    def unresolved(self, recipient: int | None = None) -> list[tuple[int, int]]:
+        """Complaints still waiting for their sender's reveal (of ``recipient``, if given)."""
+        return sorted(
+            pair
+            for pair, verdict in self.complaints.items()
+            if verdict is Verdict.SENDER_MUST_REVEAL
+            and pair not in self.revealed
+            and recipient in (None, pair[1])
+        )
+
     def device_code(self, device_id: str) -> bytes:
         assert self.election is not None
         code = self.device_codes.get(device_id)
@@ -182,6 +246,8 @@ class _State:
             return "tallied"
         if self.opened:
             return "open"
+        if self.at_fault:
+            return "aborted"
         if self.election is not None:
             return "keyed"
         return "created"
@@ -212,6 +278,17 @@ class BallotBox:
             "parameters": state.parameters.to_json(),
             "guardians": sorted(state.guardian_keys),
             "election": state.election.to_json() if state.election else None,
+            "ceremony": {
+                "shares": len(state.key_shares),
+                "expected_shares": state.pairs() if state.election else None,
+                "ceremony_hash": state.ceremony_hash.hex() if state.ceremony_hash else None,
+                "complaints": [
+                    {"sender": s, "recipient": r, "verdict": v.value}
+                    for (s, r), v in sorted(state.complaints.items())
+                ],
+                "unresolved": [list(pair) for pair in state.unresolved()],
+                "at_fault": sorted(state.at_fault),
+            },
             "confirmed": sorted(state.confirmed),
             "credentials": len(state.credentials),
             "cast": len(state.cast),
@@ -266,18 +343,132 @@ class BallotBox:
 
         return await self._locked(scope, step)
 
-    async def confirm(self, scope: str, guardian_id: int, signature: bytes) -> Event:
-        """Record a guardian's signature over the election base hash."""
+    async def key_shares(self, scope: str, recipient: int | None = None) -> list[dict[str, Any]]:
+        """The relayed shares (ciphertexts), all or those addressed to ``recipient``."""
+        state = await self._state(scope)
+        _keyed(state)
+        return [
+            share.to_json()
+            for pair, share in sorted(state.key_shares.items())
+            if recipient in (None, pair[1])
+        ]
+
+    async def relay_share(self, scope: str, share: object) -> Event:
+        """Relay one guardian's encrypted, signed share to another (ciphertext only).
+
+        Checked: the pair are guardians of this election, distinct, not relayed
+        before; the one-time key is valid; the sender signed it. Nothing here can
+        tell a wrong share from a right one: its recipient does (:meth:`complain`).
+        """
+        decoded = _decode("share", EncryptedShare.from_json, share)
 
         async def step(state: _State) -> Event:
-            election = _keyed(state)
-            if state.opened:
-                raise BallotBoxError("election.state", "voting is already open", 409)
-            if guardian_id in state.confirmed:
+            election = _ceremony_open(state)
+            pair = (decoded.sender, decoded.recipient)
+            where = f"share {pair[0]}->{pair[1]}"
+            for gid in pair:
+                if gid not in state.guardian_keys:
+                    raise BallotBoxError(
+                        "share.address", f"{gid} is not a guardian of this election", 422, where
+                    )
+            if pair in state.key_shares:
+                raise BallotBoxError("share.duplicate", "share already relayed", 409, where)
+            _verified(
+                check_relayed_share,
+                decoded,
+                state.guardian_keys[decoded.sender],
+                election.parameters.parameters_hash(),
+            )
+            return await self._append(scope, state, ev.ELECTION_SHARE, ev.share_payload(decoded))
+
+        return await self._locked(scope, step)
+
+    async def complain(self, scope: str, complaint: object) -> Event:
+        """Record a recipient's complaint against a relayed share, if its evidence holds.
+
+        The ceremony code judges the evidence (:func:`judge_complaint`): a share
+        proven wrong puts its sender at fault and aborts the ceremony; a share
+        that does not decrypt under the revealed key waits for the sender's
+        :meth:`reveal_share`. An unfounded complaint (the share is right, or the
+        evidence is not the relayed share) is refused: nothing is recorded.
+        """
+        decoded = _decode("complaint", Complaint.from_json, complaint)
+
+        async def step(state: _State) -> Event:
+            election = _ceremony_open(state)
+            pair = (decoded.sender, decoded.recipient)
+            where = f"complaint {pair[0]}->{pair[1]}"
+            relayed = state.key_shares.get(pair)
+            if relayed is None or relayed != decoded.share:
                 raise BallotBoxError(
-                    "guardian.confirmation", "already confirmed", 409, f"guardian {guardian_id}"
+                    "complaint.evidence", "the evidence is not the share relayed", 422, where
                 )
-            _verified(verify_confirmation, election, guardian_id, signature)
+            if pair in state.complaints:
+                raise BallotBoxError("complaint.duplicate", "already complained", 409, where)
+            if decoded.recipient in state.confirmed:
+                raise BallotBoxError(
+                    "complaint.late", "the recipient has confirmed its shares", 409, where
+                )
+            verdict = _verified(
+                judge_complaint,
+                decoded,
+                election.guardian(decoded.sender),
+                election.parameters.parameters_hash(),
+            )
+            return await self._append(
+                scope, state, ev.ELECTION_COMPLAINT, ev.complaint_payload(decoded, verdict)
+            )
+
+        return await self._locked(scope, step)
+
+    async def reveal_share(self, scope: str, sender: int, recipient: int, value: str) -> Event:
+        """Record the share a sender publishes in answer to a ``sender-must-reveal``
+        complaint, once it matches the sender's commitments (``share.reveal``)."""
+        revealed = _decode("value", Scalar.from_hex, value)
+
+        async def step(state: _State) -> Event:
+            election = _ceremony_open(state)
+            pair = (sender, recipient)
+            where = f"share {sender}->{recipient}"
+            if pair not in state.unresolved():
+                raise BallotBoxError(
+                    "share.reveal", "no complaint awaits this share's reveal", 409, where
+                )
+            _verified(check_revealed_share, election.guardian(sender), recipient, revealed)
+            return await self._append(
+                scope,
+                state,
+                ev.ELECTION_SHARE_REVEALED,
+                ev.share_revealed_payload(sender, recipient, revealed),
+            )
+
+        return await self._locked(scope, step)
+
+    async def confirm(self, scope: str, guardian_id: int, signature: bytes) -> Event:
+        """Record a guardian's signature over the ceremony hash H_C: every share is
+        relayed, and none of the guardian's own complaints waits for a reveal."""
+
+        async def step(state: _State) -> Event:
+            election = _ceremony_open(state)
+            where = f"guardian {guardian_id}"
+            if guardian_id in state.confirmed:
+                raise BallotBoxError("guardian.confirmation", "already confirmed", 409, where)
+            if state.ceremony_hash is None:
+                raise BallotBoxError(
+                    "ceremony.shares",
+                    f"{len(state.key_shares)} of {state.pairs()} shares relayed",
+                    409,
+                )
+            if state.unresolved(guardian_id):
+                raise BallotBoxError(
+                    "ceremony.complaints",
+                    f"complaints {state.unresolved(guardian_id)} await their reveal",
+                    409,
+                    where,
+                )
+            _verified(
+                verify_ceremony_confirmation, election, guardian_id, signature, state.ceremony_hash
+            )
             return await self._append(
                 scope,
                 state,
@@ -317,9 +508,7 @@ class BallotBox:
         """Open voting: every guardian confirmed H_E and at least one credential exists."""
 
         async def step(state: _State) -> Event:
-            election = _keyed(state)
-            if state.opened:
-                raise BallotBoxError("election.state", "voting is already open", 409)
+            election = _ceremony_open(state)
             missing = sorted(set(state.guardian_keys) - state.confirmed)
             if missing:
                 raise BallotBoxError(
@@ -338,12 +527,13 @@ class BallotBox:
 
     # -- voting ----------------------------------------------------------------------------------
 
-    async def cast(self, scope: str, ballot: object) -> CastReceipt:
-        """Verify and cast a signed ballot (``SignedBallot`` JSON); answer the receipt."""
+    async def cast(self, scope: str, ballot: object, *, device: str) -> CastReceipt:
+        """Verify and cast a signed ballot (``SignedBallot`` JSON) posted by ``device``
+        (the authenticated account, whose chain it must continue); answer the receipt."""
         signed = _decode_ballot(ballot)
 
         async def step(state: _State) -> CastReceipt:
-            election = self._check_ballot(state, signed, cast=True)
+            election = self._check_ballot(state, signed, device, cast=True)
             _verified(verify_ballot, signed.ballot, election)
             event = await self._append(scope, state, ev.BALLOT_CAST, ev.ballot_cast_payload(signed))
             return CastReceipt(
@@ -353,9 +543,10 @@ class BallotBox:
         return await self._locked(scope, step)
 
     async def challenge(
-        self, scope: str, ballot: object, reveal: object
+        self, scope: str, ballot: object, reveal: object, *, device: str
     ) -> dict[str, tuple[str, ...]]:
-        """Spoil a signed ballot with its votes and nonces revealed; answer its choices.
+        """Spoil a signed ballot, posted by ``device``, with its votes and nonces
+        revealed; answer its choices.
 
         The ballot continues its device's code chain but is never tallied; its
         credential may still cast.
@@ -368,7 +559,7 @@ class BallotBox:
         )
 
         async def step(state: _State) -> dict[str, tuple[str, ...]]:
-            election = self._check_ballot(state, signed, cast=False)
+            election = self._check_ballot(state, signed, device, cast=False)
             choices = _verified(verify_challenged_ballot, challenged, election)
             await self._append(
                 scope, state, ev.BALLOT_CHALLENGED, ev.ballot_challenged_payload(signed, challenged)
@@ -377,13 +568,23 @@ class BallotBox:
 
         return await self._locked(scope, step)
 
-    def _check_ballot(self, state: _State, signed: SignedBallot, *, cast: bool) -> Election:
+    def _check_ballot(
+        self, state: _State, signed: SignedBallot, device: str, *, cast: bool
+    ) -> Election:
         """Every check but the proofs, cheapest first; the state is not changed."""
         election = _keyed(state)
         if not state.opened or state.tally is not None:
             raise BallotBoxError("election.closed", "the ballot box is not open", 409)
         ballot = signed.ballot
         where = f"ballot {ballot.ballot_id.hex()}"
+        if ballot.device_id != device:
+            raise BallotBoxError(
+                "ballot.device",
+                f"device {device!r} may post ballots only in its own chain, "
+                f"not {ballot.device_id!r}'s",
+                403,
+                where,
+            )
         if ballot.election_hash != election.election_hash:
             raise BallotBoxError("ballot.election", "ballot is for another election", 422, where)
         credential = ballot.credential.hex()
@@ -529,6 +730,21 @@ def _keyed(state: _State) -> Election:
     if state.election is None:
         raise BallotBoxError("election.state", "the key ceremony is not complete", 409)
     return state.election
+
+
+def _ceremony_open(state: _State) -> Election:
+    """The election while its key ceremony runs: keyed, not aborted, voting not open."""
+    election = _keyed(state)
+    if state.opened:
+        raise BallotBoxError("election.state", "voting is already open", 409)
+    if state.at_fault:
+        raise BallotBoxError(
+            "ceremony.aborted",
+            f"a founded complaint put guardians {sorted(state.at_fault)} at fault; "
+            "the key ceremony must be run again in a new scope",
+            409,
+        )
+    return election
 
 
 def _is_hex(text: object, length: int) -> bool:

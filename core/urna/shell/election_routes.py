@@ -7,7 +7,11 @@ status (nothing stored, nothing appended). Every write needs an
 the same receipt. Permissions (``docs/verifier.md``, ``docs/security.md``):
 ``core.election.manage`` (role ``election-admin``), ``core.election.guard``
 (``election-guardian``), ``core.ballot.cast`` (``ballot-device``); reading an
-election's public state needs none.
+election's public state (and the relayed share ciphertexts) needs none.
+
+A device posts ballots only in its own confirmation-code chain: a ballot's
+``device_id`` must be the posting account's user name (its API token's
+user), else ``403 ballot.device`` and nothing is appended.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from sanic.response import HTTPResponse, json
 
 from urna.contributions import Route
 from urna.record.event import SCOPE_PATTERN
+from urna.shell.auth.principal import Principal
 from urna.shell.ballot_box import BallotBox, BallotBoxError, ballot_box_for
 from urna.shell.http import ApiError, field, json_body
 from urna.shell.permissions import CAST_BALLOTS, GUARD_ELECTIONS, MANAGE_ELECTIONS
@@ -42,6 +47,12 @@ async def _answer(call: Awaitable[Any], status: int, shape: Callable[[Any], Any]
     except BallotBoxError as exc:
         return json(exc.to_json(), status=exc.status)
     return json(shape(value), status=status)
+
+
+def _device(request: Request) -> str:
+    """The posting device: the authenticated account's user name (the guard let it in)."""
+    principal: Principal = request.ctx.principal
+    return principal.username
 
 
 def _event(event: Any) -> dict[str, Any]:
@@ -80,6 +91,44 @@ async def confirm(request: Request, scope: str) -> HTTPResponse:
     return await _answer(_box(request).confirm(_scope(scope), guardian_id, raw), 201, _event)
 
 
+async def key_shares(request: Request, scope: str) -> HTTPResponse:
+    """The relayed share ciphertexts; ``?recipient=<id>`` for one guardian's inbox."""
+    raw = request.args.get("recipient")
+    recipient = None
+    if raw is not None:
+        if not raw.isdigit() or len(raw) > 10:
+            raise ApiError(422, "query 'recipient' must be a guardian id")
+        recipient = int(raw)
+    return await _answer(
+        _box(request).key_shares(_scope(scope), recipient), 200, lambda s: {"shares": s}
+    )
+
+
+async def relay_share(request: Request, scope: str) -> HTTPResponse:
+    """Relay a guardian's share for another guardian (the body is the ``EncryptedShare``:
+    encrypted to the recipient, signed by the sender)."""
+    body = json_body(request)
+    return await _answer(_box(request).relay_share(_scope(scope), body), 201, _event)
+
+
+async def complain(request: Request, scope: str) -> HTTPResponse:
+    """A recipient's complaint against a relayed share (the body is the ``Complaint``
+    with its evidence); recorded only when the evidence holds."""
+    body = json_body(request)
+    return await _answer(_box(request).complain(_scope(scope), body), 201, _event)
+
+
+async def reveal_share(request: Request, scope: str) -> HTTPResponse:
+    """A sender's public answer to a sender-must-reveal complaint: the disputed share."""
+    body = json_body(request)
+    sender = field(body, "sender", int)
+    recipient = field(body, "recipient", int)
+    value = field(body, "value", str, max_length=64)
+    return await _answer(
+        _box(request).reveal_share(_scope(scope), sender, recipient, value), 201, _event
+    )
+
+
 async def register_credential(request: Request, scope: str) -> HTTPResponse:
     """Register a voter's or voting device's ballot credential (Ed25519 key)."""
     body = json_body(request)
@@ -96,14 +145,20 @@ async def open_election(request: Request, scope: str) -> HTTPResponse:
 async def cast(request: Request, scope: str) -> HTTPResponse:
     """Cast a signed ballot (the body is the ``SignedBallot``); answers the receipt."""
     body = json_body(request)
-    return await _answer(_box(request).cast(_scope(scope), body), 201, lambda r: r.to_json())
+    return await _answer(
+        _box(request).cast(_scope(scope), body, device=_device(request)),
+        201,
+        lambda r: r.to_json(),
+    )
 
 
 async def challenge(request: Request, scope: str) -> HTTPResponse:
     """Challenge (spoil) a signed ballot with its revealed votes and nonces."""
     body = json_body(request)
     return await _answer(
-        _box(request).challenge(_scope(scope), body.get("ballot"), body.get("reveal")),
+        _box(request).challenge(
+            _scope(scope), body.get("ballot"), body.get("reveal"), device=_device(request)
+        ),
         201,
         lambda choices: {"choices": {c: list(o) for c, o in choices.items()}},
     )
@@ -152,6 +207,31 @@ ELECTION_ROUTES: tuple[Route, ...] = (
         GUARD_ELECTIONS,
         idempotent=True,
         summary="Confirm the election key as a guardian",
+    ),
+    Route(f"{_E}/key-shares.json", key_shares, summary="Relayed share ciphertexts"),
+    Route(
+        f"{_E}/key-shares",
+        relay_share,
+        ("POST",),
+        GUARD_ELECTIONS,
+        idempotent=True,
+        summary="Relay a guardian's encrypted share",
+    ),
+    Route(
+        f"{_E}/complaints",
+        complain,
+        ("POST",),
+        GUARD_ELECTIONS,
+        idempotent=True,
+        summary="Complain against a relayed share, with evidence",
+    ),
+    Route(
+        f"{_E}/reveals",
+        reveal_share,
+        ("POST",),
+        GUARD_ELECTIONS,
+        idempotent=True,
+        summary="Reveal a disputed share",
     ),
     Route(
         f"{_E}/credentials",
