@@ -48,6 +48,15 @@ def current_connection() -> BaseDBAsyncClient:
     return connection
 
 
+def in_dialect(connection: BaseDBAsyncClient, query: str) -> str:
+    """A query written with ``?`` placeholders, as ``connection`` wants them (``$1``... on
+    PostgreSQL). For the few hot statements written as SQL rather than through the ORM."""
+    if connection.capabilities.dialect != "postgres":
+        return query
+    parts = query.split("?")
+    return "".join(f"{part}${i}" for i, part in enumerate(parts[:-1], start=1)) + parts[-1]
+
+
 def tortoise_config(settings: Settings, model_apps: Mapping[str, ModelApp]) -> dict[str, Any]:
     """The tortoise configuration for the core app and every plugin app."""
     apps = {CORE_APP: CORE_MODELS, **model_apps}

@@ -12,7 +12,7 @@ import contextlib
 import contextvars
 import datetime
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,7 +25,7 @@ from urna.record.canonical import canonical_bytes
 from urna.record.errors import RecordError
 from urna.record.event import GENESIS_PREV, SCOPE_PATTERN, Event, sign_event
 from urna.record.event_types import APPLIANCE_ROLE, EventType
-from urna.shell.db import current_connection
+from urna.shell.db import current_connection, in_dialect
 from urna.shell.models import LedgerEvent, LedgerHead, RegisteredSigner
 
 Clock = Callable[[], datetime.datetime]
@@ -67,6 +67,7 @@ class Ledger:
         self._group_commit = group_commit
         self._queue: list[tuple[Callable[[], Awaitable[Any]], asyncio.Future[Any]]] = []
         self._writer: asyncio.Task[None] | None = None
+        self._heads: dict[str, tuple[int, str]] = {}
 
     @property
     def public_key(self) -> str:
@@ -158,26 +159,24 @@ class Ledger:
         it has no events yet. Raises ``LedgerError`` naming the problem, in
         which case nothing is appended.
         """
-        self._validate(scope, type, payload)
+        return (await self.append_many(scope, [(type, payload)]))[0]
+
+    async def append_many(
+        self, scope: str, items: Sequence[tuple[str, dict[str, Any]]]
+    ) -> list[Event]:
+        """Append ``(type, payload)`` items to ``scope`` as consecutive events, all or none.
+
+        The same as calling :meth:`append` for each, in one transaction, at the
+        cost of one: every payload is validated before anything is written, the
+        head row is moved once and the events are inserted in one statement.
+        """
+        texts = [self._validate(scope, type, payload) for type, payload in items]
+        if not texts:
+            return []
         async with self.transaction():
-            seq, prev = await self._lock_head(scope)
-            if seq < 0:
-                genesis = self._sign(
-                    scope,
-                    0,
-                    GENESIS_PREV,
-                    "core.signer_registered",
-                    {
-                        "key": self.public_key,
-                        "role": APPLIANCE_ROLE,
-                        "name": "appliance",
-                    },
-                )
-                await self._store(genesis)
-                seq, prev = 0, genesis.hash().hex()
-            event = self._sign(scope, seq + 1, prev, type, payload)
-            await self._store(event)
-            return event
+            events = await self._chain(scope, items)
+            await self._store(events, texts)
+            return events[len(events) - len(items) :]
 
     async def register_signer(self, scope: str, key: str, role: str, name: str) -> Event:
         """Register an actor's public key (validated: no small- or mixed-order keys)."""
@@ -211,7 +210,8 @@ class Ledger:
             raise LedgerError(f"scope {scope!r} has no events")
         return bundle_files(events, key=self._key, time=format_time(self._clock()))
 
-    def _validate(self, scope: str, type: str, payload: dict[str, Any]) -> None:
+    def _validate(self, scope: str, type: str, payload: dict[str, Any]) -> str:
+        """Check an item before anything is signed; answer its payload's canonical text."""
         if not isinstance(scope, str) or not SCOPE_PATTERN.fullmatch(scope):
             raise LedgerError(f"scope {scope!r} must match {SCOPE_PATTERN.pattern}")
         event_type = self._event_types.get(type)
@@ -220,10 +220,11 @@ class Ledger:
         if not isinstance(payload, dict):
             raise LedgerError(f"{type} payload must be a JSON object")
         try:
-            canonical_bytes(payload)
+            text = canonical_bytes(payload).decode("utf-8")
             event_type.validate(payload)
         except (ValueError, RecordError) as exc:
             raise LedgerError(f"{type} payload rejected: {exc}") from None
+        return text
 
     def _sign(self, scope: str, seq: int, prev: str, type: str, payload: dict[str, Any]) -> Event:
         return sign_event(
@@ -236,39 +237,114 @@ class Ledger:
             key=self._key,
         )
 
+    async def _chain(self, scope: str, items: Sequence[tuple[str, dict[str, Any]]]) -> list[Event]:
+        """Sign the items after the scope's head and move the head past them.
+
+        The head this process last wrote or read is a hint, never trusted: the
+        head row is moved only if it still holds that hint (compare and set,
+        which also locks the row until commit). When another process or a
+        rolled-back transaction moved it, the row is read under lock and the
+        items signed again after the real head. One statement in the usual case.
+        """
+        hint = self._heads.get(scope)
+        if hint is not None:
+            events = self._sign_after(scope, hint, items)
+            if await self._move_head(scope, events[-1], expected=hint):
+                return events
+        seq, prev = await self._lock_head(scope)
+        events = []
+        if seq < 0:
+            genesis = self._sign(
+                scope,
+                0,
+                GENESIS_PREV,
+                "core.signer_registered",
+                {"key": self.public_key, "role": APPLIANCE_ROLE, "name": "appliance"},
+            )
+            events.append(genesis)
+            seq, prev = 0, genesis.hash().hex()
+        events += self._sign_after(scope, (seq, prev), items)
+        await self._move_head(scope, events[-1], expected=None)
+        return events
+
+    def _sign_after(
+        self, scope: str, head: tuple[int, str], items: Sequence[tuple[str, dict[str, Any]]]
+    ) -> list[Event]:
+        seq, prev = head
+        events = []
+        for type, payload in items:
+            seq += 1
+            event = self._sign(scope, seq, prev, type, payload)
+            prev = event.hash().hex()
+            events.append(event)
+        return events
+
     async def _lock_head(self, scope: str) -> tuple[int, str]:
         """Create the scope's head row if missing, then lock it for this transaction."""
-        connection = current_connection()
-        await connection.execute_query(
-            "INSERT INTO urna_ledger_head (scope, seq, hash) VALUES ($1, -1, $2) "
-            "ON CONFLICT (scope) DO NOTHING"
-            if connection.capabilities.dialect == "postgres"
-            else "INSERT INTO urna_ledger_head (scope, seq, hash) VALUES (?, -1, ?) "
+        await _execute(
+            "INSERT INTO urna_ledger_head (scope, seq, hash) VALUES (?, -1, ?) "
             "ON CONFLICT (scope) DO NOTHING",
             [scope, GENESIS_PREV],
         )
         head = await LedgerHead.select_for_update().get(scope=scope)
         return head.seq, head.hash
 
-    async def _store(self, event: Event) -> None:
-        digest = event.hash().hex()
-        await LedgerEvent.create(
-            scope=event.scope,
-            seq=event.seq,
-            prev=event.prev,
-            hash=digest,
-            time=event.time,
-            type=event.type,
-            payload=canonical_bytes(event.payload).decode("utf-8"),
-            signer=event.signer,
-            sig=event.sig,
+    async def _move_head(
+        self, scope: str, last: Event, *, expected: tuple[int, str] | None
+    ) -> bool:
+        """Point the head at ``last``; with ``expected``, only if the row still holds it."""
+        digest = last.hash().hex()
+        query = "UPDATE urna_ledger_head SET seq = ?, hash = ? WHERE scope = ?"
+        values: list[Any] = [last.seq, digest, scope]
+        if expected is not None:
+            query += " AND seq = ? AND hash = ?"
+            values += list(expected)
+        changed = await _execute(query, values)
+        if changed != 1:
+            self._heads.pop(scope, None)
+            if expected is None:
+                raise LedgerError(f"the head of scope {scope} could not be moved")
+            return False
+        # A hint for the next append; if this transaction rolls back, the next compare fails.
+        self._heads[scope] = (last.seq, digest)
+        return True
+
+    async def _store(self, events: list[Event], texts: list[str]) -> None:
+        """Insert the events (the head is already moved), then register signers they name.
+
+        ``texts`` are the canonical payloads of the last events (computed when they were
+        validated); a genesis event before them is encoded here.
+        """
+        offset = len(events) - len(texts)
+        rows = [
+            [
+                e.scope,
+                e.seq,
+                e.prev,
+                e.hash().hex(),
+                e.time,
+                e.type,
+                texts[i - offset] if i >= offset else canonical_bytes(e.payload).decode("utf-8"),
+                e.signer,
+                e.sig,
+            ]
+            for i, e in enumerate(events)
+        ]
+        query = (
+            "INSERT INTO urna_ledger_event (scope, seq, prev, hash, time, type, payload, "
+            "signer, sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
         )
-        await LedgerHead.filter(scope=event.scope).update(seq=event.seq, hash=digest)
-        if event.type == "core.signer_registered":
-            await self._register(event)
+        connection = current_connection()
+        if len(rows) == 1:
+            await connection.execute_query(in_dialect(connection, query), rows[0])
+        else:
+            await connection.execute_many(in_dialect(connection, query), rows)
+        for event in events:
+            if event.type == "core.signer_registered":
+                await self._register(event)
         pending = _pending.get()
         if pending is not None:
-            pending.append(event)
+            pending.extend(events)
 
     async def _register(self, event: Event) -> None:
         key = event.payload["key"]
@@ -277,6 +353,13 @@ class Ledger:
         await RegisteredSigner.create(
             scope=event.scope, key=key, role=event.payload["role"], seq=event.seq
         )
+
+
+async def _execute(query: str, values: list[Any]) -> int:
+    """Run one statement on the current connection; answer the rows it changed."""
+    connection = current_connection()
+    changed, _ = await connection.execute_query(in_dialect(connection, query), values)
+    return changed
 
 
 def _row_to_event(row: LedgerEvent) -> Event:
