@@ -168,3 +168,44 @@ async def test_run_inside_a_transaction_joins_it(recorder):
     async with recorder.transaction():
         event = await recorder.run(lambda: recorder.append("j", "core.appliance_started", STARTED))
     assert event.seq == 1
+
+
+async def test_append_many_chains_its_events_and_refuses_all_for_one_bad_payload(
+    recorder, tmp_path
+):
+    first = await recorder.append_many("s", [("core.appliance_started", STARTED)] * 3)
+    assert [e.seq for e in first] == [1, 2, 3]
+    bad = {"urna_version": 1, "plugins": []}
+    with pytest.raises(LedgerError, match="urna_version"):
+        await recorder.append_many(
+            "s", [("core.appliance_started", STARTED)] * 2 + [("core.appliance_started", bad)]
+        )
+    assert await recorder.head("s") == (3, first[-1].hash().hex())
+    await recorder.export("s", tmp_path / "b")
+    report = verify_files(read_bundle(tmp_path / "b").files, bundle="b", checks=core_checks())
+    assert report.ok, report.summary_lines()
+
+
+async def test_a_head_moved_elsewhere_is_read_again_not_forked(recorder, urna_services, tmp_path):
+    """Another process (here another ledger on the same database) appends between two of
+    this ledger's appends, and a rolled-back append leaves this ledger's hint behind: the
+    compare-and-set of the head fails, the head is read under lock, the chain stays one."""
+    other = Ledger(
+        urna_services.key,
+        index_event_types(CORE_EVENT_TYPES),
+        lambda e: None,
+        group_commit=False,
+    )
+    await recorder.append("s", "core.appliance_started", STARTED)
+    await other.append("s", "core.appliance_started", STARTED)
+    mine = await recorder.append("s", "core.appliance_started", STARTED)
+    assert mine.seq == 3
+    with pytest.raises(RuntimeError):
+        async with recorder.transaction():
+            await recorder.append("s", "core.appliance_started", STARTED)
+            raise RuntimeError("domain write failed")
+    after = await recorder.append("s", "core.appliance_started", STARTED)
+    assert (after.seq, after.prev) == (4, mine.hash().hex())
+    await recorder.export("s", tmp_path / "b")
+    report = verify_files(read_bundle(tmp_path / "b").files, bundle="b", checks=core_checks())
+    assert report.ok, report.summary_lines()
