@@ -11,6 +11,7 @@ import attrs
 
 from urna.contributions import Role
 from urna.shell.auth.tokens import new_token, token_hash
+from urna.shell.db import current_connection, in_dialect
 from urna.shell.models import ApiToken, Session, User, UserRole
 from urna.shell.permissions import permissions_of
 from urna.shell.settings import Settings
@@ -87,13 +88,27 @@ async def from_session(
     )
 
 
+# One indexed query per request: the token's user and roles, unless revoked or disabled.
+# Not cached between requests, so that revoking a token or disabling a user (by any
+# process, even by SQL) takes effect at the next request.
+_BEARER_QUERY = (
+    "SELECT u.id, u.username, r.role FROM urna_api_token t "
+    "JOIN urna_user u ON u.id = t.user_id "
+    "LEFT JOIN urna_user_role r ON r.user_id = u.id "
+    "WHERE t.token_hash = ? AND NOT t.revoked AND NOT u.disabled"
+)
+
+
 async def from_bearer(token: str, role_index: Mapping[str, Role]) -> Principal | None:
-    row = await ApiToken.get_or_none(token_hash=token_hash(token), revoked=False).prefetch_related(
-        "user"
+    connection = current_connection()
+    rows = await connection.execute_query_dict(
+        in_dialect(connection, _BEARER_QUERY), [token_hash(token)]
     )
-    if row is None or row.user.disabled:
+    if not rows:
         return None
-    return await principal_for_user(row.user, "token", role_index)
+    roles = tuple(sorted(str(row["role"]) for row in rows if row["role"] is not None))
+    user_id, username = int(rows[0]["id"]), str(rows[0]["username"])
+    return Principal("token", user_id, username, roles, permissions_of(roles, role_index))
 
 
 async def start_session(user: User, now: datetime.datetime) -> tuple[str, str]:
