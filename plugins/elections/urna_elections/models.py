@@ -58,6 +58,8 @@ class Member(Model):
     class Meta:
         table = "elections_member"
         unique_together = (("election", "key"),)
+        # A precinct's members: the quorum count of each write batch reads through it.
+        indexes = (("election_id", "commission_code"),)
 
 
 class Protocol(Model):

@@ -16,7 +16,7 @@ import hmac
 import json
 import weakref
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import attrs
 from tortoise.exceptions import IntegrityError
@@ -222,12 +222,13 @@ async def _write_or_one_by_one(
     ledger: Ledger, structure: Structure, items: list[Checked]
 ) -> list[Accepted | ProtocolRejected]:
     """One unit for all; if the unit fails as a whole (a unique key taken by another
-    process meanwhile), each item again on its own so that a failure is only its own."""
+    process meanwhile, a payload the ledger refuses), each item again on its own so that
+    a failure is only its own."""
     if not items:
         return []
     try:
         return await ledger.run(lambda: write_batch(structure, ledger, items))
-    except IntegrityError:
+    except (IntegrityError, LedgerError):
         return [await _write_alone(ledger, structure, item) for item in items]
 
 
@@ -250,9 +251,10 @@ async def write_batch(
     precincts = list({i.precinct for i in items})
     known: dict[str, tuple[int, int]] = {}
     currents: dict[str, _Current] = {}
+    # The election in each branch, so that each uses its unique index (SQLite: multi-index OR).
     for id_, precinct, digest, version, seq, current in await models.Protocol.filter(
-        Q(digest__in=digests) | Q(precinct_code__in=precincts, current=True),
-        election_id=election.id,
+        Q(election_id=election.id, digest__in=digests)
+        | Q(election_id=election.id, precinct_code__in=precincts, current=True)
     ).values_list("id", "precinct_code", "digest", "version", "seq", "current"):
         if digest in digests:
             known[digest] = (seq, version)
@@ -266,13 +268,17 @@ async def write_batch(
         .group_by("commission_code")
         .values_list("commission_code", "n")
     )
-    outcomes: list[Accepted | ProtocolRejected] = []
+    outcomes: list[Accepted | ProtocolRejected | None] = []
     rows: list[models.Protocol] = []
     superseded: list[int] = []
+    recorded: list[tuple[int, Checked, models.Protocol]] = []  # (outcome index, item, row)
+    repeated: dict[str, list[int]] = {}  # digest recorded in this batch -> later outcomes
     for item in items:
         precinct, digest = item.precinct, item.digest
         if digest in known:
             seq, version = known[digest]
+            if seq < 0:  # recorded earlier in this batch: its seq is known after the append
+                repeated.setdefault(digest, []).append(len(outcomes))
             outcomes.append(Accepted(digest, precinct, seq, version, False))
             continue
         current = currents.get(precinct)
@@ -308,11 +314,6 @@ async def write_batch(
             if problems:
                 outcomes.append(ProtocolRejected(422, problems))
                 continue
-        try:
-            event = await ledger.append(election.scope, PROTOCOL_ACCEPTED, item.payload)
-        except LedgerError as exc:  # refused before anything is stored
-            outcomes.append(ProtocolRejected(422, [str(exc)]))
-            continue
         version = 1 if current is None else current.version + 1
         if current is not None:
             if current.row is not None:
@@ -333,17 +334,34 @@ async def write_batch(
             source=item.source,
             current=True,
             version=version,
-            seq=event.seq,
+            seq=-1,
         )
         rows.append(new)
         currents[precinct] = _Current(digest, version, 0, new)
-        known[digest] = (event.seq, version)
-        outcomes.append(Accepted(digest, precinct, event.seq, version, True))
+        known[digest] = (-1, version)
+        recorded.append((len(outcomes), item, new))
+        outcomes.append(None)
+    if recorded:
+        try:
+            events = await ledger.append_many(
+                election.scope, [(PROTOCOL_ACCEPTED, item.payload) for _, item, _ in recorded]
+            )
+        except LedgerError as exc:  # refused before anything is stored
+            if len(items) > 1:
+                raise  # the caller tries each protocol alone, so that the refusal is its own
+            return [ProtocolRejected(422, [str(exc)])]
+        for (index, item, new_row), event in zip(recorded, events, strict=True):
+            new_row.seq = event.seq
+            for at in (index, *repeated.get(item.digest, ())):
+                outcomes[at] = Accepted(
+                    item.digest, item.precinct, event.seq, new_row.version, at == index
+                )
     if superseded:
         await models.Protocol.filter(id__in=superseded).update(current=False)
     if rows:
         await models.Protocol.bulk_create(rows)
-    return outcomes
+    # Every placeholder was filled above, in the order of ``items``.
+    return cast(list[Accepted | ProtocolRejected], outcomes)
 
 
 @attrs.define(slots=True)
