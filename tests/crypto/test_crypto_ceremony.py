@@ -19,7 +19,12 @@ from urna.crypto.ceremony import (
     receive_share,
     resolve_complaint,
 )
-from urna.crypto.election import Election, confirm_election, make_election, verify_confirmation
+from urna.crypto.election import (
+    Election,
+    confirm_ceremony,
+    make_election,
+    verify_ceremony_confirmation,
+)
 from urna.crypto.errors import CeremonyError, DecryptionError, SchemaError, ShareError
 from urna.crypto.group import BASE, IDENTITY, Scalar
 from urna.crypto.manifest import ContestDescription, ElectionParameters, Manifest
@@ -57,10 +62,13 @@ def test_honest_ceremony(guardians: list) -> None:  # type: ignore[type-arg]
     assert election.joint_key == sum(
         (g.public_key.commitments[0] for g in guardians), start=IDENTITY
     )
+    h_c = bytes(range(32))
     for g in guardians:
-        verify_confirmation(election, g.guardian_id, confirm_election(g, election))
+        verify_ceremony_confirmation(election, g.guardian_id, confirm_ceremony(g, h_c), h_c)
     with pytest.raises(CeremonyError, match=r"guardian\.confirmation"):
-        verify_confirmation(election, 1, confirm_election(guardians[1], election))
+        verify_ceremony_confirmation(election, 1, confirm_ceremony(guardians[1], h_c), h_c)
+    with pytest.raises(CeremonyError, match=r"guardian\.confirmation"):
+        verify_ceremony_confirmation(election, 1, confirm_ceremony(guardians[0], h_c), bytes(32))
     assert Election.from_json(election.to_json()) == election
     assert "coefficients" not in repr(guardians[0])
     assert "<hidden>" in repr(guardians[0])

@@ -17,8 +17,6 @@ have been relayed (``core.election_share``), the ceremony hash
 
 covers all key material, the share ciphertexts included; every guardian
 signs it (:func:`confirm_ceremony`) before voting opens.
-:func:`confirm_election` (a signature over H_E alone) predates the relayed
-share exchange and no longer opens an election.
 """
 
 from __future__ import annotations
@@ -48,15 +46,12 @@ __all__ = [
     "Election",
     "ceremony_hash",
     "confirm_ceremony",
-    "confirm_election",
     "make_election",
     "verify_ceremony_confirmation",
-    "verify_confirmation",
 ]
 
 ELECTION_LABEL = b"urna.election"
 CEREMONY_LABEL = b"urna.ceremony"
-_CONFIRMATION_CONTEXT = b"urna/v1 key confirmation\x00"
 _CEREMONY_CONTEXT = b"urna/v1 ceremony confirmation\x00"
 
 
@@ -142,25 +137,6 @@ def make_election(
     for g in keys:
         shares[g.guardian_id] = evaluate_commitments(commitments, g.guardian_id)
     return Election(parameters, keys, key, _election_hash(parameters, keys, key), shares)
-
-
-def confirm_election(guardian: GuardianSecret, election: Election) -> bytes:
-    """The guardian's Ed25519 signature over the election base hash (all key material)."""
-    return guardian.signing_key.sign(_CONFIRMATION_CONTEXT + election.election_hash)
-
-
-def verify_confirmation(election: Election, guardian_id: int, signature: bytes) -> None:
-    """Raise :class:`CeremonyError` (``guardian.confirmation``) unless the guardian signed."""
-    try:
-        election.guardian(guardian_id).verify_key.verify(
-            _CONFIRMATION_CONTEXT + election.election_hash, signature
-        )
-    except (KeyError, SignatureError):
-        raise CeremonyError(
-            "guardian.confirmation",
-            "guardian did not sign the election's key material",
-            f"guardian {guardian_id}",
-        ) from None
 
 
 def ceremony_hash(election: Election, shares: Sequence[EncryptedShare]) -> bytes:

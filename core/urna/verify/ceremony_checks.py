@@ -9,9 +9,8 @@ hash H_C, which covers H_E and every relayed share ciphertext
 record alone. A scope with no election passes them trivially.
 
 ``election.confirmations`` is defined here too: guardians sign H_C, which
-only this module computes, so :func:`with_ceremony_checks` puts this check in
-place of the one in :mod:`urna.verify.election_checks` (signatures over H_E
-alone, from before the share exchange was relayed).
+only this module computes; :func:`with_ceremony_checks` puts these checks
+after the base-hash check, where the ceremony comes in an election.
 """
 
 from __future__ import annotations
@@ -360,14 +359,8 @@ CEREMONY_CHECKS: tuple[VerifierCheck, ...] = (
 
 
 def with_ceremony_checks(checks: Sequence[VerifierCheck]) -> tuple[VerifierCheck, ...]:
-    """``checks`` with the ceremony's checks in place of ``election.confirmations``
-    (or appended, where there is none)."""
-    out: list[VerifierCheck] = []
-    for check in checks:
-        if check.id == "election.confirmations":
-            out.extend(CEREMONY_CHECKS)
-        else:
-            out.append(check)
-    if len(out) == len(checks):
-        out.extend(CEREMONY_CHECKS)
-    return tuple(out)
+    """``checks`` with the ceremony's checks after ``election.base-hash`` (or appended,
+    where there is none), so a report lists the election's steps in their order."""
+    ids = [check.id for check in checks]
+    at = ids.index("election.base-hash") + 1 if "election.base-hash" in ids else len(ids)
+    return (*checks[:at], *CEREMONY_CHECKS, *checks[at:])

@@ -30,7 +30,7 @@ from urna.crypto.ballot import (
     verify_challenged_ballot,
 )
 from urna.crypto.ceremony import GuardianPublicKey, check_guardian_key, joint_key
-from urna.crypto.election import Election, make_election, verify_confirmation
+from urna.crypto.election import Election, make_election
 from urna.crypto.elgamal import Ciphertext
 from urna.crypto.errors import CryptoError, SignatureError, VerificationError
 from urna.crypto.group import IDENTITY, Point
@@ -457,34 +457,6 @@ def check_base_hash(record: RecordView, _: CheckContext) -> Iterator[Failure]:
             yield fail(event.where, "names another base hash")
 
 
-def check_confirmations(record: RecordView, _: CheckContext) -> Iterator[Failure]:
-    """Every guardian signed H_E with its Ed25519 key, once, before voting opened."""
-    fail = functools.partial(Failure, "election.confirmations")
-    a = _analysis(record)
-    if not a.confirmations and not a.opened:
-        return
-    if a.election is None:
-        yield from _no_election("election.confirmations", a)
-        return
-    confirmed: set[int] = set()
-    for event in a.confirmations:
-        gid = event.payload.get("guardian_id")
-        try:
-            signature = bytes.fromhex(event.payload.get("signature", ""))
-            verify_confirmation(a.election, gid if isinstance(gid, int) else 0, signature)
-        except (ValueError, VerificationError) as exc:
-            yield fail(event.where, str(exc))
-            continue
-        if not isinstance(gid, int):
-            continue
-        if gid in confirmed:
-            yield fail(event.where, f"guardian {gid} confirmed twice")
-        confirmed.add(gid)
-    missing = sorted({g.guardian_id for g in a.election.guardians} - confirmed)
-    if a.opened and missing:
-        yield fail(a.opened[0].where, f"voting opened without confirmations of {missing}")
-
-
 def check_ballot_ids(record: RecordView, _: CheckContext) -> Iterator[Failure]:
     """Every ballot id (cast or challenged) is unique, and no ciphertext of one ballot
     reappears in another (replays, copied selections)."""
@@ -717,7 +689,6 @@ ELECTION_CHECKS: tuple[VerifierCheck, ...] = (
     VerifierCheck("election.guardian-keys", "Guardian keys and proofs", check_guardian_keys),
     VerifierCheck("election.joint-key", "Joint public key", check_joint_key),
     VerifierCheck("election.base-hash", "Election base hash", check_base_hash),
-    VerifierCheck("election.confirmations", "Guardian confirmations", check_confirmations),
     VerifierCheck("election.ballot-ids", "Unique ballot ids", check_ballot_ids),
     VerifierCheck(
         "election.ballot-shape",

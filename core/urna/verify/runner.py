@@ -17,6 +17,7 @@ from urna.record.election_events import BALLOT_VALIDATORS
 from urna.record.errors import RecordError
 from urna.record.event_types import CORE_EVENT_TYPES, EventType, index_event_types
 from urna.record.manifest import MANIFEST_NAME
+from urna.verify.ceremony_checks import with_ceremony_checks
 from urna.verify.check import CheckContext, Failure, StartFunction, VerifierCheck
 from urna.verify.election_checks import ELECTION_CHECKS, ballot_payload_failures
 from urna.verify.record_checks import RECORD_CHECKS, payload_check
@@ -39,7 +40,7 @@ def core_checks(event_types: Iterable[EventType] = ()) -> list[VerifierCheck]:
     return [
         *RECORD_CHECKS,
         _payloads(index_event_types([*core, *given])),
-        *ELECTION_CHECKS,
+        *with_ceremony_checks(ELECTION_CHECKS),
     ]
 
 
