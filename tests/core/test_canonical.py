@@ -54,6 +54,8 @@ def test_keys_sort_by_utf16_code_units():
 def test_parser_refuses_ambiguous_json(data, complaint):
     with pytest.raises(RecordError, match=complaint):
         parse_json(data)
+    with pytest.raises(RecordError, match=complaint):
+        parse_canonical(data)
 
 
 @pytest.mark.parametrize(
@@ -63,3 +65,26 @@ def test_non_canonical_bytes_are_refused(data):
     assert parse_json(data) == json.loads(data)
     with pytest.raises(CanonicalFormError):
         parse_canonical(data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(text | st.sampled_from(["sig", ',"sig":"', "signer"]), values, max_size=4))
+def test_an_event_line_hashes_as_its_encoding_without_sig(payload):
+    """Event.from_line hashes the line with its sig member cut out; that must be the hash of
+    the event encoded without sig, whatever the payload holds (even a ',"sig":"' string)."""
+    from urna.record.event import Event, event_hash
+
+    event = Event(
+        scope="s",
+        seq=3,
+        prev="ab" * 32,
+        time="2026-11-22T10:00:00.000000Z",
+        type="test.event",
+        payload={"x": payload, ',"sig":"': "a" * 128},
+        signer="cd" * 32,
+        sig="ef" * 64,
+    )
+    parsed = Event.from_line(event.to_line()[:-1])
+    assert parsed == event
+    assert parsed._hash is not None
+    assert parsed.hash() == event_hash(event.unsigned())
