@@ -25,6 +25,7 @@ import weakref
 
 import attrs
 from urna.api import Ledger
+from urna.crypto.signing import VerifyKey, verify_key_from_hex
 
 from urna_elections import models
 from urna_elections.protocol import Signer
@@ -42,6 +43,14 @@ class Structure:
     """Member key -> who."""
     decisive: dict[str, int]
     """Precinct code -> members with a decisive vote."""
+    keys: dict[str, VerifyKey] = attrs.field(factory=dict)
+    """Member key -> decoded once (validated at registration; decoding checks it again)."""
+
+    def verify_key(self, key: str) -> VerifyKey:
+        found = self.keys.get(key)
+        if found is None:
+            found = self.keys[key] = verify_key_from_hex(key)
+        return found
 
     def is_precinct(self, code: str) -> bool:
         return self.kinds.get(code) == "precinct"

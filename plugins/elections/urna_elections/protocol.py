@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
 from urna.crypto.errors import KeyRejectedError, SignatureError
 from urna.crypto.hashing import blake2b_256
-from urna.crypto.signing import SigningKey, hex_to_bytes, verify_key_from_hex
+from urna.crypto.signing import SigningKey, VerifyKey, hex_to_bytes, verify_key_from_hex
 from urna.record.canonical import canonical_bytes
 
 PROTOCOL_LABEL = b"urna.el.protocol"
@@ -184,13 +184,17 @@ def signature_problems(
     signers: Mapping[str, Signer],
     decisive_members: int,
     quorum: tuple[int, int],
+    *,
+    key_of: Callable[[str], VerifyKey] = verify_key_from_hex,
 ) -> list[str]:
     """Every reason the signatures do not complete the protocol (empty when they do).
 
     Each signature must verify, be by a registered member of the precinct's
     own commission and count once; members with a decisive vote must reach
     ``ceil(numerator/denominator x decisive_members)``. Dissents must be
-    signed by a member of the same commission.
+    signed by a member of the same commission. ``key_of`` decodes a registered
+    member's key (a caller may keep them decoded: the keys were validated when
+    registered).
     """
     problems: list[str] = []
     digest = bytes.fromhex(digest_hex)
@@ -208,7 +212,7 @@ def signature_problems(
             problems.append(f"{signer.name} signed twice")
             continue
         try:
-            verify_key_from_hex(key).verify(digest, hex_to_bytes(entry["sig"], 64, "signature"))
+            key_of(key).verify(digest, hex_to_bytes(entry["sig"], 64, "signature"))
         except (KeyRejectedError, SignatureError, ValueError):
             problems.append(f"the signature of {signer.name} does not verify")
             continue
@@ -228,7 +232,7 @@ def signature_problems(
             problems.append(f"dissent by {key[:16]}... who is not a member of {precinct}")
             continue
         try:
-            verify_key_from_hex(key).verify(
+            key_of(key).verify(
                 dissent_digest(digest_hex, entry["opinion"]),
                 hex_to_bytes(entry["sig"], 64, "signature"),
             )

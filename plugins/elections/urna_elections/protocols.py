@@ -168,6 +168,7 @@ def _signature_problems(
         structure.signers,
         structure.decisive.get(precinct, 0),
         structure.election.profile.quorum,
+        key_of=structure.verify_key,
     )
 
 
