@@ -334,6 +334,7 @@ async def results_json(request: Request, code: str) -> HTTPResponse:
             "election": election.code,
             "status": election.status,
             "totals": results.totals,
+            "turnout": await turnout_by_hour(election, results.commissions),
         }
     )
 
