@@ -57,7 +57,9 @@ from urna_elections.structure import (
     add_members,
     create_election,
     election_info,
+    import_structure,
     load_election,
+    structure_document,
 )
 from urna_elections.transfer import import_package
 
@@ -670,9 +672,45 @@ def import_command(
         raise click.ClickException(str(exc)) from None
 
 
+_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@click.command(name="import-structure")
+@click.argument("path", type=_FILE)
+@click.option("--commissions", type=_FILE, help="commissions CSV: code,name,kind,parent")
+@click.option("--members", type=_FILE, help="members CSV: commission,name,role,key[,decisive]")
+@click.pass_obj
+def import_structure_command(
+    context: CommandContext, path: Path, commissions: Path | None, members: Path | None
+) -> None:
+    """Define an election from a structure file (JSON), its commissions and members from
+    the JSON or from CSV files; all or nothing."""
+
+    async def run(document: dict[str, Any]) -> None:
+        async with context.services() as services:
+            election = await import_structure(services.ledger, document, profiles_of(services))
+        click.echo(
+            f"election {election.code}: {len(document.get('commissions', []))} commissions, "
+            f"{len(document.get('members', []))} members"
+        )
+
+    try:
+        try:
+            document = structure_document(
+                path.read_text(encoding="utf-8"),
+                commissions.read_text(encoding="utf-8") if commissions else None,
+                members.read_text(encoding="utf-8") if members else None,
+            )
+        except UnicodeDecodeError as exc:
+            raise StructureError(f"a structure file is not UTF-8 text: {exc.reason}") from None
+        asyncio.run(run(document))
+    except (StructureError, LedgerError) as exc:
+        raise click.ClickException(f"nothing imported: {exc}") from None
+
+
 @hookimpl
 def urna_register_commands() -> list[click.Command]:
-    return [import_command]
+    return [import_command, import_structure_command]
 
 
 @hookimpl

@@ -265,76 +265,153 @@ async def add_members(ledger: Ledger, election: ElectionInfo, members: Sequence[
 async def import_structure(
     ledger: Ledger, document: Mapping[str, Any], profiles: Mapping[str, Profile]
 ) -> ElectionInfo:
-    """Create an election from a JSON structure document (see docs/elections.md)."""
-    try:
-        spec = document["election"]
-        profile = profiles[spec.get("profile", "az")]
-        commissions = list(document.get("commissions", []))
-        members = [
+    """Create an election from a structure document, all or nothing.
+
+    ``{"election": {code, title, date, candidates: [{id, name, party?}], kind?, profile?},
+    "commissions": [{code, name, kind, parent}], "members": [{commission, name, role, key,
+    decisive?}]}`` (commissions parents first). Any problem raises ``StructureError``
+    naming it, and nothing is stored: the election, its commissions and its members
+    are written in one transaction.
+    """
+    if not isinstance(document, Mapping):
+        raise StructureError("a structure document is a JSON object")
+    unknown = sorted(set(document) - {"election", "commissions", "members"})
+    if unknown:
+        raise StructureError(f"structure document has unexpected fields {unknown}")
+    spec = document.get("election")
+    if not isinstance(spec, Mapping):
+        raise StructureError("structure document lacks its 'election' object")
+    missing = [f for f in ("code", "title", "date", "candidates") if f not in spec]
+    if missing:
+        raise StructureError(f"election lacks {', '.join(missing)}")
+    name = spec.get("profile", "az")
+    if name not in profiles:
+        raise StructureError(f"unknown profile {name!r}; known: {sorted(profiles)}")
+    commissions = _objects(document.get("commissions", []), "commissions")
+    members = []
+    for number, m in enumerate(_objects(document.get("members", []), "members"), start=1):
+        lacking = [f for f in ("commission", "name", "role", "key") if f not in m]
+        if lacking:
+            raise StructureError(f"member {number} lacks {', '.join(lacking)}")
+        members.append(
             NewMember(
-                m["commission"], m["name"], m["role"], m["key"], bool(m.get("decisive", True))
+                str(m["commission"]),
+                str(m["name"]),
+                str(m["role"]),
+                str(m["key"]),
+                bool(m.get("decisive", True)),
             )
-            for m in document.get("members", [])
-        ]
-    except KeyError as exc:
-        raise StructureError(f"structure document lacks {exc}") from None
-    except (TypeError, AttributeError):
-        raise StructureError("structure document has the wrong shape") from None
-    election = await create_election(
-        ledger,
-        code=spec["code"],
-        title=spec["title"],
-        kind=spec.get("kind", "general"),
-        date=spec["date"],
-        profile=profile,
-        candidates=spec["candidates"],
-    )
-    await add_commissions(ledger, election, commissions)
-    if members:
-        await add_members(ledger, election, members)
+        )
+    for number, c in enumerate(commissions, start=1):
+        lacking = [f for f in ("code", "name", "kind") if f not in c]
+        if lacking:
+            raise StructureError(f"commission {number} lacks {', '.join(lacking)}")
+    candidates = _objects(spec["candidates"], "candidates")
+    for number, c in enumerate(candidates, start=1):
+        if "id" not in c or "name" not in c:
+            raise StructureError(f"candidate {number} needs an id and a name")
+    async with ledger.transaction():
+        election = await create_election(
+            ledger,
+            code=str(spec["code"]),
+            title=str(spec["title"]),
+            kind=str(spec.get("kind", "general")),
+            date=str(spec["date"]),
+            profile=profiles[name],
+            candidates=candidates,
+        )
+        if commissions:
+            await add_commissions(ledger, election, commissions)
+        if members:
+            await add_members(ledger, election, members)
     return election
 
 
+def _objects(value: Any, what: str) -> list[Mapping[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
+        raise StructureError(f"{what} must be a list of objects")
+    return value
+
+
+def structure_document(
+    text: str, commissions_csv: str | None = None, members_csv: str | None = None
+) -> dict[str, Any]:
+    """The structure document from its JSON text, with the commissions and/or members
+    taken from CSV files instead when given (see :func:`read_commissions_csv`,
+    :func:`read_members_csv`)."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise StructureError(f"structure file is not JSON: {exc.msg} (line {exc.lineno})") from None
+    if not isinstance(document, dict):
+        raise StructureError("a structure document is a JSON object")
+    if commissions_csv is not None:
+        document["commissions"] = read_commissions_csv(commissions_csv)
+    if members_csv is not None:
+        document["members"] = [
+            {
+                "commission": m.commission,
+                "name": m.name,
+                "role": m.role,
+                "key": m.key,
+                "decisive": m.decisive,
+            }
+            for m in read_members_csv(members_csv)
+        ]
+    return document
+
+
 def read_commissions_csv(text: str) -> list[dict[str, str]]:
-    """Commissions from CSV with a header ``code,name,kind,parent``."""
-    reader = csv.DictReader(io.StringIO(text))
-    if reader.fieldnames is None or not {"code", "name", "kind", "parent"} <= set(
-        reader.fieldnames
-    ):
-        raise StructureError("commissions CSV needs the columns code, name, kind, parent")
+    """Commissions from CSV with a header ``code,name,kind,parent`` (parents first)."""
+    rows = _csv_rows(text, "commissions", ("code", "name", "kind", "parent"), ("parent",))
     return [
-        {
-            "code": r["code"].strip(),
-            "name": r["name"].strip(),
-            "kind": r["kind"].strip(),
-            "parent": (r["parent"] or "").strip(),
-        }
-        for r in reader
+        {"code": r["code"], "name": r["name"], "kind": r["kind"], "parent": r["parent"]}
+        for _, r in rows
     ]
 
 
 def read_members_csv(text: str) -> list[NewMember]:
-    """Members from CSV with a header ``commission,name,role,decisive,key``."""
-    reader = csv.DictReader(io.StringIO(text))
-    if reader.fieldnames is None or not {"commission", "name", "role", "key"} <= set(
-        reader.fieldnames
-    ):
-        raise StructureError("members CSV needs the columns commission, name, role, key")
+    """Members from CSV with a header ``commission,name,role,key`` and optionally
+    ``decisive`` (yes/no, default yes)."""
+    rows = _csv_rows(
+        text, "members", ("commission", "name", "role", "key", "decisive"), ("decisive",)
+    )
     result = []
-    for number, r in enumerate(reader, start=2):
-        decisive = (r.get("decisive") or "yes").strip().lower()
+    for number, r in rows:
+        decisive = (r["decisive"] or "yes").lower()
         if decisive not in ("yes", "no", "true", "false", "1", "0"):
             raise StructureError(f"members CSV line {number}: decisive must be yes or no")
         result.append(
-            NewMember(
-                r["commission"].strip(),
-                r["name"].strip(),
-                r["role"].strip(),
-                r["key"].strip().lower(),
-                decisive in ("yes", "true", "1"),
-            )
+            NewMember(r["commission"], r["name"], r["role"], r["key"].lower(), decisive in _YES)
         )
     return result
+
+
+_YES = ("yes", "true", "1")
+
+
+def _csv_rows(
+    text: str, what: str, columns: tuple[str, ...], optional: tuple[str, ...]
+) -> list[tuple[int, dict[str, str]]]:
+    """(line number, stripped cells) of each row; a missing column or cell is named."""
+    reader = csv.DictReader(io.StringIO(text))
+    header = [name.strip() for name in reader.fieldnames or ()]
+    required = [c for c in columns if c not in optional]
+    if not set(required) <= set(header):
+        lacking = ", ".join(c for c in required if c not in header)
+        raise StructureError(
+            f"{what} CSV needs the columns {', '.join(required)} (lacks {lacking})"
+        )
+    reader.fieldnames = header
+    rows = []
+    for r in reader:
+        number = reader.line_num
+        cells = {c: (r.get(c) or "").strip() for c in columns}
+        empty = [c for c in required if not cells[c]]
+        if empty:
+            raise StructureError(f"{what} CSV line {number}: {', '.join(empty)} is empty")
+        rows.append((number, cells))
+    return rows
 
 
 async def commission_map(election: ElectionInfo) -> dict[str, tuple[str, str, str]]:
