@@ -1,7 +1,9 @@
 """Idempotent writes: a repeated Idempotency-Key replays the first response.
 
 The key is claimed first, by inserting its row, in the same transaction as
-the write it answers; the row gets the response when the handler succeeds.
+the write it answers (a ``ledger.run`` unit: on SQLite it shares the group
+commit of concurrent writes, one fsync for many); the row gets the response
+when the handler succeeds.
 A write is therefore recorded with its response or not at all, and a
 concurrent request with the same key waits on the claimed row (PostgreSQL's
 unique index; SQLite's single writer) and then replays the committed answer.
@@ -53,27 +55,30 @@ async def run_idempotent(
             400, f"this write requires an {HEADER} header (1..{MAX_KEY_LENGTH} characters)"
         )
     digest = request_digest(request)
+
+    async def unit() -> HTTPResponse:
+        stored = await IdempotentResponse.get_or_none(principal=principal.key, key=key)
+        if stored is not None:
+            return _replay(stored, digest)
+        claim = await IdempotentResponse.create(
+            principal=principal.key,
+            key=key,
+            request_hash=digest,
+            status=0,
+            content_type="",
+            body=b"",
+        )
+        response = await call()
+        if not 200 <= response.status < 300:
+            raise _Refused(response)
+        claim.status = response.status
+        claim.content_type = response.content_type or "application/json"
+        claim.body = response.body or b""
+        await claim.save(update_fields=["status", "content_type", "body"])
+        return response
+
     try:
-        async with ledger.transaction():
-            stored = await IdempotentResponse.get_or_none(principal=principal.key, key=key)
-            if stored is not None:
-                return _replay(stored, digest)
-            claim = await IdempotentResponse.create(
-                principal=principal.key,
-                key=key,
-                request_hash=digest,
-                status=0,
-                content_type="",
-                body=b"",
-            )
-            response = await call()
-            if not 200 <= response.status < 300:
-                raise _Refused(response)
-            claim.status = response.status
-            claim.content_type = response.content_type or "application/json"
-            claim.body = response.body or b""
-            await claim.save(update_fields=["status", "content_type", "body"])
-            return response
+        return await ledger.run(unit)
     except _Refused as refused:
         return refused.response
     except IntegrityError:
