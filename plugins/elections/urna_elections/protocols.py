@@ -20,12 +20,10 @@ from typing import Any, cast
 
 import attrs
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
-from tortoise.functions import Count
 from urna.api import Ledger, LedgerError
 from urna.crypto.signing import SigningKey
 
-from urna_elections import models
+from urna_elections import models, sql
 from urna_elections.cache import Structure, structure_for
 from urna_elections.law import validate_lines
 from urna_elections.protocol import (
@@ -242,37 +240,37 @@ async def write_batch(
     concurrent writers of the election, as ``mark_official`` takes the same
     lock), then reads in one query what is already counted for these digests
     and precincts, appends one event per protocol and writes the rows in bulk.
+    The statements are written as parameterised SQL (``sql.py``): building them
+    through the ORM cost more CPU than running them.
     """
     election = structure.election
-    row = await models.Election.select_for_update().get(id=election.id)
-    if row.status == "official":
+    db = sql.connection()
+    if await sql.election_status(db, election.id) == "official":
         frozen = ProtocolRejected(409, ["results are official and frozen: nothing more is counted"])
         return [frozen for _ in items]
     digests = list({i.digest for i in items})
     precincts = list({i.precinct for i in items})
     known: dict[str, tuple[int, int]] = {}
     currents: dict[str, _Current] = {}
-    # The election in each branch, so that each uses its unique index (SQLite: multi-index OR).
-    for id_, precinct, digest, version, seq, current in await models.Protocol.filter(
-        Q(election_id=election.id, digest__in=digests)
-        | Q(election_id=election.id, precinct_code__in=precincts, current=True)
-    ).values_list("id", "precinct_code", "digest", "version", "seq", "current"):
+    for id_, precinct, digest, version, seq, current in await sql.fetch(
+        db,
+        sql.counted(len(digests), len(precincts)),
+        [election.id, *digests, election.id, *precincts, True],
+    ):
         if digest in digests:
             known[digest] = (seq, version)
         if current:
             currents[precinct] = _Current(digest, version, id_, None)
-    counts = dict(
-        await models.Member.filter(
-            election_id=election.id, commission_code__in=precincts, decisive=True
+    counts: dict[str, int] = {
+        code: n
+        for code, n in await sql.fetch(
+            db, sql.decisive_counts(len(precincts)), [election.id, *precincts, True]
         )
-        .annotate(n=Count("id"))
-        .group_by("commission_code")
-        .values_list("commission_code", "n")
-    )
+    }
     outcomes: list[Accepted | ProtocolRejected | None] = []
-    rows: list[models.Protocol] = []
+    rows: list[_NewRow] = []
     superseded: list[int] = []
-    recorded: list[tuple[int, Checked, models.Protocol]] = []  # (outcome index, item, row)
+    recorded: list[tuple[int, Checked, _NewRow]] = []  # (outcome index, item, row)
     repeated: dict[str, list[int]] = {}  # digest recorded in this batch -> later outcomes
     for item in items:
         precinct, digest = item.precinct, item.digest
@@ -321,22 +319,7 @@ async def write_batch(
                 current.row.current = False
             else:
                 superseded.append(current.id)
-        new = models.Protocol(
-            election_id=election.id,
-            precinct_code=precinct,
-            digest=digest,
-            doc=json.dumps(item.doc, ensure_ascii=False, sort_keys=True),
-            signatures=json.dumps(
-                {
-                    "signatures": item.payload.get("signatures", []),
-                    "dissents": item.payload.get("dissents", []),
-                }
-            ),
-            source=item.source,
-            current=True,
-            version=version,
-            seq=-1,
-        )
+        new = _NewRow(item, version)
         rows.append(new)
         currents[precinct] = _Current(digest, version, 0, new)
         known[digest] = (-1, version)
@@ -358,11 +341,40 @@ async def write_batch(
                     item.digest, item.precinct, event.seq, new_row.version, at == index
                 )
     if superseded:
-        await models.Protocol.filter(id__in=superseded).update(current=False)
+        await sql.execute(db, sql.supersede(len(superseded)), [False, *superseded])
     if rows:
-        await models.Protocol.bulk_create(rows)
+        await sql.execute_many(db, sql.INSERT_PROTOCOL, [r.values(election.id) for r in rows])
     # Every placeholder was filled above, in the order of ``items``.
     return cast(list[Accepted | ProtocolRejected], outcomes)
+
+
+@attrs.define(slots=True)
+class _NewRow:
+    """A protocol row to insert at the end of the batch (``current`` may still change)."""
+
+    item: Checked
+    version: int
+    current: bool = True
+    seq: int = -1
+
+    def values(self, election_id: int) -> list[Any]:
+        item = self.item
+        return [
+            election_id,
+            item.precinct,
+            item.digest,
+            json.dumps(item.doc, ensure_ascii=False, sort_keys=True),
+            json.dumps(
+                {
+                    "signatures": item.payload.get("signatures", []),
+                    "dissents": item.payload.get("dissents", []),
+                }
+            ),
+            item.source,
+            self.current,
+            self.version,
+            self.seq,
+        ]
 
 
 @attrs.define(slots=True)
@@ -370,7 +382,7 @@ class _Current:
     digest: str
     version: int
     id: int
-    row: models.Protocol | None
+    row: _NewRow | None
 
 
 class Batcher:
