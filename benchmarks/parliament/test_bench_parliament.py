@@ -70,12 +70,14 @@ async def test_press_to_display_p99_and_result_after_close(urna_server, benchmar
     entry = protocol(await hall.state(sitting))
     render_html(entry, "az")
     after_close = (time.perf_counter() - began) * 1000
-    benchmark.extra_info.update({
-        "press_to_display_p50_ms": round(statistics.median(latencies), 2),
-        "press_to_display_p99_ms": round(percentile(latencies, 0.99), 2),
-        "press_to_display_max_ms": round(max(latencies), 2),
-        "result_and_protocol_after_close_ms": round(after_close, 2),
-    })
+    benchmark.extra_info.update(
+        {
+            "press_to_display_p50_ms": round(statistics.median(latencies), 2),
+            "press_to_display_p99_ms": round(percentile(latencies, 0.99), 2),
+            "press_to_display_max_ms": round(max(latencies), 2),
+            "result_and_protocol_after_close_ms": round(after_close, 2),
+        }
+    )
     print("\nparliament:", benchmark.extra_info)
     benchmark.pedantic(lambda: None, rounds=1)
     assert len(latencies) == 125
@@ -85,11 +87,25 @@ async def test_press_to_display_p99_and_result_after_close(urna_server, benchmar
 def secret_vote() -> tuple[Commission, VoteState]:
     roster, cards = chamber(125)
     commission = Commission.create("bench", ("m010", "m020", "m030", "m040", "m050"), 3)
-    vote = VoteState(1, 1, "secret", "?", MILLI_MAJLIS_RULES[2], tuple(m["member"] for m in roster),
-                     83, 125, None, "", commission.election_json(), 1, "")
+    vote = VoteState(
+        1,
+        1,
+        "secret",
+        "?",
+        MILLI_MAJLIS_RULES[2],
+        tuple(m["member"] for m in roster),
+        83,
+        125,
+        None,
+        "",
+        commission.election_json(),
+        1,
+        "",
+    )
     for m, choice in zip(roster, choices(125, 97, 20, 8, seed=9), strict=True):
-        ballot = make_ballot(vote, m["key"], m["seat"], choice or "abstain",
-                             cards[m["member"]].sign)
+        ballot = make_ballot(
+            vote, m["key"], m["seat"], choice or "abstain", cards[m["member"]].sign
+        )
         vote.ballots[m["member"]] = ballot
     return commission, vote
 

@@ -36,6 +36,7 @@ WYCHEPROOF = VECTORS / "wycheproof" / "ed25519_test.json"
 CCTV = VECTORS / "cctv" / "ed25519vectors.json"
 KEY_FLAGS = {"low_order_A", "low_order_component_A", "non_canonical_A"}
 
+
 def _load(path: Path) -> Any:
     if not path.exists():
         require_component("shared-data", f"{path} is not present")

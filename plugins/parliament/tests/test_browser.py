@@ -37,8 +37,9 @@ async def test_hall_display_and_presiding_console_run_a_vote(urna_server, urna_b
 
     hall = hall_of(urna_server.services)
     sitting, _ = await seated_chamber(hall, present=120)
-    await hall.add_item(sitting, kind="draft", title="Təhsil haqqında", draft_number="99-7",
-                        reading="III")
+    await hall.add_item(
+        sitting, kind="draft", title="Təhsil haqqında", draft_number="99-7", reading="III"
+    )
     chair = await urna_server.login("chair", ["parliament.presiding"])
     cookie = chair.cookies.get("urna_session")
     display = urna_browser
@@ -74,9 +75,17 @@ async def test_hall_display_and_presiding_console_run_a_vote(urna_server, urna_b
     await asyncio.to_thread(wait_for, display, "result", "QƏBUL EDİLDİ")
     await asyncio.to_thread(display.switch_to.window, hall_tab)
     await asyncio.to_thread(wait_for, display, "result-outcome", "QƏBUL EDİLDİ")
-    board = {key: display.find_element(By.ID, f"r-{key}").text
-             for key in ("for", "against", "abstain", "not_voting", "absent", "threshold")}
-    assert board == {"for": "70", "against": "30", "abstain": "15", "not_voting": "5",
-                     "absent": "5", "threshold": "63"}
+    board = {
+        key: display.find_element(By.ID, f"r-{key}").text
+        for key in ("for", "against", "abstain", "not_voting", "absent", "threshold")
+    }
+    assert board == {
+        "for": "70",
+        "against": "30",
+        "abstain": "15",
+        "not_voting": "5",
+        "absent": "5",
+        "threshold": "63",
+    }
     seat = display.find_element(By.ID, "seat-1").get_attribute("class")
     assert "choice-" in seat or figures[0] is None

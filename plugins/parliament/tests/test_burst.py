@@ -20,8 +20,12 @@ def chamber_size(request: pytest.FixtureRequest) -> int:
 
 @pytest.fixture
 def urna_settings(urna_settings, chamber_size):
-    return attrs.evolve(urna_settings, plugin_sections={"parliament": {
-        "membership": chamber_size, "quorum": chamber_size // 2 + 1}})
+    return attrs.evolve(
+        urna_settings,
+        plugin_sections={
+            "parliament": {"membership": chamber_size, "quorum": chamber_size // 2 + 1}
+        },
+    )
 
 
 async def test_every_console_pressing_at_once_is_recorded_exactly_once(urna_server, chamber_size):
@@ -34,17 +38,31 @@ async def test_every_console_pressing_at_once_is_recorded_exactly_once(urna_serv
     # The consoles' gateway: all presses issued at once over up to 100 connections (the
     # server's listen backlog); queued presses wait their turn and none is lost.
     console = httpx.AsyncClient(
-        base_url=urna_server.url, headers={"Authorization": token["Authorization"]},
-        timeout=httpx.Timeout(600), limits=httpx.Limits(max_connections=100),
+        base_url=urna_server.url,
+        headers={"Authorization": token["Authorization"]},
+        timeout=httpx.Timeout(600),
+        limits=httpx.Limits(max_connections=100),
     )
     state = await hall.state(sitting)
 
     def press(seat: int) -> dict:
         member = state.card_member(seat)
         choice = ("for", "against", "abstain")[seat % 3]
-        sig = cards[member].sign(statement(
-            "vote", scope, vote=vote, member=member, seat=seat, card=state.seats[seat],
-            choice=choice)).hex()
+        sig = (
+            cards[member]
+            .sign(
+                statement(
+                    "vote",
+                    scope,
+                    vote=vote,
+                    member=member,
+                    seat=seat,
+                    card=state.seats[seat],
+                    choice=choice,
+                )
+            )
+            .hex()
+        )
         return {"seat": seat, "key": choice, "sig": sig}
 
     bodies = [press(seat) for seat in range(1, chamber_size + 1)]
@@ -68,5 +86,7 @@ async def test_every_console_pressing_at_once_is_recorded_exactly_once(urna_serv
     assert await CastRecord.filter(sitting=sitting, vote=vote).count() == chamber_size
     await console.aclose()
     closed = await hall.close_vote(sitting, vote)
-    assert closed.payload["for"] + closed.payload["against"] + closed.payload["abstain"] == \
-        chamber_size
+    assert (
+        closed.payload["for"] + closed.payload["against"] + closed.payload["abstain"]
+        == chamber_size
+    )

@@ -36,8 +36,7 @@ async def test_demo_sitting_runs_and_its_record_verifies(urna_services, tmp_path
     assert "Sahibə Qafarova" in html
     await urna_services.ledger.export("parliament-sitting-1", tmp_path / "bundle")
     files = read_bundle(tmp_path / "bundle").files
-    report = verify_files(files, bundle="s1", checks=[*core_checks(EVENT_TYPES),
-                                                       *VERIFIER_CHECKS])
+    report = verify_files(files, bundle="s1", checks=[*core_checks(EVENT_TYPES), *VERIFIER_CHECKS])
     assert report.ok, report.summary_lines()
 
 
@@ -67,8 +66,15 @@ async def test_a_rewritten_count_and_a_vote_from_the_wrong_seat_are_caught(urna_
             payload["for"], payload["outcome"] = 50, "rejected"
         if event.type == "parliament.vote_cast" and payload["seat"] == 7:
             payload["seat"] = 8
-        signed_event = sign_event(scope=event.scope, seq=event.seq, prev=prev, time=event.time,
-                                  type=event.type, payload=payload, key=key)
+        signed_event = sign_event(
+            scope=event.scope,
+            seq=event.seq,
+            prev=prev,
+            time=event.time,
+            type=event.type,
+            payload=payload,
+            key=key,
+        )
         doctored.append(signed_event)
         prev = signed_event.hash().hex()
     files = bundle_files(doctored, key=key, time=events[-1].time)

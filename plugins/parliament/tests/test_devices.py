@@ -63,8 +63,12 @@ async def test_hidraw_drivers_read_their_nodes_and_close(tmp_path):
     manager = DeviceManager(DRIVERS, emitted.append)
     read_fd, write_fd = os.pipe()
     node = f"/proc/self/fd/{read_fd}"
-    info = DeviceInfo("/sys/x/hidraw3", node, "hidraw",
-                      {"SUBSYSTEM": "hidraw", "URNA_ROLE": "parliament-keypad", "URNA_SEAT": "3"})
+    info = DeviceInfo(
+        "/sys/x/hidraw3",
+        node,
+        "hidraw",
+        {"SUBSYSTEM": "hidraw", "URNA_ROLE": "parliament-keypad", "URNA_SEAT": "3"},
+    )
     manager.device_added(info)
     manager.device_added(info)  # seen by the monitor and by enumeration: opened once
     assert len(manager.handles[info.sys_path]) == 1
@@ -82,8 +86,14 @@ async def test_hidraw_drivers_read_their_nodes_and_close(tmp_path):
 
 async def test_a_device_without_a_seat_is_skipped_and_logged(caplog):
     manager = DeviceManager(DRIVERS, lambda e: None)
-    manager.device_added(DeviceInfo("/sys/y", "/dev/null", "hidraw",
-                                    {"SUBSYSTEM": "hidraw", "URNA_ROLE": "parliament-keypad"}))
+    manager.device_added(
+        DeviceInfo(
+            "/sys/y",
+            "/dev/null",
+            "hidraw",
+            {"SUBSYSTEM": "hidraw", "URNA_ROLE": "parliament-keypad"},
+        )
+    )
     assert manager.handles == {}
     assert "failed to open" in caplog.text
 
@@ -101,14 +111,16 @@ async def test_replayed_seat_events_drive_the_hall(urna_services):
     bridge = HallBridge(hall, sitting)
     wallet = {card.card: card for card in cards.values()}
     replayed = await ReplaySource(lines, lambda r: decode_event(r, wallet)).run(
-        DeviceManager(DRIVERS, bridge.emit))
+        DeviceManager(DRIVERS, bridge.emit)
+    )
     await bridge.drain()
     assert replayed == len(events)
     state = await hall.state(sitting)
     assert len(state.present()) == 8  # seat 9's card came out
     # A stranger's card is refused and logged; nothing is appended for it.
     assert [reason for _, reason in bridge.refused] == [
-        "card AZ-9999 belongs to no member of the roster"]
+        "card AZ-9999 belongs to no member of the roster"
+    ]
     with pytest.raises(ValueError, match="unknown seat event type"):
         decode_event({"type": "explode", "seat": 1, "card": "X"})
 
@@ -121,21 +133,34 @@ def test_bad_replay_lines_are_refused_with_their_number():
 def test_the_manager_sees_udev_devices_in_a_umockdev_testbed():
     wrapper = shutil.which("umockdev-wrapper")
     system_python = "/usr/bin/python3"
-    has_gi = os.path.exists(system_python) and subprocess.run(
-        [system_python, "-c", "import gi; gi.require_version('UMockdev', '1.0')"],
-        capture_output=True, check=False).returncode == 0
+    has_gi = (
+        os.path.exists(system_python)
+        and subprocess.run(
+            [system_python, "-c", "import gi; gi.require_version('UMockdev', '1.0')"],
+            capture_output=True,
+            check=False,
+        ).returncode
+        == 0
+    )
     if wrapper is None or not has_gi:
         require_component("umockdev", "install umockdev, gir1.2-umockdev-1.0 and python3-gi")
     core = Path(__import__("urna").__file__).parents[1]
     site = next(p for p in sys.path if p.endswith("site-packages"))
     result = subprocess.run(
         [wrapper, system_python, str(HERE / "umockdev" / "manager_in_testbed.py")],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
         env={**os.environ, "PYTHONPATH": f"{core}:{site}"},
     )
     assert result.returncode == 0, result.stderr
     log = json.loads(result.stdout.strip().splitlines()[-1])["log"]
     # Enumerated at start (seat 17, vendor read from the parent USB device), then hot-plugged
     # seat 18 through the monitor; the unrelated hidraw node matched no driver.
-    assert log == [["open", "17", "1209", "5a01"], ["open", "18", "1209", "5a01"],
-                   ["close", "18"], ["close", "17"]]
+    assert log == [
+        ["open", "17", "1209", "5a01"],
+        ["open", "18", "1209", "5a01"],
+        ["close", "18"],
+        ["close", "17"],
+    ]

@@ -11,16 +11,28 @@ from urna_parliament.simulator import choices, seated_chamber
 async def test_named_vote_counts_and_decides_by_the_rule(urna_services):
     hall = hall_of(urna_services)
     sitting, _ = await seated_chamber(hall, present=110)
-    item = await hall.add_item(sitting, kind="draft", title="Vergi Məcəlləsinə dəyişikliklər",
-                               draft_number="1234-7GQ", reading="I")
+    item = await hall.add_item(
+        sitting,
+        kind="draft",
+        title="Vergi Məcəlləsinə dəyişikliklər",
+        draft_number="1234-7GQ",
+        reading="I",
+    )
     vote = await hall.open_vote(sitting, item=item, mode="named", question="Birinci oxunuşda")
     for seat, choice in enumerate(choices(110, 70, 20, 10), start=1):
         if choice:
             await hall.press(sitting, seat, choice)
     closed = await hall.close_vote(sitting, vote)
     assert closed.payload | {"tally": None} == {
-        "vote": 1, "for": 70, "against": 20, "abstain": 10, "not_voting": 10, "absent": 15,
-        "threshold": 63, "outcome": "adopted", "tally": None,
+        "vote": 1,
+        "for": 70,
+        "against": 20,
+        "abstain": 10,
+        "not_voting": 10,
+        "absent": 15,
+        "threshold": 63,
+        "outcome": "adopted",
+        "tally": None,
     }
 
 

@@ -18,12 +18,17 @@ async def start(server):
     chair = await server.login("chair", ["parliament.presiding"])
     console = await server.token_client("gateway", ["parliament.console"])
     roster, cards = chamber(9)
-    r = await clerk.post("/p/parliament/roster", json={"convocation": "VII", "csv": roster_csv(
-        roster)}, headers={"Idempotency-Key": "roster"})
+    r = await clerk.post(
+        "/p/parliament/roster",
+        json={"convocation": "VII", "csv": roster_csv(roster)},
+        headers={"Idempotency-Key": "roster"},
+    )
     assert r.status_code == 201, r.text
-    r = await clerk.post("/p/parliament/sittings", json={
-        "protocol": "7", "date": "2026-03-10", "presiding": "Sədr", "invited": ["Nazir"]},
-        headers={"Idempotency-Key": "s1"})
+    r = await clerk.post(
+        "/p/parliament/sittings",
+        json={"protocol": "7", "date": "2026-03-10", "presiding": "Sədr", "invited": ["Nazir"]},
+        headers={"Idempotency-Key": "s1"},
+    )
     assert r.status_code == 201, r.text
     return clerk, chair, console, roster, cards
 
@@ -33,30 +38,51 @@ def signed(cards, kind, member, **fields):
 
 
 async def seat_and_register(chair, console, roster, cards, count):
-    await chair.post("/p/parliament/sittings/1/registration", json={"action": "open"},
-                     headers={"Idempotency-Key": "reg-open"})
+    await chair.post(
+        "/p/parliament/sittings/1/registration",
+        json={"action": "open"},
+        headers={"Idempotency-Key": "reg-open"},
+    )
     for m in roster[:count]:
-        r = await console.post("/p/parliament/sittings/1/cards",
-                               json={"seat": m["seat"], "card": m["card"], "inserted": True})
+        r = await console.post(
+            "/p/parliament/sittings/1/cards",
+            json={"seat": m["seat"], "card": m["card"], "inserted": True},
+        )
         assert r.status_code == 200, r.text
         sig = signed(cards, "register", m["member"], round=1, seat=m["seat"], card=m["card"])
-        r = await console.post("/p/parliament/sittings/1/press",
-                               json={"seat": m["seat"], "key": "register", "sig": sig})
+        r = await console.post(
+            "/p/parliament/sittings/1/press",
+            json={"seat": m["seat"], "key": "register", "sig": sig},
+        )
         assert r.status_code == 201, r.text
-    r = await chair.post("/p/parliament/sittings/1/registration", json={"action": "close"},
-                         headers={"Idempotency-Key": "reg-close"})
+    r = await chair.post(
+        "/p/parliament/sittings/1/registration",
+        json={"action": "close"},
+        headers={"Idempotency-Key": "reg-close"},
+    )
     assert r.json()["payload"]["quorum_reached"] is (count >= 6)
 
 
 async def test_a_named_vote_end_to_end_with_push_and_exports(urna_server):
     clerk, chair, console, roster, cards = await start(urna_server)
     await seat_and_register(chair, console, roster, cards, 8)
-    r = await clerk.post("/p/parliament/sittings/1/items", json={
-        "kind": "draft", "title": "Büdcə haqqında", "draft_number": "55-7", "reading": "II",
-        "rule": "absolute"}, headers={"Idempotency-Key": "i1"})
+    r = await clerk.post(
+        "/p/parliament/sittings/1/items",
+        json={
+            "kind": "draft",
+            "title": "Büdcə haqqında",
+            "draft_number": "55-7",
+            "reading": "II",
+            "rule": "absolute",
+        },
+        headers={"Idempotency-Key": "i1"},
+    )
     assert r.status_code == 201, r.text
-    r = await chair.post("/p/parliament/sittings/1/votes", json={
-        "item": 1, "mode": "named", "question": "Qəbul edilsin"}, headers={"Idempotency-Key": "v1"})
+    r = await chair.post(
+        "/p/parliament/sittings/1/votes",
+        json={"item": 1, "mode": "named", "question": "Qəbul edilsin"},
+        headers={"Idempotency-Key": "v1"},
+    )
     assert r.status_code == 201, r.text
 
     pushed: list[dict] = []
@@ -72,10 +98,12 @@ async def test_a_named_vote_end_to_end_with_push_and_exports(urna_server):
 
     listener = asyncio.create_task(listen())
     for m, choice in zip(roster[:8], ["for"] * 5 + ["against"] * 2 + ["abstain"], strict=True):
-        sig = signed(cards, "vote", m["member"], vote=1, seat=m["seat"], card=m["card"],
-                     choice=choice)
-        r = await console.post("/p/parliament/sittings/1/press",
-                               json={"seat": m["seat"], "key": choice, "sig": sig})
+        sig = signed(
+            cards, "vote", m["member"], vote=1, seat=m["seat"], card=m["card"], choice=choice
+        )
+        r = await console.post(
+            "/p/parliament/sittings/1/press", json={"seat": m["seat"], "key": choice, "sig": sig}
+        )
         assert r.status_code == 201, r.text
     await asyncio.wait_for(listener, 30)
     assert pushed[-1]["vote"]["voted"] == [m["member"] for m in roster[:8]]
@@ -84,18 +112,28 @@ async def test_a_named_vote_end_to_end_with_push_and_exports(urna_server):
     # A repeated press is not counted twice.
     m = roster[0]
     sig = signed(cards, "vote", m["member"], vote=1, seat=m["seat"], card=m["card"], choice="for")
-    again = await console.post("/p/parliament/sittings/1/press",
-                               json={"seat": m["seat"], "key": "for", "sig": sig})
+    again = await console.post(
+        "/p/parliament/sittings/1/press", json={"seat": m["seat"], "key": "for", "sig": sig}
+    )
     assert again.status_code == 409
     assert "already voted" in again.json()["error"]
 
-    r = await chair.post("/p/parliament/sittings/1/votes/1/close", json={},
-                         headers={"Idempotency-Key": "c1"})
+    r = await chair.post(
+        "/p/parliament/sittings/1/votes/1/close", json={}, headers={"Idempotency-Key": "c1"}
+    )
     assert r.status_code == 200, r.text
-    assert {k: r.json()[k] for k in ("for", "against", "abstain", "not_voting", "absent",
-                                     "threshold", "outcome")} == {
-        "for": 5, "against": 2, "abstain": 1, "not_voting": 0, "absent": 1, "threshold": 5,
-        "outcome": "adopted"}
+    assert {
+        k: r.json()[k]
+        for k in ("for", "against", "abstain", "not_voting", "absent", "threshold", "outcome")
+    } == {
+        "for": 5,
+        "against": 2,
+        "abstain": 1,
+        "not_voting": 0,
+        "absent": 1,
+        "threshold": 5,
+        "outcome": "adopted",
+    }
 
     observer = await urna_server.login("observer", ["parliament.observer"])
     popolo = (await observer.get("/p/parliament/sittings/1/popolo.json")).json()
@@ -119,27 +157,40 @@ async def test_bad_input_is_refused_naming_the_problem_and_nothing_is_appended(u
     clerk, chair, console, roster, cards = await start(urna_server)
     head = await urna_server.services.ledger.head(SCOPE)
     bad_csv = "member,name,district,faction,seat,card,key\nm1,A,,,x,C1," + "00" * 32 + "\n"
-    r = await clerk.post("/p/parliament/roster", json={"convocation": "VII", "csv": bad_csv},
-                         headers={"Idempotency-Key": "bad-roster"})
+    r = await clerk.post(
+        "/p/parliament/roster",
+        json={"convocation": "VII", "csv": bad_csv},
+        headers={"Idempotency-Key": "bad-roster"},
+    )
     assert r.status_code == 422
     assert "line 2" in r.json()["error"]
-    r = await console.post("/p/parliament/sittings/1/press",
-                           json={"seat": 1, "key": "register", "sig": "00" * 64})
+    r = await console.post(
+        "/p/parliament/sittings/1/press", json={"seat": 1, "key": "register", "sig": "00" * 64}
+    )
     assert r.status_code == 409
     assert "no member's card is in seat 1" in r.json()["error"]
-    await console.post("/p/parliament/sittings/1/cards",
-                       json={"seat": 1, "card": roster[0]["card"], "inserted": True})
-    await chair.post("/p/parliament/sittings/1/registration", json={"action": "open"},
-                     headers={"Idempotency-Key": "ro"})
+    await console.post(
+        "/p/parliament/sittings/1/cards",
+        json={"seat": 1, "card": roster[0]["card"], "inserted": True},
+    )
+    await chair.post(
+        "/p/parliament/sittings/1/registration",
+        json={"action": "open"},
+        headers={"Idempotency-Key": "ro"},
+    )
     head = await urna_server.services.ledger.head(SCOPE)
     forged = cards[roster[1]["member"]].sign(b"not the statement").hex()
-    r = await console.post("/p/parliament/sittings/1/press",
-                           json={"seat": 1, "key": "register", "sig": forged})
+    r = await console.post(
+        "/p/parliament/sittings/1/press", json={"seat": 1, "key": "register", "sig": forged}
+    )
     assert r.status_code == 409
     assert "signature does not verify" in r.json()["error"]
     assert await urna_server.services.ledger.head(SCOPE) == head
-    r = await chair.post("/p/parliament/sittings/1/votes", json={
-        "item": 1, "mode": "named", "question": "?"}, headers={"Idempotency-Key": "v"})
+    r = await chair.post(
+        "/p/parliament/sittings/1/votes",
+        json={"item": 1, "mode": "named", "question": "?"},
+        headers={"Idempotency-Key": "v"},
+    )
     assert r.status_code == 422
     assert "no agenda item 1" in r.json()["error"]
 
@@ -156,7 +207,11 @@ async def test_bad_input_is_refused_naming_the_problem_and_nothing_is_appended(u
     ],
 )
 async def test_pages_and_writes_are_protected_by_roles(urna_server, role, method, path, status):
-    client = (await urna_server.login("someone", [role]) if role else urna_server.client())
-    response = await client.request(method, path, json={} if method == "POST" else None,
-                                    headers={"Idempotency-Key": "k"} if method == "POST" else {})
+    client = await urna_server.login("someone", [role]) if role else urna_server.client()
+    response = await client.request(
+        method,
+        path,
+        json={} if method == "POST" else None,
+        headers={"Idempotency-Key": "k"} if method == "POST" else {},
+    )
     assert response.status_code == status, response.text

@@ -79,7 +79,8 @@ def test_every_official_outcome_is_matched() -> None:
 def test_special_majority_cases_fail_with_a_majority_of_votes_cast() -> None:
     """Rules of Procedure amendments with more for than against, rejected under 353 of 705."""
     cases = [
-        (counts, official) for _, _, counts, rule, official in rollcalls()
+        (counts, official)
+        for _, _, counts, rule, official in rollcalls()
         if rule == "absolute" and counts.yes > counts.no
     ]
     rejected = [counts for counts, official in cases if official == "REJECTED"]
@@ -104,7 +105,9 @@ def test_milli_majlis_defaults_are_fixed_numbers_of_125() -> None:
     rules = index_rules(MILLI_MAJLIS_RULES)
     full = Counts(yes=0, no=0, abstain=0, present=100, members=125)
     assert {name: rule.threshold(full) for name, rule in rules.items()} == {
-        "ordinary": 63, "qualified": 83, "constitutional": 95,
+        "ordinary": 63,
+        "qualified": 83,
+        "constitutional": 95,
     }
     assert not rules["ordinary"].confirmed
     assert not rules["qualified"].confirmed

@@ -67,8 +67,11 @@ class ParliamentConfig:
             try:
                 rules.append(
                     MajorityRule.create(
-                        entry.get("name", ""), entry.get("title", ""), base=entry.get("base", ""),
-                        fraction=entry.get("fraction", 0), constant=entry.get("constant", 0),
+                        entry.get("name", ""),
+                        entry.get("title", ""),
+                        base=entry.get("base", ""),
+                        fraction=entry.get("fraction", 0),
+                        constant=entry.get("constant", 0),
                         more_than=entry.get("more_than", False),
                         confirmed=entry.get("confirmed", True),
                     )

@@ -39,12 +39,23 @@ async def drive(hall: Hall, sitting: int, events: list[Any]) -> HallBridge:
 
 
 async def vote_by_consoles(
-    hall: Hall, sitting: int, item: int, mode: str, question: str, figures: tuple[int, int, int],
-    *, seed: int, present: int = SIZE, **options: Any,
+    hall: Hall,
+    sitting: int,
+    item: int,
+    mode: str,
+    question: str,
+    figures: tuple[int, int, int],
+    *,
+    seed: int,
+    present: int = SIZE,
+    **options: Any,
 ) -> int:
     vote = await hall.open_vote(sitting, item=item, mode=mode, question=question, **options)
-    presses = [KeyPressed(seat, choice) for seat, choice in
-               enumerate(choices(present, *figures, seed=seed), start=1) if choice]
+    presses = [
+        KeyPressed(seat, choice)
+        for seat, choice in enumerate(choices(present, *figures, seed=seed), start=1)
+        if choice
+    ]
     await drive(hall, sitting, presses)
     return vote
 
@@ -54,7 +65,9 @@ async def run_sitting(context: DemoContext) -> DemoResult:
     roster, cards = chamber(SIZE)
     await hall.import_roster("VII", roster)
     sitting = await hall.open_sitting(
-        protocol="12", date="2026-03-10", presiding="Sahibə Qafarova",
+        protocol="12",
+        date="2026-03-10",
+        presiding="Sahibə Qafarova",
         invited=["Nazirlər Kabinetinin nümayəndəsi", "Hesablama Palatasının sədri"],
     )
     await hall.registration(sitting, "open")
@@ -64,32 +77,56 @@ async def run_sitting(context: DemoContext) -> DemoResult:
     await hall.registration(sitting, "close")
 
     law = await hall.add_item(
-        sitting, kind="draft", title="Vergi Məcəlləsinə dəyişikliklər edilməsi haqqında",
-        draft_number="1234-7GQ", reading="I", rule="ordinary",
+        sitting,
+        kind="draft",
+        title="Vergi Məcəlləsinə dəyişikliklər edilməsi haqqında",
+        draft_number="1234-7GQ",
+        reading="I",
+        rule="ordinary",
         documents=[{"title": "Qanun layihəsi", "href": "/docs/1234-7GQ.pdf"}],
     )
     resolution = await hall.add_item(
-        sitting, kind="resolution", title="Hesablama Palatasının hesabatı haqqında",
+        sitting,
+        kind="resolution",
+        title="Hesablama Palatasının hesabatı haqqında",
         rule="qualified",
     )
     constitutional = await hall.add_item(
-        sitting, kind="draft", title="Konstitusiya qanununa əlavələr",
-        draft_number="0077-7GK", reading="I", rule="constitutional",
+        sitting,
+        kind="draft",
+        title="Konstitusiya qanununa əlavələr",
+        draft_number="0077-7GK",
+        reading="I",
+        rule="constitutional",
     )
-    for item, speakers in ((law, ("m004", "m017", "m052")), (resolution, ("m033", "m090")),
-                           (constitutional, ("m008",))):
+    for item, speakers in (
+        (law, ("m004", "m017", "m052")),
+        (resolution, ("m033", "m090")),
+        (constitutional, ("m008",)),
+    ):
         await hall.take_up(sitting, item)
-        await drive(hall, sitting, [KeyPressed(int(m[1:]), "speak")
-                                    for m in speakers])
+        await drive(hall, sitting, [KeyPressed(int(m[1:]), "speak") for m in speakers])
         await hall.order_speakers(sitting, item, list(reversed(speakers)))
         for member in reversed(speakers):
             speech = await hall.start_speech(sitting, item, member)
-            await hall.end_speech(sitting, speech, audio=f"/media/{sitting}/{speech}.opus",
-                                  video=f"/media/{sitting}/{speech}.webm",
-                                  transcript=f"/stenogram/{sitting}/{speech}.html")
+            await hall.end_speech(
+                sitting,
+                speech,
+                audio=f"/media/{sitting}/{speech}.opus",
+                video=f"/media/{sitting}/{speech}.webm",
+                transcript=f"/stenogram/{sitting}/{speech}.html",
+            )
         if item == law:
-            vote = await vote_by_consoles(hall, sitting, item, "named", "Birinci oxunuşda qəbul",
-                                          (71, 30, 12), seed=1, present=118)
+            vote = await vote_by_consoles(
+                hall,
+                sitting,
+                item,
+                "named",
+                "Birinci oxunuşda qəbul",
+                (71, 30, 12),
+                seed=1,
+                present=118,
+            )
             # Seat 5 pressed the wrong key and asks for a correction from the chair.
             state = await hall.state(sitting)
             corrected = state.card_member(5)
@@ -99,12 +136,28 @@ async def run_sitting(context: DemoContext) -> DemoResult:
             await drive(hall, sitting, [KeyPressed(5, fixed)])
             await hall.close_vote(sitting, vote)
         elif item == resolution:
-            first = await vote_by_consoles(hall, sitting, item, "totals", "Qətnamə qəbul edilsin",
-                                           (80, 20, 5), seed=2, present=118)
+            first = await vote_by_consoles(
+                hall,
+                sitting,
+                item,
+                "totals",
+                "Qətnamə qəbul edilsin",
+                (80, 20, 5),
+                seed=2,
+                present=118,
+            )
             await hall.close_vote(sitting, first)
             again = await vote_by_consoles(
-                hall, sitting, item, "totals", "Qətnamə qəbul edilsin", (90, 15, 5), seed=3,
-                present=118, repeats=first, reason="səsvermə sistemində nasazlıq / console fault",
+                hall,
+                sitting,
+                item,
+                "totals",
+                "Qətnamə qəbul edilsin",
+                (90, 15, 5),
+                seed=3,
+                present=118,
+                repeats=first,
+                reason="səsvermə sistemində nasazlıq / console fault",
             )
             await hall.close_vote(sitting, again)
         else:
@@ -123,8 +176,9 @@ async def run_sitting(context: DemoContext) -> DemoResult:
     json_path = context.reports_dir / f"parliament-sitting-{sitting}-minutes.json"
     json_path.write_text(json.dumps(minutes, ensure_ascii=False, indent=2), encoding="utf-8")
     popolo_path = context.reports_dir / f"parliament-sitting-{sitting}-popolo.json"
-    popolo_path.write_text(json.dumps(popolo_vote_events(state), ensure_ascii=False, indent=2),
-                           encoding="utf-8")
+    popolo_path.write_text(
+        json.dumps(popolo_vote_events(state), ensure_ascii=False, indent=2), encoding="utf-8"
+    )
     akn_path = context.reports_dir / f"parliament-sitting-{sitting}-akn.xml"
     akn_path.write_bytes(akoma_ntoso(state))
     reports += [json_path, popolo_path, akn_path]

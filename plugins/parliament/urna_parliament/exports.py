@@ -17,8 +17,13 @@ from xml.etree import ElementTree as ET
 from urna_parliament.minutes import protocol
 from urna_parliament.sitting import SittingState
 
-POPOLO_OPTIONS = {"for": "yes", "against": "no", "abstain": "abstain",
-                  "not_voting": "not voting", "absent": "absent"}
+POPOLO_OPTIONS = {
+    "for": "yes",
+    "against": "no",
+    "abstain": "abstain",
+    "not_voting": "not voting",
+    "absent": "absent",
+}
 AKN_NS = "http://docs.oasis-open.org/legaldocml/ns/akn/3.0"
 
 
@@ -33,25 +38,39 @@ def popolo_vote_events(state: SittingState) -> list[dict[str, Any]]:
         event: dict[str, Any] = {
             "id": f"{state.scope}/vote/{vote.vote}",
             "identifier": str(vote.vote),
-            "motion": {"text": vote.question, "classification": item.kind,
-                       "object_id": item.draft_number or None,
-                       "requirement": vote.rule.describe()},
-            "start_date": vote.opened_time, "end_date": vote.closed_time,
+            "motion": {
+                "text": vote.question,
+                "classification": item.kind,
+                "object_id": item.draft_number or None,
+                "requirement": vote.rule.describe(),
+            },
+            "start_date": vote.opened_time,
+            "end_date": vote.closed_time,
             "result": "pass" if closed["outcome"] == "adopted" else "fail",
-            "counts": [{"option": POPOLO_OPTIONS[k], "value": closed[k]}
-                       for k in ("for", "against", "abstain", "absent", "not_voting")],
-            "extras": {"mode": vote.mode, "threshold": closed["threshold"],
-                       "repeats": vote.repeats, "reason": vote.reason or None,
-                       "repeated_by": vote.repeated_by},
+            "counts": [
+                {"option": POPOLO_OPTIONS[k], "value": closed[k]}
+                for k in ("for", "against", "abstain", "absent", "not_voting")
+            ],
+            "extras": {
+                "mode": vote.mode,
+                "threshold": closed["threshold"],
+                "repeats": vote.repeats,
+                "reason": vote.reason or None,
+                "repeated_by": vote.repeated_by,
+            },
         }
         if vote.mode == "named":
             voters = vote.voters()
             attending = set(vote.present) | voters
             event["votes"] = [
-                {"voter_id": member, "voter": {"name": state.members[member].name},
-                 "group": {"name": state.members[member].faction},
-                 "option": POPOLO_OPTIONS[vote.casts[member].choice] if member in vote.casts
-                 else POPOLO_OPTIONS["not_voting" if member in attending else "absent"]}
+                {
+                    "voter_id": member,
+                    "voter": {"name": state.members[member].name},
+                    "group": {"name": state.members[member].faction},
+                    "option": POPOLO_OPTIONS[vote.casts[member].choice]
+                    if member in vote.casts
+                    else POPOLO_OPTIONS["not_voting" if member in attending else "absent"],
+                }
                 for member in sorted(state.members)
             ]
         events.append(event)
@@ -81,15 +100,29 @@ def akoma_ntoso(state: SittingState) -> bytes:
     el(work, "FRBRauthor", href="#parliament")
     el(work, "FRBRcountry", value="az")
     refs = el(meta, "references", source="#urna")
-    el(refs, "TLCOrganization", eId="parliament", href="/ontology/organization/parliament",
-       showAs="Parliament")
+    el(
+        refs,
+        "TLCOrganization",
+        eId="parliament",
+        href="/ontology/organization/parliament",
+        showAs="Parliament",
+    )
     el(refs, "TLCOrganization", eId="urna", href="/ontology/organization/urna", showAs="Urna")
     for member in state.members.values():
-        el(refs, "TLCPerson", eId=member.member, href=f"/ontology/person/{member.member}",
-           showAs=member.name)
+        el(
+            refs,
+            "TLCPerson",
+            eId=member.member,
+            href=f"/ontology/person/{member.member}",
+            showAs=member.name,
+        )
     preface = el(debate, "preface")
-    for label, value in (("protocol", minutes["protocol"]), ("place", minutes["place"]),
-                         ("date", minutes["date"]), ("presiding", minutes["presiding"])):
+    for label, value in (
+        ("protocol", minutes["protocol"]),
+        ("place", minutes["place"]),
+        ("date", minutes["date"]),
+        ("presiding", minutes["presiding"]),
+    ):
         el(preface, "p", f"{label}: {value}", **{"class": label})
     body = el(debate, "debateBody")
     for r in minutes["registration"]:
@@ -98,16 +131,26 @@ def akoma_ntoso(state: SittingState) -> bytes:
         summary = el(roll, "summary")
         el(summary, "p", f"present {r['present']}")
     quorum = el(body, "quorumVerification", eId="quorum")
-    el(quorum, "p", f"present {minutes['present']}, quorum {minutes['quorum']}, "
-                    f"members {minutes['membership']}")
+    el(
+        quorum,
+        "p",
+        f"present {minutes['present']}, quorum {minutes['quorum']}, "
+        f"members {minutes['membership']}",
+    )
     for item in minutes["agenda"]:
         section = el(body, "debateSection", eId=f"item_{item['item']}", name=item["kind"])
         el(section, "num", str(item["item"]))
         el(section, "heading", item["title"])
         for speech in item["speakers"]:
             by = f"#{speech['member']}" if speech["member"] else "#parliament"
-            sp = el(section, "speech", by=by, eId=f"speech_{speech['speech']}",
-                    startTime=speech["started"], endTime=speech["ended"] or speech["started"])
+            sp = el(
+                section,
+                "speech",
+                by=by,
+                eId=f"speech_{speech['speech']}",
+                startTime=speech["started"],
+                endTime=speech["ended"] or speech["started"],
+            )
             el(sp, "from", speech["speaker"])
             el(sp, "p", "")
         for vote in item["votes"]:
@@ -117,7 +160,13 @@ def akoma_ntoso(state: SittingState) -> bytes:
             result = vote.get("result")
             if result:
                 for key in ("for", "against", "abstain", "not_voting", "absent"):
-                    el(voting, "quantity", str(result[key]), eId=f"vote_{vote['vote']}_{key}",
-                       normalized=str(result[key]), refersTo=f"#{key}")
+                    el(
+                        voting,
+                        "quantity",
+                        str(result[key]),
+                        eId=f"vote_{vote['vote']}_{key}",
+                        normalized=str(result[key]),
+                        refersTo=f"#{key}",
+                    )
                 el(voting, "outcome", result["outcome"])
     return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True))

@@ -180,11 +180,23 @@ class Hall:
         p = event.payload
         kind = event.type.removeprefix("parliament.")
         if kind == "vote_cast":
-            await CastRecord.create(sitting=sitting, vote=p["vote"], member=p["member"],
-                                    seat=p["seat"], choice=p["choice"], seq=event.seq)
+            await CastRecord.create(
+                sitting=sitting,
+                vote=p["vote"],
+                member=p["member"],
+                seat=p["seat"],
+                choice=p["choice"],
+                seq=event.seq,
+            )
         elif kind == "ballot_cast":
-            await CastRecord.create(sitting=sitting, vote=p["vote"], member=p["member"],
-                                    seat=p["seat"], choice=None, seq=event.seq)
+            await CastRecord.create(
+                sitting=sitting,
+                vote=p["vote"],
+                member=p["member"],
+                seat=p["seat"],
+                choice=None,
+                seq=event.seq,
+            )
         elif kind == "vote_corrected":
             await CastRecord.filter(sitting=sitting, vote=p["vote"], member=p["member"]).update(
                 choice=p["choice"], seq=event.seq
@@ -193,10 +205,14 @@ class Hall:
             state = self._states.get(event.scope)
             item = state.items[p["item"]] if state else None
             await SpeechRecord.create(
-                sitting=sitting, speech=p["speech"], item=p["item"],
-                matter=item.title if item else "", draft_number=item.draft_number if item else "",
-                speaker=p["speaker"], member=p["speaker"] if state and p["speaker"] in
-                state.members else "", started=event.time,
+                sitting=sitting,
+                speech=p["speech"],
+                item=p["item"],
+                matter=item.title if item else "",
+                draft_number=item.draft_number if item else "",
+                speaker=p["speaker"],
+                member=p["speaker"] if state and p["speaker"] in state.members else "",
+                started=event.time,
             )
         elif kind == "speech_ended":
             await SpeechRecord.filter(sitting=sitting, speech=p["speech"]).update(
@@ -217,7 +233,8 @@ class Hall:
             raise HallError(f"roster rejected: {exc}", 422) from None
         async with self.ledger.transaction():
             event = await self.ledger.append(
-                ROSTER_SCOPE, "parliament.roster_imported",
+                ROSTER_SCOPE,
+                "parliament.roster_imported",
                 {"convocation": convocation, "members": members},
             )
             await Member.all().delete()
@@ -229,7 +246,12 @@ class Hall:
     # -- sittings -------------------------------------------------------------------------
 
     async def open_sitting(
-        self, *, protocol: str, date: str, presiding: str, invited: Sequence[str] = (),
+        self,
+        *,
+        protocol: str,
+        date: str,
+        presiding: str,
+        invited: Sequence[str] = (),
         place: str | None = None,
     ) -> int:
         """Open the next sitting with the current roster; answers its number."""
@@ -241,15 +263,28 @@ class Hall:
         last = await SittingRow.all().order_by("-number").first()
         number = 1 if last is None else last.number + 1
         roster = [
-            {"member": m.member, "name": m.name, "district": m.district, "faction": m.faction,
-             "seat": m.seat, "card": m.card, "key": m.key}
+            {
+                "member": m.member,
+                "name": m.name,
+                "district": m.district,
+                "faction": m.faction,
+                "seat": m.seat,
+                "card": m.card,
+                "key": m.key,
+            }
             for m in members
         ]
         payload = {
-            "sitting": number, "protocol": protocol, "place": place or self.config.place,
-            "date": date, "presiding": presiding, "convocation": members[0].convocation,
-            "membership": self.config.membership, "quorum": self.config.quorum,
-            "invited": list(invited), "members": roster,
+            "sitting": number,
+            "protocol": protocol,
+            "place": place or self.config.place,
+            "date": date,
+            "presiding": presiding,
+            "convocation": members[0].convocation,
+            "membership": self.config.membership,
+            "quorum": self.config.quorum,
+            "invited": list(invited),
+            "members": roster,
         }
         scope = sitting_scope(number)
         async with self._lock(scope):
@@ -267,10 +302,18 @@ class Hall:
                 await self.ledger.append(scope, "parliament.sitting_opened", payload)
                 for m in members:
                     # Keys are unique in the roster and the scope is new: no duplicates.
-                    await self.ledger.append(scope, "core.signer_registered",
-                                             {"key": m.key, "role": MEMBER_ROLE, "name": m.member})
-                await SittingRow.create(number=number, protocol=protocol, place=payload["place"],
-                                        date=date, presiding=presiding)
+                    await self.ledger.append(
+                        scope,
+                        "core.signer_registered",
+                        {"key": m.key, "role": MEMBER_ROLE, "name": m.member},
+                    )
+                await SittingRow.create(
+                    number=number,
+                    protocol=protocol,
+                    place=payload["place"],
+                    date=date,
+                    presiding=presiding,
+                )
             await self.refresh(number)
         self._wake()
         return number
@@ -279,7 +322,12 @@ class Hall:
         return await self._act(sitting, "parliament.sitting_closed", {"sitting": sitting})
 
     async def card(
-        self, sitting: int, seat: int, card: str, *, inserted: bool,
+        self,
+        sitting: int,
+        seat: int,
+        card: str,
+        *,
+        inserted: bool,
         signer: CardSigner | None = None,
     ) -> Event:
         """A card went into (or out of) a seat's reader; the signer stays with the hall."""
@@ -302,27 +350,47 @@ class Hall:
                 raise HallError("no registration round is open")
             present = list(state.present())
             return await self._act(
-                sitting, "parliament.registration_closed",
-                {"round": current.round, "present": present,
-                 "quorum_reached": len(present) >= state.quorum},
+                sitting,
+                "parliament.registration_closed",
+                {
+                    "round": current.round,
+                    "present": present,
+                    "quorum_reached": len(present) >= state.quorum,
+                },
             )
         raise HallError("action must be 'open' or 'close'", 422)
 
     # -- agenda and speakers ------------------------------------------------------------
 
     async def add_item(
-        self, sitting: int, *, kind: str, title: str, draft_number: str = "", reading: str = "",
-        rule: str | None = None, documents: Sequence[Mapping[str, str]] = (),
+        self,
+        sitting: int,
+        *,
+        kind: str,
+        title: str,
+        draft_number: str = "",
+        reading: str = "",
+        rule: str | None = None,
+        documents: Sequence[Mapping[str, str]] = (),
     ) -> int:
         state = await self.state(sitting)
         rule_name = rule or self.config.default_rule
         if rule_name not in self.rules:
             raise HallError(f"unknown majority rule {rule_name!r}", 422)
         number = len(state.items) + 1
-        await self._act(sitting, "parliament.item_added", {
-            "item": number, "kind": kind, "title": title, "draft_number": draft_number,
-            "reading": reading, "rule": rule_name, "documents": [dict(d) for d in documents],
-        })
+        await self._act(
+            sitting,
+            "parliament.item_added",
+            {
+                "item": number,
+                "kind": kind,
+                "title": title,
+                "draft_number": draft_number,
+                "reading": reading,
+                "rule": rule_name,
+                "documents": [dict(d) for d in documents],
+            },
+        )
         return number
 
     async def take_up(self, sitting: int, item: int) -> Event:
@@ -339,23 +407,45 @@ class Hall:
         state = await self.state(sitting)
         number = state.next_speech_number()
         limit = self.config.speaking_seconds if limit_seconds is None else limit_seconds
-        await self._act(sitting, "parliament.speech_started", {
-            "item": item, "speech": number, "speaker": speaker, "limit_seconds": limit,
-        })
+        await self._act(
+            sitting,
+            "parliament.speech_started",
+            {
+                "item": item,
+                "speech": number,
+                "speaker": speaker,
+                "limit_seconds": limit,
+            },
+        )
         return number
 
     async def end_speech(
         self, sitting: int, speech: int, *, audio: str = "", video: str = "", transcript: str = ""
     ) -> Event:
-        return await self._act(sitting, "parliament.speech_ended", {
-            "speech": speech, "audio": audio, "video": video, "transcript": transcript,
-        })
+        return await self._act(
+            sitting,
+            "parliament.speech_ended",
+            {
+                "speech": speech,
+                "audio": audio,
+                "video": video,
+                "transcript": transcript,
+            },
+        )
 
     # -- votes ----------------------------------------------------------------------------
 
     async def open_vote(
-        self, sitting: int, *, item: int, mode: str, question: str, rule: str | None = None,
-        repeats: int | None = None, reason: str = "", election: dict[str, Any] | None = None,
+        self,
+        sitting: int,
+        *,
+        item: int,
+        mode: str,
+        question: str,
+        rule: str | None = None,
+        repeats: int | None = None,
+        reason: str = "",
+        election: dict[str, Any] | None = None,
     ) -> int:
         """Open a vote; refused without quorum, with the count present and needed."""
         state = await self.state(sitting)
@@ -371,17 +461,31 @@ class Hall:
         if mode == "secret" and election is None:
             raise HallError("a secret vote needs its counting commission's election key", 422)
         number = state.next_vote_number()
-        await self._act(sitting, "parliament.vote_opened", {
-            "vote": number, "item": item, "mode": mode, "question": question,
-            "rule": self.rules[rule_name].to_json(), "present": list(state.present()),
-            "quorum": state.quorum, "membership": state.membership, "repeats": repeats,
-            "reason": reason, "election": election,
-        })
+        await self._act(
+            sitting,
+            "parliament.vote_opened",
+            {
+                "vote": number,
+                "item": item,
+                "mode": mode,
+                "question": question,
+                "rule": self.rules[rule_name].to_json(),
+                "present": list(state.present()),
+                "quorum": state.quorum,
+                "membership": state.membership,
+                "repeats": repeats,
+                "reason": reason,
+                "election": election,
+            },
+        )
         return number
 
     async def allow_correction(self, sitting: int, vote: int, member: str, reason: str) -> Event:
-        return await self._act(sitting, "parliament.correction_allowed",
-                               {"vote": vote, "member": member, "reason": reason})
+        return await self._act(
+            sitting,
+            "parliament.correction_allowed",
+            {"vote": vote, "member": member, "reason": reason},
+        )
 
     async def close_vote(
         self, sitting: int, vote: int, tally: dict[str, Any] | None = None
@@ -404,14 +508,26 @@ class Hall:
             except ValueError as exc:
                 raise HallError(f"tally rejected: {exc}", 422) from None
             threshold, outcome = current.decide(yes, no, abstain)
-            payload.update({"for": yes, "against": no, "abstain": abstain,
-                            "threshold": threshold, "outcome": outcome})
+            payload.update(
+                {
+                    "for": yes,
+                    "against": no,
+                    "abstain": abstain,
+                    "threshold": threshold,
+                    "outcome": outcome,
+                }
+            )
         return await self._act(sitting, "parliament.vote_closed", payload)
 
     # -- presses from the seats -----------------------------------------------------------
 
     async def press(
-        self, sitting: int, seat: int, key: str, *, sig: str | None = None,
+        self,
+        sitting: int,
+        seat: int,
+        key: str,
+        *,
+        sig: str | None = None,
         ballot: dict[str, Any] | None = None,
     ) -> Event:
         """A key pressed at a seat: register, for/against/abstain, or ask to speak.
@@ -430,16 +546,25 @@ class Hall:
         if key == "speak":
             if state.current_item is None:
                 raise HallError("no agenda item is under discussion")
-            return await self._act(sitting, "parliament.floor_requested",
-                                   {"item": state.current_item, "member": member, "seat": seat})
+            return await self._act(
+                sitting,
+                "parliament.floor_requested",
+                {"item": state.current_item, "member": member, "seat": seat},
+            )
         if key == "register":
             current = state.current_round()
             if current is None:
                 raise HallError("registration has not been opened")
-            fields: dict[str, Any] = {"round": current.round, "member": member, "seat": seat,
-                                      "card": card}
-            payload = {**fields, "sig": sig or self._sign(sitting, seat, card, "register",
-                                                          state.scope, fields)}
+            fields: dict[str, Any] = {
+                "round": current.round,
+                "member": member,
+                "seat": seat,
+                "card": card,
+            }
+            payload = {
+                **fields,
+                "sig": sig or self._sign(sitting, seat, card, "register", state.scope, fields),
+            }
             return await self._act(sitting, "parliament.member_registered", payload)
         vote = state.votes.get(state.open_vote or 0)
         if vote is None:
@@ -452,8 +577,9 @@ class Hall:
 
                 signer = self._signers.get((sitting, seat))
                 if signer is None or signer.card != card:
-                    raise HallError(f"the card in seat {seat} cannot sign: present a signed press",
-                                    422)
+                    raise HallError(
+                        f"the card in seat {seat} cannot sign: present a signed press", 422
+                    )
                 try:
                     ballot = make_ballot(vote, state.members[member].key, seat, key, signer.sign)
                 except ValueError as exc:
@@ -461,16 +587,29 @@ class Hall:
             fields = ballot_statement_fields(
                 vote.vote, {"member": member, "seat": seat, "card": card, "ballot": ballot}
             )
-            payload = {"vote": vote.vote, "member": member, "seat": seat, "card": card,
-                       "ballot": ballot,
-                       "sig": sig or self._sign(sitting, seat, card, "ballot", state.scope, fields)}
+            payload = {
+                "vote": vote.vote,
+                "member": member,
+                "seat": seat,
+                "card": card,
+                "ballot": ballot,
+                "sig": sig or self._sign(sitting, seat, card, "ballot", state.scope, fields),
+            }
             return await self._act(sitting, "parliament.ballot_cast", payload)
         if member in vote.allowed_corrections:
-            fields = {"vote": vote.vote, "member": member, "seat": seat, "card": card,
-                      "choice": key, "corrects": vote.last_seq[member]}
-            payload = {**fields, "reason": vote.allowed_corrections[member],
-                       "sig": sig or self._sign(sitting, seat, card, "correction", state.scope,
-                                                fields)}
+            fields = {
+                "vote": vote.vote,
+                "member": member,
+                "seat": seat,
+                "card": card,
+                "choice": key,
+                "corrects": vote.last_seq[member],
+            }
+            payload = {
+                **fields,
+                "reason": vote.allowed_corrections[member],
+                "sig": sig or self._sign(sitting, seat, card, "correction", state.scope, fields),
+            }
             return await self._act(sitting, "parliament.vote_corrected", payload)
         if member in vote.casts:
             raise HallError(
@@ -478,8 +617,10 @@ class Hall:
                 "ask the presiding officer to allow a correction"
             )
         fields = {"vote": vote.vote, "member": member, "seat": seat, "card": card, "choice": key}
-        payload = {**fields, "sig": sig or self._sign(sitting, seat, card, "vote", state.scope,
-                                                      fields)}
+        payload = {
+            **fields,
+            "sig": sig or self._sign(sitting, seat, card, "vote", state.scope, fields),
+        }
         return await self._act(sitting, "parliament.vote_cast", payload)
 
     def _sign(

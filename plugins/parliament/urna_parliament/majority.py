@@ -156,9 +156,7 @@ class MajorityRule:
         """The outcome: adopted when the votes for reach the threshold."""
         check_counts(counts)
         needed = self.threshold(counts)
-        return Outcome(
-            adopted=counts.yes >= max(needed, 1), threshold=needed, rule=self.name
-        )
+        return Outcome(adopted=counts.yes >= max(needed, 1), threshold=needed, rule=self.name)
 
     def describe(self) -> str:
         """A sentence for the protocol: 'at least 63 of all members', 'more than 1/2 of...'."""
@@ -204,33 +202,55 @@ def index_rules(rules: Iterable[MajorityRule]) -> dict[str, MajorityRule]:
 
 MILLI_MAJLIS_RULES: tuple[MajorityRule, ...] = (
     MajorityRule.create(
-        "ordinary", "Ordinary laws and resolutions: 63 of 125 members",
-        base="members", constant=63, confirmed=False,
+        "ordinary",
+        "Ordinary laws and resolutions: 63 of 125 members",
+        base="members",
+        constant=63,
+        confirmed=False,
     ),
     MajorityRule.create(
-        "qualified", "Certain resolutions, veto override of laws: 83 of 125 members",
-        base="members", constant=83, confirmed=False,
+        "qualified",
+        "Certain resolutions, veto override of laws: 83 of 125 members",
+        base="members",
+        constant=83,
+        confirmed=False,
     ),
     MajorityRule.create(
-        "constitutional", "Constitutional laws and additions, veto override of them: 95 of 125",
-        base="members", constant=95, confirmed=True,
+        "constitutional",
+        "Constitutional laws and additions, veto override of them: 95 of 125",
+        base="members",
+        constant=95,
+        confirmed=True,
     ),
 )
 """The Milli Majlis defaults (FIELD.md section 1); 63 and 83 are commonly cited, *unconfirmed*."""
 
 GENERIC_RULES: tuple[MajorityRule, ...] = (
     MajorityRule.create(
-        "simple", "Simple majority: more for than against",
-        base="for_against", fraction="1/2", more_than=True,
+        "simple",
+        "Simple majority: more for than against",
+        base="for_against",
+        fraction="1/2",
+        more_than=True,
     ),
     MajorityRule.create(
-        "absolute", "Majority of all members", base="members", fraction="1/2", more_than=True,
+        "absolute",
+        "Majority of all members",
+        base="members",
+        fraction="1/2",
+        more_than=True,
     ),
     MajorityRule.create(
-        "two-thirds-present", "Two thirds of the members present", base="present", fraction="2/3",
+        "two-thirds-present",
+        "Two thirds of the members present",
+        base="present",
+        fraction="2/3",
     ),
     MajorityRule.create(
-        "three-fifths-cast", "Three fifths of the votes cast", base="cast", fraction="3/5",
+        "three-fifths-cast",
+        "Three fifths of the votes cast",
+        base="cast",
+        fraction="3/5",
     ),
 )
 """Rules other parliaments use; the European Parliament's are ``simple`` and ``absolute``."""

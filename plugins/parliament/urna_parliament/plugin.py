@@ -55,13 +55,22 @@ def urna_register_routes() -> list[Route]:
 @hookimpl
 def urna_register_roles() -> list[Role]:
     return [
-        Role("parliament.clerk", (READ, MANAGE),
-             "Secretariat: imports the roster, opens sittings, sets the agenda."),
-        Role("parliament.presiding", (READ, MANAGE, PRESIDE),
-             "Presiding officer: registration, floor, votes, corrections, closing."),
+        Role(
+            "parliament.clerk",
+            (READ, MANAGE),
+            "Secretariat: imports the roster, opens sittings, sets the agenda.",
+        ),
+        Role(
+            "parliament.presiding",
+            (READ, MANAGE, PRESIDE),
+            "Presiding officer: registration, floor, votes, corrections, closing.",
+        ),
         Role("parliament.member", (READ, SELF), "A member: their own page and the record."),
-        Role("parliament.console", (PRESS,),
-             "A seat console or the device gateway: cards and signed presses."),
+        Role(
+            "parliament.console",
+            (PRESS,),
+            "A seat console or the device gateway: cards and signed presses.",
+        ),
         Role("parliament.observer", (READ,), "Reads minutes, stenogram and exports."),
     ]
 

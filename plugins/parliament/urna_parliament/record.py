@@ -111,8 +111,15 @@ def validate_member_entry(entry: Any) -> None:
         raise ValueError("each member must be an object")
     require_fields(
         entry,
-        {"member": str, "name": str, "district": str, "faction": str, "seat": int,
-         "card": str, "key": str},
+        {
+            "member": str,
+            "name": str,
+            "district": str,
+            "faction": str,
+            "seat": int,
+            "card": str,
+            "key": str,
+        },
     )
     member_id(entry["member"])
     text(entry["name"], "member name", limit=200)
@@ -149,8 +156,18 @@ def _roster_imported(p: Mapping[str, Any]) -> None:
 def _sitting_opened(p: Mapping[str, Any]) -> None:
     require_fields(
         p,
-        {"sitting": int, "protocol": str, "place": str, "date": str, "presiding": str,
-         "convocation": str, "membership": int, "quorum": int, "invited": list, "members": list},
+        {
+            "sitting": int,
+            "protocol": str,
+            "place": str,
+            "date": str,
+            "presiding": str,
+            "convocation": str,
+            "membership": int,
+            "quorum": int,
+            "invited": list,
+            "members": list,
+        },
     )
     number(p["sitting"], "sitting")
     text(p["protocol"], "protocol number", limit=50)
@@ -201,8 +218,15 @@ def _registration_closed(p: Mapping[str, Any]) -> None:
 def _item_added(p: Mapping[str, Any]) -> None:
     require_fields(
         p,
-        {"item": int, "kind": str, "title": str, "draft_number": str, "reading": str,
-         "rule": str, "documents": list},
+        {
+            "item": int,
+            "kind": str,
+            "title": str,
+            "draft_number": str,
+            "reading": str,
+            "rule": str,
+            "documents": list,
+        },
     )
     number(p["item"], "item", 1, 1000)
     one_of(p["kind"], KINDS, "kind")
@@ -261,9 +285,19 @@ def _vote_opened(p: Mapping[str, Any]) -> None:
 
     require_fields(
         p,
-        {"vote": int, "item": int, "mode": str, "question": str, "rule": dict,
-         "present": list, "quorum": int, "membership": int, "repeats": (int, type(None)),
-         "reason": str, "election": (dict, type(None))},
+        {
+            "vote": int,
+            "item": int,
+            "mode": str,
+            "question": str,
+            "rule": dict,
+            "present": list,
+            "quorum": int,
+            "membership": int,
+            "repeats": (int, type(None)),
+            "reason": str,
+            "election": (dict, type(None)),
+        },
     )
     number(p["vote"], "vote")
     number(p["item"], "item", 1, 1000)
@@ -306,8 +340,16 @@ def _correction_allowed(p: Mapping[str, Any]) -> None:
 def _vote_corrected(p: Mapping[str, Any]) -> None:
     require_fields(
         p,
-        {"vote": int, "member": str, "seat": int, "card": str, "choice": str,
-         "corrects": int, "reason": str, "sig": str},
+        {
+            "vote": int,
+            "member": str,
+            "seat": int,
+            "card": str,
+            "choice": str,
+            "corrects": int,
+            "reason": str,
+            "sig": str,
+        },
     )
     number(p["vote"], "vote")
     member_id(p["member"])
@@ -333,8 +375,17 @@ def _ballot_cast(p: Mapping[str, Any]) -> None:
 def _vote_closed(p: Mapping[str, Any]) -> None:
     require_fields(
         p,
-        {"vote": int, "for": int, "against": int, "abstain": int, "not_voting": int,
-         "absent": int, "threshold": int, "outcome": str, "tally": (dict, type(None))},
+        {
+            "vote": int,
+            "for": int,
+            "against": int,
+            "abstain": int,
+            "not_voting": int,
+            "absent": int,
+            "threshold": int,
+            "outcome": str,
+            "tally": (dict, type(None)),
+        },
     )
     number(p["vote"], "vote")
     for name in ("for", "against", "abstain", "not_voting", "absent"):
@@ -349,33 +400,53 @@ def _type(name: str, description: str, validate: Callable[[Mapping[str, Any]], N
 
 EVENT_TYPES: tuple[EventType, ...] = (
     _type("roster_imported", "A convocation's members, seats, cards and keys.", _roster_imported),
-    _type("sitting_opened", "A plenary sitting opened, with its roster and quorum.",
-          _sitting_opened),
+    _type(
+        "sitting_opened", "A plenary sitting opened, with its roster and quorum.", _sitting_opened
+    ),
     _type("sitting_closed", "The sitting closed.", _sitting_closed),
     _type("card_inserted", "A member's ID card was inserted at a seat.", _card),
     _type("card_removed", "An ID card was taken out of a seat.", _card),
     _type("registration_opened", "A registration round started.", _registration_opened),
-    _type("member_registered", "A member registered at their seat, signed by them.",
-          _member_registered),
-    _type("registration_closed", "A registration round ended with those present.",
-          _registration_closed),
-    _type("item_added", "An agenda item: draft (number, reading), resolution or other.",
-          _item_added),
+    _type(
+        "member_registered",
+        "A member registered at their seat, signed by them.",
+        _member_registered,
+    ),
+    _type(
+        "registration_closed",
+        "A registration round ended with those present.",
+        _registration_closed,
+    ),
+    _type(
+        "item_added", "An agenda item: draft (number, reading), resolution or other.", _item_added
+    ),
     _type("item_taken_up", "The sitting turned to an agenda item.", _item_taken_up),
     _type("floor_requested", "A member asked to speak from their seat.", _floor_requested),
-    _type("speakers_ordered", "The presiding officer set the order of speakers.",
-          _speakers_ordered),
+    _type(
+        "speakers_ordered", "The presiding officer set the order of speakers.", _speakers_ordered
+    ),
     _type("speech_started", "A speech began, with its time limit.", _speech_started),
-    _type("speech_ended", "A speech ended; links to its audio, video and transcript.",
-          _speech_ended),
-    _type("vote_opened", "A vote opened: mode, question, majority rule, members present.",
-          _vote_opened),
+    _type(
+        "speech_ended", "A speech ended; links to its audio, video and transcript.", _speech_ended
+    ),
+    _type(
+        "vote_opened",
+        "A vote opened: mode, question, majority rule, members present.",
+        _vote_opened,
+    ),
     _type("vote_cast", "A member's vote from their seat, signed by them.", _vote_cast),
-    _type("correction_allowed", "The presiding officer allowed a member to correct a vote.",
-          _correction_allowed),
-    _type("vote_corrected", "A member corrected their vote, chained to what it corrects.",
-          _vote_corrected),
-    _type("ballot_cast", "A member's encrypted ballot in a secret vote, signed by them.",
-          _ballot_cast),
+    _type(
+        "correction_allowed",
+        "The presiding officer allowed a member to correct a vote.",
+        _correction_allowed,
+    ),
+    _type(
+        "vote_corrected",
+        "A member corrected their vote, chained to what it corrects.",
+        _vote_corrected,
+    ),
+    _type(
+        "ballot_cast", "A member's encrypted ballot in a secret vote, signed by them.", _ballot_cast
+    ),
     _type("vote_closed", "A vote closed with its figures and outcome.", _vote_closed),
 )

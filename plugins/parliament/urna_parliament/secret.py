@@ -96,8 +96,13 @@ def ballot_statement_fields(vote: int, payload: Mapping[str, Any]) -> dict[str, 
         digest = _signed(payload["ballot"]).ballot.digest().hex()
     except ValueError:
         digest = "malformed"
-    return {"vote": vote, "member": payload["member"], "seat": payload["seat"],
-            "card": payload["card"], "ballot": digest}
+    return {
+        "vote": vote,
+        "member": payload["member"],
+        "seat": payload["seat"],
+        "card": payload["card"],
+        "ballot": digest,
+    }
 
 
 def check_ballot(vote: VoteState, payload: Mapping[str, Any], member_key: str) -> None:
@@ -121,9 +126,7 @@ def check_ballot(vote: VoteState, payload: Mapping[str, Any], member_key: str) -
 
 
 def _tally(vote: VoteState, election: Election) -> EncryptedTally:
-    ballots: list[EncryptedBallot] = [
-        _signed(b).ballot for _, b in sorted(vote.ballots.items())
-    ]
+    ballots: list[EncryptedBallot] = [_signed(b).ballot for _, b in sorted(vote.ballots.items())]
     return tally_ballots(election, ballots)
 
 
@@ -147,14 +150,17 @@ def check_tally(vote: VoteState, tally: Mapping[str, Any]) -> tuple[int, int, in
         verify_tally_result(result, election, encrypted, shares)
     except CryptoError as exc:
         raise ValueError(f"decryption not proven: {exc}") from None
-    counts = {selection: count for contest, selection, count in result.counts
-              if contest == CONTEST}
+    counts = {selection: count for contest, selection, count in result.counts if contest == CONTEST}
     return counts["for"], counts["against"], counts["abstain"]
 
 
 def make_ballot(
-    vote: VoteState, member_key: str, seat: int, choice: str,
-    sign: Callable[[bytes], bytes], randbytes: RandBytes = os.urandom,
+    vote: VoteState,
+    member_key: str,
+    seat: int,
+    choice: str,
+    sign: Callable[[bytes], bytes],
+    randbytes: RandBytes = os.urandom,
 ) -> dict[str, Any]:
     """What a seat's console does: encrypt the choice with proofs, have the card sign it."""
     if choice not in OPTIONS:
@@ -162,8 +168,12 @@ def make_ballot(
     election = _election(vote)
     device = device_id(seat)
     ballot, _secrets = encrypt_ballot(
-        election, {CONTEST: [choice]}, device, verify_key_from_hex(member_key),
-        initial_code(election.election_hash, device), randbytes,
+        election,
+        {CONTEST: [choice]},
+        device,
+        verify_key_from_hex(member_key),
+        initial_code(election.election_hash, device),
+        randbytes,
     )
     return SignedBallot(ballot, sign(ballot.signing_bytes())).to_json()
 
@@ -184,7 +194,10 @@ class Commission:
 
     @classmethod
     def create(
-        cls, election_id: str, members: Sequence[str], quorum: int,
+        cls,
+        election_id: str,
+        members: Sequence[str],
+        quorum: int,
         randbytes: RandBytes = os.urandom,
     ) -> Commission:
         parameters = ElectionParameters.create(election_id, len(members), quorum, manifest())
@@ -201,25 +214,31 @@ class Commission:
                 received[share.recipient][sender.guardian_id] = receive_share(
                     recipient, sender.public_key, share, digest
                 )
-        key_shares = {g.guardian_id: combine_shares(g, received[g.guardian_id])
-                      for g in guardians}
+        key_shares = {g.guardian_id: combine_shares(g, received[g.guardian_id]) for g in guardians}
         return cls(tuple(members), quorum, election, key_shares)
 
     def election_json(self) -> dict[str, Any]:
         return {"election": self.election.to_json(), "commission": list(self.members)}
 
     def count(
-        self, vote: VoteState, guardians: Sequence[int] | None = None,
+        self,
+        vote: VoteState,
+        guardians: Sequence[int] | None = None,
         randbytes: RandBytes = os.urandom,
     ) -> dict[str, Any]:
         """Any ``quorum`` guardians decrypt the sum with proofs; answers the tally payload."""
         chosen = list(guardians or sorted(self.key_shares)[: self.quorum])
         encrypted = _tally(vote, self.election)
-        shares = [decrypt_tally_share(self.key_shares[g], self.election, encrypted, randbytes)
-                  for g in chosen]
+        shares = [
+            decrypt_tally_share(self.key_shares[g], self.election, encrypted, randbytes)
+            for g in chosen
+        ]
         result = combine_tally_shares(self.election, encrypted, shares)
-        return {"encrypted": encrypted.to_json(), "shares": [s.to_json() for s in shares],
-                "result": result.to_json()}
+        return {
+            "encrypted": encrypted.to_json(),
+            "shares": [s.to_json() for s in shares],
+            "result": result.to_json(),
+        }
 
 
 async def run_secret_vote_demo(hall: Any, sitting: int, item: int, size: int) -> int:
@@ -231,14 +250,20 @@ async def run_secret_vote_demo(hall: Any, sitting: int, item: int, size: int) ->
     members = ("m010", "m020", "m030", "m040", "m050")
     commission = Commission.create(f"{state.scope}-vote-{state.next_vote_number()}", members, 3)
     vote = await hall.open_vote(
-        sitting, item=item, mode="secret", question="Konstitusiya qanununa əlavələr qəbul edilsin",
+        sitting,
+        item=item,
+        mode="secret",
+        question="Konstitusiya qanununa əlavələr qəbul edilsin",
         election=commission.election_json(),
     )
     present = len(state.present())
     from urna_parliament.demo import drive
 
-    presses = [KeyPressed(seat, choice) for seat, choice in
-               enumerate(choices(present, 97, 12, 4, seed=4), start=1) if choice]
+    presses = [
+        KeyPressed(seat, choice)
+        for seat, choice in enumerate(choices(present, 97, 12, 4, seed=4), start=1)
+        if choice
+    ]
     await drive(hall, sitting, presses)
     state = await hall.state(sitting)
     tally = commission.count(state.votes[vote], guardians=[1, 3, 5])

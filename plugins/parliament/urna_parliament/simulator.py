@@ -20,8 +20,18 @@ if TYPE_CHECKING:
 
 FACTIONS = ("Yeni Azərbaycan", "Müstəqil", "Vətəndaş Həmrəyliyi", "Ana Vətən", "Ümid")
 FIRST = ("Əli", "Leyla", "Rəşad", "Günay", "Elçin", "Aygün", "Tural", "Nərgiz", "Vüqar", "Səbinə")
-LAST = ("Məmmədov", "Əliyeva", "Həsənov", "Quliyeva", "İsmayılov", "Hüseynova", "Abbasov",
-        "Kərimova", "Rzayev", "Nəsibova")
+LAST = (
+    "Məmmədov",
+    "Əliyeva",
+    "Həsənov",
+    "Quliyeva",
+    "İsmayılov",
+    "Hüseynova",
+    "Abbasov",
+    "Kərimova",
+    "Rzayev",
+    "Nəsibova",
+)
 
 
 @attrs.frozen(slots=True)
@@ -50,15 +60,17 @@ def chamber(
         member = f"m{n:03d}"
         key = member_key(seed, member)
         card = f"AZ-{n:04d}"
-        roster.append({
-            "member": member,
-            "name": f"{FIRST[n % len(FIRST)]} {LAST[(n // len(FIRST)) % len(LAST)]}",
-            "district": f"Dairə {n}",
-            "faction": FACTIONS[n % len(FACTIONS)],
-            "seat": n,
-            "card": card,
-            "key": key.verify_key.hex(),
-        })
+        roster.append(
+            {
+                "member": member,
+                "name": f"{FIRST[n % len(FIRST)]} {LAST[(n // len(FIRST)) % len(LAST)]}",
+                "district": f"Dairə {n}",
+                "faction": FACTIONS[n % len(FACTIONS)],
+                "seat": n,
+                "card": card,
+                "key": key.verify_key.hex(),
+            }
+        )
         cards[member] = SimulatedCard(card, member, key)
     return roster, cards
 
@@ -66,8 +78,11 @@ def chamber(
 def roster_csv(roster: list[dict[str, Any]]) -> str:
     lines = ["member,name,district,faction,seat,card,key"]
     for m in roster:
-        lines.append(",".join(str(m[c]) for c in
-                              ("member", "name", "district", "faction", "seat", "card", "key")))
+        lines.append(
+            ",".join(
+                str(m[c]) for c in ("member", "name", "district", "faction", "seat", "card", "key")
+            )
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -82,15 +97,21 @@ def choices(size: int, yes: int, no: int, abstain: int, seed: int = 7) -> list[s
 
 
 async def seated_chamber(
-    hall: Hall, size: int = 125, present: int | None = None, *, seed: str = "urna-demo",
-    date: str = "2026-03-10", presiding: str = "Sahibə Qafarova",
+    hall: Hall,
+    size: int = 125,
+    present: int | None = None,
+    *,
+    seed: str = "urna-demo",
+    date: str = "2026-03-10",
+    presiding: str = "Sahibə Qafarova",
     invited: tuple[str, ...] = (),
 ) -> tuple[int, dict[str, SimulatedCard]]:
     """Import a chamber's roster, open a sitting, insert ``present`` cards, register them."""
     roster, cards = chamber(size, seed)
     await hall.import_roster("VII", roster)
-    sitting = await hall.open_sitting(protocol="12", date=date, presiding=presiding,
-                                      invited=invited)
+    sitting = await hall.open_sitting(
+        protocol="12", date=date, presiding=presiding, invited=invited
+    )
     await hall.registration(sitting, "open")
     for entry in roster[: size if present is None else present]:
         member = entry["member"]

@@ -367,8 +367,11 @@ class SittingState:
         if self.registered_seat.get(member) == seat:
             raise refuse(CHECK_SEQUENCE, f"{member} is already registered at seat {seat}")
         self._signed(
-            member, statement("register", self.scope, round=p["round"], member=member,
-                              seat=seat, card=card), p["sig"],
+            member,
+            statement(
+                "register", self.scope, round=p["round"], member=member, seat=seat, card=card
+            ),
+            p["sig"],
         )
         if commit:
             current.registered[member] = seat
@@ -395,7 +398,12 @@ class SittingState:
             raise refuse(CHECK_SEQUENCE, f"agenda item {p['item']} out of order")
         if commit:
             self.items[p["item"]] = Item(
-                p["item"], p["kind"], p["title"], p["draft_number"], p["reading"], p["rule"],
+                p["item"],
+                p["kind"],
+                p["title"],
+                p["draft_number"],
+                p["reading"],
+                p["rule"],
                 [dict(d) for d in p["documents"]],
             )
 
@@ -483,9 +491,19 @@ class SittingState:
         if commit:
             rule = MajorityRule.from_json(p["rule"])
             self.votes[p["vote"]] = VoteState(
-                p["vote"], p["item"], p["mode"], p["question"], rule, present,
-                p["quorum"], p["membership"], repeats, p["reason"],
-                dict(p["election"]) if p["election"] is not None else None, seq, time,
+                p["vote"],
+                p["item"],
+                p["mode"],
+                p["question"],
+                rule,
+                present,
+                p["quorum"],
+                p["membership"],
+                repeats,
+                p["reason"],
+                dict(p["election"]) if p["election"] is not None else None,
+                seq,
+                time,
             )
             self.open_vote = p["vote"]
             if repeats is not None:
@@ -507,8 +525,15 @@ class SittingState:
             raise refuse(CHECK_SEQUENCE, f"{member} has already voted in vote {vote.vote}")
         self._signed(
             member,
-            statement("vote", self.scope, vote=vote.vote, member=member, seat=p["seat"],
-                      card=p["card"], choice=p["choice"]),
+            statement(
+                "vote",
+                self.scope,
+                vote=vote.vote,
+                member=member,
+                seat=p["seat"],
+                card=p["card"],
+                choice=p["choice"],
+            ),
             p["sig"],
         )
         if commit:
@@ -545,8 +570,16 @@ class SittingState:
         self._at_seat(member, p["seat"], p["card"])
         self._signed(
             member,
-            statement("correction", self.scope, vote=vote.vote, member=member, seat=p["seat"],
-                      card=p["card"], choice=p["choice"], corrects=p["corrects"]),
+            statement(
+                "correction",
+                self.scope,
+                vote=vote.vote,
+                member=member,
+                seat=p["seat"],
+                card=p["card"],
+                choice=p["choice"],
+                corrects=p["corrects"],
+            ),
             p["sig"],
         )
         if commit:
@@ -592,7 +625,8 @@ class SittingState:
 
             try:
                 yes, no, abstain = (
-                    (p["for"], p["against"], p["abstain"]) if self.prechecked
+                    (p["for"], p["against"], p["abstain"])
+                    if self.prechecked
                     else check_tally(vote, p["tally"])
                 )
             except ValueError as exc:
@@ -607,8 +641,7 @@ class SittingState:
                     f"vote {vote.vote}: {name} is {p[name]}, the votes give {figures[name]}",
                 )
         try:
-            threshold, outcome = vote.decide(figures["for"], figures["against"],
-                                             figures["abstain"])
+            threshold, outcome = vote.decide(figures["for"], figures["against"], figures["abstain"])
         except RuleError as exc:
             raise refuse(CHECK_TOTALS, str(exc)) from None
         if (p["threshold"], p["outcome"]) != (threshold, outcome):
@@ -627,8 +660,13 @@ def close_figures(vote: VoteState, tally: dict[str, Any] | None = None) -> dict[
     """The payload of ``parliament.vote_closed`` for an open vote's casts."""
     figures = vote.figures()
     threshold, outcome = vote.decide(figures["for"], figures["against"], figures["abstain"])
-    return {"vote": vote.vote, **figures, "threshold": threshold, "outcome": outcome,
-            "tally": tally}
+    return {
+        "vote": vote.vote,
+        **figures,
+        "threshold": threshold,
+        "outcome": outcome,
+        "tally": tally,
+    }
 
 
 def replay(

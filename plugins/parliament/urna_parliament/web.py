@@ -28,8 +28,11 @@ PRESIDE = "parliament.preside"
 PRESS = "parliament.press"
 SELF = "parliament.member"
 STATIC = {
-    "hall.js": "text/javascript", "hall.css": "text/css", "presiding.js": "text/javascript",
-    "member.js": "text/javascript", "common.js": "text/javascript",
+    "hall.js": "text/javascript",
+    "hall.css": "text/css",
+    "presiding.js": "text/javascript",
+    "member.js": "text/javascript",
+    "common.js": "text/javascript",
 }
 PAGES = {"hall": "hall.html", "presiding": "presiding.html", "member": "member.html"}
 SSE_LIFETIME_SECONDS = 60.0
@@ -76,8 +79,11 @@ async def static_file(request: Request, name: str) -> HTTPResponse:
     """The pages' scripts and styles, served from the plugin (no CDN)."""
     if name not in STATIC:
         raise ApiError(404, f"no static file {name!r}")
-    return raw(_asset(name), content_type=f"{STATIC[name]}; charset=utf-8",
-               headers={"Cache-Control": "max-age=300"})
+    return raw(
+        _asset(name),
+        content_type=f"{STATIC[name]}; charset=utf-8",
+        headers={"Cache-Control": "max-age=300"},
+    )
 
 
 def _page(page: str) -> Handler:
@@ -106,9 +112,20 @@ async def import_roster(request: Request) -> HTTPResponse:
 async def list_members(request: Request) -> HTTPResponse:
     """The roster."""
     rows = await Member.all().order_by("seat")
-    return json([{"member": m.member, "name": m.name, "district": m.district,
-                  "faction": m.faction, "seat": m.seat, "card": m.card, "key": m.key}
-                 for m in rows])
+    return json(
+        [
+            {
+                "member": m.member,
+                "name": m.name,
+                "district": m.district,
+                "faction": m.faction,
+                "seat": m.seat,
+                "card": m.card,
+                "key": m.key,
+            }
+            for m in rows
+        ]
+    )
 
 
 async def member_profile(request: Request, member: str) -> HTTPResponse:
@@ -132,20 +149,39 @@ async def _profile(row: Member) -> dict[str, Any]:
     casts = await CastRecord.filter(member=row.member).order_by("sitting", "vote")
     named = []
     for cast in casts:
-        named.append({"sitting": cast.sitting, "vote": cast.vote,
-                      "choice": cast.choice if cast.choice is not None else "secret"})
+        named.append(
+            {
+                "sitting": cast.sitting,
+                "vote": cast.vote,
+                "choice": cast.choice if cast.choice is not None else "secret",
+            }
+        )
     return {
-        "member": row.member, "name": row.name, "district": row.district,
-        "faction": row.faction, "seat": row.seat,
-        "speeches": [_speech_json(s) for s in speeches], "votes": named,
+        "member": row.member,
+        "name": row.name,
+        "district": row.district,
+        "faction": row.faction,
+        "seat": row.seat,
+        "speeches": [_speech_json(s) for s in speeches],
+        "votes": named,
     }
 
 
 def _speech_json(s: SpeechRecord) -> dict[str, Any]:
-    return {"sitting": s.sitting, "speech": s.speech, "item": s.item, "matter": s.matter,
-            "draft_number": s.draft_number, "speaker": s.speaker, "member": s.member,
-            "started": s.started, "ended": s.ended, "audio": s.audio, "video": s.video,
-            "transcript": s.transcript}
+    return {
+        "sitting": s.sitting,
+        "speech": s.speech,
+        "item": s.item,
+        "matter": s.matter,
+        "draft_number": s.draft_number,
+        "speaker": s.speaker,
+        "member": s.member,
+        "started": s.started,
+        "ended": s.ended,
+        "audio": s.audio,
+        "video": s.video,
+        "transcript": s.transcript,
+    }
 
 
 async def stenogram(request: Request) -> HTTPResponse:
@@ -157,8 +193,11 @@ async def stenogram(request: Request) -> HTTPResponse:
         raise ApiError(422, "search terms must be at most 200 characters")
     if member:
         ids = await Member.filter(name__icontains=member).values_list("member", flat=True)
-        query = query.filter(member__in=[member, *ids]) if ids else query.filter(
-            speaker__icontains=member)
+        query = (
+            query.filter(member__in=[member, *ids])
+            if ids
+            else query.filter(speaker__icontains=member)
+        )
     if matter:
         by_title = await query.filter(matter__icontains=matter).values_list("id", flat=True)
         by_number = await query.filter(draft_number__icontains=matter).values_list("id", flat=True)
@@ -173,8 +212,19 @@ async def stenogram(request: Request) -> HTTPResponse:
 async def list_sittings(request: Request) -> HTTPResponse:
     """Every sitting, newest first."""
     rows = await SittingRow.all().order_by("-number")
-    return json([{"sitting": s.number, "protocol": s.protocol, "date": s.date,
-                  "place": s.place, "presiding": s.presiding, "closed": s.closed} for s in rows])
+    return json(
+        [
+            {
+                "sitting": s.number,
+                "protocol": s.protocol,
+                "date": s.date,
+                "place": s.place,
+                "presiding": s.presiding,
+                "closed": s.closed,
+            }
+            for s in rows
+        ]
+    )
 
 
 async def current_sitting(request: Request) -> HTTPResponse:
@@ -260,11 +310,13 @@ async def add_item(request: Request, sitting: int) -> HTTPResponse:
     if not all(isinstance(d, dict) for d in documents):
         raise ApiError(422, "field 'documents' must be a list of {title, href}")
     number = await _hall(request).add_item(
-        sitting, kind=field(body, "kind", str, max_length=20),
+        sitting,
+        kind=field(body, "kind", str, max_length=20),
         title=field(body, "title", str, max_length=500),
         draft_number=_optional(body, "draft_number", str, ""),
         reading=_optional(body, "reading", str, ""),
-        rule=_optional(body, "rule", str, None), documents=documents,
+        rule=_optional(body, "rule", str, None),
+        documents=documents,
     )
     return json({"item": number}, status=201)
 
@@ -291,7 +343,9 @@ async def start_speech(request: Request, sitting: int) -> HTTPResponse:
     """Give the floor: ``{"item", "speaker", "limit_seconds"?}``; the timer starts."""
     body = json_body(request)
     number = await _hall(request).start_speech(
-        sitting, field(body, "item", int), field(body, "speaker", str),
+        sitting,
+        field(body, "item", int),
+        field(body, "speaker", str),
         _optional(body, "limit_seconds", int, None),
     )
     return json({"speech": number}, status=201)
@@ -302,8 +356,11 @@ async def end_speech(request: Request, sitting: int, speech: int) -> HTTPRespons
     """End a speech, linking its audio, video and transcript."""
     body = json_body(request)
     event = await _hall(request).end_speech(
-        sitting, speech, audio=_optional(body, "audio", str, ""),
-        video=_optional(body, "video", str, ""), transcript=_optional(body, "transcript", str, ""),
+        sitting,
+        speech,
+        audio=_optional(body, "audio", str, ""),
+        video=_optional(body, "video", str, ""),
+        transcript=_optional(body, "transcript", str, ""),
     )
     return json({"seq": event.seq})
 
@@ -313,9 +370,12 @@ async def open_vote(request: Request, sitting: int) -> HTTPResponse:
     """Open a vote; refused without quorum. Secret votes need ``election`` (see secret.py)."""
     body = json_body(request)
     number = await _hall(request).open_vote(
-        sitting, item=field(body, "item", int), mode=field(body, "mode", str, max_length=10),
+        sitting,
+        item=field(body, "item", int),
+        mode=field(body, "mode", str, max_length=10),
         question=field(body, "question", str, max_length=500),
-        rule=_optional(body, "rule", str, None), repeats=_optional(body, "repeats", int, None),
+        rule=_optional(body, "rule", str, None),
+        repeats=_optional(body, "repeats", int, None),
         reason=_optional(body, "reason", str, ""),
         election=_optional(body, "election", dict, None),
     )
@@ -335,7 +395,9 @@ async def allow_correction(request: Request, sitting: int, vote: int) -> HTTPRes
     """Allow a member to correct their vote: ``{"member", "reason"}``."""
     body = json_body(request)
     event = await _hall(request).allow_correction(
-        sitting, vote, field(body, "member", str, max_length=32),
+        sitting,
+        vote,
+        field(body, "member", str, max_length=32),
         field(body, "reason", str, max_length=500),
     )
     return json({"seq": event.seq})
@@ -346,7 +408,9 @@ async def card(request: Request, sitting: int) -> HTTPResponse:
     """A card inserted in or removed from a seat: ``{"seat", "card", "inserted"}``."""
     body = json_body(request)
     event = await _hall(request).card(
-        sitting, field(body, "seat", int), field(body, "card", str, max_length=64),
+        sitting,
+        field(body, "seat", int),
+        field(body, "card", str, max_length=64),
         inserted=field(body, "inserted", bool),
     )
     return json({"seq": event.seq})
@@ -361,7 +425,9 @@ async def press(request: Request, sitting: int) -> HTTPResponse:
     """
     body = json_body(request)
     event = await _hall(request).press(
-        sitting, field(body, "seat", int), field(body, "key", str, max_length=10),
+        sitting,
+        field(body, "seat", int),
+        field(body, "key", str, max_length=10),
         sig=field(body, "sig", str, max_length=128),
         ballot=_optional(body, "ballot", dict, None),
     )
@@ -431,31 +497,99 @@ ROUTES: tuple[Route, ...] = (
     Route("/sittings", open_sitting, ("POST",), MANAGE, idempotent=True, summary="Open sitting"),
     Route("/sittings/<sitting:int>/display.json", sitting_state, summary="Hall display data"),
     Route("/sittings/<sitting:int>/events", sitting_events, summary="Hall display push (SSE)"),
-    Route("/sittings/<sitting:int>/close", close_sitting, ("POST",), PRESIDE, idempotent=True,
-          summary="Close sitting"),
-    Route("/sittings/<sitting:int>/registration", registration, ("POST",), PRESIDE,
-          idempotent=True, summary="Registration round"),
-    Route("/sittings/<sitting:int>/items", add_item, ("POST",), MANAGE, idempotent=True,
-          summary="Add agenda item"),
-    Route("/sittings/<sitting:int>/items/<item:int>/take-up", take_up, ("POST",), PRESIDE,
-          idempotent=True, summary="Take up an item"),
-    Route("/sittings/<sitting:int>/items/<item:int>/speakers", order_speakers, ("POST",),
-          PRESIDE, idempotent=True, summary="Order speakers"),
-    Route("/sittings/<sitting:int>/speeches", start_speech, ("POST",), PRESIDE, idempotent=True,
-          summary="Give the floor"),
-    Route("/sittings/<sitting:int>/speeches/<speech:int>/end", end_speech, ("POST",), PRESIDE,
-          idempotent=True, summary="End a speech"),
-    Route("/sittings/<sitting:int>/votes", open_vote, ("POST",), PRESIDE, idempotent=True,
-          summary="Open a vote"),
-    Route("/sittings/<sitting:int>/votes/<vote:int>/close", close_vote, ("POST",), PRESIDE,
-          idempotent=True, summary="Close a vote"),
-    Route("/sittings/<sitting:int>/votes/<vote:int>/corrections", allow_correction, ("POST",),
-          PRESIDE, idempotent=True, summary="Allow a correction"),
+    Route(
+        "/sittings/<sitting:int>/close",
+        close_sitting,
+        ("POST",),
+        PRESIDE,
+        idempotent=True,
+        summary="Close sitting",
+    ),
+    Route(
+        "/sittings/<sitting:int>/registration",
+        registration,
+        ("POST",),
+        PRESIDE,
+        idempotent=True,
+        summary="Registration round",
+    ),
+    Route(
+        "/sittings/<sitting:int>/items",
+        add_item,
+        ("POST",),
+        MANAGE,
+        idempotent=True,
+        summary="Add agenda item",
+    ),
+    Route(
+        "/sittings/<sitting:int>/items/<item:int>/take-up",
+        take_up,
+        ("POST",),
+        PRESIDE,
+        idempotent=True,
+        summary="Take up an item",
+    ),
+    Route(
+        "/sittings/<sitting:int>/items/<item:int>/speakers",
+        order_speakers,
+        ("POST",),
+        PRESIDE,
+        idempotent=True,
+        summary="Order speakers",
+    ),
+    Route(
+        "/sittings/<sitting:int>/speeches",
+        start_speech,
+        ("POST",),
+        PRESIDE,
+        idempotent=True,
+        summary="Give the floor",
+    ),
+    Route(
+        "/sittings/<sitting:int>/speeches/<speech:int>/end",
+        end_speech,
+        ("POST",),
+        PRESIDE,
+        idempotent=True,
+        summary="End a speech",
+    ),
+    Route(
+        "/sittings/<sitting:int>/votes",
+        open_vote,
+        ("POST",),
+        PRESIDE,
+        idempotent=True,
+        summary="Open a vote",
+    ),
+    Route(
+        "/sittings/<sitting:int>/votes/<vote:int>/close",
+        close_vote,
+        ("POST",),
+        PRESIDE,
+        idempotent=True,
+        summary="Close a vote",
+    ),
+    Route(
+        "/sittings/<sitting:int>/votes/<vote:int>/corrections",
+        allow_correction,
+        ("POST",),
+        PRESIDE,
+        idempotent=True,
+        summary="Allow a correction",
+    ),
     Route("/sittings/<sitting:int>/cards", card, ("POST",), PRESS, summary="Card in or out"),
     Route("/sittings/<sitting:int>/press", press, ("POST",), PRESS, summary="A console press"),
-    *(Route(f"/sittings/<sitting:int>/minutes.{fmt}", _minutes_as(fmt), permission=READ,
-            summary=f"E-protocol ({fmt})") for fmt in ("html", "pdf", "json")),
-    Route("/sittings/<sitting:int>/popolo.json", popolo, permission=READ,
-          summary="Popolo VoteEvents"),
+    *(
+        Route(
+            f"/sittings/<sitting:int>/minutes.{fmt}",
+            _minutes_as(fmt),
+            permission=READ,
+            summary=f"E-protocol ({fmt})",
+        )
+        for fmt in ("html", "pdf", "json")
+    ),
+    Route(
+        "/sittings/<sitting:int>/popolo.json", popolo, permission=READ, summary="Popolo VoteEvents"
+    ),
     Route("/sittings/<sitting:int>/akn.xml", akn, permission=READ, summary="Akoma Ntoso debate"),
 )

@@ -26,8 +26,16 @@ from urna.contributions import DeviceDriver
 log = logging.getLogger("urna.devices")
 Emit = Callable[[object], None]
 """Where drivers send their typed events (card inserted at seat 17, key pressed...)."""
-USB_IDENTITY = ("ID_VENDOR_ID", "ID_MODEL_ID", "ID_SERIAL", "ID_SERIAL_SHORT", "ID_VENDOR",
-                "ID_MODEL", "ID_PATH", "ID_USB_INTERFACES")
+USB_IDENTITY = (
+    "ID_VENDOR_ID",
+    "ID_MODEL_ID",
+    "ID_SERIAL",
+    "ID_SERIAL_SHORT",
+    "ID_VENDOR",
+    "ID_MODEL",
+    "ID_PATH",
+    "ID_USB_INTERFACES",
+)
 
 
 @attrs.frozen(slots=True)
