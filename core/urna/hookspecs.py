@@ -9,7 +9,7 @@ ignored. No security decision is ever taken by ``firstresult``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING
 
 import click
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from urna.contributions import Demo, DeviceDriver, ModelApp, Report, Role, Route
     from urna.record.event import Event
     from urna.record.event_types import EventType
+    from urna.shell.services import Services
     from urna.shell.settings import Settings
     from urna.verify.check import VerifierCheck
 
@@ -144,6 +145,21 @@ def urna_on_event_committed(event: Event) -> None:
 
     Never called for an event that was rolled back. Exceptions raised here
     are logged and do not undo anything: the event is already in the record.
+
+    Added in 0.1.
+    """
+
+
+@hookspec
+def urna_on_serving(services: Services) -> Awaitable[None] | None:
+    """Called in each process that serves HTTP (each sanic worker), once its database and
+    ``services`` are up and before it answers its first request.
+
+    For warming in-memory caches from the database, so that the first requests
+    do not pay for it (the elections plugin decodes its members' keys here).
+    Return ``None`` or an awaitable, which the core awaits before serving; an
+    exception stops the server from starting. Nothing is written to the
+    ledger here: the start event is written once, before the workers start.
 
     Added in 0.1.
     """

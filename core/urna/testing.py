@@ -444,7 +444,12 @@ async def serve_in_process(
     )
     assert server is not None
     await server.startup()
-    await server.before_start()
+    try:
+        await server.before_start()
+    except BaseException:
+        server.close()
+        await server.wait_closed()
+        raise
     await server.after_start()
     running = UrnaServer(f"http://{settings.host}:{settings.port}", app.ctx.services, app)
     try:

@@ -8,6 +8,7 @@ replayed. Run with ``urna serve`` (or ``sanic urna.shell.app:create_app --factor
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -75,6 +76,13 @@ def create_app(
         selftest.check_libraries()
         await db.open_database(settings, registry.model_apps)
         app.ctx.services = build_services(settings, registry, manager)
+        try:
+            for warming in manager.hook.urna_on_serving(services=app.ctx.services):
+                if inspect.isawaitable(warming):
+                    await warming
+        except BaseException:
+            await db.close_database()  # no stop listener runs after a failed start
+            raise
 
     @app.after_server_stop
     async def stop(app: App) -> None:

@@ -16,6 +16,13 @@ refreshed where incompleteness could matter:
 
 One cache per ledger (one per running appliance, so that tests running two
 appliances in one process never share one), one entry per election.
+
+Member keys are decoded (and validated again: a canonical point of the
+prime-order subgroup, about 60 us each) when the structure is loaded, in a
+worker thread, and kept per ledger across reloads: a key never changes
+meaning. Each member signs about once, so decoding on first use cost as much
+as a signature check on every protocol; ``warm`` (called when an appliance
+starts serving) moves that cost before the first protocol arrives.
 """
 
 from __future__ import annotations
@@ -25,7 +32,14 @@ import weakref
 
 import attrs
 from urna.api import Ledger
-from urna.crypto.signing import VerifyKey, verify_key_from_hex
+from urna.crypto.errors import KeyRejectedError
+from urna.crypto.signing import (
+    PUBLIC_KEY_SIZE,
+    VerifyKey,
+    decode_verify_key,
+    hex_to_bytes,
+    verify_key_from_hex,
+)
 
 from urna_elections import models
 from urna_elections.protocol import Signer
@@ -44,9 +58,11 @@ class Structure:
     decisive: dict[str, int]
     """Precinct code -> members with a decisive vote."""
     keys: dict[str, VerifyKey] = attrs.field(factory=dict)
-    """Member key -> decoded once (validated at registration; decoding checks it again)."""
+    """Member key -> decoded once (validated at registration; decoding checks it again).
+    Shared by every structure of the same ledger."""
 
     def verify_key(self, key: str) -> VerifyKey:
+        """The decoded key; one that failed to decode raises ``KeyRejectedError`` again."""
         found = self.keys.get(key)
         if found is None:
             found = self.keys[key] = verify_key_from_hex(key)
@@ -67,10 +83,12 @@ class Structure:
         for key, name, role, decisive in rows:
             self.signers[key] = Signer(code, name, role, decisive)
         self.decisive[code] = sum(1 for *_, decisive in rows if decisive)
+        await _decode_missing(self.keys, [key for key, *_ in rows])
 
 
 _loading: weakref.WeakKeyDictionary[Ledger, asyncio.Lock] = weakref.WeakKeyDictionary()
 _caches: weakref.WeakKeyDictionary[Ledger, dict[str, Structure]] = weakref.WeakKeyDictionary()
+_keys: weakref.WeakKeyDictionary[Ledger, dict[str, VerifyKey]] = weakref.WeakKeyDictionary()
 
 
 async def structure_for(ledger: Ledger, code: str) -> Structure:
@@ -84,12 +102,39 @@ async def structure_for(ledger: Ledger, code: str) -> Structure:
         found = per_ledger.get(code)
         if found is not None:
             return found
-        structure = await _load(code)
+        structure = await _load(code, _keys.setdefault(ledger, {}))
         per_ledger[code] = structure
         return structure
 
 
-async def _load(code: str) -> Structure:
+async def warm(ledger: Ledger) -> int:
+    """Load the structure (and decode the member keys) of every election still counting;
+    answer how many. Called when the appliance starts serving."""
+    codes = await models.Election.exclude(status="official").values_list("code", flat=True)
+    for code in codes:
+        await structure_for(ledger, str(code))
+    return len(codes)
+
+
+async def _decode_missing(keys: dict[str, VerifyKey], wanted: list[str]) -> None:
+    """Decode the keys not decoded yet, off the event loop (libsodium releases the GIL).
+    A key that does not decode is left out: using it raises, naming the key."""
+    missing = [key for key in wanted if key not in keys]
+    if missing:
+        keys.update(await asyncio.to_thread(_decode_all, missing))
+
+
+def _decode_all(texts: list[str]) -> dict[str, VerifyKey]:
+    decoded = {}
+    for text in texts:
+        try:
+            decoded[text] = decode_verify_key(hex_to_bytes(text, PUBLIC_KEY_SIZE, "public key"))
+        except KeyRejectedError:
+            continue
+    return decoded
+
+
+async def _load(code: str, keys: dict[str, VerifyKey]) -> Structure:
     election = await load_election(code)
     kinds = dict(
         await models.Commission.filter(election_id=election.id).values_list("code", "kind")
@@ -102,7 +147,8 @@ async def _load(code: str) -> Structure:
         signers[key] = Signer(commission, name, role, is_decisive)
         if is_decisive:
             decisive[commission] = decisive.get(commission, 0) + 1
-    return Structure(election, kinds, signers, decisive)
+    await _decode_missing(keys, list(signers))
+    return Structure(election, kinds, signers, decisive, keys)
 
 
 def forget(ledger: Ledger, code: str) -> None:
@@ -112,4 +158,4 @@ def forget(ledger: Ledger, code: str) -> None:
         per_ledger.pop(code, None)
 
 
-__all__ = ["Structure", "StructureError", "forget", "structure_for"]
+__all__ = ["Structure", "StructureError", "forget", "structure_for", "warm"]

@@ -35,6 +35,7 @@ from urna.crypto.signing import SigningKey
 from urna.record.bundle import canonical_tar
 
 from urna_elections import hookspecs, models, portal, reports
+from urna_elections.cache import warm
 from urna_elections.importer import ImportError_, import_protocols, mapping_from_file, read_csv_file
 from urna_elections.keystore import KeystoreError, seal, unseal
 from urna_elections.law import Profile, builtin_profiles
@@ -711,6 +712,13 @@ def import_structure_command(
 @hookimpl
 def urna_register_commands() -> list[click.Command]:
     return [import_command, import_structure_command]
+
+
+@hookimpl
+async def urna_on_serving(services: Services) -> None:
+    """Load every counting election's structure and decode its members' keys before the
+    first protocol arrives (about 60 us a key, each key used about once)."""
+    await warm(services.ledger)
 
 
 @hookimpl
