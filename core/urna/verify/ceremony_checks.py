@@ -16,7 +16,6 @@ after the base-hash check, where the ceremony comes in an election.
 from __future__ import annotations
 
 import functools
-import weakref
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -39,7 +38,7 @@ from urna.crypto.manifest import ElectionParameters
 from urna.record import election_events as ev
 from urna.record.event import Event
 from urna.verify.check import CheckContext, Failure, VerifierCheck
-from urna.verify.record_view import RecordView
+from urna.verify.record_view import RecordView, per_record
 
 __all__ = ["CEREMONY_CHECKS", "with_ceremony_checks"]
 
@@ -123,19 +122,7 @@ def _build(record: RecordView) -> _Ceremony:
     return c
 
 
-_CACHE: dict[int, tuple[weakref.ref[RecordView], _Ceremony]] = {}
-
-
-def _ceremony(record: RecordView) -> _Ceremony:
-    entry = _CACHE.get(id(record))
-    if entry is not None and entry[0]() is record:
-        return entry[1]
-    for key, (ref, _) in list(_CACHE.items()):
-        if ref() is None:
-            del _CACHE[key]
-    ceremony = _build(record)
-    _CACHE[id(record)] = (weakref.ref(record), ceremony)
-    return ceremony
+_ceremony = per_record(_build)
 
 
 def _cannot_check(check: str, c: _Ceremony, record: RecordView) -> Iterator[Failure]:

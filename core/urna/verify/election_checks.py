@@ -17,7 +17,6 @@ it over N processes; the checks then read the shared results.
 from __future__ import annotations
 
 import functools
-import weakref
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -46,7 +45,7 @@ from urna.crypto.tally import (
 from urna.record import election_events as ev
 from urna.record.event import Event
 from urna.verify.check import CheckContext, Failure, VerifierCheck
-from urna.verify.record_view import RecordView
+from urna.verify.record_view import RecordView, per_record
 
 __all__ = ["ELECTION_CHECKS", "ballot_payload_failures", "verify_ballot_chunk"]
 
@@ -222,19 +221,7 @@ def _build(record: RecordView) -> _Analysis:
     return a
 
 
-_CACHE: dict[int, tuple[weakref.ref[RecordView], _Analysis]] = {}
-
-
-def _analysis(record: RecordView) -> _Analysis:
-    entry = _CACHE.get(id(record))
-    if entry is not None and entry[0]() is record:
-        return entry[1]
-    for key, (ref, _) in list(_CACHE.items()):
-        if ref() is None:
-            del _CACHE[key]
-    analysis = _build(record)
-    _CACHE[id(record)] = (weakref.ref(record), analysis)
-    return analysis
+_analysis = per_record(_build)
 
 
 def _start_ballot_work(record: RecordView, context: CheckContext) -> None:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Any
+import functools
+import weakref
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeVar
 
 import attrs
 
 from urna.record.errors import RecordError
 from urna.record.event import Event
 from urna.record.manifest import EVENTS_NAME, MANIFEST_NAME, Manifest
+
+T = TypeVar("T")
 
 
 @attrs.frozen(slots=True)
@@ -51,3 +55,23 @@ def parse_record(files: Mapping[str, bytes]) -> RecordView:
         for number, line in enumerate(lines, start=1)
     )
     return RecordView(manifest=manifest, events=events, files=files)
+
+
+def per_record(build: Callable[[RecordView], T]) -> Callable[[RecordView], T]:
+    """``build`` computed once per record: what several checks of one record share
+    (parsed election events, the per-ballot work). Records are held weakly."""
+    cache: dict[int, tuple[weakref.ref[RecordView], T]] = {}
+
+    @functools.wraps(build)
+    def get(record: RecordView) -> T:
+        entry = cache.get(id(record))
+        if entry is not None and entry[0]() is record:
+            return entry[1]
+        for key, (ref, _) in list(cache.items()):
+            if ref() is None:
+                del cache[key]
+        value = build(record)
+        cache[id(record)] = (weakref.ref(record), value)
+        return value
+
+    return get
