@@ -674,16 +674,18 @@ class BallotBox:
 
         async def unit() -> T:
             # The ledger's own head lock: concurrent appends to the scope wait here.
-            await self._ledger._lock_head(scope)
-            state = await self._state(scope)
+            state = await self._state(scope, await self._ledger.lock_head(scope))
             return await step(state)
 
         return await self._ledger.run(unit)
 
-    async def _state(self, scope: str) -> _State:
-        """The cached projection, brought up to the scope's committed head."""
-        head_row = await LedgerHead.get_or_none(scope=scope)
-        head = (-1, "") if head_row is None or head_row.seq < 0 else (head_row.seq, head_row.hash)
+    async def _state(self, scope: str, locked: tuple[int, str] | None = None) -> _State:
+        """The cached projection, brought up to the scope's committed head (``locked``:
+        the head as :meth:`Ledger.lock_head` just answered it, so it is not read again)."""
+        if locked is None:
+            row = await LedgerHead.get_or_none(scope=scope)
+            locked = (-1, "") if row is None else (row.seq, row.hash)
+        head = (-1, "") if locked[0] < 0 else locked
         state = self._states.get(scope)
         if state is not None and state.head == head:
             return state

@@ -251,7 +251,7 @@ class Ledger:
             events = self._sign_after(scope, hint, items)
             if await self._move_head(scope, events[-1], expected=hint):
                 return events
-        seq, prev = await self._lock_head(scope)
+        seq, prev = await self.lock_head(scope)
         events = []
         if seq < 0:
             genesis = self._sign(
@@ -279,8 +279,10 @@ class Ledger:
             events.append(event)
         return events
 
-    async def _lock_head(self, scope: str) -> tuple[int, str]:
-        """Create the scope's head row if missing, then lock it for this transaction."""
+    async def lock_head(self, scope: str) -> tuple[int, str]:
+        """Create the scope's head row if missing, lock it for this transaction and answer
+        ``(seq, hash)`` (-1 for a scope with no event yet). A service that reads the
+        scope, decides, then appends holds this lock so no other append comes between."""
         await _execute(
             "INSERT INTO urna_ledger_head (scope, seq, hash) VALUES (?, -1, ?) "
             "ON CONFLICT (scope) DO NOTHING",
