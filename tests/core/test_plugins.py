@@ -60,11 +60,11 @@ def test_contributions_are_validated_and_namespaced(hook, value, complaint):
         build_registry(make_plugin_manager([], extra=[("stray", plugin)]))
 
 
-def test_two_plugins_cannot_define_the_same_role():
+def test_a_role_cannot_be_defined_twice():
     class One:
         @hookimpl
         def urna_register_roles(self):
-            return [Role("admin", ())]
+            return [Role("one.clerk", ()), Role("one.clerk", ())]
 
-    with pytest.raises(PluginError):
+    with pytest.raises(PluginError, match="defined twice"):
         build_registry(make_plugin_manager([], extra=[("one", One())]))

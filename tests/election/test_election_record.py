@@ -79,10 +79,17 @@ def range_proof_changed(events: list[tuple[str, dict[str, Any]]]) -> None:
 
 
 def unsigned_change(events: list[tuple[str, dict[str, Any]]]) -> None:
+    """Two ciphertexts swapped and the recorded code fixed, but the old signature kept."""
+    from urna.crypto.ballot import EncryptedBallot
+
     payload = first(events, ev.BALLOT_CAST, 3)
-    payload["ballot"]["ballot"]["contests"][0]["selections"].reverse()
-    payload["ballot"]["ballot"]["contests"][0]["selections"].reverse()
-    payload["ballot"]["signature"] = "00" * 64
+    selections = payload["ballot"]["ballot"]["contests"][0]["selections"]
+    selections[0]["ciphertext"], selections[1]["ciphertext"] = (
+        selections[1]["ciphertext"],
+        selections[0]["ciphertext"],
+    )
+    ballot = EncryptedBallot.from_json(payload["ballot"]["ballot"])
+    payload["confirmation_code"] = ballot.confirmation_code().hex()
 
 
 def ballot_dropped(events: list[tuple[str, dict[str, Any]]]) -> None:
