@@ -368,10 +368,7 @@ async def record_route(request: Request, code: str) -> HTTPResponse:
 
 async def portal_index(request: Request) -> HTTPResponse:
     rows = await models.Election.all().order_by("code")
-    items = "".join(
-        f'<li><a href="{portal.PREFIX}/portal/{r.code}">{r.title}</a></li>' for r in rows
-    )
-    return html(portal._page("Elections", f"<h1>Elections</h1><ul>{items}</ul>"))
+    return html(portal.index_page([(r.code, r.title) for r in rows]))
 
 
 async def portal_national(request: Request, code: str) -> HTTPResponse:

@@ -19,6 +19,15 @@ def _page(title: str, body: str) -> str:
     )
 
 
+def index_page(elections: list[tuple[str, str]]) -> str:
+    """The list of elections, ``(code, title)`` each: titles come from an administrator."""
+    items = "".join(
+        f'<li><a href="{PREFIX}/portal/{escape(code)}">{escape(title)}</a></li>'
+        for code, title in elections
+    )
+    return _page("Elections", f"<h1>Elections</h1><ul>{items}</ul>")
+
+
 def _progress(total: Mapping[str, int]) -> str:
     return (
         f'<span class="progress" id="progress">{total["received"]} of '
