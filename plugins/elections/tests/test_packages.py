@@ -105,3 +105,37 @@ async def test_summary_package_is_counted_once_by_the_higher_level(urna_services
         await import_package(
             ledger, election, await export_summary(election, "con002", key), trusted
         )
+
+
+async def test_a_summary_whose_protocols_do_not_check_out_is_refused_whole(
+    urna_services, urna_keys
+):
+    ledger = urna_services.ledger
+    generated = await generate_election(ledger, constituencies=2, precincts=6, abroad=0, members=5)
+    election = generated.election
+    rng = random.Random(4)  # noqa: S311 - made-up figures
+    for precinct in generated.precincts:
+        lines, votes = az_protocol_values(rng, election.candidates)
+        await accept_signed(
+            ledger,
+            election,
+            signed_protocol(election, precinct, lines, votes, generated.member_keys(precinct)),
+            "api",
+        )
+    key = urna_keys("con001-appliance")
+    trusted = {key.verify_key.hex(): "con001"}
+    content = dict(open_package(await export_summary(election, "con001", key), trusted).content)
+    first, second = content["protocols"][0], content["protocols"][1]
+    first["digest"] = "zz" * 32  # not even hex
+    signature = second["signatures"][0]["sig"]
+    second["signatures"][0]["sig"] = ("0" if signature[0] != "0" else "1") + signature[1:]
+    events = len(await ledger.events(election.scope))
+    before = (await compute(election)).totals["cec"]
+    with pytest.raises(PackageError) as refused:
+        await import_package(ledger, election, write_package(content, key), trusted)
+    message = str(refused.value)
+    assert "nothing counted" in message
+    assert first["protocol"]["precinct"] in message
+    assert second["protocol"]["precinct"] in message
+    assert len(await ledger.events(election.scope)) == events
+    assert (await compute(election)).totals["cec"] == before

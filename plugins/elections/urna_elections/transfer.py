@@ -22,13 +22,8 @@ from urna.crypto.signing import SigningKey
 from urna_elections import models
 from urna_elections.cache import structure_for
 from urna_elections.package import OpenedPackage, PackageError, open_package, write_package
-from urna_elections.protocol import (
-    ProtocolError,
-    check_signature_entries,
-    protocol_digest,
-    signature_problems,
-)
-from urna_elections.protocols import ProtocolRejected, check_law
+from urna_elections.protocol import ProtocolError
+from urna_elections.protocols import ProtocolRejected, check_signed
 from urna_elections.record import SUMMARY_IMPORTED
 from urna_elections.results import load_commissions
 from urna_elections.structure import ElectionInfo
@@ -163,10 +158,10 @@ async def _count_summary(
                 raise ProtocolRejected(
                     422, ["each protocol needs protocol, digest, signatures, dissents"]
                 )
-            doc = entry["protocol"]
-            check_law(election, doc)
-            check_signature_entries(entry["signatures"], entry["dissents"])
-            precinct = doc["precinct"]
+            # The same checks as a protocol sent online (law, shapes, digest, quorum of
+            # valid member signatures), then where the package may speak for it.
+            checked = await check_signed(structure, entry, "package")
+            doc, precinct = checked.doc, checked.precinct
             parent = commissions.get(precinct)
             walk = precinct
             chain: set[str] = set()
@@ -178,21 +173,6 @@ async def _count_summary(
             if precinct in seen:
                 raise ProtocolRejected(422, [f"{precinct} appears twice in the package"])
             seen.add(precinct)
-            if not structure.is_precinct(precinct) or any(
-                s.get("key") not in structure.signers for s in entry["signatures"]
-            ):
-                await structure.reload_commission(precinct)
-            found = signature_problems(
-                doc,
-                entry["digest"],
-                entry["signatures"],
-                entry["dissents"],
-                structure.signers,
-                structure.decisive.get(precinct, 0),
-                election.profile.quorum,
-            )
-            if found:
-                raise ProtocolRejected(422, found)
         except ProtocolRejected as exc:
             problems.extend(f"{_where(entry)}: {p}" for p in exc.problems)
             continue
@@ -277,4 +257,4 @@ def _where(entry: Any) -> str:
         return "a protocol"
 
 
-__all__ = ["export_summary", "import_package", "protocol_digest", "send_online"]
+__all__ = ["export_summary", "import_package", "send_online"]
