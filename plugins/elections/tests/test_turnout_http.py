@@ -80,6 +80,8 @@ async def test_turnout_is_recorded_once_replaced_later_and_aggregated(urna_serve
         ([{"precinct": "{p}", "hour": "10:00", "voters": "12"}], "integer 0..10^9"),
         ([{"precinct": "{p}", "hour": "10:00", "voters": 1, "x": 1}], "exactly precinct"),
         ([{"precinct": "{p}", "hour": "10:00"}], "exactly precinct"),
+        ([{"precinct": ["{p}"], "hour": "10:00", "voters": 1}], "must be strings"),
+        ([{"precinct": "{p}", "hour": {"h": 10}, "voters": 1}], "must be strings"),
         ([], "no turnout reports"),
         ("10:00", "must be a list"),
     ],

@@ -108,6 +108,8 @@ async def report_turnout(
     for item in reports:
         if not isinstance(item, Mapping) or set(item) != {"precinct", "hour", "voters"}:
             raise StructureError("each turnout report has exactly precinct, hour, voters")
+        if not isinstance(item["precinct"], str) or not isinstance(item["hour"], str):
+            raise StructureError("turnout precinct and hour must be strings")
         if item["precinct"] not in precincts:
             raise StructureError(f"turnout for unknown precinct {item['precinct']!r}")
         if item["hour"] not in hours:
