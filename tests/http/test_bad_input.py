@@ -115,3 +115,18 @@ async def test_plugin_input_errors_name_the_field(session_client, counts):
         assert response.status_code == 422, body
         assert "'text'" in response.json()["error"]
     assert await counts() == before
+
+
+async def test_a_password_set_over_http_signs_in_exactly_as_typed(urna_server, session_client):
+    admin = await session_client("root", ["admin"])
+    password = "  spaced at both ends  "
+    response = await admin.post(
+        "/-/users",
+        json={"username": "spacey", "password": password},
+        headers={"Idempotency-Key": "spacey"},
+    )
+    assert response.status_code == 201, response.text
+    for typed, status in [(password.strip(), 401), (password, 200)]:
+        client = urna_server.client(headers={"Origin": urna_server.url})
+        answer = await client.post("/-/login", json={"username": "spacey", "password": typed})
+        assert answer.status_code == status, (typed, answer.text)

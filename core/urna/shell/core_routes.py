@@ -114,9 +114,7 @@ async def login(request: Request) -> HTTPResponse:
     """Sign in with a user name and password; answers the CSRF token for later writes."""
     body = json_body(request)
     username = field(body, "username", str, max_length=64)
-    password = body.get("password")
-    if not isinstance(password, str) or not password:
-        raise ApiError(422, "field 'password' is required and must be str")
+    password = field(body, "password", str, max_length=passwords.MAX_LENGTH, strip=False)
     now = utc_now()
     keys = [f"user:{username.lower()}", f"ip:{request.ip}"]
     wait = await throttle.begin_attempt(keys, now)
@@ -194,7 +192,7 @@ async def create_user(request: Request) -> HTTPResponse:
         async with services.ledger.transaction():
             user = await accounts.create_user(
                 field(body, "username", str, max_length=64),
-                field(body, "password", str, max_length=passwords.MAX_LENGTH),
+                field(body, "password", str, max_length=passwords.MAX_LENGTH, strip=False),
                 roles,
                 services.registry.roles,
                 display_name,

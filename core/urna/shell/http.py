@@ -41,15 +41,19 @@ def json_body(request: Request) -> dict[str, Any]:
     return value
 
 
-def field(body: dict[str, Any], name: str, kind: type, *, max_length: int = 200) -> Any:
-    """A required field of ``kind``; strings are stripped and length-limited."""
+def field(
+    body: dict[str, Any], name: str, kind: type, *, max_length: int = 200, strip: bool = True
+) -> Any:
+    """A required field of ``kind``; strings are length-limited and stripped (not
+    passwords: ``strip=False``, so a password is used exactly as typed everywhere)."""
     value = body.get(name)
     if isinstance(value, bool) and kind is not bool:
         value = None
     if not isinstance(value, kind):
         raise ApiError(422, f"field {name!r} is required and must be {kind.__name__}")
     if isinstance(value, str):
-        value = value.strip()
+        if strip:
+            value = value.strip()
         if not value or len(value) > max_length:
             raise ApiError(422, f"field {name!r} must be 1..{max_length} characters")
     return value
