@@ -28,7 +28,7 @@ class SettingsError(UrnaError, ValueError):
 @attrs.frozen(slots=True)
 class Settings:
     data_dir: Path
-    database_url: str = ""
+    database_url: str = attrs.field(default="", repr=False)  # may carry a password
     host: str = "127.0.0.1"
     port: int = 8080
     workers: int = 1

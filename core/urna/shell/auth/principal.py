@@ -28,8 +28,8 @@ class Principal:
     username: str = ""
     roles: tuple[str, ...] = ()
     permissions: frozenset[str] = frozenset()
-    csrf_token: str = ""
-    session_hash: str = ""
+    csrf_token: str = attrs.field(default="", repr=False)
+    session_hash: str = attrs.field(default="", repr=False)
 
     @property
     def key(self) -> str:
