@@ -91,7 +91,6 @@ from urna.crypto.tally import (
 from urna.record import election_events as ev
 from urna.record.event import Event
 from urna.shell.ledger import Ledger
-from urna.shell.models import LedgerHead
 
 __all__ = ["BallotBox", "BallotBoxError", "CastReceipt", "ballot_box_for"]
 
@@ -683,8 +682,7 @@ class BallotBox:
         """The cached projection, brought up to the scope's committed head (``locked``:
         the head as :meth:`Ledger.lock_head` just answered it, so it is not read again)."""
         if locked is None:
-            row = await LedgerHead.get_or_none(scope=scope)
-            locked = (-1, "") if row is None else (row.seq, row.hash)
+            locked = await self._ledger.head(scope) or (-1, "")
         head = (-1, "") if locked[0] < 0 else locked
         state = self._states.get(scope)
         if state is not None and state.head == head:

@@ -189,11 +189,13 @@ class Ledger:
         return [_row_to_event(row) for row in rows]
 
     async def head(self, scope: str) -> tuple[int, str] | None:
+        """``(seq, hash)`` of the scope's last event; None while it has none (a head row
+        locked by :meth:`lock_head` and committed without an append holds seq -1)."""
         row = await LedgerHead.get_or_none(scope=scope)
-        return None if row is None else (row.seq, row.hash)
+        return None if row is None or row.seq < 0 else (row.seq, row.hash)
 
     async def scopes(self) -> list[LedgerHead]:
-        return await LedgerHead.all().order_by("scope")
+        return await LedgerHead.filter(seq__gte=0).order_by("scope")
 
     async def export(self, scope: str, directory: Path) -> Path:
         """Write the bundle of ``scope`` to ``directory`` and ``directory``.tar."""
@@ -289,6 +291,8 @@ class Ledger:
             [scope, GENESIS_PREV],
         )
         head = await LedgerHead.select_for_update().get(scope=scope)
+        if head.seq >= 0:
+            self._heads[scope] = (head.seq, head.hash)  # the next append signs after it
         return head.seq, head.hash
 
     async def _move_head(
