@@ -99,12 +99,11 @@ async def report_turnout(
     hours = set(election.profile.turnout_hours)
     if not reports:
         raise StructureError("no turnout reports given")
-    precincts = set(
-        await models.Commission.filter(election_id=election.id, kind="precinct").values_list(
-            "code", flat=True
-        )
+    codes = await models.Commission.filter(election_id=election.id, kind="precinct").values_list(
+        "code", flat=True
     )
-    clean = []
+    precincts = {str(code) for code in codes}
+    clean: list[dict[str, Any]] = []
     for item in reports:
         if not isinstance(item, Mapping) or set(item) != {"precinct", "hour", "voters"}:
             raise StructureError("each turnout report has exactly precinct, hour, voters")
