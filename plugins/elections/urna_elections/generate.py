@@ -16,7 +16,7 @@ import attrs
 from urna.api import Ledger
 from urna.crypto.signing import SigningKey
 
-from urna_elections.law import Profile, load_builtin
+from urna_elections.law import DEFAULT_PROFILE, Profile, load_builtin
 from urna_elections.protocol import make_document, sign_protocol
 from urna_elections.structure import (
     ElectionInfo,
@@ -108,7 +108,7 @@ async def generate_election(
     members: int = 6,
     profile: Profile | None = None,
 ) -> Generated:
-    profile = profile or load_builtin("az")
+    profile = profile or load_builtin(DEFAULT_PROFILE)
     election = await create_election(
         ledger,
         code=code,

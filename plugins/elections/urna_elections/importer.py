@@ -17,7 +17,7 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -341,19 +341,6 @@ async def import_protocols(
             if progress is not None:
                 progress(start + len(batch), len(good))
     return ImportReport(len(good), tuple(rejected), len(structure.new), events)
-
-
-def column_sums(text: str, columns: Iterable[str]) -> dict[str, int]:
-    """Sums of the named columns of a CSV text (for checking an import against its file)."""
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader)
-    index = {c: header.index(c) for c in columns}
-    sums = dict.fromkeys(index, 0)
-    for row in reader:
-        if row:
-            for column, i in index.items():
-                sums[column] += int(row[i])
-    return sums
 
 
 def mapping_from_file(path: Path) -> ColumnMapping:

@@ -38,7 +38,7 @@ from urna_elections import hookspecs, models, portal, reports
 from urna_elections.cache import warm
 from urna_elections.importer import ImportError_, import_protocols, mapping_from_file, read_csv_file
 from urna_elections.keystore import KeystoreError, seal, unseal
-from urna_elections.law import Profile, builtin_profiles
+from urna_elections.law import DEFAULT_PROFILE, Profile, builtin_profiles
 from urna_elections.package import PackageError
 from urna_elections.protocols import (
     ProtocolRejected,
@@ -139,7 +139,7 @@ async def create_election_route(request: Request) -> HTTPResponse:
     body = json_body(request)
     services = services_of(request)
     profiles = profiles_of(services)
-    name = body.get("profile", "az")
+    name = body.get("profile", DEFAULT_PROFILE)
     if name not in profiles:
         raise ApiError(422, f"unknown profile {name!r}; known: {sorted(profiles)}")
     try:
@@ -179,7 +179,6 @@ async def add_members_route(request: Request, code: str) -> HTTPResponse:
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise ApiError(422, "field 'members' must be a list of objects")
     members = []
-    made: list[str] = []
     try:
         for item in items:
             keystore = None
@@ -191,7 +190,6 @@ async def add_members_route(request: Request, code: str) -> HTTPResponse:
                 secret = SigningKey.from_seed(os.urandom(32))
                 keystore = await asyncio.to_thread(seal, secret, passphrase)
                 key = secret.verify_key.hex()
-                made.append(key)
             members.append(
                 NewMember(
                     str(item["commission"]),

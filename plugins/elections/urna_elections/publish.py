@@ -23,10 +23,6 @@ NIST_TYPE = "ElectionResults."
 NIST_UNIT_TYPES = {"central": "country", "precinct": "precinct"}
 
 
-class PublicationError(ValueError):
-    """A publication failed its checks; the message names each problem."""
-
-
 def open_data_csv(results: Results) -> str:
     election = results.election
     out = io.StringIO()

@@ -440,7 +440,6 @@ SINGLE_COUNT = "elections.single-count"
 CORRECTIONS = "elections.corrections"
 AGGREGATES = "elections.aggregates"
 FROZEN = "elections.frozen"
-CHECK_IDS = (STRUCTURE, SIGNATURES, RATIOS, SINGLE_COUNT, CORRECTIONS, AGGREGATES, FROZEN)
 
 _cache: dict[int, tuple[RecordView, Replay]] = {}
 

@@ -13,7 +13,7 @@ import csv
 import functools
 import io
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -22,7 +22,7 @@ from urna.crypto.errors import KeyRejectedError
 from urna.crypto.signing import verify_key_from_hex
 
 from urna_elections import models
-from urna_elections.law import Profile
+from urna_elections.law import DEFAULT_PROFILE, Profile
 from urna_elections.record import (
     COMMISSIONS_DEFINED,
     ELECTION_DEFINED,
@@ -284,7 +284,7 @@ async def import_structure(
     missing = [f for f in ("code", "title", "date", "candidates") if f not in spec]
     if missing:
         raise StructureError(f"election lacks {', '.join(missing)}")
-    name = spec.get("profile", "az")
+    name = spec.get("profile", DEFAULT_PROFILE)
     if name not in profiles:
         raise StructureError(f"unknown profile {name!r}; known: {sorted(profiles)}")
     commissions = _objects(document.get("commissions", []), "commissions")
@@ -420,7 +420,3 @@ async def commission_map(election: ElectionInfo) -> dict[str, tuple[str, str, st
         "code", "name", "kind", "parent_code"
     )
     return {code: (name, kind, parent) for code, name, kind, parent in rows}
-
-
-def precinct_codes(commissions: Mapping[str, tuple[str, str, str]]) -> Iterable[str]:
-    return (code for code, (_, kind, _) in commissions.items() if kind == "precinct")

@@ -246,7 +246,6 @@ class HallBridge:
         self.sitting = sitting
         self.queue: asyncio.Queue[object] = asyncio.Queue()
         self.refused: list[tuple[object, str]] = []
-        self.recorded = 0
         self._task: asyncio.Task[None] | None = None
 
     def emit(self, event: object) -> None:
@@ -261,7 +260,6 @@ class HallBridge:
             event = self.queue.get_nowait()
             try:
                 await self.handle(event)
-                self.recorded += 1
             except HallError as exc:
                 self.refused.append((event, exc.message))
                 log.warning("seat event refused: %s", exc.message)

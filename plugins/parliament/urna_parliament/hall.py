@@ -26,7 +26,7 @@ from tortoise.exceptions import IntegrityError
 from urna.api import Event, Ledger, LedgerError, Services
 
 from urna_parliament.config import ParliamentConfig
-from urna_parliament.majority import MILLI_MAJLIS_RULES, MajorityRule, RuleError, index_rules
+from urna_parliament.majority import MajorityRule, RuleError, index_rules
 from urna_parliament.models import CastRecord, Member, SpeechRecord
 from urna_parliament.models import Sitting as SittingRow
 from urna_parliament.record import (
@@ -686,6 +686,3 @@ def hall_of(services: Services) -> Hall:
         hall = Hall(services.ledger, config, collect_rules(services, config))
         _halls[services.ledger] = hall
     return hall
-
-
-DEFAULT_RULES = MILLI_MAJLIS_RULES

@@ -35,7 +35,6 @@ KINDS = ("draft", "resolution", "other")
 READINGS = ("", "I", "II", "III")
 MEMBER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
 CARD_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
-HEX64 = re.compile(r"^[0-9a-f]{64}$")
 HEX128 = re.compile(r"^[0-9a-f]{128}$")
 MAX_SEATS = 1000
 MAX_TEXT = 500

@@ -87,7 +87,6 @@ class VoteState:
     repeats: int | None
     reason: str
     election: dict[str, Any] | None
-    opened_seq: int
     opened_time: str
     casts: dict[str, Cast] = attrs.field(factory=dict)
     """Each member's counted vote (their latest, after corrections)."""
@@ -502,7 +501,6 @@ class SittingState:
                 repeats,
                 p["reason"],
                 dict(p["election"]) if p["election"] is not None else None,
-                seq,
                 time,
             )
             self.open_vote = p["vote"]
