@@ -263,3 +263,22 @@ def test_a_thousand_ballot_election_verifies_with_urna_verify(tmp_path):
     assert sum(
         generated.counts[("mayor", c)] for c in ("alice", "bob", "carol", "dave")
     ) == 1000 - len(range(3, 1000, 7))
+
+
+def test_malformed_ballots_do_not_stop_the_ballot_id_check(small_election):
+    """A ballot whose ciphertext or contests are not even the right JSON type is reported
+    by the shape checks; the id check still runs to its end and catches a later replay."""
+
+    def change(events: list[tuple[str, dict[str, Any]]]) -> None:
+        first(events, ev.BALLOT_CAST, 2)["ballot"]["ballot"]["contests"][0]["selections"][0][
+            "ciphertext"
+        ] = "zz"
+        first(events, ev.BALLOT_CAST, 4)["ballot"]["ballot"]["contests"] = 5
+        replayed = copy.deepcopy(first(events, ev.BALLOT_CAST, 6))
+        events.append((ev.BALLOT_CAST, replayed))
+
+    report = verify_files(rewritten(small_election, change), bundle="b", checks=CHECKS)
+    ids = next(r for r in report.results if r.id == "election.ballot-ids")
+    messages = [f.message for f in ids.failures]
+    assert not any("check raised" in m for m in messages), messages
+    assert any("ballot id already used" in m for m in messages), messages

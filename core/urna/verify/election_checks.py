@@ -444,6 +444,19 @@ def check_base_hash(record: RecordView, _: CheckContext) -> Iterator[Failure]:
             yield fail(event.where, "names another base hash")
 
 
+def _alphas(inner: dict[str, Any]) -> Iterator[str]:
+    """Each selection's alpha as written in an undecoded ballot, skipping what is
+    malformed (the ballot-shape check reports that; this check must not crash on it)."""
+    contests = inner.get("contests")
+    for contest in contests if isinstance(contests, list) else ():
+        selections = contest.get("selections") if isinstance(contest, dict) else None
+        for selection in selections if isinstance(selections, list) else ():
+            ciphertext = selection.get("ciphertext") if isinstance(selection, dict) else None
+            alpha = ciphertext.get("alpha") if isinstance(ciphertext, dict) else None
+            if isinstance(alpha, str):
+                yield alpha
+
+
 def check_ballot_ids(record: RecordView, _: CheckContext) -> Iterator[Failure]:
     """Every ballot id (cast or challenged) is unique, and no ciphertext of one ballot
     reappears in another (replays, copied selections)."""
@@ -459,21 +472,13 @@ def check_ballot_ids(record: RecordView, _: CheckContext) -> Iterator[Failure]:
         if ballot_id in ids:
             yield fail(_ballot_where(event), f"ballot id already used at {ids[ballot_id]}")
         ids.setdefault(ballot_id, event.where)
-        for contest in inner.get("contests") or ():
-            for selection in contest.get("selections") or () if isinstance(contest, dict) else ():
-                alpha = (
-                    selection.get("ciphertext", {}).get("alpha")
-                    if isinstance(selection, dict)
-                    else None
+        for alpha in _alphas(inner):
+            if alpha in alphas and alphas[alpha] != event.where:
+                yield fail(
+                    _ballot_where(event),
+                    f"reuses a ciphertext of the ballot at {alphas[alpha]}",
                 )
-                if not isinstance(alpha, str):
-                    continue
-                if alpha in alphas and alphas[alpha] != event.where:
-                    yield fail(
-                        _ballot_where(event),
-                        f"reuses a ciphertext of the ballot at {alphas[alpha]}",
-                    )
-                alphas.setdefault(alpha, event.where)
+            alphas.setdefault(alpha, event.where)
 
 
 def _ballot_check(
