@@ -59,8 +59,3 @@ def array(value: object, what: str, lo: int = 0, hi: int = MAX_ARRAY) -> list[An
 
 def hexa(value: object, size: int, what: str) -> bytes:
     return hex_bytes(value, size, what)
-
-
-def check_id(value: str, what: str) -> str:
-    """Validate an id given to a constructor from code (same rule as from JSON)."""
-    return ident(value, what)

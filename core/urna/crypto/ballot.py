@@ -241,7 +241,7 @@ class SignedBallot:
         )
 
 
-@attrs.frozen(slots=True, repr=False)
+@attrs.frozen(slots=True, repr=False, eq=False)  # never compared: no variable-time ==
 class BallotSecrets:
     """The votes and nonces of a ballot, per contest and option. Never printed.
 
@@ -313,7 +313,7 @@ def encrypt_ballot(
     unknown = set(choices) - {c.contest_id for c in manifest.contests}
     if unknown:
         raise ValueError(f"unknown contests {sorted(unknown)}")
-    _json.check_id(device_id, "device_id")
+    _json.ident(device_id, "device_id")
     if len(previous_code) != CODE_SIZE:
         raise ValueError(f"previous code must be {CODE_SIZE} bytes")
     key = election.joint_key

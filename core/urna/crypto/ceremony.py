@@ -19,7 +19,7 @@
    does not even decrypt, the sender must reveal it (:func:`resolve_complaint`).
 5. Guardian ``j``'s key share is ``s_j = sum_i P_i(x_j)`` (:func:`combine_shares`);
    its public share ``K_j = s_j·B`` is computable by anyone from the
-   commitments (:func:`public_share`); the joint key is ``K = sum_i K_i0``
+   commitments (``Election.public_shares``); the joint key is ``K = sum_i K_i0``
    (:func:`joint_key`). Nobody ever learns the joint secret ``sum_i a_i0``.
 """
 
@@ -68,7 +68,6 @@ __all__ = [
     "joint_key",
     "judge_complaint",
     "make_shares",
-    "public_share",
     "receive_share",
     "resolve_complaint",
 ]
@@ -138,7 +137,7 @@ class GuardianPublicKey:
         )
 
 
-@attrs.frozen(slots=True, repr=False)
+@attrs.frozen(slots=True, repr=False, eq=False)  # never compared: no variable-time ==
 class GuardianSecret:
     """A guardian's secrets: polynomial coefficients, Box and signing keys. Never printed."""
 
@@ -269,11 +268,6 @@ def evaluate_commitments(commitments: Sequence[Point], x: int) -> Point:
     for c in reversed(commitments):
         acc = acc * xs + c
     return acc
-
-
-def public_share(keys: Sequence[GuardianPublicKey], guardian_id: int) -> Point:
-    """Guardian ``guardian_id``'s public share ``K_j = s_j·B``, from the commitments alone."""
-    return evaluate_commitments(joint_commitments(keys), guardian_id)
 
 
 @attrs.frozen(slots=True)

@@ -70,12 +70,6 @@ class Manifest:
     def create(cls, contests: tuple[ContestDescription, ...]) -> Manifest:
         return cls.from_json({"contests": [c.to_json() for c in contests]})
 
-    def contest(self, contest_id: str) -> ContestDescription:
-        for c in self.contests:
-            if c.contest_id == contest_id:
-                return c
-        raise KeyError(contest_id)
-
     def to_json(self) -> dict[str, Any]:
         return {"contests": [c.to_json() for c in self.contests]}
 

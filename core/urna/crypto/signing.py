@@ -10,14 +10,14 @@ accepts signatures for every message.
 from __future__ import annotations
 
 import functools
-import re
 
 import attrs
 import nacl.bindings
 import nacl.exceptions
 import nacl.signing
 
-from urna.crypto.errors import KeyRejectedError, SignatureError
+from urna.crypto.errors import KeyRejectedError, SchemaError, SignatureError
+from urna.crypto.group import hex_bytes
 from urna.crypto.rng import RandBytes
 
 PUBLIC_KEY_SIZE = 32
@@ -70,15 +70,12 @@ def verify_key_from_hex(text: str) -> VerifyKey:
 
 
 def hex_to_bytes(text: str, size: int, what: str) -> bytes:
-    """Strict decoding of the record's binary values: lowercase hex of a fixed size."""
-    if not isinstance(text, str) or len(text) != 2 * size:
-        raise KeyRejectedError(f"{what} must be {2 * size} lowercase hex digits")
-    if not _LOWER_HEX.fullmatch(text):
-        raise KeyRejectedError(f"{what} must be lowercase hex")
-    return bytes.fromhex(text)
-
-
-_LOWER_HEX = re.compile("[0-9a-f]*")
+    """:func:`urna.crypto.group.hex_bytes` (lowercase hex of a fixed size), raising
+    :class:`KeyRejectedError`, which the record's signature checks catch."""
+    try:
+        return hex_bytes(text, size, what)
+    except SchemaError as exc:
+        raise KeyRejectedError(str(exc)) from None
 
 
 @attrs.frozen(slots=True, repr=False)

@@ -14,9 +14,8 @@ from typing import Any
 
 import attrs
 
-from urna.crypto.errors import KeyRejectedError, SignatureError
 from urna.crypto.hashing import blake2b_256
-from urna.crypto.signing import SigningKey, verify_key_from_hex
+from urna.crypto.signing import SigningKey
 from urna.record.canonical import canonical_bytes, parse_canonical
 from urna.record.errors import RecordError
 
@@ -66,14 +65,6 @@ class Event:
             digest = event_hash(self.unsigned())
             object.__setattr__(self, "_hash", digest)
         return digest
-
-    def verify_signature(self) -> None:
-        """Raise ``RecordError`` (check ``record.signatures``) unless ``sig`` verifies."""
-        try:
-            key = verify_key_from_hex(self.signer)
-            key.verify(self.hash(), bytes.fromhex(self.sig))
-        except (KeyRejectedError, SignatureError) as exc:
-            raise RecordError(str(exc), check="record.signatures", where=self.where) from None
 
     @property
     def where(self) -> str:
