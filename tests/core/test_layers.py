@@ -39,11 +39,13 @@ def imported_modules(source: str) -> set[str]:
     return names
 
 
-def violations(package_dir: Path) -> list[str]:
+def violations(package_dir: Path, forbidden: tuple[str, ...] = FORBIDDEN) -> list[str]:
     found = []
     for path in sorted(package_dir.rglob("*.py")):
+        if "build" in path.relative_to(package_dir).parts:
+            continue
         for name in imported_modules(path.read_text(encoding="utf-8")):
-            if any(name == f or name.startswith(f + ".") for f in FORBIDDEN):
+            if any(name == f or name.startswith(f + ".") for f in forbidden):
                 found.append(f"{path.relative_to(package_dir.parent)} imports {name}")
     return found
 
@@ -51,6 +53,15 @@ def violations(package_dir: Path) -> list[str]:
 @pytest.mark.parametrize("package", PURE)
 def test_pure_package_imports_nothing_impure(package):
     assert violations(Path(urna.__file__).parent / package) == []
+
+
+@pytest.mark.parametrize(
+    "plugin", ["plugins/parliament", "plugins/elections", "examples/urna-example"]
+)
+def test_plugins_and_their_tests_use_only_the_public_api(plugin):
+    """A built-in plugin is written as an outside author would: urna.api, urna.contributions,
+    urna.testing and the pure core, never the shell (its code, tests and scripts alike)."""
+    assert violations(ROOT / plugin, ("urna.shell",)) == []
 
 
 def test_the_scan_catches_an_impure_import(tmp_path):
