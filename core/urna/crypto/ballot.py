@@ -476,8 +476,13 @@ class ChallengedBallot:
     @classmethod
     def from_json(cls, value: object) -> ChallengedBallot:
         d = _json.obj(value, ("ballot", "reveal"), "challenged ballot")
-        ballot = EncryptedBallot.from_json(d["ballot"])
-        rcs = _json.array(d["reveal"], "reveal", len(ballot.contests), len(ballot.contests))
+        return cls.with_reveal(EncryptedBallot.from_json(d["ballot"]), d["reveal"])
+
+    @classmethod
+    def with_reveal(cls, ballot: EncryptedBallot, reveal_json: object) -> ChallengedBallot:
+        """An already decoded ``ballot`` with its reveal read from JSON (each point of a
+        ballot is validated once, however many forms it is read in)."""
+        rcs = _json.array(reveal_json, "reveal", len(ballot.contests), len(ballot.contests))
         reveal = []
         for c, rc in zip(ballot.contests, rcs, strict=True):
             rd = _json.obj(rc, ("contest_id", "selections"), "revealed contest")

@@ -280,8 +280,8 @@ def challenged_from_payload(payload: Mapping[str, Any]) -> tuple[SignedBallot, C
     signed = signed_ballot_from_payload(payload)
     challenged: ChallengedBallot = _strict(
         "reveal",
-        ChallengedBallot.from_json,
-        {"ballot": payload["ballot"]["ballot"], "reveal": payload["reveal"]},
+        lambda reveal: ChallengedBallot.with_reveal(signed.ballot, reveal),
+        payload["reveal"],
     )
     return signed, challenged
 
