@@ -162,6 +162,7 @@ class _Analysis:
     outcomes: list[BallotOutcome] = attrs.Factory(list)
     sums: list[tuple[Point, Point]] = attrs.Factory(list)
     ballot_work: Iterator[ChunkResult] | None = None
+    combined: TallyResult | str | None = None
     ballot_work_done: bool = False
 
     @property
@@ -624,7 +625,14 @@ def check_decryption_shares(record: RecordView, _: CheckContext) -> Iterator[Fai
 
 
 def _combined(a: _Analysis) -> TallyResult | str:
-    """Recombine the result from the shares it names, or say why that is impossible."""
+    """Recombine the result from the shares it names, or say why that is impossible
+    (once per record: the combination and result checks both need it)."""
+    if a.combined is None:
+        a.combined = _combine(a)
+    return a.combined
+
+
+def _combine(a: _Analysis) -> TallyResult | str:
     if not a.results:
         return "no result"
     event, _result = a.results[0]
