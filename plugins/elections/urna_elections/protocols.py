@@ -134,8 +134,10 @@ async def check_signed(structure: Structure, entry: Any, via: str) -> Checked:
         if not structure.is_precinct(precinct):
             raise ProtocolRejected(422, [f"{precinct} is not a precinct of {election.code}"])
     problems = _signature_problems(structure, doc, digest, signatures, dissents)
-    if problems:
-        # Members registered by another process since the cache was filled?
+    signing = (e.get("key") for e in (*signatures, *dissents) if isinstance(e, Mapping))
+    if problems and any(key not in structure.signers for key in signing):
+        # A member registered by another process since the cache was filled? (Only an
+        # unknown key makes the cache suspect: a bad signature must not cost queries.)
         await structure.reload_commission(precinct)
         problems = _signature_problems(structure, doc, digest, signatures, dissents)
     if problems:
