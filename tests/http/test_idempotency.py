@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 from urna.shell.models import IdempotentResponse, User
@@ -31,6 +32,28 @@ async def test_same_key_and_body_replays_the_first_answer_and_writes_once(writer
     assert again.headers["content-type"] == first.headers["content-type"]
     assert await Notice.all().count() == 1
     assert len(await urna_server.services.ledger.events("notices")) == 2  # key + notice
+
+
+def idempotency_statements(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The first word of each statement logged against the idempotency table, then forget them."""
+    words = [
+        record.getMessage().split()[0]
+        for record in caplog.records
+        if record.name == "tortoise.db_client" and "urna_idempotent_response" in record.getMessage()
+    ]
+    caplog.clear()
+    return words
+
+
+async def test_the_claim_is_one_statement(writer, caplog):
+    """A new key costs one INSERT (the claim) and one UPDATE (the answer), no look-up first;
+    a repeated key costs the INSERT that inserts nothing and the read of the stored answer."""
+    caplog.set_level(logging.DEBUG, logger="tortoise.db_client")
+    assert (await post_notice(writer, "Once", "key-1")).status_code == 201
+    assert idempotency_statements(caplog) == ["INSERT", "UPDATE"]
+    again = await post_notice(writer, "Once", "key-1")
+    assert again.headers["idempotent-replayed"] == "true"
+    assert idempotency_statements(caplog) == ["INSERT", "SELECT"]
 
 
 async def test_same_key_with_another_body_is_422_and_writes_nothing(writer, counts):
