@@ -1,9 +1,13 @@
-"""The hall's rules on a real database: quorum, seats and cards, corrections, re-votes."""
+"""The hall's rules on a real database: quorum, seats and cards, corrections, secret ballots."""
 
 from __future__ import annotations
 
 import pytest
+from urna.crypto.ballot import SignedBallot
 from urna_parliament.hall import HallError, hall_of
+from urna_parliament.models import CastRecord
+from urna_parliament.record import statement
+from urna_parliament.secret import Commission, make_ballot
 from urna_parliament.simulator import choices, seated_chamber
 
 
@@ -45,3 +49,60 @@ async def test_vote_without_quorum_is_refused_and_nothing_appended(urna_services
     with pytest.raises(HallError, match="no quorum: 82 members present, 83 needed"):
         await hall.open_vote(sitting, item=item, mode="named", question="?")
     assert await urna_services.ledger.head(f"parliament-sitting-{sitting}") == head
+
+
+async def test_a_correction_replaces_the_cast_row_and_a_card_without_signer_cannot_sign(
+    urna_services,
+):
+    hall = hall_of(urna_services)
+    sitting, _ = await seated_chamber(hall, size=9, present=8)
+    item = await hall.add_item(sitting, kind="other", title="Q", rule="absolute")
+    vote = await hall.open_vote(sitting, item=item, mode="named", question="?")
+    first = await hall.press(sitting, 1, "for")
+    with pytest.raises(HallError, match="already voted in vote 1; ask the presiding officer"):
+        await hall.press(sitting, 1, "against")
+    member = first.payload["member"]
+    await hall.allow_correction(sitting, vote, member, "wrong button")
+    corrected = await hall.press(sitting, 1, "against")
+    assert corrected.type == "parliament.vote_corrected"
+    assert corrected.payload["corrects"] == first.seq
+    assert corrected.payload["reason"] == "wrong button"
+    rows = await CastRecord.filter(sitting=sitting, vote=vote).values_list(
+        "member", "seat", "choice", "seq"
+    )
+    assert rows == [(member, 1, "against", corrected.seq)]
+    # Seat 9's card goes in without a reader that can sign: only a signed press counts there.
+    await hall.card(sitting, 9, "AZ-0009", inserted=True)
+    with pytest.raises(HallError, match="the card in seat 9 cannot sign") as refused:
+        await hall.press(sitting, 9, "for")
+    assert refused.value.status == 422
+
+
+async def test_a_secret_ballot_made_and_signed_by_the_console_is_recorded_without_its_choice(
+    urna_services,
+):
+    hall = hall_of(urna_services)
+    sitting, cards = await seated_chamber(hall, size=9)
+    item = await hall.add_item(sitting, kind="other", title="Q", rule="absolute")
+    commission = Commission.create("test-secret", ("m001", "m002", "m003"), 2)
+    vote = await hall.open_vote(
+        sitting, item=item, mode="secret", question="?", election=commission.election_json()
+    )
+    state = await hall.state(sitting)
+    member = state.card_member(2)
+    card = state.seats[2]
+    ballot = make_ballot(state.votes[vote], state.members[member].key, 2, "for", cards[member].sign)
+    digest = SignedBallot.from_json(ballot).ballot.digest().hex()
+    sig = cards[member].sign(
+        statement("ballot", state.scope, vote=vote, member=member, seat=2, card=card, ballot=digest)
+    )
+    cast = await hall.press(sitting, 2, "for", sig=sig.hex(), ballot=ballot)
+    assert cast.type == "parliament.ballot_cast"
+    assert cast.payload["ballot"] == ballot
+    made = await hall.press(sitting, 3, "against")  # the hall encrypts, the card signs
+    assert made.type == "parliament.ballot_cast"
+    rows = await CastRecord.filter(sitting=sitting, vote=vote).values_list("member", "choice")
+    assert sorted(rows) == [(member, None), (made.payload["member"], None)]
+    state = await hall.state(sitting)
+    closed = await hall.close_vote(sitting, vote, commission.count(state.votes[vote]))
+    assert (closed.payload["for"], closed.payload["against"]) == (1, 1)
