@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
 from urna.contributions import Role
 from urna.errors import UrnaError
-from urna.shell.auth.passwords import PasswordPolicyError, hash_password
+from urna.shell.auth.passwords import PasswordPolicyError, check_policy, hash_password
 from urna.shell.models import User, UserRole
 
 
@@ -33,27 +36,43 @@ async def create_user(
     known_roles: Mapping[str, Role],
     display_name: str = "",
 ) -> User:
-    """Create a user; nothing is stored if any part is invalid. Needs an open database."""
+    """Create a user; nothing is stored if any part is invalid. Needs an open database.
+
+    The cheap refusals come first (the input, then a name already taken); the password
+    is hashed (Argon2id, slow) only then, and outside the short transaction that stores
+    the user and its roles.
+    """
     wanted = checked_roles(roles, known_roles)
     if not 1 <= len(username) <= 64 or not username.isprintable():
         raise AccountError("user name must be 1..64 printable characters")
     try:
-        password_hash = await hash_password(password)
+        check_policy(password)
     except PasswordPolicyError as exc:
         raise AccountError(str(exc)) from None
     if await User.exists(username=username):
-        raise AccountError(f"user {username!r} exists", status=409)
-    user = await User.create(
-        username=username, password_hash=password_hash, display_name=display_name[:200]
-    )
-    for role in wanted:
-        await UserRole.create(user=user, role=role)
+        raise _taken(username)
+    password_hash = await hash_password(password)
+    try:
+        async with in_transaction():
+            user = await User.create(
+                username=username, password_hash=password_hash, display_name=display_name[:200]
+            )
+            for role in wanted:
+                await UserRole.create(user=user, role=role)
+    except IntegrityError:  # created by someone else while the password was hashed
+        raise _taken(username) from None
     return user
 
 
+def _taken(username: str) -> AccountError:
+    return AccountError(f"user {username!r} exists", status=409)
+
+
 async def set_roles(user: User, roles: Iterable[str], known_roles: Mapping[str, Role]) -> list[str]:
+    """Replace the user's roles, all or none of them; unknown roles change nothing."""
     wanted = checked_roles(roles, known_roles)
-    await UserRole.filter(user=user).delete()
-    for role in wanted:
-        await UserRole.create(user=user, role=role)
+    async with in_transaction():
+        await UserRole.filter(user=user).delete()
+        for role in wanted:
+            await UserRole.create(user=user, role=role)
     return wanted

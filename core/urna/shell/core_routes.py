@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from typing import TypeVar
+
 from sanic import Request
 from sanic.response import HTTPResponse, json, raw
 
@@ -21,6 +24,8 @@ from urna.shell.ledger import format_time, utc_now
 from urna.shell.models import Session, User
 from urna.shell.permissions import AUTHENTICATED, MANAGE_USERS
 from urna.shell.services import services_of
+
+T = TypeVar("T")
 
 
 async def health(request: Request) -> HTTPResponse:
@@ -181,42 +186,44 @@ async def me(request: Request) -> HTTPResponse:
 async def create_user(request: Request) -> HTTPResponse:
     """Create a user with a password and roles."""
     body = json_body(request)
-    roles = body.get("roles", [])
-    if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
-        raise ApiError(422, "field 'roles' must be a list of role names")
+    roles = _role_names(body.get("roles", []))
     display_name = body.get("display_name", "")
     if not isinstance(display_name, str):
         raise ApiError(422, "field 'display_name' must be str")
-    services = services_of(request)
-    try:
-        async with services.ledger.transaction():
-            user = await accounts.create_user(
-                field(body, "username", str, max_length=64),
-                field(body, "password", str, max_length=passwords.MAX_LENGTH, strip=False),
-                roles,
-                services.registry.roles,
-                display_name,
-            )
-    except accounts.AccountError as exc:
-        raise ApiError(exc.status, str(exc)) from None
+    user = await _account(
+        accounts.create_user(
+            field(body, "username", str, max_length=64),
+            field(body, "password", str, max_length=passwords.MAX_LENGTH, strip=False),
+            roles,
+            services_of(request).registry.roles,
+            display_name,
+        )
+    )
     return json({"username": user.username, "roles": sorted(set(roles))}, status=201)
 
 
 async def set_roles(request: Request, username: str) -> HTTPResponse:
     """Replace the roles of a user."""
-    roles = json_body(request).get("roles")
-    if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
-        raise ApiError(422, "field 'roles' must be a list of role names")
+    roles = _role_names(json_body(request).get("roles"))
     user = await User.get_or_none(username=username)
     if user is None:
         raise ApiError(404, f"no user {username!r}")
-    services = services_of(request)
+    granted = await _account(accounts.set_roles(user, roles, services_of(request).registry.roles))
+    return json({"username": username, "roles": granted})
+
+
+def _role_names(value: object) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(r, str) for r in value):
+        raise ApiError(422, "field 'roles' must be a list of role names")
+    return value
+
+
+async def _account(call: Awaitable[T]) -> T:
+    """What an ``accounts`` call answers; its refusal becomes the API error it names."""
     try:
-        async with services.ledger.transaction():
-            granted = await accounts.set_roles(user, roles, services.registry.roles)
+        return await call
     except accounts.AccountError as exc:
         raise ApiError(exc.status, str(exc)) from None
-    return json({"username": username, "roles": granted})
 
 
 async def create_token(request: Request) -> HTTPResponse:

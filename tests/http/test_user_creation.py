@@ -1,0 +1,84 @@
+"""Creating users: the cheap refusals come before the slow password hash, which runs
+outside the transaction that stores the user; a refusal stores nothing."""
+
+from __future__ import annotations
+
+import pytest
+from tortoise.backends.base.client import TransactionalDBClient
+from urna.shell import accounts
+from urna.shell.auth.passwords import hash_password
+from urna.shell.db import current_connection
+from urna.shell.models import User
+
+PASSWORD = "long enough password"
+
+
+@pytest.fixture
+def hashes(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Each password hash accounts computes, as whether a transaction was open meanwhile."""
+    seen: list[bool] = []
+
+    async def spy(password: str) -> str:
+        seen.append(isinstance(current_connection(), TransactionalDBClient))
+        return await hash_password(password)
+
+    monkeypatch.setattr(accounts, "hash_password", spy)
+    return seen
+
+
+async def test_a_taken_name_is_refused_before_the_password_is_hashed(
+    session_client, counts, hashes
+):
+    admin = await session_client("root", ["admin"])
+    assert hashes == [False]  # root's own
+    hashes.clear()
+    before = await counts()
+    response = await admin.post(
+        "/-/users",
+        json={"username": "root", "password": PASSWORD},
+        headers={"Idempotency-Key": "again"},
+    )
+    assert response.status_code == 409, response.text
+    assert "exists" in response.json()["error"]
+    assert hashes == []
+    assert await counts() == before
+
+
+async def test_the_password_is_hashed_outside_the_transaction(urna_services, hashes):
+    user = await accounts.create_user("clerk", PASSWORD, ["admin"], urna_services.registry.roles)
+    assert hashes == [False]
+    assert [role.role for role in await user.roles.all()] == ["admin"]
+
+
+async def test_a_name_taken_while_hashing_is_refused_and_stores_nothing(
+    urna_services, monkeypatch, counts
+):
+    async def racing(password: str) -> str:
+        await User.create(username="clerk", password_hash="elsewhere")
+        return await hash_password(password)
+
+    monkeypatch.setattr(accounts, "hash_password", racing)
+    before = await counts()
+    with pytest.raises(accounts.AccountError, match="exists") as info:
+        await accounts.create_user("clerk", PASSWORD, ["admin"], urna_services.registry.roles)
+    assert info.value.status == 409
+    assert await counts() == {**before, "User": before["User"] + 1}  # the racer's row only
+    assert (await User.get(username="clerk")).password_hash == "elsewhere"
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "roles", "named"),
+    [
+        ("clerk", PASSWORD, ["nope"], "unknown roles: nope"),
+        ("", PASSWORD, [], "user name"),
+        ("clerk", "short", [], "password must be"),
+    ],
+)
+async def test_bad_input_is_refused_unhashed_and_stores_nothing(
+    urna_services, counts, hashes, username, password, roles, named
+):
+    before = await counts()
+    with pytest.raises(accounts.AccountError, match=named):
+        await accounts.create_user(username, password, roles, urna_services.registry.roles)
+    assert hashes == []
+    assert await counts() == before
