@@ -34,8 +34,8 @@ from urna_parliament.record import (
     MEMBER_ROLE,
     MODES,
     ROSTER_SCOPE,
+    signed_statement,
     sitting_scope,
-    statement,
     validate_roster,
 )
 from urna_parliament.sitting import SittingState, Violation, close_figures
@@ -555,22 +555,20 @@ class Hall:
             current = state.current_round()
             if current is None:
                 raise HallError("registration has not been opened")
-            fields: dict[str, Any] = {
+            payload: dict[str, Any] = {
                 "round": current.round,
                 "member": member,
                 "seat": seat,
                 "card": card,
             }
-            payload = {
-                **fields,
-                "sig": sig or self._sign(sitting, seat, card, "register", state.scope, fields),
-            }
+            message = signed_statement("register", state.scope, payload)
+            payload["sig"] = sig or self._sign(sitting, seat, card, message)
             return await self._act(sitting, "parliament.member_registered", payload)
         vote = state.votes.get(state.open_vote or 0)
         if vote is None:
             raise HallError("no vote is open")
         if vote.mode == "secret":
-            from urna_parliament.secret import ballot_statement_fields
+            from urna_parliament.secret import ballot_statement
 
             if ballot is None:
                 from urna_parliament.secret import make_ballot
@@ -584,52 +582,44 @@ class Hall:
                     ballot = make_ballot(vote, state.members[member].key, seat, key, signer.sign)
                 except ValueError as exc:
                     raise HallError(str(exc), 422) from None
-            fields = ballot_statement_fields(
-                vote.vote, {"member": member, "seat": seat, "card": card, "ballot": ballot}
-            )
             payload = {
                 "vote": vote.vote,
                 "member": member,
                 "seat": seat,
                 "card": card,
                 "ballot": ballot,
-                "sig": sig or self._sign(sitting, seat, card, "ballot", state.scope, fields),
             }
+            message = ballot_statement(state.scope, payload)
+            payload["sig"] = sig or self._sign(sitting, seat, card, message)
             return await self._act(sitting, "parliament.ballot_cast", payload)
         if member in vote.allowed_corrections:
-            fields = {
+            payload = {
                 "vote": vote.vote,
                 "member": member,
                 "seat": seat,
                 "card": card,
                 "choice": key,
                 "corrects": vote.last_seq[member],
-            }
-            payload = {
-                **fields,
                 "reason": vote.allowed_corrections[member],
-                "sig": sig or self._sign(sitting, seat, card, "correction", state.scope, fields),
             }
+            message = signed_statement("correction", state.scope, payload)
+            payload["sig"] = sig or self._sign(sitting, seat, card, message)
             return await self._act(sitting, "parliament.vote_corrected", payload)
         if member in vote.casts:
             raise HallError(
                 f"{member} has already voted in vote {vote.vote}; "
                 "ask the presiding officer to allow a correction"
             )
-        fields = {"vote": vote.vote, "member": member, "seat": seat, "card": card, "choice": key}
-        payload = {
-            **fields,
-            "sig": sig or self._sign(sitting, seat, card, "vote", state.scope, fields),
-        }
+        payload = {"vote": vote.vote, "member": member, "seat": seat, "card": card, "choice": key}
+        message = signed_statement("vote", state.scope, payload)
+        payload["sig"] = sig or self._sign(sitting, seat, card, message)
         return await self._act(sitting, "parliament.vote_cast", payload)
 
-    def _sign(
-        self, sitting: int, seat: int, card: str, kind: str, scope: str, fields: dict[str, Any]
-    ) -> str:
+    def _sign(self, sitting: int, seat: int, card: str, message: bytes) -> str:
         signer = self._signers.get((sitting, seat))
         if signer is None or signer.card != card:
             raise HallError(f"the card in seat {seat} cannot sign: present a signed press", 422)
-        return signer.sign(statement(kind, scope, **fields)).hex()
+        return signer.sign(message).hex()
 
 
 # -- roster CSV ---------------------------------------------------------------------------

@@ -51,6 +51,23 @@ def statement(kind: str, scope: str, **fields: Any) -> bytes:
     return STATEMENT_LABEL + body
 
 
+SIGNED_FIELDS: dict[str, tuple[str, ...]] = {
+    "register": ("round", "member", "seat", "card"),
+    "vote": ("vote", "member", "seat", "card", "choice"),
+    "correction": ("vote", "member", "seat", "card", "choice", "corrects"),
+}
+"""The payload fields each kind of statement binds (a ballot's: ``secret.ballot_statement``)."""
+
+
+def signed_statement(kind: str, scope: str, payload: Mapping[str, Any]) -> bytes:
+    """The statement of a registration, vote or correction, from its event's payload.
+
+    The hall signs it and the replay verifies it: one definition keeps the two
+    byte for byte the same.
+    """
+    return statement(kind, scope, **{name: payload[name] for name in SIGNED_FIELDS[kind]})
+
+
 def verify_member_signature(key_hex: str, message: bytes, sig_hex: str) -> None:
     """Raise ``ValueError`` unless ``sig_hex`` is the member's signature of ``message``."""
     try:

@@ -53,6 +53,8 @@ from urna.crypto.tally import (
 )
 from urna.record.canonical import canonical_bytes
 
+from urna_parliament.record import statement
+
 if TYPE_CHECKING:
     from urna_parliament.sitting import VoteState
 
@@ -90,19 +92,21 @@ def _signed(ballot: Mapping[str, Any]) -> SignedBallot:
         raise ValueError(f"ballot malformed: {exc}") from None
 
 
-def ballot_statement_fields(vote: int, payload: Mapping[str, Any]) -> dict[str, Any]:
-    """What the member's signature binds: the vote, the seat, the card and the ballot's hash."""
+def ballot_statement(scope: str, payload: Mapping[str, Any]) -> bytes:
+    """What the member signs for a ballot: the vote, the seat, the card and the ballot's hash."""
     try:
         digest = _signed(payload["ballot"]).ballot.digest().hex()
     except ValueError:
         digest = "malformed"
-    return {
-        "vote": vote,
-        "member": payload["member"],
-        "seat": payload["seat"],
-        "card": payload["card"],
-        "ballot": digest,
-    }
+    return statement(
+        "ballot",
+        scope,
+        vote=payload["vote"],
+        member=payload["member"],
+        seat=payload["seat"],
+        card=payload["card"],
+        ballot=digest,
+    )
 
 
 def check_ballot(vote: VoteState, payload: Mapping[str, Any], member_key: str) -> None:

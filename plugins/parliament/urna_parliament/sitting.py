@@ -18,7 +18,7 @@ import attrs
 from urna.record.event import Event
 
 from urna_parliament.majority import Counts, MajorityRule, RuleError
-from urna_parliament.record import MEMBER_ROLE, statement, verify_member_signature
+from urna_parliament.record import MEMBER_ROLE, signed_statement, verify_member_signature
 
 CHECK_SEQUENCE = "parliament.sequence"
 CHECK_ROSTER = "parliament.roster"
@@ -365,13 +365,7 @@ class SittingState:
             raise refuse(CHECK_SEAT_CARD, f"{member}'s card {card} is not in seat {seat}")
         if self.registered_seat.get(member) == seat:
             raise refuse(CHECK_SEQUENCE, f"{member} is already registered at seat {seat}")
-        self._signed(
-            member,
-            statement(
-                "register", self.scope, round=p["round"], member=member, seat=seat, card=card
-            ),
-            p["sig"],
-        )
+        self._signed(member, signed_statement("register", self.scope, p), p["sig"])
         if commit:
             current.registered[member] = seat
             self.registered_seat[member] = seat
@@ -521,19 +515,7 @@ class SittingState:
         self._at_seat(member, p["seat"], p["card"])
         if member in vote.casts:
             raise refuse(CHECK_SEQUENCE, f"{member} has already voted in vote {vote.vote}")
-        self._signed(
-            member,
-            statement(
-                "vote",
-                self.scope,
-                vote=vote.vote,
-                member=member,
-                seat=p["seat"],
-                card=p["card"],
-                choice=p["choice"],
-            ),
-            p["sig"],
-        )
+        self._signed(member, signed_statement("vote", self.scope, p), p["sig"])
         if commit:
             cast = Cast(member, p["seat"], p["choice"], seq, time)
             vote.casts[member] = cast
@@ -566,20 +548,7 @@ class SittingState:
                 f"#{vote.last_seq.get(member)}, not #{p['corrects']}",
             )
         self._at_seat(member, p["seat"], p["card"])
-        self._signed(
-            member,
-            statement(
-                "correction",
-                self.scope,
-                vote=vote.vote,
-                member=member,
-                seat=p["seat"],
-                card=p["card"],
-                choice=p["choice"],
-                corrects=p["corrects"],
-            ),
-            p["sig"],
-        )
+        self._signed(member, signed_statement("correction", self.scope, p), p["sig"])
         if commit:
             previous = vote.casts[member].choice
             vote.history.append(
@@ -597,13 +566,9 @@ class SittingState:
         self._at_seat(member, p["seat"], p["card"])
         if member in vote.ballots:
             raise refuse(CHECK_SEQUENCE, f"{member} has already voted in vote {vote.vote}")
-        from urna_parliament.secret import ballot_statement_fields, check_ballot
+        from urna_parliament.secret import ballot_statement, check_ballot
 
-        self._signed(
-            member,
-            statement("ballot", self.scope, **ballot_statement_fields(vote.vote, p)),
-            p["sig"],
-        )
+        self._signed(member, ballot_statement(self.scope, p), p["sig"])
         try:
             if not self.prechecked:
                 check_ballot(vote, p, self._member_key(member))
