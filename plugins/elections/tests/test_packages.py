@@ -9,9 +9,12 @@ import tarfile
 
 import pytest
 from urna.crypto.hashing import blake2b_256
+from urna.record.bundle import read_bundle
+from urna.verify import core_checks, verify_files
 from urna_elections.generate import az_protocol_values, generate_election, signed_protocol
 from urna_elections.package import LABEL, MAGIC, PackageError, open_package, write_package
 from urna_elections.protocols import accept_signed
+from urna_elections.record import EVENT_TYPES, VERIFIER_CHECKS
 from urna_elections.results import compute
 from urna_elections.transfer import export_summary, import_package
 
@@ -78,7 +81,9 @@ def test_device_file_and_archive_bomb_are_refused(urna_keys):
         open_package(signed_body(bomb, key), {key.verify_key.hex(): "*"}, max_size=1000)
 
 
-async def test_summary_package_is_counted_once_by_the_higher_level(urna_services, urna_keys):
+async def test_summary_package_is_counted_once_by_the_higher_level(
+    urna_services, urna_keys, tmp_path
+):
     ledger = urna_services.ledger
     generated = await generate_election(ledger, constituencies=2, precincts=6, abroad=0, members=5)
     election = generated.election
@@ -105,6 +110,14 @@ async def test_summary_package_is_counted_once_by_the_higher_level(urna_services
         await import_package(
             ledger, election, await export_summary(election, "con002", key), trusted
         )
+    # The summary recorded with no new protocol (zero totals) adds up for the verifier too.
+    await ledger.export(election.scope, tmp_path / "record")
+    verdict = verify_files(
+        read_bundle(tmp_path / "record").files,
+        bundle="summary",
+        checks=[*core_checks(EVENT_TYPES), *VERIFIER_CHECKS],
+    )
+    assert verdict.ok, verdict.summary_lines()
 
 
 async def test_a_summary_whose_protocols_do_not_check_out_is_refused_whole(

@@ -524,8 +524,10 @@ def _apply(state: Replay, kind: str, payload: Mapping[str, Any], where: str) -> 
         if commission not in state.commissions:
             state.fail(STRUCTURE, where, f"summary of unknown commission {commission}")
             return
-        lines: dict[str, int] = {}
-        votes: dict[str, int] = {}
+        # Zero for every line and candidate, as the appliance writes a summary's totals
+        # (one that carries no new protocol, too).
+        lines = dict.fromkeys(state.profile.line_ids, 0)
+        votes = dict.fromkeys(state.candidates, 0)
         for entry in payload["protocols"]:
             doc = entry["protocol"]
             if commission not in state.precinct_chain(doc["precinct"]):
