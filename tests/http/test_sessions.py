@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import datetime
+import logging
 
+import pytest
 from urna.shell.auth.principal import SESSION_COOKIE
 from urna.shell.auth.tokens import token_hash
 from urna.shell.ledger import utc_now
@@ -90,13 +92,18 @@ async def age_session(token: str, **ago: datetime.timedelta) -> None:
     )
 
 
-async def test_idle_session_expires_and_is_deleted(urna_server):
+@pytest.mark.parametrize(
+    ("column", "limit"),
+    [("last_seen", "session_idle_seconds"), ("created", "session_absolute_seconds")],
+    ids=["idle", "absolute-even-when-active"],
+)
+async def test_a_session_past_its_timeout_is_refused_and_deleted(urna_server, column, limit):
     await urna_server.add_user("clerk", [])
     _, token, _ = await sign_in(urna_server)
-    idle = urna_server.services.settings.session_idle_seconds
-    await age_session(token, last_seen=datetime.timedelta(seconds=idle - 60))
+    seconds = getattr(urna_server.services.settings, limit)
+    await age_session(token, **{column: datetime.timedelta(seconds=seconds - 60)})
     assert (await with_cookie(urna_server, token).get("/-/me")).status_code == 200
-    await age_session(token, last_seen=datetime.timedelta(seconds=idle + 1))
+    await age_session(token, **{column: datetime.timedelta(seconds=seconds + 1)})
     assert (await with_cookie(urna_server, token).get("/-/me")).status_code == 401
     assert await Session.all().count() == 0
 
@@ -111,13 +118,18 @@ async def test_activity_keeps_a_session_alive_until_the_idle_timeout(urna_server
     assert utc_now() - row.last_seen < datetime.timedelta(seconds=60)
 
 
-async def test_session_expires_at_the_absolute_timeout_even_when_active(urna_server):
+async def test_a_session_is_read_with_its_user_in_one_query(urna_server, caplog):
+    """One join for the session and its user, one query for the roles: no third round trip."""
     await urna_server.add_user("clerk", [])
-    _, token, _ = await sign_in(urna_server)
-    absolute = urna_server.services.settings.session_absolute_seconds
-    await age_session(token, created=datetime.timedelta(seconds=absolute + 1))
-    assert (await with_cookie(urna_server, token).get("/-/me")).status_code == 401
-    assert await Session.all().count() == 0
+    client, _, _ = await sign_in(urna_server)
+    caplog.set_level(logging.DEBUG, logger="tortoise.db_client")
+    caplog.clear()
+    assert (await client.get("/-/me")).status_code == 200
+    queries = [r.getMessage() for r in caplog.records if r.name == "tortoise.db_client"]
+    assert len(queries) == 2, queries
+    assert "urna_session" in queries[0]
+    assert "urna_user" in queries[0]
+    assert "urna_user_role" in queries[1]
 
 
 async def test_disabled_user_loses_the_session(urna_server):

@@ -68,7 +68,7 @@ async def from_session(
     token: str, settings: Settings, role_index: Mapping[str, Role], now: datetime.datetime
 ) -> Principal | None:
     """The session's principal, or None when unknown, idle too long or too old."""
-    session = await Session.get_or_none(token_hash=token_hash(token)).prefetch_related("user")
+    session = await Session.get_or_none(token_hash=token_hash(token)).select_related("user")
     if session is None:
         return None
     idle = now - session.last_seen > datetime.timedelta(seconds=settings.session_idle_seconds)
