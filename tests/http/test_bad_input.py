@@ -130,3 +130,17 @@ async def test_a_password_set_over_http_signs_in_exactly_as_typed(urna_server, s
         client = urna_server.client(headers={"Origin": urna_server.url})
         answer = await client.post("/-/login", json={"username": "spacey", "password": typed})
         assert answer.status_code == status, (typed, answer.text)
+
+
+async def test_a_scope_no_scope_can_be_named_is_404(urna_server):
+    """Core and election routes check a scope in the path the same way, before any lookup."""
+    client = urna_server.client()
+    for path in [
+        "/-/scopes/Bad_Scope/checkpoint.json",
+        "/-/scopes/-dash/bundle.tar",
+        "/-/elections/Bad_Scope",
+        "/-/elections/.dot/key-shares.json",
+    ]:
+        response = await client.get(path)
+        assert response.status_code == 404, path
+        assert response.json() == {"error": "no such scope"}, path

@@ -12,14 +12,13 @@ from urna import __version__
 from urna.contributions import Route
 from urna.record.bundle import canonical_tar
 from urna.record.checkpoint import sign_checkpoint
-from urna.record.event import SCOPE_PATTERN
 from urna.shell import accounts, openapi
 from urna.shell.appliance import appliance_info, list_media
 from urna.shell.auth import passwords, throttle
 from urna.shell.auth import principal as auth
 from urna.shell.auth.tokens import token_hash
 from urna.shell.election_routes import ELECTION_ROUTES
-from urna.shell.http import ApiError, field, json_body
+from urna.shell.http import ApiError, field, json_body, scope_name
 from urna.shell.ledger import format_time, utc_now
 from urna.shell.models import Session, User
 from urna.shell.permissions import AUTHENTICATED, MANAGE_USERS
@@ -93,7 +92,7 @@ async def scopes(request: Request) -> HTTPResponse:
 async def checkpoint(request: Request, scope: str) -> HTTPResponse:
     """The scope's head, signed now by the appliance: keep it to detect truncation later."""
     services = services_of(request)
-    head = await services.ledger.head(_scope(scope))
+    head = await services.ledger.head(scope_name(scope))
     if head is None:
         raise ApiError(404, f"no scope {scope!r}")
     signed = sign_checkpoint(
@@ -105,7 +104,7 @@ async def checkpoint(request: Request, scope: str) -> HTTPResponse:
 async def bundle(request: Request, scope: str) -> HTTPResponse:
     """The scope's record bundle as a canonical tar, for ``urna verify``."""
     ledger = services_of(request).ledger
-    if await ledger.head(_scope(scope)) is None:
+    if await ledger.head(scope_name(scope)) is None:
         raise ApiError(404, f"no scope {scope!r}")
     files = await ledger.bundle_files(scope)
     return raw(
@@ -247,12 +246,6 @@ async def roles(request: Request) -> HTTPResponse:
             for r in registry.roles.values()
         ]
     )
-
-
-def _scope(scope: str) -> str:
-    if not SCOPE_PATTERN.fullmatch(scope):
-        raise ApiError(404, "no such scope")
-    return scope
 
 
 CORE_ROUTES: tuple[Route, ...] = (

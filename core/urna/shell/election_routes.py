@@ -23,22 +23,15 @@ from sanic import Request
 from sanic.response import HTTPResponse, json
 
 from urna.contributions import Route
-from urna.record.event import SCOPE_PATTERN
 from urna.shell.auth.principal import Principal
 from urna.shell.ballot_box import BallotBox, BallotBoxError, ballot_box_for
-from urna.shell.http import ApiError, field, json_body
+from urna.shell.http import ApiError, field, json_body, scope_name
 from urna.shell.permissions import CAST_BALLOTS, GUARD_ELECTIONS, MANAGE_ELECTIONS
 from urna.shell.services import services_of
 
 
 def _box(request: Request) -> BallotBox:
     return ballot_box_for(services_of(request).ledger)
-
-
-def _scope(scope: str) -> str:
-    if not SCOPE_PATTERN.fullmatch(scope):
-        raise ApiError(404, "no such scope")
-    return scope
 
 
 async def _answer(call: Awaitable[Any], status: int, shape: Callable[[Any], Any]) -> HTTPResponse:
@@ -62,20 +55,20 @@ def _event(event: Any) -> dict[str, Any]:
 async def create_election(request: Request) -> HTTPResponse:
     """Create a secret-ballot election in an unused scope: parameters and manifest."""
     body = json_body(request)
-    scope = _scope(field(body, "scope", str, max_length=100))
+    scope = scope_name(field(body, "scope", str, max_length=100))
     return await _answer(_box(request).create_election(scope, body.get("parameters")), 201, _event)
 
 
 async def election(request: Request, scope: str) -> HTTPResponse:
     """An election's public state: stage, key, counts, tally and result."""
-    return await _answer(_box(request).status(_scope(scope)), 200, lambda s: s)
+    return await _answer(_box(request).status(scope_name(scope)), 200, lambda s: s)
 
 
 async def add_guardian(request: Request, scope: str) -> HTTPResponse:
     """A guardian's public key material (commitments, proofs, Box and Ed25519 keys)."""
     body = json_body(request)
     return await _answer(
-        _box(request).add_guardian(_scope(scope), body.get("guardian")), 201, _event
+        _box(request).add_guardian(scope_name(scope), body.get("guardian")), 201, _event
     )
 
 
@@ -88,7 +81,7 @@ async def confirm(request: Request, scope: str) -> HTTPResponse:
         raw = bytes.fromhex(signature)
     except ValueError:
         raise ApiError(422, "field 'signature' must be hex") from None
-    return await _answer(_box(request).confirm(_scope(scope), guardian_id, raw), 201, _event)
+    return await _answer(_box(request).confirm(scope_name(scope), guardian_id, raw), 201, _event)
 
 
 async def key_shares(request: Request, scope: str) -> HTTPResponse:
@@ -100,7 +93,7 @@ async def key_shares(request: Request, scope: str) -> HTTPResponse:
             raise ApiError(422, "query 'recipient' must be a guardian id")
         recipient = int(raw)
     return await _answer(
-        _box(request).key_shares(_scope(scope), recipient), 200, lambda s: {"shares": s}
+        _box(request).key_shares(scope_name(scope), recipient), 200, lambda s: {"shares": s}
     )
 
 
@@ -108,14 +101,14 @@ async def relay_share(request: Request, scope: str) -> HTTPResponse:
     """Relay a guardian's share for another guardian (the body is the ``EncryptedShare``:
     encrypted to the recipient, signed by the sender)."""
     body = json_body(request)
-    return await _answer(_box(request).relay_share(_scope(scope), body), 201, _event)
+    return await _answer(_box(request).relay_share(scope_name(scope), body), 201, _event)
 
 
 async def complain(request: Request, scope: str) -> HTTPResponse:
     """A recipient's complaint against a relayed share (the body is the ``Complaint``
     with its evidence); recorded only when the evidence holds."""
     body = json_body(request)
-    return await _answer(_box(request).complain(_scope(scope), body), 201, _event)
+    return await _answer(_box(request).complain(scope_name(scope), body), 201, _event)
 
 
 async def reveal_share(request: Request, scope: str) -> HTTPResponse:
@@ -125,7 +118,7 @@ async def reveal_share(request: Request, scope: str) -> HTTPResponse:
     recipient = field(body, "recipient", int)
     value = field(body, "value", str, max_length=64)
     return await _answer(
-        _box(request).reveal_share(_scope(scope), sender, recipient, value), 201, _event
+        _box(request).reveal_share(scope_name(scope), sender, recipient, value), 201, _event
     )
 
 
@@ -134,19 +127,21 @@ async def register_credential(request: Request, scope: str) -> HTTPResponse:
     body = json_body(request)
     key = field(body, "key", str, max_length=64)
     name = field(body, "name", str, max_length=200)
-    return await _answer(_box(request).register_credential(_scope(scope), key, name), 201, _event)
+    return await _answer(
+        _box(request).register_credential(scope_name(scope), key, name), 201, _event
+    )
 
 
 async def open_election(request: Request, scope: str) -> HTTPResponse:
     """Open voting once every guardian has confirmed; credentials are then fixed."""
-    return await _answer(_box(request).open(_scope(scope)), 200, _event)
+    return await _answer(_box(request).open(scope_name(scope)), 200, _event)
 
 
 async def cast(request: Request, scope: str) -> HTTPResponse:
     """Cast a signed ballot (the body is the ``SignedBallot``); answers the receipt."""
     body = json_body(request)
     return await _answer(
-        _box(request).cast(_scope(scope), body, device=_device(request)),
+        _box(request).cast(scope_name(scope), body, device=_device(request)),
         201,
         lambda r: r.to_json(),
     )
@@ -157,7 +152,7 @@ async def challenge(request: Request, scope: str) -> HTTPResponse:
     body = json_body(request)
     return await _answer(
         _box(request).challenge(
-            _scope(scope), body.get("ballot"), body.get("reveal"), device=_device(request)
+            scope_name(scope), body.get("ballot"), body.get("reveal"), device=_device(request)
         ),
         201,
         lambda choices: {"choices": {c: list(o) for c, o in choices.items()}},
@@ -166,18 +161,20 @@ async def challenge(request: Request, scope: str) -> HTTPResponse:
 
 async def tally(request: Request, scope: str) -> HTTPResponse:
     """Close voting and record the encrypted tally of the cast ballots."""
-    return await _answer(_box(request).tally(_scope(scope)), 201, lambda t: t.to_json())
+    return await _answer(_box(request).tally(scope_name(scope)), 201, lambda t: t.to_json())
 
 
 async def submit_share(request: Request, scope: str) -> HTTPResponse:
     """A guardian's partial decryption of the tally, every entry with its proof."""
     body = json_body(request)
-    return await _answer(_box(request).submit_share(_scope(scope), body), 201, _event)
+    return await _answer(_box(request).submit_share(scope_name(scope), body), 201, _event)
 
 
 async def publish_result(request: Request, scope: str) -> HTTPResponse:
     """Combine the recorded shares (at least the quorum) and publish the result."""
-    return await _answer(_box(request).publish_result(_scope(scope)), 201, lambda r: r.to_json())
+    return await _answer(
+        _box(request).publish_result(scope_name(scope)), 201, lambda r: r.to_json()
+    )
 
 
 _E = "/elections/<scope>"

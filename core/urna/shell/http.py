@@ -1,4 +1,4 @@
-"""HTTP helpers shared by core and plugin handlers: errors as JSON, strict JSON bodies."""
+"""HTTP helpers shared by core and plugin handlers: errors as JSON, strict JSON bodies, scopes."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sanic.response import HTTPResponse, json
 
 from urna.record.canonical import parse_json
 from urna.record.errors import RecordError
+from urna.record.event import SCOPE_PATTERN
 
 
 class ApiError(Exception):
@@ -57,3 +58,10 @@ def field(
         if not value or len(value) > max_length:
             raise ApiError(422, f"field {name!r} must be 1..{max_length} characters")
     return value
+
+
+def scope_name(scope: str) -> str:
+    """A scope named by the caller, or 404: a name no scope can have names none."""
+    if not SCOPE_PATTERN.fullmatch(scope):
+        raise ApiError(404, "no such scope")
+    return scope
