@@ -22,6 +22,7 @@ import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+import attrs
 from tortoise.exceptions import IntegrityError
 from urna.api import Event, Ledger, LedgerError, Services
 
@@ -38,7 +39,7 @@ from urna_parliament.record import (
     sitting_scope,
     validate_roster,
 )
-from urna_parliament.sitting import SittingState, Violation, close_figures
+from urna_parliament.sitting import SittingState, Violation, VoteState, close_figures
 
 ROSTER_COLUMNS = ("member", "name", "district", "faction", "seat", "card", "key")
 KEYS = ("register", *CHOICES, "speak")
@@ -534,92 +535,155 @@ class Hall:
 
         ``sig`` is the member's signature of the act's statement, made by the
         console with the card; without it the hall asks the card in that
-        seat's reader (device path) to sign.
+        seat's reader (device path) to sign. ``ballot`` is a smart console's
+        own encrypted ballot in a secret vote.
         """
         if key not in KEYS:
             raise HallError(f"key must be one of {', '.join(KEYS)}", 422)
         state = await self.state(sitting)
-        card = state.seats.get(seat)
-        member = state.card_member(seat)
-        if card is None or member is None:
-            raise HallError(f"no member's card is in seat {seat}")
+        pressed = _pressed_at(state, sitting, seat, sig)
         if key == "speak":
-            if state.current_item is None:
-                raise HallError("no agenda item is under discussion")
-            return await self._act(
-                sitting,
-                "parliament.floor_requested",
-                {"item": state.current_item, "member": member, "seat": seat},
-            )
+            return await self._request_floor(state, pressed)
         if key == "register":
-            current = state.current_round()
-            if current is None:
-                raise HallError("registration has not been opened")
-            payload: dict[str, Any] = {
-                "round": current.round,
-                "member": member,
-                "seat": seat,
-                "card": card,
-            }
-            message = signed_statement("register", state.scope, payload)
-            payload["sig"] = sig or self._sign(sitting, seat, card, message)
-            return await self._act(sitting, "parliament.member_registered", payload)
-        vote = state.votes.get(state.open_vote or 0)
-        if vote is None:
-            raise HallError("no vote is open")
+            return await self._register(state, pressed)
+        vote = _open_vote(state)
         if vote.mode == "secret":
-            from urna_parliament.secret import ballot_statement
+            return await self._cast_ballot(state, vote, pressed, key, ballot)
+        if pressed.member in vote.allowed_corrections:
+            return await self._correct_vote(vote, pressed, key)
+        return await self._cast_vote(vote, pressed, key)
 
-            if ballot is None:
-                from urna_parliament.secret import make_ballot
+    async def _request_floor(self, state: SittingState, pressed: _Press) -> Event:
+        """Join the speakers' queue of the item under discussion (asking needs no signature)."""
+        if state.current_item is None:
+            raise HallError("no agenda item is under discussion")
+        return await self._act(
+            pressed.sitting,
+            "parliament.floor_requested",
+            {"item": state.current_item, "member": pressed.member, "seat": pressed.seat},
+        )
 
-                signer = self._signers.get((sitting, seat))
-                if signer is None or signer.card != card:
-                    raise HallError(
-                        f"the card in seat {seat} cannot sign: present a signed press", 422
-                    )
-                try:
-                    ballot = make_ballot(vote, state.members[member].key, seat, key, signer.sign)
-                except ValueError as exc:
-                    raise HallError(str(exc), 422) from None
-            payload = {
-                "vote": vote.vote,
-                "member": member,
-                "seat": seat,
-                "card": card,
-                "ballot": ballot,
-            }
-            message = ballot_statement(state.scope, payload)
-            payload["sig"] = sig or self._sign(sitting, seat, card, message)
-            return await self._act(sitting, "parliament.ballot_cast", payload)
-        if member in vote.allowed_corrections:
-            payload = {
-                "vote": vote.vote,
-                "member": member,
-                "seat": seat,
-                "card": card,
-                "choice": key,
-                "corrects": vote.last_seq[member],
-                "reason": vote.allowed_corrections[member],
-            }
-            message = signed_statement("correction", state.scope, payload)
-            payload["sig"] = sig or self._sign(sitting, seat, card, message)
-            return await self._act(sitting, "parliament.vote_corrected", payload)
-        if member in vote.casts:
+    async def _register(self, state: SittingState, pressed: _Press) -> Event:
+        """Register in the current round: the signed registration ties the member to this seat,
+        the only one their votes then count from."""
+        current = state.current_round()
+        if current is None:
+            raise HallError("registration has not been opened")
+        payload = {
+            "round": current.round,
+            "member": pressed.member,
+            "seat": pressed.seat,
+            "card": pressed.card,
+        }
+        message = signed_statement("register", pressed.scope, payload)
+        return await self._signed_act(pressed, "parliament.member_registered", payload, message)
+
+    async def _cast_ballot(
+        self,
+        state: SittingState,
+        vote: VoteState,
+        pressed: _Press,
+        key: str,
+        ballot: dict[str, Any] | None,
+    ) -> Event:
+        """A secret vote takes only encrypted ballots: the console's own, or else one the hall
+        encrypts for the key pressed and has the card in the seat's reader sign."""
+        from urna_parliament.secret import ballot_statement, make_ballot
+
+        if ballot is None:
+            sign = self._signer(pressed).sign
+            key_hex = state.members[pressed.member].key
+            try:
+                ballot = make_ballot(vote, key_hex, pressed.seat, key, sign)
+            except ValueError as exc:
+                raise HallError(str(exc), 422) from None
+        payload = {
+            "vote": vote.vote,
+            "member": pressed.member,
+            "seat": pressed.seat,
+            "card": pressed.card,
+            "ballot": ballot,
+        }
+        message = ballot_statement(pressed.scope, payload)
+        return await self._signed_act(pressed, "parliament.ballot_cast", payload, message)
+
+    async def _correct_vote(self, vote: VoteState, pressed: _Press, key: str) -> Event:
+        """The member's new choice once the presiding officer allowed it: nothing is
+        overwritten, the correction names the event it corrects and the reason given."""
+        payload = {
+            "vote": vote.vote,
+            "member": pressed.member,
+            "seat": pressed.seat,
+            "card": pressed.card,
+            "choice": key,
+            "corrects": vote.last_seq[pressed.member],
+            "reason": vote.allowed_corrections[pressed.member],
+        }
+        message = signed_statement("correction", pressed.scope, payload)
+        return await self._signed_act(pressed, "parliament.vote_corrected", payload, message)
+
+    async def _cast_vote(self, vote: VoteState, pressed: _Press, key: str) -> Event:
+        """The member's vote; a second press is refused, so that no vote counts twice."""
+        if pressed.member in vote.casts:
             raise HallError(
-                f"{member} has already voted in vote {vote.vote}; "
+                f"{pressed.member} has already voted in vote {vote.vote}; "
                 "ask the presiding officer to allow a correction"
             )
-        payload = {"vote": vote.vote, "member": member, "seat": seat, "card": card, "choice": key}
-        message = signed_statement("vote", state.scope, payload)
-        payload["sig"] = sig or self._sign(sitting, seat, card, message)
-        return await self._act(sitting, "parliament.vote_cast", payload)
+        payload = {
+            "vote": vote.vote,
+            "member": pressed.member,
+            "seat": pressed.seat,
+            "card": pressed.card,
+            "choice": key,
+        }
+        message = signed_statement("vote", pressed.scope, payload)
+        return await self._signed_act(pressed, "parliament.vote_cast", payload, message)
 
-    def _sign(self, sitting: int, seat: int, card: str, message: bytes) -> str:
-        signer = self._signers.get((sitting, seat))
-        if signer is None or signer.card != card:
-            raise HallError(f"the card in seat {seat} cannot sign: present a signed press", 422)
-        return signer.sign(message).hex()
+    async def _signed_act(
+        self, pressed: _Press, type_: str, payload: dict[str, Any], message: bytes
+    ) -> Event:
+        """Record an act with the member's signature of ``message``: the one the console sent,
+        or else the card's in the seat's reader."""
+        sig = pressed.sig or self._signer(pressed).sign(message).hex()
+        return await self._act(pressed.sitting, type_, {**payload, "sig": sig})
+
+    def _signer(self, pressed: _Press) -> CardSigner:
+        """The seat reader's card, which signs for the member only while it is this card."""
+        signer = self._signers.get((pressed.sitting, pressed.seat))
+        if signer is None or signer.card != pressed.card:
+            raise HallError(
+                f"the card in seat {pressed.seat} cannot sign: present a signed press", 422
+            )
+        return signer
+
+
+@attrs.frozen(slots=True)
+class _Press:
+    """A key pressed at a seat that holds a member's card (and the console's signature, if any)."""
+
+    sitting: int
+    scope: str
+    seat: int
+    card: str
+    member: str
+    sig: str | None
+
+
+def _pressed_at(state: SittingState, sitting: int, seat: int, sig: str | None) -> _Press:
+    """Who is pressing: a seat acts only while a member's card is in its reader."""
+    card = state.seats.get(seat)
+    member = state.card_member(seat)
+    if card is None or member is None:
+        raise HallError(f"no member's card is in seat {seat}")
+    return _Press(sitting, state.scope, seat, card, member, sig)
+
+
+def _open_vote(state: SittingState) -> VoteState:
+    """The vote a for/against/abstain key answers: the one open now."""
+    vote = state.votes.get(state.open_vote or 0)
+    if vote is None:
+        raise HallError("no vote is open")
+    return vote
 
 
 # -- roster CSV ---------------------------------------------------------------------------
