@@ -1,4 +1,7 @@
-"""Shared helpers for the HTTP security tests: callers of every kind, and database counts.
+"""Shared helpers for the HTTP security tests: browser callers and database counts.
+
+A device caller (bearer API token) is ``await urna_server.token_client(username,
+roles)``, from ``urna.testing``, as plugin tests get it.
 
 Every test that takes ``urna_server`` runs twice, on SQLite and on a real
 PostgreSQL server. Argon2id costs ~0.2 s per hash, so tests create few users
@@ -13,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from urna.shell.auth.principal import SESSION_COOKIE, create_api_token, start_session
+from urna.shell.auth.principal import SESSION_COOKIE, start_session
 from urna.shell.ledger import utc_now
 from urna.shell.models import User
 from urna.testing import UrnaServer
@@ -49,21 +52,6 @@ def session_client(urna_server: UrnaServer) -> Caller:
             cookies={SESSION_COOKIE: token},
         )
         return client
-
-    return make
-
-
-@pytest.fixture
-def token_client(urna_server: UrnaServer) -> Caller:
-    """``await token_client(username, roles)``: a device client with a bearer API token."""
-
-    async def make(username: str, roles: list[str] | None = None) -> httpx.AsyncClient:
-        user = await User.get_or_none(username=username)
-        if user is None:
-            await urna_server.add_user(username, roles or [])
-            user = await User.get(username=username)
-        token = await create_api_token(user, f"{username}-device")
-        return urna_server.client(headers={"Authorization": f"Bearer {token}"})
 
     return make
 

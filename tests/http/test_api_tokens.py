@@ -6,8 +6,8 @@ from urna.shell.auth.tokens import token_hash
 from urna.shell.models import ApiToken, User
 
 
-async def test_bearer_token_authenticates_as_its_user(token_client):
-    device = await token_client("scanner", ["example.reader"])
+async def test_bearer_token_authenticates_as_its_user(urna_server):
+    device = await urna_server.token_client("scanner", ["example.reader"])
     response = await device.get("/-/me")
     assert response.status_code == 200
     assert response.json()["username"] == "scanner"
@@ -31,16 +31,16 @@ async def test_token_created_over_http_is_shown_once_and_stored_as_hash(
     assert (await device.get("/-/me")).json()["username"] == "scanner"
 
 
-async def test_token_write_needs_no_csrf_or_origin(token_client, counts):
-    device = await token_client("poster", ["example.writer"])
+async def test_token_write_needs_no_csrf_or_origin(urna_server, counts):
+    device = await urna_server.token_client("poster", ["example.writer"])
     response = await device.post(
         "/p/example/notices", json={"text": "from a device"}, headers={"Idempotency-Key": "d-1"}
     )
     assert response.status_code == 201, response.text
 
 
-async def test_revoked_token_is_refused(token_client):
-    device = await token_client("scanner", ["example.reader"])
+async def test_revoked_token_is_refused(urna_server):
+    device = await urna_server.token_client("scanner", ["example.reader"])
     assert (await device.get("/-/me")).status_code == 200
     await ApiToken.all().update(revoked=True)
     response = await device.get("/-/me")
@@ -49,14 +49,14 @@ async def test_revoked_token_is_refused(token_client):
     assert (await device.get("/-/health")).status_code == 401
 
 
-async def test_token_of_a_disabled_user_is_refused(token_client):
-    device = await token_client("scanner", ["example.reader"])
+async def test_token_of_a_disabled_user_is_refused(urna_server):
+    device = await urna_server.token_client("scanner", ["example.reader"])
     await User.filter(username="scanner").update(disabled=True)
     assert (await device.get("/-/me")).status_code == 401
 
 
-async def test_unknown_or_malformed_authorization_is_401_not_anonymous(urna_server, token_client):
-    await token_client("scanner", [])
+async def test_unknown_or_malformed_authorization_is_401_not_anonymous(urna_server):
+    await urna_server.token_client("scanner", [])
     for header in [
         "Bearer urna_" + "A" * 43,
         "Bearer",

@@ -61,12 +61,10 @@ def assert_secure_headers(response) -> None:
     assert "strict-transport-security" not in headers  # http origin; see the https test
 
 
-async def test_every_kind_of_response_carries_the_security_headers(
-    urna_server, session_client, token_client
-):
+async def test_every_kind_of_response_carries_the_security_headers(urna_server, session_client):
     anonymous = urna_server.client()
     browser = await session_client("writer", ["example.writer"])
-    device = await token_client("device", [])
+    device = await urna_server.token_client("device", [])
     cases = [
         (200, anonymous.get("/-/health")),
         (200, anonymous.get("/-/docs")),
