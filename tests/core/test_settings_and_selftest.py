@@ -35,7 +35,7 @@ def test_data_dir_settings_file_is_found(tmp_path):
         ("[sever]\nport = 1\n", {}, "unknown section \\[sever\\]"),
         ("[server]\nport = 0\n", {}, "port must be 1..65535"),
         ("", {"URNA_PORT": "eighty"}, "URNA_PORT must be an integer"),
-        ("", {"URNA_WORKERS": "4"}, "several workers need PostgreSQL"),
+        ("", {"URNA_WORKERS": "0"}, "workers must be at least 1"),
         ('database_url = "mysql://x"\n', {}, "database_url"),
         ("[server\n", {}, "not valid TOML"),
     ],
@@ -43,6 +43,13 @@ def test_data_dir_settings_file_is_found(tmp_path):
 def test_bad_settings_name_the_key(tmp_path, text, env, complaint):
     with pytest.raises(SettingsError, match=complaint):
         load_settings(write(tmp_path, text), env=env)
+
+
+def test_several_workers_may_share_the_embedded_sqlite(tmp_path):
+    """Each worker's transactions take SQLite's write lock at BEGIN (urna.shell.sqlite_engine,
+    tested in test_sqlite_processes.py), so workers need no server database."""
+    settings = load_settings(write(tmp_path, ""), env={"URNA_WORKERS": "2"})
+    assert (settings.workers, settings.uses_sqlite) == (2, True)
 
 
 def test_selftest_passes_on_this_platform():

@@ -79,7 +79,7 @@ def tortoise_config(settings: Settings, model_apps: Mapping[str, ModelApp]) -> d
 def _connection(settings: Settings) -> dict[str, Any]:
     if settings.uses_sqlite:
         return {
-            "engine": "tortoise.backends.sqlite",
+            "engine": "urna.shell.sqlite_engine",
             "credentials": {"file_path": str(settings.sqlite_path), **SQLITE_PRAGMAS},
         }
     url = urlparse(settings.database_url)

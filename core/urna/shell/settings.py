@@ -172,11 +172,6 @@ def _validate(settings: Settings) -> None:
         raise SettingsError(f"setting port must be 1..65535, got {settings.port}")
     if settings.workers < 1:
         raise SettingsError("setting workers must be at least 1")
-    if settings.workers > 1 and settings.uses_sqlite:
-        raise SettingsError(
-            "several workers need PostgreSQL (database_url): "
-            "SQLite is for single-process appliances"
-        )
     for field in _LIST_KEYS:
         value = getattr(settings, field)
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
