@@ -5,7 +5,8 @@ protocol against the law, storing the structure and the protocols with their
 ledger events, and aggregating (target < 60 s). ``test_http_*`` measures 8
 concurrent clients posting protocols signed by 5 members each (quorum 4 of 5
 verified per protocol) against a real sanic server: accepted protocols/s and
-p99 latency (targets >= 500/s on SQLite, p99 < 250 ms). Run:
+p99 latency (targets >= 500/s on SQLite, p99 < 250 ms), with one and two sanic
+workers on SQLite and two on PostgreSQL. Run:
 
     pytest benchmarks/elections --benchmark-only -s
 """
@@ -246,24 +247,29 @@ def _cpu_seconds(pid: int) -> float:
     return total
 
 
-def test_http_protocols(benchmark, urna_settings, urna_pm, urna_database):
-    """The server runs as ``urna serve`` in its own process (one worker on SQLite, two on
-    PostgreSQL); the clients run here. The election and tokens are prepared beforehand
-    through an in-process server on the same database."""
+@pytest.mark.parametrize(
+    ("urna_database", "workers"),
+    [("sqlite", 1), ("sqlite", 2), ("postgresql", 2)],
+    ids=["sqlite-1-worker", "sqlite-2-workers", "postgresql-2-workers"],
+    indirect=["urna_database"],
+)
+def test_http_protocols(benchmark, urna_settings, urna_pm, urna_database, workers):
+    """The server runs as ``urna serve`` in its own process with ``workers`` sanic workers;
+    the clients run here. The election and tokens are prepared beforehand through an
+    in-process server on the same database."""
 
     async def prepare():
         async with serve_in_process(urna_settings, urna_pm) as server:
             return await _prepare(server)
 
     code, entries, headers = asyncio.run(prepare())
-    workers = 1 if not urna_database else 2
     with _urna_serve(urna_settings, workers) as (url, pid):
         before = _cpu_seconds(pid)
         figures = benchmark.pedantic(
             lambda: asyncio.run(_send_all(url, code, entries, headers)), rounds=1, iterations=1
         )
         figures["server_cpu_ms_per_protocol"] = 1000 * (_cpu_seconds(pid) - before) / len(entries)
-    database = "SQLite, 1 worker" if not urna_database else "PostgreSQL, 2 sanic workers"
+    database = f"{'PostgreSQL' if urna_database else 'SQLite'}, {workers} sanic worker(s)"
     print(
         f"\n{database}: {CLIENTS} clients, {PROTOCOLS} protocols x 5 signatures: "
         f"{figures['per_second']:.0f} protocols/s, p50 {figures['p50_ms']:.0f} ms, "
