@@ -6,8 +6,10 @@ import pytest
 import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from urna.crypto.signing import SigningKey
 from urna.record.canonical import MAX_SAFE_INTEGER, canonical_bytes, parse_canonical, parse_json
 from urna.record.errors import CanonicalFormError, RecordError
+from urna.record.event import SCOPE_PATTERN, event_hash, sign_event
 
 # Any text without lone surrogates, including astral characters and control characters.
 text = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
@@ -72,7 +74,7 @@ def test_non_canonical_bytes_are_refused(data):
 def test_an_event_line_hashes_as_its_encoding_without_sig(payload):
     """Event.from_line hashes the line with its sig member cut out; that must be the hash of
     the event encoded without sig, whatever the payload holds (even a ',"sig":"' string)."""
-    from urna.record.event import Event, event_hash
+    from urna.record.event import Event
 
     event = Event(
         scope="s",
@@ -88,3 +90,30 @@ def test_an_event_line_hashes_as_its_encoding_without_sig(payload):
     assert parsed == event
     assert parsed._hash is not None
     assert parsed.hash() == event_hash(event.unsigned())
+
+
+_SIGNING_KEY = SigningKey.from_seed(bytes(range(32)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(text, values, max_size=4),
+    st.from_regex(SCOPE_PATTERN, fullmatch=True),
+    st.integers(min_value=0, max_value=2**53 - 1),
+)
+def test_a_signed_event_hashes_as_its_encoding_without_sig(payload, scope, seq):
+    """sign_event builds the unsigned event's canonical bytes around the payload's
+    canonical text instead of encoding the event; both must hash the same."""
+    for payload_text in (None, canonical_bytes(payload).decode("utf-8")):
+        event = sign_event(
+            scope=scope,
+            seq=seq,
+            prev="ab" * 32,
+            time="2026-11-22T10:00:00.000000Z",
+            type="test.event",
+            payload=payload,
+            key=_SIGNING_KEY,
+            payload_text=payload_text,
+        )
+        assert event.hash() == event_hash(event.unsigned())
+        _SIGNING_KEY.verify_key.verify(event.hash(), bytes.fromhex(event.sig))

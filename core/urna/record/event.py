@@ -135,34 +135,40 @@ def sign_event(
     type: str,
     payload: dict[str, Any],
     key: SigningKey,
+    payload_text: str | None = None,
 ) -> Event:
     """Make and sign the event that follows ``prev`` at position ``seq``.
 
     Validates every field first, so a malformed event is refused before it is
-    signed, not discovered by an observer later.
+    signed, not discovered by an observer later. ``payload_text``, when the
+    caller already has it, must be the payload's canonical JSON: the payload
+    is then not encoded again.
     """
     signer = key.verify_key.hex()
-    unsigned = {
-        "scope": scope,
-        "seq": seq,
-        "prev": prev,
-        "time": time,
-        "type": type,
-        "payload": payload,
-        "signer": signer,
-    }
-    Event.from_json({**unsigned, "sig": "00" * 64})
-    digest = event_hash(unsigned)
-    return Event(
-        scope=scope,
-        seq=seq,
-        prev=prev,
-        time=time,
-        type=type,
-        payload=payload,
-        signer=signer,
-        sig=key.sign(digest).hex(),
+    event = Event.from_json(
+        {
+            "scope": scope,
+            "seq": seq,
+            "prev": prev,
+            "time": time,
+            "type": type,
+            "payload": payload,
+            "signer": signer,
+            "sig": "00" * 64,
+        }
     )
+    if payload_text is None:
+        payload_text = canonical_bytes(payload).decode("utf-8")
+    # Every field but the payload matched an ASCII pattern above, so none needs escaping:
+    # these are the canonical bytes of the event without ``sig`` (keys in JCS order).
+    unsigned = (
+        f'{{"payload":{payload_text},"prev":"{prev}","scope":"{scope}","seq":{seq},'
+        f'"signer":"{signer}","time":"{time}","type":"{type}"}}'
+    )
+    digest = blake2b_256(EVENT_HASH_LABEL, unsigned.encode("utf-8"))
+    signed = attrs.evolve(event, sig=key.sign(digest).hex())
+    object.__setattr__(signed, "_hash", digest)
+    return signed
 
 
 def _require(value: Any, pattern: re.Pattern[str], name: str, where: str) -> None:

@@ -30,6 +30,8 @@ from urna.shell.models import LedgerEvent, LedgerHead, RegisteredSigner
 
 Clock = Callable[[], datetime.datetime]
 T = TypeVar("T")
+_Checked = tuple[str, dict[str, Any], str]
+"""``(type, payload, canonical payload text)`` of an item that passed ``_validate``."""
 MAX_BATCH = 64
 _pending: contextvars.ContextVar[list[Event] | None] = contextvars.ContextVar(
     "urna_pending_events", default=None
@@ -170,13 +172,13 @@ class Ledger:
         cost of one: every payload is validated before anything is written, the
         head row is moved once and the events are inserted in one statement.
         """
-        texts = [self._validate(scope, type, payload) for type, payload in items]
-        if not texts:
+        checked = [(type, payload, self._validate(scope, type, payload)) for type, payload in items]
+        if not checked:
             return []
         async with self.transaction():
-            events = await self._chain(scope, items)
-            await self._store(events, texts)
-            return events[len(events) - len(items) :]
+            events = await self._chain(scope, checked)
+            await self._store(events, [text for _, _, text in checked])
+            return events[len(events) - len(checked) :]
 
     async def register_signer(self, scope: str, key: str, role: str, name: str) -> Event:
         """Register an actor's public key (validated: no small- or mixed-order keys)."""
@@ -228,7 +230,15 @@ class Ledger:
             raise LedgerError(f"{type} payload rejected: {exc}") from None
         return text
 
-    def _sign(self, scope: str, seq: int, prev: str, type: str, payload: dict[str, Any]) -> Event:
+    def _sign(
+        self,
+        scope: str,
+        seq: int,
+        prev: str,
+        type: str,
+        payload: dict[str, Any],
+        payload_text: str | None = None,
+    ) -> Event:
         return sign_event(
             scope=scope,
             seq=seq,
@@ -237,9 +247,10 @@ class Ledger:
             type=type,
             payload=payload,
             key=self._key,
+            payload_text=payload_text,
         )
 
-    async def _chain(self, scope: str, items: Sequence[tuple[str, dict[str, Any]]]) -> list[Event]:
+    async def _chain(self, scope: str, items: Sequence[_Checked]) -> list[Event]:
         """Sign the items after the scope's head and move the head past them.
 
         The head this process last wrote or read is a hint, never trusted: the
@@ -270,13 +281,13 @@ class Ledger:
         return events
 
     def _sign_after(
-        self, scope: str, head: tuple[int, str], items: Sequence[tuple[str, dict[str, Any]]]
+        self, scope: str, head: tuple[int, str], items: Sequence[_Checked]
     ) -> list[Event]:
         seq, prev = head
         events = []
-        for type, payload in items:
+        for type, payload, text in items:
             seq += 1
-            event = self._sign(scope, seq, prev, type, payload)
+            event = self._sign(scope, seq, prev, type, payload, text)
             prev = event.hash().hex()
             events.append(event)
         return events
