@@ -4,11 +4,10 @@ adversarial corpus, every case refused with its expected error, nothing stored."
 from __future__ import annotations
 
 import collections
-import itertools
-from typing import Any
 
 import httpx
 from ballot_corpus import REGISTERED, SEED, Corpus
+from box_calls import create_election, posting_to, refused_over_http
 from election_kit import credential_key, drbg
 from urna.crypto.ballot import challenge_ballot, encrypt_ballot, sign_ballot
 from urna.crypto.tally import EncryptedTally, decrypt_tally_share
@@ -18,23 +17,7 @@ from urna.testing import UrnaServer
 from urna.verify import core_checks, verify_path
 
 SCOPE = "election-corpus"
-_keys = itertools.count()
-
-
-async def post(
-    client: httpx.AsyncClient, path: str, body: Any = None, **kwargs: Any
-) -> httpx.Response:
-    headers = {"Idempotency-Key": f"k-{next(_keys)}", **kwargs.pop("headers", {})}
-    if body is not None:
-        kwargs["json"] = body
-    return await client.post(f"/-/elections/{SCOPE}{path}", headers=headers, **kwargs)
-
-
-def refused(r: httpx.Response, status: int, check: str) -> dict[str, Any]:
-    assert r.status_code == status, r.text
-    answer: dict[str, Any] = r.json()
-    assert answer["check"] == check
-    return answer
+post = posting_to(SCOPE)
 
 
 async def set_up(server: UrnaServer, corpus: Corpus) -> dict[str, httpx.AsyncClient]:
@@ -48,12 +31,7 @@ async def set_up(server: UrnaServer, corpus: Corpus) -> dict[str, httpx.AsyncCli
     }
     admin, guardian = clients["admin"], clients["guardian"]
     ceremony = corpus.ceremony
-    r = await admin.post(
-        "/-/elections",
-        json={"scope": SCOPE, "parameters": ceremony.parameters.to_json()},
-        headers={"Idempotency-Key": "create"},
-    )
-    assert r.status_code == 201, r.text
+    await create_election(admin, SCOPE, ceremony.parameters.to_json())
     for g in ceremony.guardians:
         r = await post(guardian, "/guardians", {"guardian": g.public_key.to_json()})
         assert r.status_code == 201, r.text
@@ -166,12 +144,12 @@ async def test_a_whole_election_over_http_exports_a_bundle_that_verifies(
     # Roles: a device cannot tally, an administrator cannot cast or decrypt.
     assert (await post(device, "/tally")).status_code == 403
     assert (await post(admin, "/ballots", first)).status_code == 403
-    refused(await post(admin, "/result"), 409, "election.state")
+    refused_over_http(await post(admin, "/result"), 409, "election.state")
     r = await post(admin, "/tally")
     assert r.status_code == 201, r.text
     tally = EncryptedTally.from_json(r.json())
     assert tally.ballot_count == 4
-    refused(
+    refused_over_http(
         await post(device, "/ballots", corpus.bases[1].signed.to_json()), 409, "election.closed"
     )
     # Guardian 2 sends a corrupted share: refused and attributed; 1 and 3 decrypt.
@@ -182,9 +160,9 @@ async def test_a_whole_election_over_http_exports_a_bundle_that_verifies(
     }
     bad = shares[2].to_json()
     bad["partials"][0]["share"] = shares[1].to_json()["partials"][0]["share"]
-    answer = refused(await post(guardian, "/shares", bad), 422, "decryption.proof")
+    answer = refused_over_http(await post(guardian, "/shares", bad), 422, "decryption.proof")
     assert "guardian 2" in answer["where"]
-    refused(await post(admin, "/result"), 422, "decryption.quorum")
+    refused_over_http(await post(admin, "/result"), 422, "decryption.quorum")
     for i in (1, 3):
         r = await post(guardian, "/shares", shares[i].to_json())
         assert r.status_code == 201, r.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from box_calls import refused
 from election_kit import TWO_CONTESTS, credential_key, drbg, run_ceremony
 from urna.api import BallotBox, BallotBoxError, ballot_box_for
 from urna.crypto.ballot import encrypt_ballot, initial_code, sign_ballot
@@ -10,13 +11,6 @@ from urna.crypto.tally import decrypt_tally_share
 from urna.verify import core_checks, verify_files
 
 SCOPE = "election-service"
-
-
-async def refused(call, check: str) -> BallotBoxError:
-    with pytest.raises(BallotBoxError) as info:
-        await call
-    assert info.value.check == check, str(info.value)
-    return info.value
 
 
 async def test_an_election_through_the_service_and_its_record(urna_services):
