@@ -178,24 +178,18 @@ class Hall:
         return self._version
 
     async def _project(self, sitting: int, event: Event) -> None:
+        """Mirror the event into the tables, in the transaction of its append (see models.py)."""
         p = event.payload
         kind = event.type.removeprefix("parliament.")
-        if kind == "vote_cast":
+        if kind in ("vote_cast", "ballot_cast"):
+            # One row per member and vote, whatever the mode: its unique key makes a vote
+            # count once. A secret ballot's choice is encrypted, so its row has none.
             await CastRecord.create(
                 sitting=sitting,
                 vote=p["vote"],
                 member=p["member"],
                 seat=p["seat"],
-                choice=p["choice"],
-                seq=event.seq,
-            )
-        elif kind == "ballot_cast":
-            await CastRecord.create(
-                sitting=sitting,
-                vote=p["vote"],
-                member=p["member"],
-                seat=p["seat"],
-                choice=None,
+                choice=p["choice"] if kind == "vote_cast" else None,
                 seq=event.seq,
             )
         elif kind == "vote_corrected":
