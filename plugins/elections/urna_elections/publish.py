@@ -109,10 +109,6 @@ def nist_report(results: Results, *, generated: str, election_date: str) -> dict
     """The NIST SP 1500-100 v2 ElectionReport (precinct level) of ``results``."""
     election = results.election
     units = []
-    children: dict[str, list[str]] = {}
-    for commission in results.commissions.values():
-        if commission.parent:
-            children.setdefault(commission.parent, []).append(commission.code)
     for code in sorted(results.commissions):
         commission = results.commissions[code]
         unit: dict[str, Any] = {
@@ -126,8 +122,9 @@ def nist_report(results: Results, *, generated: str, election_date: str) -> dict
             unit["OtherType"] = commission.kind
         else:
             unit["Type"] = kind
-        if code in children:
-            unit["ComposingGpUnitIds"] = [f"gp-{c}" for c in sorted(children[code])]
+        children = results.children(code)
+        if children:
+            unit["ComposingGpUnitIds"] = [f"gp-{c.code}" for c in children]
             total = results.totals[code]
             unit["SubUnitsReported"] = total["received"]
             unit["TotalSubUnits"] = total["expected"]

@@ -19,6 +19,7 @@ from urna.crypto.signing import verify_key_from_hex
 from urna.record.event_types import EventType, require_fields
 from urna.verify import CheckContext, Failure, RecordView, VerifierCheck
 
+from urna_elections.hierarchy import Commission, aggregate, ancestry, sum_counts
 from urna_elections.law import Profile, ProfileError
 from urna_elections.protocol import (
     CODE,
@@ -327,14 +328,6 @@ EVENT_TYPES = (
 
 
 @attrs.define
-class Commission:
-    code: str
-    name: str
-    kind: str
-    parent: str
-
-
-@attrs.define
 class CurrentProtocol:
     digest: str
     doc: dict[str, Any]
@@ -359,78 +352,6 @@ class Replay:
 
     def fail(self, check: str, where: str, message: str) -> None:
         self.failures.setdefault(check, []).append(Failure(check, where, message))
-
-    def precinct_chain(self, code: str) -> list[str]:
-        """The commission and its ancestors, nearest first."""
-        chain = []
-        seen: set[str] = set()
-        while code and code in self.commissions and code not in seen:
-            seen.add(code)
-            chain.append(code)
-            code = self.commissions[code].parent
-        return chain
-
-    def aggregates(self) -> dict[str, dict[str, Any]]:
-        """Totals of current protocols for every non-precinct commission."""
-        return aggregate(self.commissions, self.current.values(), self.profile, self.candidates)
-
-
-def aggregate(
-    commissions: Mapping[str, Commission],
-    protocols: Any,
-    profile: Profile | None,
-    candidates: tuple[str, ...],
-) -> dict[str, dict[str, Any]]:
-    """Sum protocols up the tree: ``{code: {lines, votes, received, expected}}`` for every
-    commission that is not a precinct. Each protocol is added to its precinct's parent
-    once; parents' totals are then rolled up level by level."""
-    line_ids = profile.line_ids if profile is not None else ()
-    totals: dict[str, dict[str, Any]] = {}
-    for code, commission in commissions.items():
-        if commission.kind != "precinct":
-            totals[code] = {
-                "lines": dict.fromkeys(line_ids, 0),
-                "votes": dict.fromkeys(candidates, 0),
-                "received": 0,
-                "expected": 0,
-            }
-    for commission in commissions.values():
-        if commission.kind == "precinct" and commission.parent in totals:
-            totals[commission.parent]["expected"] += 1
-    for protocol in protocols:
-        doc = protocol.doc
-        found = commissions.get(doc["precinct"])
-        if found is None or found.parent not in totals:
-            continue
-        total = totals[found.parent]
-        total["received"] += 1
-        lines = total["lines"]
-        for key, value in doc["lines"].items():
-            lines[key] = lines.get(key, 0) + value
-        votes = total["votes"]
-        for key, value in doc["votes"].items():
-            votes[key] = votes.get(key, 0) + value
-    depth = {code: sum(1 for _ in _walk_up(commissions, code)) for code in totals}
-    for code in sorted(totals, key=lambda c: -depth[c]):
-        parent = commissions[code].parent
-        if not parent or parent not in totals:
-            continue
-        source, target = totals[code], totals[parent]
-        for part in ("lines", "votes"):
-            for key, value in source[part].items():
-                target[part][key] = target[part].get(key, 0) + value
-        target["received"] += source["received"]
-        target["expected"] += source["expected"]
-    return totals
-
-
-def _walk_up(commissions: Mapping[str, Commission], code: str) -> Iterator[str]:
-    seen = {code}
-    parent = commissions[code].parent
-    while parent and parent in commissions and parent not in seen:
-        seen.add(parent)
-        yield parent
-        parent = commissions[parent].parent
 
 
 STRUCTURE = "elections.structure"
@@ -524,13 +445,10 @@ def _apply(state: Replay, kind: str, payload: Mapping[str, Any], where: str) -> 
         if commission not in state.commissions:
             state.fail(STRUCTURE, where, f"summary of unknown commission {commission}")
             return
-        # Zero for every line and candidate, as the appliance writes a summary's totals
-        # (one that carries no new protocol, too).
-        lines = dict.fromkeys(state.profile.line_ids, 0)
-        votes = dict.fromkeys(state.candidates, 0)
+        counted = []
         for entry in payload["protocols"]:
             doc = entry["protocol"]
-            if commission not in state.precinct_chain(doc["precinct"]):
+            if commission not in ancestry(state.commissions, doc["precinct"]):
                 state.fail(
                     STRUCTURE,
                     where,
@@ -539,14 +457,14 @@ def _apply(state: Replay, kind: str, payload: Mapping[str, Any], where: str) -> 
                 )
                 continue
             _accept(state, entry, where, signed=True)
-            for key, value in doc["lines"].items():
-                lines[key] = lines.get(key, 0) + value
-            for key, value in doc["votes"].items():
-                votes[key] = votes.get(key, 0) + value
+            counted.append(doc)
+        # Zero for every line and candidate, as the appliance writes a summary's totals
+        # (one that carries no new protocol, too).
+        summed = sum_counts(counted, state.profile.line_ids, state.candidates)
         totals = payload["totals"]
         if (
-            totals["lines"] != lines
-            or totals["votes"] != votes
+            totals["lines"] != summed["lines"]
+            or totals["votes"] != summed["votes"]
             or totals["received"] != len(payload["protocols"])
         ):
             state.fail(
@@ -562,7 +480,12 @@ def _apply(state: Replay, kind: str, payload: Mapping[str, Any], where: str) -> 
                     STRUCTURE, where, f"turnout at {item['hour']}, not one of the law's hours"
                 )
     elif kind == RESULTS_STATUS:
-        expected = state.aggregates()
+        expected = aggregate(
+            state.commissions,
+            (protocol.doc for protocol in state.current.values()),
+            state.profile.line_ids,
+            state.candidates,
+        )
         given = payload["aggregates"]
         if set(given) != set(expected):
             state.fail(AGGREGATES, where, "the official aggregates do not cover every commission")

@@ -32,8 +32,8 @@ from urna.crypto.errors import KeyRejectedError, SignatureError
 from urna.crypto.hashing import blake2b_256
 from urna.crypto.signing import hex_to_bytes, verify_key_from_hex
 
+from urna_elections.hierarchy import Commission
 from urna_elections.protocol import dissent_digest, protocol_digest
-from urna_elections.record import Commission
 from urna_elections.results import Results
 
 FONT_PATHS = (
@@ -351,7 +351,7 @@ def _share(votes: Mapping[str, int], candidate: str) -> str:
     return f"{100 * votes.get(candidate, 0) / total:.2f}" if total else "-"
 
 
-def _constituencies(results: Results) -> list[Commission]:
+def _constituencies(results: Results) -> Sequence[Commission]:
     """The commissions right under the central one (constituencies, regions, abroad)."""
     return results.children(results.central)
 

@@ -16,14 +16,9 @@ import attrs
 from urna.api import Ledger
 
 from urna_elections import models
-from urna_elections.record import (
-    RESULTS_STATUS,
-    TURNOUT_REPORTED,
-    Commission,
-    CurrentProtocol,
-    aggregate,
-)
-from urna_elections.structure import ElectionInfo, StructureError
+from urna_elections.hierarchy import Commission, aggregate, ancestry, central_of, children_of
+from urna_elections.record import RESULTS_STATUS, TURNOUT_REPORTED, CurrentProtocol
+from urna_elections.structure import ElectionInfo, StructureError, load_commissions
 
 
 @attrs.frozen(slots=True)
@@ -32,22 +27,12 @@ class Results:
     commissions: Mapping[str, Commission]
     totals: Mapping[str, dict[str, Any]]
     protocols: Mapping[str, CurrentProtocol]
+    central: str
+    tree: Mapping[str, Sequence[Commission]]
+    """Commission code -> the commissions right under it, by code."""
 
-    @property
-    def central(self) -> str:
-        return next(code for code, c in self.commissions.items() if c.kind == "central")
-
-    def children(self, code: str) -> list[Commission]:
-        return sorted(
-            (c for c in self.commissions.values() if c.parent == code), key=lambda c: c.code
-        )
-
-
-async def load_commissions(election: ElectionInfo) -> dict[str, Commission]:
-    rows = await models.Commission.filter(election_id=election.id).values_list(
-        "code", "name", "kind", "parent_code"
-    )
-    return {code: Commission(code, name, kind, parent) for code, name, kind, parent in rows}
+    def children(self, code: str) -> Sequence[Commission]:
+        return self.tree.get(code, ())
 
 
 async def current_protocols(election: ElectionInfo) -> dict[str, CurrentProtocol]:
@@ -62,11 +47,17 @@ async def current_protocols(election: ElectionInfo) -> dict[str, CurrentProtocol
 
 async def compute(election: ElectionInfo) -> Results:
     commissions = await load_commissions(election)
-    if not commissions:
+    central = central_of(commissions)
+    if central is None:  # the central commission is always the first one defined
         raise StructureError(f"election {election.code} has no commissions")
     protocols = await current_protocols(election)
-    totals = aggregate(commissions, protocols.values(), election.profile, election.candidates)
-    return Results(election, commissions, totals, protocols)
+    totals = aggregate(
+        commissions,
+        (protocol.doc for protocol in protocols.values()),
+        election.profile.line_ids,
+        election.candidates,
+    )
+    return Results(election, commissions, totals, protocols, central, children_of(commissions))
 
 
 async def mark_official(ledger: Ledger, election: ElectionInfo) -> dict[str, Any]:
@@ -165,12 +156,8 @@ async def turnout_by_hour(
     )
     result: dict[str, dict[str, dict[str, int]]] = {}
     for precinct, hour, voters in rows:
-        code = precinct
-        seen: set[str] = set()
-        while code and code in commissions and code not in seen:
-            seen.add(code)
+        for code in ancestry(commissions, precinct):
             slot = result.setdefault(code, {}).setdefault(hour, {"voters": 0, "reporting": 0})
             slot["voters"] += voters
             slot["reporting"] += 1
-            code = commissions[code].parent
     return result

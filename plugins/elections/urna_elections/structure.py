@@ -22,6 +22,7 @@ from urna.crypto.errors import KeyRejectedError
 from urna.crypto.signing import verify_key_from_hex
 
 from urna_elections import models
+from urna_elections.hierarchy import Commission
 from urna_elections.law import DEFAULT_PROFILE, Profile
 from urna_elections.record import (
     COMMISSIONS_DEFINED,
@@ -414,9 +415,9 @@ def _csv_rows(
     return rows
 
 
-async def commission_map(election: ElectionInfo) -> dict[str, tuple[str, str, str]]:
-    """code -> (name, kind, parent) for the whole hierarchy."""
+async def load_commissions(election: ElectionInfo) -> dict[str, Commission]:
+    """Code -> commission, for the whole hierarchy."""
     rows = await models.Commission.filter(election_id=election.id).values_list(
         "code", "name", "kind", "parent_code"
     )
-    return {code: (name, kind, parent) for code, name, kind, parent in rows}
+    return {code: Commission(code, name, kind, parent) for code, name, kind, parent in rows}

@@ -21,12 +21,12 @@ from urna.crypto.signing import SigningKey
 
 from urna_elections import models
 from urna_elections.cache import structure_for
+from urna_elections.hierarchy import ancestry, sum_counts
 from urna_elections.package import OpenedPackage, PackageError, open_package, write_package
 from urna_elections.protocol import ProtocolError
 from urna_elections.protocols import ProtocolRejected, check_signed
 from urna_elections.record import SUMMARY_IMPORTED
-from urna_elections.results import load_commissions
-from urna_elections.structure import ElectionInfo
+from urna_elections.structure import ElectionInfo, load_commissions
 
 
 async def send_online(
@@ -67,38 +67,20 @@ async def export_summary(election: ElectionInfo, commission: str, key: SigningKe
     commissions = await load_commissions(election)
     if commission not in commissions or commissions[commission].kind == "precinct":
         raise PackageError(f"{commission} is not a commission with precincts under it")
-    under: set[str] = set()
-    for code in commissions:
-        walk = code
-        seen: set[str] = set()
-        while walk and walk not in seen:
-            seen.add(walk)
-            if walk == commission:
-                under.add(code)
-                break
-            walk = commissions[walk].parent if walk in commissions else ""
     rows = await models.Protocol.filter(
         election_id=election.id, current=True, source__in=["signed", "package"]
     ).order_by("precinct_code")
-    protocols = []
-    lines = dict.fromkeys(election.profile.line_ids, 0)
-    votes = dict.fromkeys(election.candidates, 0)
-    for row in rows:
-        if row.precinct_code not in under:
-            continue
-        doc = json.loads(row.doc)
-        signed = json.loads(row.signatures)
-        protocols.append({"protocol": doc, "digest": row.digest, **signed})
-        for k, v in doc["lines"].items():
-            lines[k] += v
-        for k, v in doc["votes"].items():
-            votes[k] += v
+    protocols = [
+        {"protocol": json.loads(row.doc), "digest": row.digest, **json.loads(row.signatures)}
+        for row in rows
+        if commission in ancestry(commissions, row.precinct_code)
+    ]
     content = {
         "kind": "summary",
         "election": election.code,
         "commission": commission,
         "protocols": protocols,
-        "totals": {"lines": lines, "votes": votes, "received": len(protocols)},
+        "totals": {**_totals(election, protocols), "received": len(protocols)},
     }
     return write_package(content, key)
 
@@ -137,8 +119,7 @@ async def _count_summary(
     commissions = await load_commissions(election)
     structure = await structure_for(ledger, election.code)
     problems: list[str] = []
-    lines = dict.fromkeys(election.profile.line_ids, 0)
-    votes = dict.fromkeys(election.candidates, 0)
+    counted: list[dict[str, Any]] = []
     fresh: list[dict[str, Any]] = []
     current = {
         p: d
@@ -162,13 +143,12 @@ async def _count_summary(
             # valid member signatures), then where the package may speak for it.
             checked = await check_signed(structure, entry, "package")
             doc, precinct = checked.doc, checked.precinct
-            parent = commissions.get(precinct)
-            walk = precinct
-            chain: set[str] = set()
-            while walk in commissions and walk not in chain:
-                chain.add(walk)
-                walk = commissions[walk].parent
-            if parent is None or parent.kind != "precinct" or commission not in chain:
+            found = commissions.get(precinct)
+            if (
+                found is None
+                or found.kind != "precinct"
+                or commission not in ancestry(commissions, precinct)
+            ):
                 raise ProtocolRejected(422, [f"{precinct} is not a precinct under {commission}"])
             if precinct in seen:
                 raise ProtocolRejected(422, [f"{precinct} appears twice in the package"])
@@ -179,10 +159,7 @@ async def _count_summary(
         except (ProtocolError, KeyError, TypeError) as exc:
             problems.append(f"{_where(entry)}: {exc}")
             continue
-        for k, v in doc["lines"].items():
-            lines[k] += v
-        for k, v in doc["votes"].items():
-            votes[k] += v
+        counted.append(entry)
         if current.get(precinct) == entry["digest"]:
             continue
         if precinct in current and doc["supersedes"] != current[precinct]:
@@ -193,7 +170,7 @@ async def _count_summary(
             continue
         fresh.append(entry)
     totals = content["totals"]
-    if totals != {"lines": lines, "votes": votes, "received": len(protocols)}:
+    if totals != {**_totals(election, counted), "received": len(protocols)}:
         problems.append(
             f"the totals of {commission} do not add up to its protocols (received {len(protocols)})"
         )
@@ -205,11 +182,7 @@ async def _count_summary(
         "package": opened.digest,
         "sender": opened.sender,
         "protocols": fresh,
-        "totals": {
-            "lines": _sum(fresh, "lines", election.profile.line_ids),
-            "votes": _sum(fresh, "votes", election.candidates),
-            "received": len(fresh),
-        },
+        "totals": {**_totals(election, fresh), "received": len(fresh)},
     }
     async with ledger.transaction():
         event = await ledger.append(election.scope, SUMMARY_IMPORTED, payload)
@@ -242,12 +215,11 @@ async def _count_summary(
     return {"package": opened.digest, "imported": len(fresh), "already": False}
 
 
-def _sum(entries: list[dict[str, Any]], part: str, keys: tuple[str, ...]) -> dict[str, int]:
-    total = dict.fromkeys(keys, 0)
-    for entry in entries:
-        for k, v in entry["protocol"][part].items():
-            total[k] += v
-    return total
+def _totals(election: ElectionInfo, entries: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """The lines and votes of signed protocols ``{protocol, ...}``, summed."""
+    return sum_counts(
+        (entry["protocol"] for entry in entries), election.profile.line_ids, election.candidates
+    )
 
 
 def _where(entry: Any) -> str:
