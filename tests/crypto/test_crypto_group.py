@@ -1,4 +1,5 @@
-"""The decoder corpus and the group's arithmetic, including 0 and the identity."""
+"""The decoders against the point corpus (``point_corpus.py``), and the group's arithmetic,
+including 0 and the identity."""
 
 from __future__ import annotations
 
@@ -6,6 +7,16 @@ import nacl.bindings
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from point_corpus import (
+    B_PLUS_T2,
+    IDENTITY_ENC,
+    MIXED_ORDER,
+    NON_CANONICAL,
+    SMALL_ORDER,
+    SMALL_ORDER_ALTERNATIVES,
+    SMALL_ORDER_NON_IDENTITY,
+    off_curve,
+)
 from urna.crypto.errors import (
     DecodeError,
     IdentityNotAllowedError,
@@ -19,67 +30,10 @@ from urna.crypto.errors import (
     SmallOrderPointError,
     WrongLengthError,
 )
-from urna.crypto.group import BASE, IDENTITY, L, P, Point, Scalar
+from urna.crypto.group import BASE, IDENTITY, L, Point, Scalar
 from urna.crypto.signing import decode_verify_key
 
-Y8 = 0x7A03AC9277FDC74EC6CC392CFA53202A0F67100D760B3CBA4FD84D3D706A17C7
-
-
-def enc(y: int, sign: int = 0) -> bytes:
-    return (y | (sign << 255)).to_bytes(32, "little")
-
-
-IDENTITY_ENC = enc(1)
-# The 8 small-order points, canonically encoded: identity, order 2, order 4 (two), order 8 (four).
-SMALL_ORDER = [
-    IDENTITY_ENC,
-    enc(P - 1),
-    enc(0, 0),
-    enc(0, 1),
-    enc(Y8, 0),
-    enc(Y8, 1),
-    enc(P - Y8, 0),
-    enc(P - Y8, 1),
-]
-SMALL_ORDER_NON_IDENTITY = SMALL_ORDER[1:]
-# Alternative (non-canonical) encodings of small-order points: negative zero x, y + p.
-SMALL_ORDER_ALTERNATIVES = [
-    enc(1, 1),
-    enc(P - 1, 1),
-    enc(P, 0),
-    enc(P, 1),
-    enc(P + 1, 0),
-    enc(P + 1, 1),
-]
-# Every y >= p, with both sign bits.
-NON_CANONICAL = [enc(y, s) for y in range(P, 2**255) for s in (0, 1)]
-
-
-def _mixed() -> list[bytes]:
-    """B + T for every small-order T other than the identity (libsodium's add does not check)."""
-    return [
-        nacl.bindings.crypto_core_ed25519_add(BASE.encode(), t) for t in SMALL_ORDER_NON_IDENTITY
-    ]
-
-
-MIXED_ORDER = _mixed()
-B_PLUS_T2 = MIXED_ORDER[0]
-
-
-def _off_curve(count: int) -> list[bytes]:
-    d = (-121665 * pow(121666, P - 2, P)) % P
-    out = []
-    y = 2
-    while len(out) < count:
-        y2 = y * y % P
-        x2 = (y2 - 1) * pow(d * y2 + 1, P - 2, P) % P
-        if x2 and pow(x2, (P - 1) // 2, P) != 1:
-            out += [enc(y, 0), enc(y, 1)]
-        y += 1
-    return out
-
-
-OFF_CURVE = _off_curve(8)
+OFF_CURVE = off_curve(8)
 
 
 def test_the_corpus_has_the_shapes_it_claims() -> None:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import attrs
-import nacl.bindings
+import point_corpus
 from election_kit import MAYOR, Ceremony, credential_key, drbg, run_ceremony
 from urna.crypto.ballot import (
     BallotSecrets,
@@ -32,47 +32,21 @@ from urna.crypto.ballot import (
     verify_signed_ballot,
 )
 from urna.crypto.disjunctive import prove_disjunctive
-from urna.crypto.group import BASE, IDENTITY, L, P, Scalar
+from urna.crypto.group import IDENTITY, L, Scalar
 from urna.crypto.signing import SigningKey
 from urna.crypto.transcript import Transcript
 
 SEED = "corpus"
 REGISTERED = 16
 BASES = range(2, 10)  # voters whose unsent ballots are mutated
-Y8 = 0x7A03AC9277FDC74EC6CC392CFA53202A0F67100D760B3CBA4FD84D3D706A17C7
-
-
-def enc(y: int, sign: int = 0) -> str:
-    return (y | (sign << 255)).to_bytes(32, "little").hex()
-
-
-SMALL_ORDER = [
-    enc(P - 1),
-    enc(0, 0),
-    enc(0, 1),
-    enc(Y8, 0),
-    enc(Y8, 1),
-    enc(P - Y8, 0),
-    enc(P - Y8, 1),
-]
-NON_CANONICAL = [enc(y, s) for y in range(P, 2**255) for s in (0, 1)] + [enc(1, 1)]
-MIXED_ORDER = [
-    nacl.bindings.crypto_core_ed25519_add(BASE.encode(), bytes.fromhex(t)).hex()
-    for t in SMALL_ORDER
-]
+# The point corpus (tests/crypto/point_corpus.py) as hex, as a ballot carries points.
+SMALL_ORDER = [raw.hex() for raw in point_corpus.SMALL_ORDER_NON_IDENTITY]
+NON_CANONICAL = [raw.hex() for raw in point_corpus.NON_CANONICAL + point_corpus.NEGATIVE_ZERO]
+MIXED_ORDER = [raw.hex() for raw in point_corpus.MIXED_ORDER]
 
 
 def off_curve(count: int) -> list[str]:
-    d = (-121665 * pow(121666, P - 2, P)) % P
-    out: list[str] = []
-    y = 2
-    while len(out) < count:
-        y2 = y * y % P
-        x2 = (y2 - 1) * pow(d * y2 + 1, P - 2, P) % P
-        if x2 and pow(x2, (P - 1) // 2, P) != 1:
-            out += [enc(y, 0), enc(y, 1)]
-        y += 1
-    return out
+    return [raw.hex() for raw in point_corpus.off_curve(count)]
 
 
 @attrs.frozen

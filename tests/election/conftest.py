@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # `import election_kit` (importlib mode)
+# `import election_kit` (importlib mode), and the point corpus the crypto tests keep.
+sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(1, str(Path(__file__).parent.parent / "crypto"))
 
 import ballot_corpus
 import election_kit
