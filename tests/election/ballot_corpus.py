@@ -232,18 +232,21 @@ def weak_fiat_shamir(c: Corpus) -> Iterator[Case]:
                 yield Case("weak-fiat-shamir", _mutated(base, change), 422, "selection.proof")
 
 
+def _bad_point(category: str, base: Base, selection: int, part: str, raw: str) -> Case:
+    """``base`` with the ``part`` of a selection's ciphertext replaced by ``raw``, not
+    re-signed: the point is refused on entry, before the signature is checked."""
+
+    def change(b: dict[str, Any]) -> None:
+        b["contests"][0]["selections"][selection]["ciphertext"][part] = raw
+
+    return Case(category, _mutated(base, change, resign=False), 422, "ballot.point")
+
+
 @category
 def non_canonical_points(c: Corpus) -> Iterator[Case]:
     for i, raw in enumerate(NON_CANONICAL):
-        base = c.bases[i % len(c.bases)]
         for part in ("alpha", "beta"):
-
-            def change(b: dict[str, Any], raw: str = raw, part: str = part) -> None:
-                b["contests"][0]["selections"][1]["ciphertext"][part] = raw
-
-            yield Case(
-                "non-canonical-point", _mutated(base, change, resign=False), 422, "ballot.point"
-            )
+            yield _bad_point("non-canonical-point", c.bases[i % len(c.bases)], 1, part, raw)
 
 
 @category
@@ -251,13 +254,7 @@ def small_order_points(c: Corpus) -> Iterator[Case]:
     for raw in SMALL_ORDER:
         for base in c.bases[:4]:
             for part in ("alpha", "beta"):
-
-                def change(b: dict[str, Any], raw: str = raw, part: str = part) -> None:
-                    b["contests"][0]["selections"][2]["ciphertext"][part] = raw
-
-                yield Case(
-                    "small-order-point", _mutated(base, change, resign=False), 422, "ballot.point"
-                )
+                yield _bad_point("small-order-point", base, 2, part, raw)
 
 
 @category
@@ -265,24 +262,14 @@ def mixed_order_points(c: Corpus) -> Iterator[Case]:
     for raw in MIXED_ORDER:
         for base in c.bases[:4]:
             for part in ("alpha", "beta"):
-
-                def change(b: dict[str, Any], raw: str = raw, part: str = part) -> None:
-                    b["contests"][0]["selections"][0]["ciphertext"][part] = raw
-
-                yield Case(
-                    "mixed-order-point", _mutated(base, change, resign=False), 422, "ballot.point"
-                )
+                yield _bad_point("mixed-order-point", base, 0, part, raw)
 
 
 @category
 def off_curve_points(c: Corpus) -> Iterator[Case]:
     for i, raw in enumerate(off_curve(40)):
-        base = c.bases[i % len(c.bases)]
-
-        def change(b: dict[str, Any], raw: str = raw, i: int = i) -> None:
-            b["contests"][0]["selections"][i % 4]["ciphertext"]["alpha" if i % 2 else "beta"] = raw
-
-        yield Case("off-curve-point", _mutated(base, change, resign=False), 422, "ballot.point")
+        part = "alpha" if i % 2 else "beta"
+        yield _bad_point("off-curve-point", c.bases[i % len(c.bases)], i % 4, part, raw)
 
 
 @category
