@@ -7,8 +7,9 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
+from urna_parliament.hall import hall_of
 from urna_parliament.record import statement
-from urna_parliament.simulator import chamber, roster_csv
+from urna_parliament.simulator import chamber, roster_csv, seated_chamber
 
 SCOPE = "parliament-sitting-1"
 
@@ -193,6 +194,31 @@ async def test_bad_input_is_refused_naming_the_problem_and_nothing_is_appended(u
     )
     assert r.status_code == 422
     assert "no agenda item 1" in r.json()["error"]
+
+
+async def test_the_roster_and_a_members_record_are_served_as_members(urna_server):
+    hall = hall_of(urna_server.services)
+    sitting, _ = await seated_chamber(hall, size=9, present=8)
+    item = await hall.add_item(sitting, kind="other", title="Cari məsələlər", rule="absolute")
+    await hall.take_up(sitting, item)
+    speech = await hall.start_speech(sitting, item, "m001")
+    await hall.end_speech(sitting, speech, audio="/a.opus")
+    vote = await hall.open_vote(sitting, item=item, mode="named", question="?")
+    await hall.press(sitting, 1, "against")
+    observer = await urna_server.login("observer", ["parliament.observer"])
+    roster, _ = chamber(9)
+    members = (await observer.get("/p/parliament/members")).json()
+    assert members == roster
+    assert [list(m) for m in members] == [list(m) for m in roster]
+    profile = (await observer.get("/p/parliament/members/m001")).json()
+    assert list(profile) == ["member", "name", "district", "faction", "seat", "speeches", "votes"]
+    assert {k: profile[k] for k in ("member", "name", "district", "faction", "seat")} == {
+        k: roster[0][k] for k in ("member", "name", "district", "faction", "seat")
+    }
+    assert [(s["speech"], s["matter"], s["audio"]) for s in profile["speeches"]] == [
+        (speech, "Cari məsələlər", "/a.opus")
+    ]
+    assert profile["votes"] == [{"sitting": sitting, "vote": vote, "choice": "against"}]
 
 
 @pytest.mark.parametrize(
