@@ -34,6 +34,7 @@ from urna_parliament.record import (
     CHOICES,
     MEMBER_ROLE,
     MODES,
+    ROSTER_FIELDS,
     ROSTER_SCOPE,
     signed_statement,
     sitting_scope,
@@ -41,7 +42,6 @@ from urna_parliament.record import (
 )
 from urna_parliament.sitting import SittingState, Violation, VoteState, close_figures
 
-ROSTER_COLUMNS = ("member", "name", "district", "faction", "seat", "card", "key")
 KEYS = ("register", *CHOICES, "speak")
 MAX_ROSTER_BYTES = 1_000_000
 
@@ -257,18 +257,6 @@ class Hall:
             raise HallError("another sitting is still open")
         last = await SittingRow.all().order_by("-number").first()
         number = 1 if last is None else last.number + 1
-        roster = [
-            {
-                "member": m.member,
-                "name": m.name,
-                "district": m.district,
-                "faction": m.faction,
-                "seat": m.seat,
-                "card": m.card,
-                "key": m.key,
-            }
-            for m in members
-        ]
         payload = {
             "sitting": number,
             "protocol": protocol,
@@ -279,7 +267,7 @@ class Hall:
             "membership": self.config.membership,
             "quorum": self.config.quorum,
             "invited": list(invited),
-            "members": roster,
+            "members": [m.roster_entry() for m in members],
         }
         scope = sitting_scope(number)
         async with self._lock(scope):
@@ -689,9 +677,9 @@ def parse_roster_csv(text: str) -> list[dict[str, Any]]:
         raise HallError(f"roster CSV is larger than {MAX_ROSTER_BYTES} bytes", 413)
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = tuple(reader.fieldnames or ())
-    if header != ROSTER_COLUMNS:
+    if header != ROSTER_FIELDS:
         raise HallError(
-            f"roster CSV header must be {','.join(ROSTER_COLUMNS)}; got {','.join(header)}", 422
+            f"roster CSV header must be {','.join(ROSTER_FIELDS)}; got {','.join(header)}", 422
         )
     members = []
     for line, row in enumerate(reader, start=2):
@@ -700,7 +688,7 @@ def parse_roster_csv(text: str) -> list[dict[str, Any]]:
         seat = row["seat"].strip()
         if not seat.isdigit():
             raise HallError(f"roster CSV line {line}: seat {seat!r} is not a number", 422)
-        entry: dict[str, Any] = {column: row[column].strip() for column in ROSTER_COLUMNS}
+        entry: dict[str, Any] = {column: row[column].strip() for column in ROSTER_FIELDS}
         entry["seat"] = int(seat)
         entry["key"] = entry["key"].lower()
         try:

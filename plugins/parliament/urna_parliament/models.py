@@ -5,8 +5,12 @@ a member's votes and speeches, the stenogram search) and hold the unique
 keys that make a vote count once however many times a console sends it.
 """
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
+
+from urna_parliament.record import ROSTER_FIELDS
 
 
 class Member(Model):
@@ -24,6 +28,10 @@ class Member(Model):
 
     class Meta:
         table = "parliament_member"
+
+    def roster_entry(self) -> dict[str, Any]:
+        """The member as the roster gives them: what a sitting's record and the API carry."""
+        return {name: getattr(self, name) for name in ROSTER_FIELDS}
 
 
 class Sitting(Model):

@@ -39,6 +39,8 @@ HEX128 = re.compile(r"^[0-9a-f]{128}$")
 MAX_SEATS = 1000
 MAX_TEXT = 500
 MAX_NUMBER = 1_000_000
+ROSTER_FIELDS = ("member", "name", "district", "faction", "seat", "card", "key")
+"""A roster entry's fields, in the order of the roster CSV's columns."""
 
 
 def sitting_scope(sitting: int) -> str:

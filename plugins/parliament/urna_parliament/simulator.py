@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from urna.crypto.signing import SigningKey
 
+from urna_parliament.record import ROSTER_FIELDS
+
 if TYPE_CHECKING:
     from urna_parliament.hall import Hall
 
@@ -76,13 +78,9 @@ def chamber(
 
 
 def roster_csv(roster: list[dict[str, Any]]) -> str:
-    lines = ["member,name,district,faction,seat,card,key"]
+    lines = [",".join(ROSTER_FIELDS)]
     for m in roster:
-        lines.append(
-            ",".join(
-                str(m[c]) for c in ("member", "name", "district", "faction", "seat", "card", "key")
-            )
-        )
+        lines.append(",".join(str(m[c]) for c in ROSTER_FIELDS))
     return "\n".join(lines) + "\n"
 
 

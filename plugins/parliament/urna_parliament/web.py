@@ -112,20 +112,7 @@ async def import_roster(request: Request) -> HTTPResponse:
 async def list_members(request: Request) -> HTTPResponse:
     """The roster."""
     rows = await Member.all().order_by("seat")
-    return json(
-        [
-            {
-                "member": m.member,
-                "name": m.name,
-                "district": m.district,
-                "faction": m.faction,
-                "seat": m.seat,
-                "card": m.card,
-                "key": m.key,
-            }
-            for m in rows
-        ]
-    )
+    return json([m.roster_entry() for m in rows])
 
 
 async def member_profile(request: Request, member: str) -> HTTPResponse:
@@ -156,15 +143,8 @@ async def _profile(row: Member) -> dict[str, Any]:
                 "choice": cast.choice if cast.choice is not None else "secret",
             }
         )
-    return {
-        "member": row.member,
-        "name": row.name,
-        "district": row.district,
-        "faction": row.faction,
-        "seat": row.seat,
-        "speeches": [_speech_json(s) for s in speeches],
-        "votes": named,
-    }
+    identity = {k: v for k, v in row.roster_entry().items() if k not in ("card", "key")}
+    return {**identity, "speeches": [_speech_json(s) for s in speeches], "votes": named}
 
 
 def _speech_json(s: SpeechRecord) -> dict[str, Any]:
