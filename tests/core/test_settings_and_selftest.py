@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import nacl.bindings
 import pytest
 from urna.shell import selftest
 from urna.shell.settings import SettingsError, load_settings
@@ -64,3 +65,21 @@ def test_selftest_refuses_old_pynacl():
 def test_selftest_refuses_a_libsodium_that_accepts_mixed_order_points():
     with pytest.raises(selftest.SelfTestError, match="B\\+T2"):
         selftest.check_libraries(is_valid_point=lambda point: True)
+
+
+MIXED_ORDER_POINT = nacl.bindings.crypto_core_ed25519_add(
+    selftest.BASE_POINT, selftest.ORDER_TWO_POINT
+)
+
+
+@pytest.mark.parametrize("accepted", [MIXED_ORDER_POINT, selftest.ORDER_TWO_POINT])
+def test_selftest_refuses_a_multiplication_that_takes_bad_points(accepted):
+    """Point.decode_times validates ciphertext points through libsodium's multiplication."""
+
+    def multiply(scalar: bytes, point: bytes) -> bytes:
+        if point != accepted:
+            raise RuntimeError("refused")
+        return point
+
+    with pytest.raises(selftest.SelfTestError, match="multiplies"):
+        selftest.check_libraries(multiply=multiply)

@@ -81,11 +81,10 @@ class EncryptedSelection:
     @classmethod
     def from_json(cls, value: object) -> EncryptedSelection:
         d = _json.obj(value, ("selection_id", "ciphertext", "proof"), "selection")
-        return cls(
-            _json.ident(d["selection_id"], "selection_id"),
-            Ciphertext.from_json(d["ciphertext"]),
-            DisjunctiveProof.from_json(d["proof"], 1),
-        )
+        selection_id = _json.ident(d["selection_id"], "selection_id")
+        proof = DisjunctiveProof.from_json(d["proof"], 1)
+        # The proof's check multiplies both points by the first challenge first.
+        return cls(selection_id, Ciphertext.from_json(d["ciphertext"], proof.challenges[0]), proof)
 
 
 @attrs.frozen(slots=True)

@@ -52,9 +52,17 @@ class Ciphertext:
         return {"alpha": self.alpha.hex(), "beta": self.beta.hex()}
 
     @classmethod
-    def from_json(cls, value: object) -> Ciphertext:
+    def from_json(cls, value: object, first_factor: Scalar | None = None) -> Ciphertext:
+        """Decode both points; with ``first_factor``, the scalar a proof verifier will
+        multiply both by first, validate them through that multiplication
+        (:meth:`Point.decode_times`)."""
         d = _json.obj(value, ("alpha", "beta"), "ciphertext")
-        return cls(Point.from_hex(d["alpha"]), Point.from_hex(d["beta"]))
+        if first_factor is None:
+            return cls(Point.from_hex(d["alpha"]), Point.from_hex(d["beta"]))
+        return cls(
+            Point.from_hex_times(d["alpha"], first_factor),
+            Point.from_hex_times(d["beta"], first_factor),
+        )
 
 
 def encrypt(m: int, nonce: Scalar, key: Point) -> Ciphertext:

@@ -203,11 +203,14 @@ class Point:
     """
 
     _raw: bytes
+    # (scalar, scalar·P) computed while decoding, see decode_times; not part of the value.
+    _product: tuple[bytes, bytes] | None = attrs.field(eq=False)
 
     @classmethod
     def _make(cls, raw: bytes) -> Point:
         self = object.__new__(cls)
         object.__setattr__(self, "_raw", raw)
+        object.__setattr__(self, "_product", None)
         return self
 
     @classmethod
@@ -229,9 +232,37 @@ class Point:
         raise NotInSubgroupError("point is not in the prime-order subgroup")  # pragma: no cover
 
     @classmethod
+    def decode_times(cls, raw: bytes, scalar: Scalar) -> Point:
+        """:meth:`decode` (identity allowed), validating through the first multiplication
+        the caller will do: ``scalar·P``, kept for ``P * scalar``.
+
+        libsodium's variable-base multiplication refuses exactly the inputs that
+        ``crypto_core_ed25519_is_valid_point`` refuses (non-canonical, small order, not
+        on the curve, outside the prime-order subgroup; ``urna.shell.selftest`` checks
+        this at start), so a point it multiplies needs no check of its own. A proof
+        verifier multiplies every ciphertext point it reads: this saves the check.
+        """
+        if len(raw) != POINT_SIZE or raw == _IDENTITY_BYTES or scalar.is_zero():
+            return cls.decode(raw)
+        raw = bytes(raw)
+        try:
+            product = _sodium.crypto_scalarmult_ed25519_noclamp(scalar._raw, raw)
+        except RuntimeError:
+            cls.decode(raw)  # raises the typed error that names what is wrong
+            raise NotInSubgroupError("point is not in the prime-order subgroup") from None
+        point = cls._make(raw)
+        object.__setattr__(point, "_product", (scalar._raw, product))
+        return point
+
+    @classmethod
     def from_hex(cls, text: object, *, allow_identity: bool = True) -> Point:
         """Decode the record's form: 64 lowercase hex digits."""
         return cls.decode(hex_bytes(text, POINT_SIZE, "point"), allow_identity=allow_identity)
+
+    @classmethod
+    def from_hex_times(cls, text: object, scalar: Scalar) -> Point:
+        """:meth:`decode_times` of the record's form."""
+        return cls.decode_times(hex_bytes(text, POINT_SIZE, "point"), scalar)
 
     @classmethod
     def base_mul(cls, scalar: Scalar) -> Point:
@@ -272,6 +303,9 @@ class Point:
             return NotImplemented
         if self._raw == _IDENTITY_BYTES or scalar.is_zero():
             return IDENTITY
+        product = self._product
+        if product is not None and hmac.compare_digest(product[0], scalar._raw):
+            return Point._make(product[1])
         if self._raw == _BASE_BYTES:
             return Point._make(_sodium.crypto_scalarmult_ed25519_base_noclamp(scalar._raw))
         return Point._make(_sodium.crypto_scalarmult_ed25519_noclamp(scalar._raw, self._raw))

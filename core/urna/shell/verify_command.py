@@ -11,6 +11,7 @@ import click
 from urna.plugins import ALL_INSTALLED, PluginError, make_plugin_manager
 from urna.record.checkpoint import Checkpoint
 from urna.record.errors import RecordError
+from urna.shell import selftest
 from urna.shell.registry import build_registry
 from urna.verify import Report, core_checks, verify_path
 from urna.verify.record_checks import pinned_checks
@@ -32,8 +33,9 @@ def run_verify(
     checks run, so a record is never passed for want of a check.
     """
     try:
+        selftest.check_libraries()
         registry = build_registry(make_plugin_manager([ALL_INSTALLED]))
-    except PluginError as exc:
+    except (PluginError, selftest.SelfTestError) as exc:
         click.echo(f"urna: error: {exc}", err=True)
         return EXIT_UNREADABLE
     checks = [
