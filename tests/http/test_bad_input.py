@@ -132,8 +132,9 @@ async def test_a_password_set_over_http_signs_in_exactly_as_typed(urna_server, s
         assert answer.status_code == status, (typed, answer.text)
 
 
-async def test_a_scope_no_scope_can_be_named_is_404(urna_server):
-    """Core and election routes check a scope in the path the same way, before any lookup."""
+async def test_a_scope_that_is_not_there_is_404(urna_server):
+    """Core and election routes check a scope name the same way, before any lookup; a
+    well-formed name of no scope is 404 too."""
     client = urna_server.client()
     for path in [
         "/-/scopes/Bad_Scope/checkpoint.json",
@@ -144,3 +145,7 @@ async def test_a_scope_no_scope_can_be_named_is_404(urna_server):
         response = await client.get(path)
         assert response.status_code == 404, path
         assert response.json() == {"error": "no such scope"}, path
+    for path in ["/-/scopes/nope/checkpoint.json", "/-/scopes/nope/bundle.tar"]:
+        response = await client.get(path)
+        assert response.status_code == 404, path
+        assert response.json() == {"error": "no scope 'nope'"}, path

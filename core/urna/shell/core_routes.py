@@ -19,7 +19,7 @@ from urna.shell.auth import principal as auth
 from urna.shell.auth.tokens import token_hash
 from urna.shell.election_routes import ELECTION_ROUTES
 from urna.shell.http import ApiError, field, json_body, scope_name
-from urna.shell.ledger import format_time, utc_now
+from urna.shell.ledger import Ledger, format_time, utc_now
 from urna.shell.models import Session, User
 from urna.shell.permissions import AUTHENTICATED, MANAGE_USERS
 from urna.shell.services import services_of
@@ -92,9 +92,7 @@ async def scopes(request: Request) -> HTTPResponse:
 async def checkpoint(request: Request, scope: str) -> HTTPResponse:
     """The scope's head, signed now by the appliance: keep it to detect truncation later."""
     services = services_of(request)
-    head = await services.ledger.head(scope_name(scope))
-    if head is None:
-        raise ApiError(404, f"no scope {scope!r}")
+    head = await _head(services.ledger, scope)
     signed = sign_checkpoint(
         scope=scope, seq=head[0], hash=head[1], time=format_time(utc_now()), key=services.key
     )
@@ -104,14 +102,21 @@ async def checkpoint(request: Request, scope: str) -> HTTPResponse:
 async def bundle(request: Request, scope: str) -> HTTPResponse:
     """The scope's record bundle as a canonical tar, for ``urna verify``."""
     ledger = services_of(request).ledger
-    if await ledger.head(scope_name(scope)) is None:
-        raise ApiError(404, f"no scope {scope!r}")
+    await _head(ledger, scope)
     files = await ledger.bundle_files(scope)
     return raw(
         canonical_tar(files),
         content_type="application/x-tar",
         headers={"Content-Disposition": f'attachment; filename="{scope}.tar"'},
     )
+
+
+async def _head(ledger: Ledger, scope: str) -> tuple[int, str]:
+    """The scope's head ``(seq, hash)``, or 404 when there is no such scope."""
+    head = await ledger.head(scope_name(scope))
+    if head is None:
+        raise ApiError(404, f"no scope {scope!r}")
+    return head
 
 
 async def login(request: Request) -> HTTPResponse:
