@@ -26,9 +26,15 @@ from urna.api import Ledger
 from urna.crypto.hashing import blake2b_256
 
 from urna_elections import models
+from urna_elections.hierarchy import Commission, central_of
 from urna_elections.protocol import PROTOCOL_LABEL, document_bytes
 from urna_elections.record import PROTOCOLS_IMPORTED
-from urna_elections.structure import ElectionInfo, StructureError, add_commissions
+from urna_elections.structure import (
+    ElectionInfo,
+    StructureError,
+    add_commissions,
+    load_commissions,
+)
 
 BATCH = 1000
 MAX_FILE = 512 * 1024 * 1024
@@ -147,7 +153,7 @@ def _code_part(value: str) -> str:
 
 @attrs.define
 class _Structure:
-    known: dict[str, tuple[str, str, str]]
+    known: dict[str, Commission]
     new: list[dict[str, str]] = attrs.Factory(list)
     by_path: dict[tuple[str, ...], str] = attrs.Factory(dict)
     counters: dict[str, int] = attrs.Factory(dict)
@@ -172,10 +178,10 @@ class _Structure:
     def _add(self, code: str, name: str, kind: str, parent: str) -> None:
         existing = self.known.get(code)
         if existing is not None:
-            if existing[1] != kind or existing[2] != parent:
+            if existing.kind != kind or existing.parent != parent:
                 raise ImportError_(f"commission {code} exists with another kind or parent")
             return
-        self.known[code] = (name[:200], kind, parent)
+        self.known[code] = Commission(code, name[:200], kind, parent)
         self.new.append({"code": code, "name": name[:200], "kind": kind, "parent": parent})
 
 
@@ -209,13 +215,8 @@ async def import_protocols(
         )
     if set(mapping.votes) != set(election.candidates):
         raise ImportError_("the mapping must give a column for every candidate and no other")
-    existing = {
-        code: (n, kind, parent)
-        for code, n, kind, parent in await models.Commission.filter(
-            election_id=election.id
-        ).values_list("code", "name", "kind", "parent_code")
-    }
-    central = next((code for code, v in existing.items() if v[1] == "central"), None)
+    existing = await load_commissions(election)
+    central = central_of(existing)
     if central is None:
         raise StructureError(f"election {election.code} has no central commission yet")
     structure = _Structure(existing)
@@ -223,7 +224,6 @@ async def import_protocols(
     precinct_index = columns[mapping.precinct]
     line_items = [(line, columns[column]) for line, column in mapping.lines.items()]
     vote_items = [(cid, columns[column]) for cid, column in mapping.votes.items()]
-    ratios = profile.ratios
     good: list[dict[str, Any]] = []
     rejected: list[Rejected] = []
     seen: set[str] = set()
@@ -249,12 +249,7 @@ async def import_protocols(
         if any(v < 0 for v in lines.values()) or any(v < 0 for v in votes.values()):
             rejected.append(Rejected(row_number, precinct, ("a line is negative",)))
             continue
-        candidates = sum(votes.values())
-        problems = []
-        for ratio in ratios:
-            ok, left, right = ratio.holds(lines, candidates)
-            if not ok:
-                problems.append(ratio.describe_failure(left, right))
+        problems = profile.check(lines, votes)
         if precinct in seen:
             problems.append(f"precinct {precinct} appears twice in the file")
         if problems:
