@@ -162,6 +162,7 @@ async def test_double_entry_shows_mismatches_line_by_line_then_members_sign(urna
             {"code": "cec", "name": "CEC", "kind": "central"},
             {"code": "con1", "name": "C1", "kind": "constituency", "parent": "cec"},
             {"code": "p1", "name": "P1", "kind": "precinct", "parent": "con1"},
+            {"code": "p2", "name": "P2", "kind": "precinct", "parent": "con1"},
         ],
     )
     admin = await urna_server.login("admin", ["elections.administrator"])
@@ -174,10 +175,11 @@ async def test_double_entry_shows_mismatches_line_by_line_then_members_sign(urna
                 {"commission": "p1", "name": f"M{i}", "role": "member", "passphrase": p}
                 for i, p in enumerate(passphrases)
             ]
+            + [{"commission": "p2", "name": "N", "role": "member", "passphrase": "p2 passphrase"}]
         },
     )
     assert response.status_code == 201, response.text
-    keys = response.json()["keys"]
+    *keys, outsider = response.json()["keys"]
     one = await urna_server.login("operator-1", ["elections.operator"])
     two = await urna_server.login("operator-2", ["elections.operator"])
     lines = {
@@ -213,6 +215,12 @@ async def test_double_entry_shows_mismatches_line_by_line_then_members_sign(urna
         json={"member_key": keys[0], "passphrase": "not the passphrase"},
     )
     assert wrong.status_code == 403
+    foreign = await member.post(
+        f"{URL}/drafts/{view['id']}/sign",
+        json={"member_key": outsider, "passphrase": "p2 passphrase"},
+    )
+    assert foreign.status_code == 403
+    assert "not a member of the precinct" in foreign.json()["error"]
     for key, passphrase in list(zip(keys, passphrases, strict=True))[:2]:
         signed = await member.post(
             f"{URL}/drafts/{view['id']}/sign", json={"member_key": key, "passphrase": passphrase}

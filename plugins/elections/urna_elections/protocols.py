@@ -28,7 +28,6 @@ from urna_elections.cache import Structure, structure_for
 from urna_elections.law import validate_lines
 from urna_elections.protocol import (
     ProtocolError,
-    Signer,
     check_document,
     check_signature_entries,
     make_document,
@@ -78,14 +77,6 @@ def check_law(election: ElectionInfo, doc: Mapping[str, Any]) -> None:
     failures = election.profile.check(doc["lines"], doc["votes"])
     if failures:
         raise ProtocolRejected(422, failures)
-
-
-async def signers_of(election: ElectionInfo, precinct: str) -> tuple[dict[str, Signer], int]:
-    rows = await models.Member.filter(
-        election_id=election.id, commission_code=precinct
-    ).values_list("key", "name", "role", "decisive")
-    signers = {key: Signer(precinct, name, role, decisive) for key, name, role, decisive in rows}
-    return signers, sum(1 for s in signers.values() if s.decisive)
 
 
 @attrs.frozen(slots=True)
@@ -588,9 +579,14 @@ async def sign_draft(
     if draft.status != "ready" or draft.doc is None:
         raise ProtocolRejected(409, [f"draft {draft_id} is {draft.status}: it cannot be signed"])
     doc = json.loads(draft.doc)
-    signers, decisive = await signers_of(election, draft.precinct_code)
+    precinct = draft.precinct_code
+    structure = await structure_for(ledger, election.code)
+    # Read the precinct's members again: another process may have registered some.
+    await structure.reload_commission(precinct)
+    signers = structure.signers
     public = key.verify_key.hex()
-    if public not in signers:
+    signer = signers.get(public)
+    if signer is None or signer.commission != precinct:
         raise ProtocolRejected(403, ["this key is not a member of the precinct commission"])
     signatures = [s for s in json.loads(draft.signatures) if s["key"] != public]
     signatures.append(sign_protocol(doc, key))
@@ -601,7 +597,7 @@ async def sign_draft(
     draft.signatures = json.dumps(signatures)
     draft.dissents = json.dumps(dissents)
     counted = sum(1 for s in signatures if signers[s["key"]].decisive)
-    needed = election.profile.quorum_of(decisive)
+    needed = election.profile.quorum_of(structure.decisive.get(precinct, 0))
     view = draft_view(election, draft)
     if counted >= needed:
         accepted = await accept_signed(
