@@ -60,18 +60,14 @@ def popolo_vote_events(state: SittingState) -> list[dict[str, Any]]:
             },
         }
         if vote.mode == "named":
-            voters = vote.voters()
-            attending = set(vote.present) | voters
             event["votes"] = [
                 {
                     "voter_id": member,
                     "voter": {"name": state.members[member].name},
                     "group": {"name": state.members[member].faction},
-                    "option": POPOLO_OPTIONS[vote.casts[member].choice]
-                    if member in vote.casts
-                    else POPOLO_OPTIONS["not_voting" if member in attending else "absent"],
+                    "option": POPOLO_OPTIONS[standing],
                 }
-                for member in sorted(state.members)
+                for member, standing in vote.standings(sorted(state.members)).items()
             ]
         events.append(event)
     return events

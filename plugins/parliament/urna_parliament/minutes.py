@@ -112,6 +112,8 @@ LABELS: dict[str, dict[str, str]] = {
     },
 }
 LANGUAGES = tuple(LABELS)
+FIGURES = ("for", "against", "abstain", "not_voting", "absent", "threshold")
+"""A closed vote's figures, in the order the minutes print them."""
 
 
 def _vote_json(state: SittingState, vote: VoteState) -> dict[str, Any]:
@@ -132,53 +134,32 @@ def _vote_json(state: SittingState, vote: VoteState) -> dict[str, Any]:
         "repeated_by": vote.repeated_by,
     }
     if vote.closed is not None:
-        entry["result"] = {
-            k: closed[k]
-            for k in ("for", "against", "abstain", "not_voting", "absent", "threshold", "outcome")
-        }
+        entry["result"] = {k: closed[k] for k in (*FIGURES, "outcome")}
     if vote.mode == "named" and vote.closed is not None:
-        voters = vote.voters()
-        attending = set(vote.present) | voters
         entry["named"] = [
             {
                 "member": m,
                 "name": state.members[m].name,
                 "faction": state.members[m].faction,
-                "choice": vote.casts[m].choice
-                if m in vote.casts
-                else ("not_voting" if m in attending else "absent"),
+                "choice": choice,
             }
-            for m in sorted(state.members)
+            for m, choice in vote.standings(sorted(state.members)).items()
         ]
-    entry["corrections"] = (
-        [
-            {
-                "member": h.member,
-                "name": state.members[h.member].name,
-                "from": h.previous,
-                "to": h.choice,
-                "reason": h.reason,
-                "corrects": h.corrects,
-                "seq": h.seq,
-                "time": h.time,
-            }
-            for h in vote.history
-            if isinstance(h, Correction)
-        ]
-        if vote.mode == "named"
-        else [
-            {
-                "member": h.member,
-                "reason": h.reason,
-                "corrects": h.corrects,
-                "seq": h.seq,
-                "time": h.time,
-            }
-            for h in vote.history
-            if isinstance(h, Correction)
-        ]
-    )
+    entry["corrections"] = [
+        _correction_json(state, h, named=vote.mode == "named")
+        for h in vote.history
+        if isinstance(h, Correction)
+    ]
     return entry
+
+
+def _correction_json(state: SittingState, h: Correction, *, named: bool) -> dict[str, Any]:
+    """A correction for the minutes: by name, who and which choices; totals-only publishes no
+    member's choice, so there only the member id, the reason and the chain."""
+    entry: dict[str, Any] = {"member": h.member}
+    if named:
+        entry |= {"name": state.members[h.member].name, "from": h.previous, "to": h.choice}
+    return entry | {"reason": h.reason, "corrects": h.corrects, "seq": h.seq, "time": h.time}
 
 
 def protocol(state: SittingState) -> dict[str, Any]:
@@ -337,15 +318,9 @@ def _vote_html(vote: dict[str, Any], t: dict[str, str]) -> str:
     if result:
         parts.append(
             '<table class="figures"><tr>'
-            + "".join(
-                f"<th>{_e(t[k])}</th>"
-                for k in ("for", "against", "abstain", "not_voting", "absent", "threshold")
-            )
+            + "".join(f"<th>{_e(t[k])}</th>" for k in FIGURES)
             + "</tr><tr>"
-            + "".join(
-                f"<td>{result[k]}</td>"
-                for k in ("for", "against", "abstain", "not_voting", "absent", "threshold")
-            )
+            + "".join(f"<td>{result[k]}</td>" for k in FIGURES)
             + "</tr></table>"
         )
         parts.append(
@@ -454,8 +429,7 @@ def render_pdf(minutes: dict[str, Any], lang: str = "az") -> bytes:
                 )
             result = vote.get("result")
             if result:
-                keys = ("for", "against", "abstain", "not_voting", "absent", "threshold")
-                table = Table([[t[k] for k in keys], [str(result[k]) for k in keys]])
+                table = Table([[t[k] for k in FIGURES], [str(result[k]) for k in FIGURES]])
                 table.setStyle([("FONT", (0, 0), (-1, -1), regular, 8)])
                 story += [table, p(f"{t['outcome']}: {t[result['outcome']]}")]
             for c in vote["corrections"]:
@@ -508,18 +482,7 @@ def display(state: SittingState) -> dict[str, Any]:
             "question": last.question,
             "mode": last.mode,
             "rule": last.rule.describe(),
-            **{
-                k: last.closed[k]
-                for k in (
-                    "for",
-                    "against",
-                    "abstain",
-                    "not_voting",
-                    "absent",
-                    "threshold",
-                    "outcome",
-                )
-            },
+            **{k: last.closed[k] for k in (*FIGURES, "outcome")},
         }
         if last.mode == "named":
             result["named"] = {m: c.choice for m, c in last.casts.items()}

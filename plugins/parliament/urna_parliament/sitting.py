@@ -105,21 +105,34 @@ class VoteState:
     def voters(self) -> set[str]:
         return set(self.casts) | set(self.ballots)
 
+    def attending(self) -> set[str]:
+        """Members present when the vote opened, and any who voted: the rest are absent."""
+        return set(self.present) | self.voters()
+
     def figures(self) -> dict[str, int]:
         """For, against, abstain (open votes), not voting and absent, from the casts."""
         tally = {choice: 0 for choice in ("for", "against", "abstain")}
         for cast in self.casts.values():
             tally[cast.choice] += 1
-        voters = self.voters()
-        attending = set(self.present) | voters
+        attending = self.attending()
         return {
             **tally,
-            "not_voting": len(attending - voters),
+            "not_voting": len(attending - self.voters()),
             "absent": self.membership - len(attending),
         }
 
+    def standings(self, members: Iterable[str]) -> dict[str, str]:
+        """Each member's choice, else ``not_voting`` or ``absent``: a vote by name's list."""
+        attending = self.attending()
+        return {
+            member: self.casts[member].choice
+            if member in self.casts
+            else ("not_voting" if member in attending else "absent")
+            for member in members
+        }
+
     def decide(self, yes: int, no: int, abstain: int) -> tuple[int, str]:
-        attending = len(set(self.present) | self.voters())
+        attending = len(self.attending())
         counts = Counts(yes, no, abstain, present=attending, members=self.membership)
         outcome = self.rule.decide(counts)
         return outcome.threshold, outcome.word
