@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import attrs
 
@@ -79,7 +79,7 @@ from urna.crypto.errors import (
 )
 from urna.crypto.group import Scalar
 from urna.crypto.manifest import ElectionParameters
-from urna.crypto.signing import decode_verify_key
+from urna.crypto.signing import verify_key_from_hex
 from urna.crypto.tally import (
     EncryptedTally,
     TallyResult,
@@ -95,6 +95,7 @@ from urna.shell.ledger import Ledger
 __all__ = ["BallotBox", "BallotBoxError", "CastReceipt", "ballot_box_for"]
 
 T = TypeVar("T")
+B = TypeVar("B")
 
 
 class BallotBoxError(Exception):
@@ -480,7 +481,7 @@ class BallotBox:
     async def register_credential(self, scope: str, key: str, name: str) -> Event:
         """Register a voter's or device's Ed25519 key (before voting opens)."""
         try:
-            verify_key = decode_verify_key(bytes.fromhex(key) if _is_hex(key, 64) else b"")
+            verify_key = verify_key_from_hex(key)
         except KeyRejectedError as exc:
             raise BallotBoxError("credential.key", f"credential key rejected: {exc}") from None
         if not 0 < len(name) <= 200:
@@ -530,10 +531,10 @@ class BallotBox:
         """Verify and cast a signed ballot (``SignedBallot`` JSON) posted by ``device``
         (the authenticated account, whose chain it must continue); answer the receipt."""
         signed = _decode_ballot(ballot)
+        proofs = _Proofs(verify_ballot, signed.ballot, await self._voting_election(scope))
 
         async def step(state: _State) -> CastReceipt:
-            election = self._check_ballot(state, signed, device, cast=True)
-            _verified(verify_ballot, signed.ballot, election)
+            proofs.outcome(self._check_ballot(state, signed, device, cast=True))
             event = await self._append(scope, state, ev.BALLOT_CAST, ev.ballot_cast_payload(signed))
             return CastReceipt(
                 signed.ballot.ballot_id.hex(), event.payload["confirmation_code"], event.seq
@@ -556,16 +557,24 @@ class BallotBox:
         challenged = _decode(
             "reveal", ChallengedBallot.from_json, {"ballot": ballot["ballot"], "reveal": reveal}
         )
+        proofs = _Proofs(verify_challenged_ballot, challenged, await self._voting_election(scope))
 
         async def step(state: _State) -> dict[str, tuple[str, ...]]:
-            election = self._check_ballot(state, signed, device, cast=False)
-            choices = _verified(verify_challenged_ballot, challenged, election)
+            choices = proofs.outcome(self._check_ballot(state, signed, device, cast=False))
             await self._append(
                 scope, state, ev.BALLOT_CHALLENGED, ev.ballot_challenged_payload(signed, challenged)
             )
             return choices
 
         return await self._locked(scope, step)
+
+    async def _voting_election(self, scope: str) -> Election:
+        """The scope's election as last seen, without locking: a ballot's proofs are
+        checked against it before the head is locked (see :class:`_Proofs`)."""
+        state = self._states.get(scope)
+        if state is not None and state.election is not None:
+            return state.election
+        return await self.election(scope)
 
     def _check_ballot(
         self, state: _State, signed: SignedBallot, device: str, *, cast: bool
@@ -708,6 +717,33 @@ class BallotBox:
         return event
 
 
+class _Proofs(Generic[B, T]):
+    """A ballot's proofs, checked before the scope's head is locked, so that other
+    writers do not wait through the longest check (on PostgreSQL, or several SQLite
+    workers, they would otherwise queue behind it).
+
+    The outcome is given only once the checks under the lock have passed, so a
+    ballot gets the same answer as if its proofs were checked last (a replayed
+    ciphertext is a replay, not a bad proof)."""
+
+    def __init__(self, verify: Callable[[B, Election], T], ballot: B, election: Election) -> None:
+        self._verify, self._ballot, self._election = verify, ballot, election
+        self._error: BallotBoxError | None = None
+        try:
+            self._answer = _verified(verify, ballot, election)
+        except BallotBoxError as exc:
+            self._error = exc
+
+    def outcome(self, election: Election) -> T:
+        """What the check answered (or raise its refusal), for the election found under
+        the lock; checked again if that is not the election it was checked against."""
+        if election.election_hash != self._election.election_hash:  # pragma: no cover
+            return _verified(self._verify, self._ballot, election)  # a replaced scope
+        if self._error is not None:
+            raise self._error
+        return self._answer
+
+
 _boxes: weakref.WeakKeyDictionary[Ledger, BallotBox] = weakref.WeakKeyDictionary()
 
 
@@ -745,12 +781,6 @@ def _ceremony_open(state: _State) -> Election:
             409,
         )
     return election
-
-
-def _is_hex(text: object, length: int) -> bool:
-    return (
-        isinstance(text, str) and len(text) == length and all(c in "0123456789abcdef" for c in text)
-    )
 
 
 def _decode(what: str, reader: Callable[..., T], *args: Any) -> T:
