@@ -9,18 +9,21 @@ import re
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from test_crypto_group import (
+from point_corpus import (
     IDENTITY_ENC,
     MIXED_ORDER,
+    NEGATIVE_ZERO,
     NON_CANONICAL,
-    OFF_CURVE,
     SMALL_ORDER_ALTERNATIVES,
     SMALL_ORDER_NON_IDENTITY,
+    off_curve,
 )
 from urna.crypto.errors import PointDecodeError
 from urna.crypto.group import BASE, IDENTITY, L, Point, Scalar
 
-BAD = SMALL_ORDER_NON_IDENTITY + SMALL_ORDER_ALTERNATIVES + MIXED_ORDER + OFF_CURVE
+BAD = (
+    SMALL_ORDER_NON_IDENTITY + SMALL_ORDER_ALTERNATIVES + NEGATIVE_ZERO + MIXED_ORDER + off_curve(8)
+)
 FACTORS = [Scalar.from_int(0), Scalar.from_int(1), Scalar.from_int(L - 1), Scalar.from_int(7)]
 
 
