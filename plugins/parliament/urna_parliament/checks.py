@@ -39,63 +39,64 @@ def _refusals(record: RecordView) -> list[tuple[Event, Violation]]:
     return refused
 
 
-def _failures(record: RecordView, check: str) -> Iterator[Failure]:
-    if not record.scope.startswith(SITTING_SCOPE_PREFIX):
-        return
-    refused = _refusals(record)
-    for event, violation in refused:
-        if violation.check == check:
-            yield Failure(check, event.where, violation.message)
+def _check(check: str, title: str, doc: str) -> VerifierCheck:
+    """A check reporting each event the replay refused under ``check``.
 
+    The eight checks differ only in that id; ``doc`` becomes the check function's
+    docstring, which ``VerifierCheck.description`` reads.
+    """
 
-def check_sequence(record: RecordView, _: CheckContext) -> Iterator[Failure]:
-    """Every event of a sitting comes where the rules allow: sitting open, one vote at a time,
-    items, speeches and registration rounds in order."""
-    yield from _failures(record, CHECK_SEQUENCE)
+    def run(record: RecordView, _: CheckContext) -> Iterator[Failure]:
+        if not record.scope.startswith(SITTING_SCOPE_PREFIX):
+            return
+        for event, violation in _refusals(record):
+            if violation.check == check:
+                yield Failure(check, event.where, violation.message)
 
-
-def check_roster(record: RecordView, _: CheckContext) -> Iterator[Failure]:
-    """Every member who acts is on the sitting's roster, with that key registered as a signer."""
-    yield from _failures(record, CHECK_ROSTER)
-
-
-def check_signatures(record: RecordView, _: CheckContext) -> Iterator[Failure]:
-    """Every registration, named vote, correction and ballot is signed by its member's key."""
-    yield from _failures(record, CHECK_SIGNATURES)
-
-
-def check_seat_card(record: RecordView, _: CheckContext) -> Iterator[Failure]:
-    """Every vote came from a seat where the member's card was in and the member registered."""
-    yield from _failures(record, CHECK_SEAT_CARD)
-
-
-def check_quorum(record: RecordView, _: CheckContext) -> Iterator[Failure]:
-    """The quorum held when each vote opened: the present list matches registrations and cards."""
-    yield from _failures(record, CHECK_QUORUM)
-
-
-def check_totals(record: RecordView, _: CheckContext) -> Iterator[Failure]:
-    """Each vote's figures and outcome recompute from the individual votes and its rule."""
-    yield from _failures(record, CHECK_TOTALS)
-
-
-def check_corrections(record: RecordView, _: CheckContext) -> Iterator[Failure]:
-    """Each correction was allowed and chains to what it corrects; re-votes to a closed vote."""
-    yield from _failures(record, CHECK_CORRECTIONS)
-
-
-def check_secret(record: RecordView, _: CheckContext) -> Iterator[Failure]:
-    """Secret ballots carry valid proofs; the totals are the proven decryption of their sum."""
-    yield from _failures(record, CHECK_SECRET)
+    run.__doc__ = doc
+    return VerifierCheck(check, title, run)
 
 
 VERIFIER_CHECKS: tuple[VerifierCheck, ...] = (
-    VerifierCheck(CHECK_SEQUENCE, "Sitting events in order", check_sequence),
-    VerifierCheck(CHECK_ROSTER, "Members and their registered keys", check_roster),
-    VerifierCheck(CHECK_SIGNATURES, "Members' signatures", check_signatures),
-    VerifierCheck(CHECK_SEAT_CARD, "Votes from the member's seat with their card", check_seat_card),
-    VerifierCheck(CHECK_QUORUM, "Quorum when each vote opened", check_quorum),
-    VerifierCheck(CHECK_TOTALS, "Totals and outcomes recomputed", check_totals),
-    VerifierCheck(CHECK_CORRECTIONS, "Corrections and re-votes chained", check_corrections),
-    VerifierCheck(CHECK_SECRET, "Secret-vote ballots and tally proofs", check_secret),
+    _check(
+        CHECK_SEQUENCE,
+        "Sitting events in order",
+        """Every event of a sitting comes where the rules allow: sitting open, one vote at a time,
+    items, speeches and registration rounds in order.""",
+    ),
+    _check(
+        CHECK_ROSTER,
+        "Members and their registered keys",
+        "Every member who acts is on the sitting's roster, with that key registered as a signer.",
+    ),
+    _check(
+        CHECK_SIGNATURES,
+        "Members' signatures",
+        "Every registration, named vote, correction and ballot is signed by its member's key.",
+    ),
+    _check(
+        CHECK_SEAT_CARD,
+        "Votes from the member's seat with their card",
+        "Every vote came from a seat where the member's card was in and the member registered.",
+    ),
+    _check(
+        CHECK_QUORUM,
+        "Quorum when each vote opened",
+        "The quorum held when each vote opened: the present list matches registrations and cards.",
+    ),
+    _check(
+        CHECK_TOTALS,
+        "Totals and outcomes recomputed",
+        "Each vote's figures and outcome recompute from the individual votes and its rule.",
+    ),
+    _check(
+        CHECK_CORRECTIONS,
+        "Corrections and re-votes chained",
+        "Each correction was allowed and chains to what it corrects; re-votes to a closed vote.",
+    ),
+    _check(
+        CHECK_SECRET,
+        "Secret-vote ballots and tally proofs",
+        "Secret ballots carry valid proofs; the totals are the proven decryption of their sum.",
+    ),
 )
