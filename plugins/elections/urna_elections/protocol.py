@@ -26,6 +26,8 @@ from urna.crypto.hashing import blake2b_256
 from urna.crypto.signing import SigningKey, VerifyKey, hex_to_bytes, verify_key_from_hex
 from urna.record.canonical import canonical_bytes
 
+from urna_elections.law import Profile
+
 PROTOCOL_LABEL = b"urna.el.protocol"
 DISSENT_LABEL = b"urna.el.dissent"
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -183,15 +185,15 @@ def signature_problems(
     dissents: Iterable[Mapping[str, str]],
     signers: Mapping[str, Signer],
     decisive_members: int,
-    quorum: tuple[int, int],
+    profile: Profile,
     *,
     key_of: Callable[[str], VerifyKey] = verify_key_from_hex,
 ) -> list[str]:
     """Every reason the signatures do not complete the protocol (empty when they do).
 
     Each signature must verify, be by a registered member of the precinct's
-    own commission and count once; members with a decisive vote must reach
-    ``ceil(numerator/denominator x decisive_members)``. Dissents must be
+    own commission and count once; members with a decisive vote must reach the
+    profile's quorum (``Profile.quorum_of``). Dissents must be
     signed by a member of the same commission. ``key_of`` decodes a registered
     member's key (a caller may keep them decoded: the keys were validated when
     registered).
@@ -218,8 +220,7 @@ def signature_problems(
             continue
         if signer.decisive:
             counted.add(key)
-    numerator, denominator = quorum
-    needed = max(1, -(-decisive_members * numerator // denominator))
+    needed = profile.quorum_of(decisive_members)
     if len(counted) < needed:
         problems.append(
             f"signed by {len(counted)} of {decisive_members} members with a decisive vote; "

@@ -158,7 +158,7 @@ def _signature_problems(
         dissents,
         structure.signers,
         structure.decisive.get(precinct, 0),
-        structure.election.profile.quorum,
+        structure.election.profile,
         key_of=structure.verify_key,
     )
 

@@ -538,7 +538,7 @@ def _accept(state: Replay, entry: dict[str, Any], where: str, *, signed: bool) -
             entry["dissents"],
             state.signers,
             state.decisive.get(precinct, 0),
-            state.profile.quorum,
+            state.profile,
         ):
             state.fail(SIGNATURES, label, problem)
     previous = state.current.get(precinct)
