@@ -217,12 +217,17 @@ def _registration_opened(p: Mapping[str, Any]) -> None:
     number(p["round"], "round")
 
 
-def _member_registered(p: Mapping[str, Any]) -> None:
-    require_fields(p, {"round": int, "member": str, "seat": int, "card": str, "sig": str})
-    number(p["round"], "round")
+def _seated_member(p: Mapping[str, Any]) -> None:
+    """Who acted, at which seat, with which card: every signed act at a seat names all three."""
     member_id(p["member"])
     seat_number(p["seat"])
     card_id(p["card"])
+
+
+def _member_registered(p: Mapping[str, Any]) -> None:
+    require_fields(p, {"round": int, "member": str, "seat": int, "card": str, "sig": str})
+    number(p["round"], "round")
+    _seated_member(p)
     hex_field(p["sig"], HEX128, "sig")
 
 
@@ -341,9 +346,7 @@ def _vote_cast(p: Mapping[str, Any]) -> None:
         p, {"vote": int, "member": str, "seat": int, "card": str, "choice": str, "sig": str}
     )
     number(p["vote"], "vote")
-    member_id(p["member"])
-    seat_number(p["seat"])
-    card_id(p["card"])
+    _seated_member(p)
     one_of(p["choice"], CHOICES, "choice")
     hex_field(p["sig"], HEX128, "sig")
 
@@ -370,9 +373,7 @@ def _vote_corrected(p: Mapping[str, Any]) -> None:
         },
     )
     number(p["vote"], "vote")
-    member_id(p["member"])
-    seat_number(p["seat"])
-    card_id(p["card"])
+    _seated_member(p)
     one_of(p["choice"], CHOICES, "choice")
     number(p["corrects"], "corrects", 1, 2**53 - 1)
     text(p["reason"], "reason")
@@ -384,9 +385,7 @@ def _ballot_cast(p: Mapping[str, Any]) -> None:
         p, {"vote": int, "member": str, "seat": int, "card": str, "ballot": dict, "sig": str}
     )
     number(p["vote"], "vote")
-    member_id(p["member"])
-    seat_number(p["seat"])
-    card_id(p["card"])
+    _seated_member(p)
     hex_field(p["sig"], HEX128, "sig")
 
 
