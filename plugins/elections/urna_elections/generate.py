@@ -17,7 +17,7 @@ from urna.api import Ledger
 from urna.crypto.signing import SigningKey
 
 from urna_elections.law import DEFAULT_PROFILE, Profile, load_builtin
-from urna_elections.protocol import make_document, sign_protocol
+from urna_elections.protocol import make_document, protocol_digest, sign_protocol
 from urna_elections.structure import (
     ElectionInfo,
     NewMember,
@@ -202,4 +202,9 @@ def signed_protocol(
         reason=reason,
     )
     chosen = keys if signers is None else keys[:signers]
-    return {"protocol": doc, "signatures": [sign_protocol(doc, k) for k in chosen], "dissents": []}
+    digest = protocol_digest(doc).hex()
+    return {
+        "protocol": doc,
+        "signatures": [sign_protocol(digest, k) for k in chosen],
+        "dissents": [],
+    }

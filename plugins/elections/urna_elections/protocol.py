@@ -140,9 +140,10 @@ def dissent_digest(protocol_hex: str, opinion: str) -> bytes:
     )
 
 
-def sign_protocol(doc: Mapping[str, Any], key: SigningKey) -> dict[str, str]:
-    """A member's signature entry ``{"key", "sig"}`` over the protocol's digest."""
-    return {"key": key.verify_key.hex(), "sig": key.sign(protocol_digest(doc)).hex()}
+def sign_protocol(protocol_hex: str, key: SigningKey) -> dict[str, str]:
+    """A member's signature entry ``{"key", "sig"}`` over the protocol's digest (hex, as
+    ``protocol_digest`` gives it: computed once, however many members sign)."""
+    return {"key": key.verify_key.hex(), "sig": key.sign(bytes.fromhex(protocol_hex)).hex()}
 
 
 def sign_dissent(protocol_hex: str, opinion: str, key: SigningKey) -> dict[str, str]:
@@ -179,7 +180,7 @@ def _hex(value: Any, pattern: re.Pattern[str], what: str) -> None:
 
 
 def signature_problems(
-    doc: Mapping[str, Any],
+    precinct: str,
     digest_hex: str,
     signatures: Iterable[Mapping[str, str]],
     dissents: Iterable[Mapping[str, str]],
@@ -191,18 +192,17 @@ def signature_problems(
 ) -> list[str]:
     """Every reason the signatures do not complete the protocol (empty when they do).
 
-    Each signature must verify, be by a registered member of the precinct's
-    own commission and count once; members with a decisive vote must reach the
-    profile's quorum (``Profile.quorum_of``). Dissents must be
-    signed by a member of the same commission. ``key_of`` decodes a registered
-    member's key (a caller may keep them decoded: the keys were validated when
-    registered).
+    ``digest_hex`` is the digest of ``precinct``'s protocol document, already
+    computed from the document (or checked against it) by the caller: it is not
+    computed again here. Each signature must verify over it, be by a registered
+    member of the precinct's own commission and count once; members with a
+    decisive vote must reach the profile's quorum (``Profile.quorum_of``).
+    Dissents must be signed by a member of the same commission. ``key_of``
+    decodes a registered member's key (a caller may keep them decoded: the keys
+    were validated when registered).
     """
     problems: list[str] = []
     digest = bytes.fromhex(digest_hex)
-    if protocol_digest(doc) != digest:
-        return ["the digest is not the digest of the protocol document"]
-    precinct = doc["precinct"]
     counted: set[str] = set()
     for entry in signatures:
         key = entry["key"]

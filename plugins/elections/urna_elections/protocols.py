@@ -124,13 +124,13 @@ async def check_signed(structure: Structure, entry: Any, via: str) -> Checked:
         await structure.reload_commission(precinct)
         if not structure.is_precinct(precinct):
             raise ProtocolRejected(422, [f"{precinct} is not a precinct of {election.code}"])
-    problems = _signature_problems(structure, doc, digest, signatures, dissents)
+    problems = _signature_problems(structure, precinct, digest, signatures, dissents)
     signing = (e.get("key") for e in (*signatures, *dissents) if isinstance(e, Mapping))
     if problems and any(key not in structure.signers for key in signing):
         # A member registered by another process since the cache was filled? (Only an
         # unknown key makes the cache suspect: a bad signature must not cost queries.)
         await structure.reload_commission(precinct)
-        problems = _signature_problems(structure, doc, digest, signatures, dissents)
+        problems = _signature_problems(structure, precinct, digest, signatures, dissents)
     if problems:
         raise ProtocolRejected(422, problems)
     payload = {
@@ -145,14 +145,15 @@ async def check_signed(structure: Structure, entry: Any, via: str) -> Checked:
 
 def _signature_problems(
     structure: Structure,
-    doc: Mapping[str, Any],
+    precinct: str,
     digest: str,
     signatures: list[Any],
     dissents: list[Any],
 ) -> list[str]:
-    precinct = doc["precinct"]
+    """The signature problems against the cached structure, over the digest computed
+    once by ``check_signed``."""
     return signature_problems(
-        doc,
+        precinct,
         digest,
         signatures,
         dissents,
@@ -298,7 +299,7 @@ async def write_batch(
             await structure.reload_commission(precinct)
             problems = _signature_problems(
                 structure,
-                item.doc,
+                precinct,
                 digest,
                 item.payload["signatures"],
                 item.payload["dissents"],
@@ -588,10 +589,10 @@ async def sign_draft(
     signer = signers.get(public)
     if signer is None or signer.commission != precinct:
         raise ProtocolRejected(403, ["this key is not a member of the precinct commission"])
-    signatures = [s for s in json.loads(draft.signatures) if s["key"] != public]
-    signatures.append(sign_protocol(doc, key))
-    dissents = [d for d in json.loads(draft.dissents) if d["key"] != public]
     digest = protocol_digest(doc).hex()
+    signatures = [s for s in json.loads(draft.signatures) if s["key"] != public]
+    signatures.append(sign_protocol(digest, key))
+    dissents = [d for d in json.loads(draft.dissents) if d["key"] != public]
     if dissent.strip():
         dissents.append(sign_dissent(digest, dissent.strip(), key))
     draft.signatures = json.dumps(signatures)

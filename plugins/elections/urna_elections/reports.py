@@ -52,12 +52,13 @@ def fingerprint(key_hex: str) -> str:
 
 
 def signature_rows(
-    doc: Mapping[str, Any],
+    digest_hex: str,
     signed: Mapping[str, Any],
     members: Sequence[Mapping[str, Any]],
 ) -> list[dict[str, str]]:
-    """One row per member of the commission: name, role, fingerprint, signature status."""
-    digest = protocol_digest(doc)
+    """One row per member of the commission: name, role, fingerprint, signature status
+    (over ``digest_hex``, the digest of the protocol document as computed from it)."""
+    digest = bytes.fromhex(digest_hex)
     by_key = {s["key"]: s["sig"] for s in signed.get("signatures", [])}
     dissents = {d["key"]: d for d in signed.get("dissents", [])}
     rows = []
@@ -75,7 +76,7 @@ def signature_rows(
             dissent = dissents[key]
             try:
                 verify_key_from_hex(key).verify(
-                    dissent_digest(digest.hex(), dissent["opinion"]),
+                    dissent_digest(digest_hex, dissent["opinion"]),
                     hex_to_bytes(dissent["sig"], 64, "signature"),
                 )
                 status += "; dissenting opinion (signed)"
@@ -337,7 +338,7 @@ def protocol_pdf(
     out.p("Control ratios: " + ("all hold" if not failures else "; ".join(failures)))
     out.p("Signatures of the commission members", "Heading3")
     rows = [["member", "role", "key fingerprint", "signature"]]
-    for row in signature_rows(doc, signed, members):
+    for row in signature_rows(digest, signed, members):
         rows.append([row["name"], row["role"], row["fingerprint"], row["status"]])
     out.table(rows, [140, 80, 110, 160])
     for dissent in signed.get("dissents", []):
