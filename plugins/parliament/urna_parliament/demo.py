@@ -20,7 +20,8 @@ from urna_parliament.exports import akoma_ntoso, popolo_vote_events
 from urna_parliament.hall import Hall, hall_of
 from urna_parliament.minutes import LANGUAGES, protocol, render_html, render_pdf
 from urna_parliament.record import sitting_scope
-from urna_parliament.simulator import SimulatedCard, chamber, choices
+from urna_parliament.secret import Commission
+from urna_parliament.simulator import chamber, choices
 
 SIZE = 125
 
@@ -190,14 +191,24 @@ async def run_sitting(context: DemoContext) -> DemoResult:
 
 
 async def secret_vote(hall: Hall, sitting: int, item: int) -> None:
-    """A secret vote counted by a commission of members as guardians (urna.crypto)."""
-    from urna_parliament.secret import run_secret_vote_demo
-
-    await run_secret_vote_demo(hall, sitting, item, SIZE)
-
-
-def _signers(cards: dict[str, SimulatedCard]) -> dict[str, SimulatedCard]:
-    return {card.card: card for card in cards.values()}
+    """A secret vote counted by a commission of five members as guardians (urna.crypto):
+    any three decrypt the sum, and the hall only ever sees the public election and proofs."""
+    state = await hall.state(sitting)
+    counters = ("m010", "m020", "m030", "m040", "m050")
+    commission = Commission.create(f"{state.scope}-vote-{state.next_vote_number()}", counters, 3)
+    vote = await vote_by_consoles(
+        hall,
+        sitting,
+        item,
+        "secret",
+        "Konstitusiya qanununa əlavələr qəbul edilsin",
+        (97, 12, 4),
+        seed=4,
+        present=len(state.present()),
+        election=commission.election_json(),
+    )
+    state = await hall.state(sitting)
+    await hall.close_vote(sitting, vote, commission.count(state.votes[vote], guardians=[1, 3, 5]))
 
 
 DEMOS = (Demo("plenary-sitting", run_sitting),)

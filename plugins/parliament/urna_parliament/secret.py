@@ -243,33 +243,3 @@ class Commission:
             "shares": [s.to_json() for s in shares],
             "result": result.to_json(),
         }
-
-
-async def run_secret_vote_demo(hall: Any, sitting: int, item: int, size: int) -> int:
-    """Open a secret vote counted by five members (any three decrypt), 125 presses, close."""
-    from urna_parliament.devices import KeyPressed
-    from urna_parliament.simulator import choices
-
-    state = await hall.state(sitting)
-    members = ("m010", "m020", "m030", "m040", "m050")
-    commission = Commission.create(f"{state.scope}-vote-{state.next_vote_number()}", members, 3)
-    vote = await hall.open_vote(
-        sitting,
-        item=item,
-        mode="secret",
-        question="Konstitusiya qanununa əlavələr qəbul edilsin",
-        election=commission.election_json(),
-    )
-    present = len(state.present())
-    from urna_parliament.demo import drive
-
-    presses = [
-        KeyPressed(seat, choice)
-        for seat, choice in enumerate(choices(present, 97, 12, 4, seed=4), start=1)
-        if choice
-    ]
-    await drive(hall, sitting, presses)
-    state = await hall.state(sitting)
-    tally = commission.count(state.votes[vote], guardians=[1, 3, 5])
-    await hall.close_vote(sitting, vote, tally)
-    return int(vote)
