@@ -32,6 +32,7 @@ from urna_parliament.models import CastRecord, Member, SpeechRecord
 from urna_parliament.models import Sitting as SittingRow
 from urna_parliament.record import (
     CHOICES,
+    EVENT_TYPES,
     MEMBER_ROLE,
     MODES,
     ROSTER_FIELDS,
@@ -274,8 +275,6 @@ class Hall:
             state = SittingState(scope)
             try:
                 state.check("parliament.sitting_opened", payload)
-                from urna_parliament.record import EVENT_TYPES
-
                 next(t for t in EVENT_TYPES if t.name == "parliament.sitting_opened").validate(
                     payload
                 )
@@ -357,9 +356,7 @@ class Hall:
         documents: Sequence[Mapping[str, str]] = (),
     ) -> int:
         state = await self.state(sitting)
-        rule_name = rule or self.config.default_rule
-        if rule_name not in self.rules:
-            raise HallError(f"unknown majority rule {rule_name!r}", 422)
+        rule_name = self._rule(rule or self.config.default_rule).name
         number = len(state.items) + 1
         await self._act(
             sitting,
@@ -436,9 +433,7 @@ class Hall:
             raise HallError(f"mode must be one of {', '.join(MODES)}", 422)
         if item not in state.items:
             raise HallError(f"there is no agenda item {item}", 422)
-        rule_name = rule or state.items[item].rule
-        if rule_name not in self.rules:
-            raise HallError(f"unknown majority rule {rule_name!r}", 422)
+        majority = self._rule(rule or state.items[item].rule)
         if (repeats is None) != (not reason):
             raise HallError("a repeat vote names the vote it repeats and the reason", 422)
         if mode == "secret" and election is None:
@@ -452,7 +447,7 @@ class Hall:
                 "item": item,
                 "mode": mode,
                 "question": question,
-                "rule": self.rules[rule_name].to_json(),
+                "rule": majority.to_json(),
                 "present": list(state.present()),
                 "quorum": state.quorum,
                 "membership": state.membership,
@@ -462,6 +457,13 @@ class Hall:
             },
         )
         return number
+
+    def _rule(self, name: str) -> MajorityRule:
+        """The rule of that name: an item or a vote may only name one this appliance knows."""
+        majority = self.rules.get(name)
+        if majority is None:
+            raise HallError(f"unknown majority rule {name!r}", 422)
+        return majority
 
     async def allow_correction(self, sitting: int, vote: int, member: str, reason: str) -> Event:
         return await self._act(
