@@ -61,9 +61,8 @@ def _optional(body: dict[str, Any], name: str, kind: type, default: Any) -> Any:
     value = body.get(name, default)
     if value is default:
         return default
-    if isinstance(value, bool) and kind is not bool:
-        raise ApiError(422, f"field {name!r} must be {kind.__name__}")
-    if not isinstance(value, kind):
+    # A JSON true is a Python int: it is not taken for a number.
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         raise ApiError(422, f"field {name!r} must be {kind.__name__}")
     return value
 
