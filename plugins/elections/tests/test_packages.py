@@ -11,8 +11,10 @@ import pytest
 from urna.crypto.hashing import blake2b_256
 from urna.record.bundle import read_bundle
 from urna.verify import core_checks, verify_files
+from urna_elections import models
 from urna_elections.generate import az_protocol_values, generate_election, signed_protocol
 from urna_elections.package import LABEL, MAGIC, PackageError, open_package, write_package
+from urna_elections.protocol import protocol_digest
 from urna_elections.protocols import accept_signed
 from urna_elections.record import EVENT_TYPES, VERIFIER_CHECKS
 from urna_elections.results import compute
@@ -152,3 +154,78 @@ async def test_a_summary_whose_protocols_do_not_check_out_is_refused_whole(
     assert second["protocol"]["precinct"] in message
     assert len(await ledger.events(election.scope)) == events
     assert (await compute(election)).totals["cec"] == before
+
+
+async def test_a_summary_carrying_a_repeat_protocol_supersedes_the_counted_one(
+    urna_services, urna_keys, tmp_path
+):
+    ledger = urna_services.ledger
+    generated = await generate_election(ledger, constituencies=2, precincts=6, abroad=0, members=5)
+    election = generated.election
+    rng = random.Random(6)  # noqa: S311 - made-up figures
+    first, second, third = generated.precincts[:3]  # the precincts of con001
+    entries = {
+        p: signed_protocol(
+            election,
+            p,
+            *az_protocol_values(rng, election.candidates),
+            generated.member_keys(p),
+        )
+        for p in (first, second, third)
+    }
+    for precinct in (first, second):
+        await accept_signed(ledger, election, entries[precinct], "api")
+    # The constituency has since recounted the first precinct and received the third.
+    counted = entries[first]["protocol"]
+    votes = counted["votes"]
+    donor, taker = max(votes, key=votes.get), min(votes, key=votes.get)
+    moved = dict(votes, **{donor: votes[donor] - 1, taker: votes[taker] + 1})
+    entries[first] = signed_protocol(
+        election,
+        first,
+        counted["lines"],
+        moved,
+        generated.member_keys(first),
+        supersedes=protocol_digest(counted).hex(),
+        reason="recount: one ballot misassigned",
+    )
+    carried = [
+        {**entries[p], "digest": protocol_digest(entries[p]["protocol"]).hex()}
+        for p in (first, second, third)
+    ]
+    content = {
+        "kind": "summary",
+        "election": election.code,
+        "commission": "con001",
+        "protocols": carried,
+        "totals": {
+            "lines": {
+                line: sum(e["protocol"]["lines"][line] for e in carried)
+                for line in election.profile.line_ids
+            },
+            "votes": {c: sum(e["protocol"]["votes"][c] for e in carried) for c in votes},
+            "received": 3,
+        },
+    }
+    key = urna_keys("con001-appliance")
+    answer = await import_package(
+        ledger, election, write_package(content, key), {key.verify_key.hex(): "con001"}
+    )
+    assert answer["imported"] == 2  # the repeat protocol and the third; the second is counted
+    rows = await models.Protocol.filter(election_id=election.id, precinct_code=first).order_by(
+        "version"
+    )
+    assert [(r.version, r.current, r.source) for r in rows] == [
+        (1, False, "signed"),
+        (2, True, "package"),
+    ]
+    totals = (await compute(election)).totals["con001"]
+    assert totals["received"] == 3
+    assert totals["votes"] == content["totals"]["votes"]
+    await ledger.export(election.scope, tmp_path / "record")
+    verdict = verify_files(
+        read_bundle(tmp_path / "record").files,
+        bundle="repeat",
+        checks=[*core_checks(EVENT_TYPES), *VERIFIER_CHECKS],
+    )
+    assert verdict.ok, verdict.summary_lines()

@@ -186,26 +186,36 @@ async def _count_summary(
     }
     async with ledger.transaction():
         event = await ledger.append(election.scope, SUMMARY_IMPORTED, payload)
-        for entry in fresh:
-            doc = entry["protocol"]
-            old = await models.Protocol.get_or_none(
-                election_id=election.id, precinct_code=doc["precinct"], current=True
+        # Three statements for the whole package: the precincts' current rows (read in the
+        # transaction, as they are now), no longer current, then the new rows.
+        previous = await models.Protocol.filter(
+            election_id=election.id,
+            precinct_code__in=[entry["protocol"]["precinct"] for entry in fresh],
+            current=True,
+        ).values_list("id", "precinct_code", "version")
+        versions = {precinct: version for _, precinct, version in previous}
+        if previous:
+            await models.Protocol.filter(id__in=[id_ for id_, _, _ in previous]).update(
+                current=False
             )
-            if old is not None:
-                await models.Protocol.filter(id=old.id).update(current=False)
-            await models.Protocol.create(
-                election_id=election.id,
-                precinct_code=doc["precinct"],
-                digest=entry["digest"],
-                doc=json.dumps(doc, ensure_ascii=False, sort_keys=True),
-                signatures=json.dumps(
-                    {"signatures": entry["signatures"], "dissents": entry["dissents"]}
-                ),
-                source="package",
-                current=True,
-                version=1 if old is None else old.version + 1,
-                seq=event.seq,
-            )
+        await models.Protocol.bulk_create(
+            [
+                models.Protocol(
+                    election_id=election.id,
+                    precinct_code=entry["protocol"]["precinct"],
+                    digest=entry["digest"],
+                    doc=json.dumps(entry["protocol"], ensure_ascii=False, sort_keys=True),
+                    signatures=json.dumps(
+                        {"signatures": entry["signatures"], "dissents": entry["dissents"]}
+                    ),
+                    source="package",
+                    current=True,
+                    version=versions.get(entry["protocol"]["precinct"], 0) + 1,
+                    seq=event.seq,
+                )
+                for entry in fresh
+            ]
+        )
         await models.Package.create(
             election_id=election.id,
             digest=opened.digest,
