@@ -77,6 +77,28 @@ def revealed_key(ceremony: Ceremony, share: EncryptedShare) -> bytes:
     return bytes(nacl.bindings.crypto_box_beforenm(share.ephemeral_key, recipient.box_secret))
 
 
+def test_a_decrypted_share_is_checked_against_l_without_a_python_integer(monkeypatch):
+    """The range check of a decrypted share (a secret) runs in libsodium, in constant
+    time: ``Scalar.decode`` never reads it as a Python integer, whose comparison with L
+    takes time that depends on the value."""
+    import urna.crypto.group as group
+
+    ceremony = run_ceremony(2, 2, MAYOR, "constant-time", election_id="ct")
+    share = next(e for e in ceremony.relayed if (e.sender, e.recipient) == (1, 2))
+
+    class NoIntegers:
+        @staticmethod
+        def from_bytes(*_: Any, **__: Any) -> int:
+            raise AssertionError("a scalar was read as a Python integer")
+
+    monkeypatch.setattr(group, "int", NoIntegers, raising=False)
+    recipient, sender = ceremony.guardians[1], ceremony.guardians[0]
+    value = receive_share(
+        recipient, sender.public_key, share, ceremony.parameters.parameters_hash()
+    )
+    assert value == sender.evaluate(2)
+
+
 async def keyed(box: Any, ceremony: Ceremony) -> None:
     await box.create_election(SCOPE, ceremony.parameters.to_json())
     for g in ceremony.guardians:

@@ -114,12 +114,16 @@ class Scalar:
 
     @classmethod
     def decode(cls, raw: bytes) -> Scalar:
-        """Validate 32 little-endian bytes < L."""
+        """Validate 32 little-endian bytes < L, in time independent of their value (a
+        decrypted share is a secret): they are < L exactly when reducing them mod L
+        (libsodium, constant time) leaves them unchanged. No Python integer is made."""
         if len(raw) != SCALAR_SIZE:
             raise WrongLengthError(f"scalar must be {SCALAR_SIZE} bytes, got {len(raw)}")
-        if int.from_bytes(raw, "little") >= L:
+        raw = bytes(raw)
+        reduced = _sodium.crypto_core_ed25519_scalar_reduce(raw + _ZERO_BYTES)
+        if not hmac.compare_digest(reduced, raw):
             raise ScalarDecodeError("scalar is not reduced (>= L)")
-        return cls._make(bytes(raw))
+        return cls._make(raw)
 
     @classmethod
     def from_hex(cls, text: object) -> Scalar:
