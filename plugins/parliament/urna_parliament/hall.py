@@ -553,12 +553,7 @@ class Hall:
         current = state.current_round()
         if current is None:
             raise HallError("registration has not been opened")
-        payload = {
-            "round": current.round,
-            "member": pressed.member,
-            "seat": pressed.seat,
-            "card": pressed.card,
-        }
+        payload = {"round": current.round, **pressed.identity()}
         message = signed_statement("register", pressed.scope, payload)
         return await self._signed_act(pressed, "parliament.member_registered", payload, message)
 
@@ -581,13 +576,7 @@ class Hall:
                 ballot = make_ballot(vote, key_hex, pressed.seat, key, sign)
             except ValueError as exc:
                 raise HallError(str(exc), 422) from None
-        payload = {
-            "vote": vote.vote,
-            "member": pressed.member,
-            "seat": pressed.seat,
-            "card": pressed.card,
-            "ballot": ballot,
-        }
+        payload = {"vote": vote.vote, **pressed.identity(), "ballot": ballot}
         message = ballot_statement(pressed.scope, payload)
         return await self._signed_act(pressed, "parliament.ballot_cast", payload, message)
 
@@ -596,9 +585,7 @@ class Hall:
         overwritten, the correction names the event it corrects and the reason given."""
         payload = {
             "vote": vote.vote,
-            "member": pressed.member,
-            "seat": pressed.seat,
-            "card": pressed.card,
+            **pressed.identity(),
             "choice": key,
             "corrects": vote.last_seq[pressed.member],
             "reason": vote.allowed_corrections[pressed.member],
@@ -613,13 +600,7 @@ class Hall:
                 f"{pressed.member} has already voted in vote {vote.vote}; "
                 "ask the presiding officer to allow a correction"
             )
-        payload = {
-            "vote": vote.vote,
-            "member": pressed.member,
-            "seat": pressed.seat,
-            "card": pressed.card,
-            "choice": key,
-        }
+        payload = {"vote": vote.vote, **pressed.identity(), "choice": key}
         message = signed_statement("vote", pressed.scope, payload)
         return await self._signed_act(pressed, "parliament.vote_cast", payload, message)
 
@@ -651,6 +632,10 @@ class _Press:
     card: str
     member: str
     sig: str | None
+
+    def identity(self) -> dict[str, Any]:
+        """The member, seat and card: every signed act at a seat records all three."""
+        return {"member": self.member, "seat": self.seat, "card": self.card}
 
 
 def _pressed_at(state: SittingState, sitting: int, seat: int, sig: str | None) -> _Press:
