@@ -174,6 +174,22 @@ def check_signature_entries(signatures: Any, dissents: Any) -> None:
             raise ProtocolError(f"a dissenting opinion must be 1..{MAX_OPINION} characters")
 
 
+def signature_verifies(
+    key: str,
+    message: bytes,
+    signature_hex: str,
+    *,
+    key_of: Callable[[str], VerifyKey] = verify_key_from_hex,
+) -> bool:
+    """Whether ``signature_hex`` is the Ed25519 signature of ``message`` by ``key`` (hex,
+    decoded by ``key_of``); a key or a signature that does not decode does not verify."""
+    try:
+        key_of(key).verify(message, hex_to_bytes(signature_hex, 64, "signature"))
+    except (KeyRejectedError, SignatureError, ValueError):
+        return False
+    return True
+
+
 def _hex(value: Any, pattern: re.Pattern[str], what: str) -> None:
     if not isinstance(value, str) or not pattern.fullmatch(value):
         raise ProtocolError(f"{what} must be lowercase hex of the right length")
@@ -213,9 +229,7 @@ def signature_problems(
         if key in counted:
             problems.append(f"{signer.name} signed twice")
             continue
-        try:
-            key_of(key).verify(digest, hex_to_bytes(entry["sig"], 64, "signature"))
-        except (KeyRejectedError, SignatureError, ValueError):
+        if not signature_verifies(key, digest, entry["sig"], key_of=key_of):
             problems.append(f"the signature of {signer.name} does not verify")
             continue
         if signer.decisive:
@@ -232,11 +246,7 @@ def signature_problems(
         if signer is None or signer.commission != precinct:
             problems.append(f"dissent by {key[:16]}... who is not a member of {precinct}")
             continue
-        try:
-            key_of(key).verify(
-                dissent_digest(digest_hex, entry["opinion"]),
-                hex_to_bytes(entry["sig"], 64, "signature"),
-            )
-        except (KeyRejectedError, SignatureError, ValueError):
+        message = dissent_digest(digest_hex, entry["opinion"])
+        if not signature_verifies(key, message, entry["sig"], key_of=key_of):
             problems.append(f"the dissent of {signer.name} does not verify")
     return problems

@@ -28,12 +28,10 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from urna.crypto.errors import KeyRejectedError, SignatureError
 from urna.crypto.hashing import blake2b_256
-from urna.crypto.signing import hex_to_bytes, verify_key_from_hex
 
 from urna_elections.hierarchy import Commission
-from urna_elections.protocol import dissent_digest, protocol_digest
+from urna_elections.protocol import dissent_digest, protocol_digest, signature_verifies
 from urna_elections.results import Results
 
 FONT_PATHS = (
@@ -66,21 +64,16 @@ def signature_rows(
         key = member["key"]
         if key not in by_key:
             status = "did not sign"
+        elif signature_verifies(key, digest, by_key[key]):
+            status = "signed, signature valid"
         else:
-            try:
-                verify_key_from_hex(key).verify(digest, hex_to_bytes(by_key[key], 64, "signature"))
-                status = "signed, signature valid"
-            except (KeyRejectedError, SignatureError, ValueError):
-                status = "SIGNATURE INVALID"
+            status = "SIGNATURE INVALID"
         if key in dissents:
             dissent = dissents[key]
-            try:
-                verify_key_from_hex(key).verify(
-                    dissent_digest(digest_hex, dissent["opinion"]),
-                    hex_to_bytes(dissent["sig"], 64, "signature"),
-                )
+            message = dissent_digest(digest_hex, dissent["opinion"])
+            if signature_verifies(key, message, dissent["sig"]):
                 status += "; dissenting opinion (signed)"
-            except (KeyRejectedError, SignatureError, ValueError):
+            else:
                 status += "; dissent signature INVALID"
         rows.append(
             {
