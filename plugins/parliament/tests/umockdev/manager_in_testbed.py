@@ -10,8 +10,7 @@ import gi
 
 gi.require_version("UMockdev", "1.0")
 from gi.repository import UMockdev  # noqa: E402
-from urna.api import DeviceManager  # noqa: E402
-from urna.contributions import DeviceDriver  # noqa: E402
+from urna.api import DeviceDriver, DeviceManager  # noqa: E402
 
 log: list[list[str]] = []
 
