@@ -270,6 +270,39 @@ def test_the_honest_record_carries_the_exchange_and_verifies(honest):
     assert failed(rebuilt(events)) == set()
 
 
+def test_the_election_is_rebuilt_and_its_proofs_checked_once_per_record(honest, monkeypatch):
+    """The ceremony checks read the Election the election checks built for the record
+    (make_election checks every guardian's proofs of possession: it is not cheap)."""
+    import urna.crypto.election as crypto_election
+
+    events = events_of(honest)
+    events = events[: next(i for i, (k, _) in enumerate(events) if k == ev.BALLOT_CAST)]
+    checked = []
+    check_guardians = crypto_election.check_guardians
+
+    def counting(*args: Any) -> None:
+        checked.append(args)
+        check_guardians(*args)
+
+    monkeypatch.setattr(crypto_election, "check_guardians", counting)
+    assert failed(rebuilt(events)) == set()
+    assert len(checked) == 1
+
+
+def test_the_ceremony_checks_use_the_election_the_election_checks_judge(honest):
+    """Only the first core.election_created counts: when it does not decode there is no
+    election to check the exchange against, even if a second one (itself a failure) does."""
+    events = [(ev.ELECTION_CREATED, {"parameters": {}}), *events_of(honest)]
+    files = rebuilt(events)
+    report = verify_files(files, bundle="t", checks=CHECKS)
+    failures = {r.id: r.failures for r in report.failed}
+    assert {"election.parameters", "ceremony.shares", "election.confirmations"} <= set(failures)
+    for check in ("ceremony.shares", "election.confirmations"):
+        assert [f.message for f in failures[check]] == [
+            "cannot check: the election's key material cannot be rebuilt"
+        ]
+
+
 def test_a_missing_or_extra_share_fails_the_ceremony_checks(honest):
     events = events_of(honest)
     index = next(i for i, (k, _) in enumerate(events) if k == ev.ELECTION_SHARE)

@@ -16,34 +16,31 @@ after the base-hash check, where the ceremony comes in an election.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from collections.abc import Iterator, Sequence
 
 import attrs
 
 from urna.crypto.ceremony import (
     Complaint,
     EncryptedShare,
-    GuardianPublicKey,
     Verdict,
     check_relayed_share,
     check_revealed_share,
     judge_complaint,
 )
-from urna.crypto.election import Election, ceremony_hash, make_election
+from urna.crypto.election import Election, ceremony_hash
 from urna.crypto.election import verify_ceremony_confirmation as _verify_confirmation
-from urna.crypto.errors import CryptoError, VerificationError
+from urna.crypto.errors import VerificationError
 from urna.crypto.group import Scalar
-from urna.crypto.manifest import ElectionParameters
 from urna.record import election_events as ev
 from urna.record.event import Event
 from urna.verify.check import CheckContext, Failure, VerifierCheck
+from urna.verify.election_checks import _analysis, _parse
 from urna.verify.record_view import RecordView, per_record
 
 __all__ = ["CEREMONY_CHECKS", "with_ceremony_checks"]
 
 Pair = tuple[int, int]
-T = TypeVar("T")
 
 
 @attrs.define
@@ -79,46 +76,26 @@ class _Ceremony:
         return [(i, j) for i in ids for j in ids if i != j]
 
 
-def _parse(reader: Callable[[Any], T], payload: Any) -> T | None:
-    try:
-        return reader(payload)
-    except (CryptoError, ValueError, TypeError, KeyError):
-        return None
-
-
 def _build(record: RecordView) -> _Ceremony:
-    c = _Ceremony()
-    params: ElectionParameters | None = None
-    keys: list[GuardianPublicKey] = []
-    keys_ok = True
-    for event in record.events:
+    """The share exchange's events, parsed, around what the election checks' analysis
+    already holds: the Election (rebuilt once per record, its proofs checked once),
+    the joint key, the opening and the confirmations."""
+    a = _analysis(record)
+    c = _Ceremony(
+        key=a.keys[0] if a.keys else None,
+        opened=a.opened[0] if a.opened else None,
+        election=a.election,
+        confirmations=list(a.confirmations),
+    )
+    exchange = (ev.ELECTION_SHARE, ev.ELECTION_COMPLAINT, ev.ELECTION_SHARE_REVEALED)
+    for event in record.of_type(*exchange):
         p = event.payload
-        kind = event.type
-        if kind == ev.ELECTION_CREATED and params is None:
-            params = _parse(ElectionParameters.from_json, p.get("parameters"))
-        elif kind == ev.ELECTION_GUARDIAN_KEY:
-            key = _parse(ev.guardian_key_from_payload, p)
-            if key is None:
-                keys_ok = False
-            else:
-                keys.append(key)
-        elif kind == ev.ELECTION_KEY and c.key is None:
-            c.key = event
-        elif kind == ev.ELECTION_OPENED and c.opened is None:
-            c.opened = event
-        elif kind == ev.ELECTION_SHARE:
+        if event.type == ev.ELECTION_SHARE:
             c.shares.append((event, _parse(ev.share_from_payload, p)))
-        elif kind == ev.ELECTION_COMPLAINT:
+        elif event.type == ev.ELECTION_COMPLAINT:
             c.complaints.append((event, _parse(ev.complaint_from_payload, p)))
-        elif kind == ev.ELECTION_SHARE_REVEALED:
+        else:
             c.reveals.append((event, _parse(ev.reveal_from_payload, p)))
-        elif kind == ev.ELECTION_GUARDIAN_CONFIRMED:
-            c.confirmations.append(event)
-    if params is not None and keys_ok and keys:
-        try:
-            c.election = make_election(params, keys)
-        except CryptoError:
-            c.election = None
     return c
 
 
