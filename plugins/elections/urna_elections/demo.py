@@ -147,19 +147,10 @@ async def _reports(election, results, out: Path, precincts: list[str]) -> list[P
             election, results, precinct
         )
     turnout = await turnout_by_hour(election, results.commissions)
-    hours, percents, _ = reports.turnout_series(results, turnout, results.central)
-    written[out / "turnout-by-hour.svg"] = reports.drawing_svg(
-        reports.turnout_chart(hours, percents, "Turnout by hour, nationally")
+    written[out / "turnout-by-hour.svg"] = reports.turnout_svg(
+        results, turnout, results.central, "Turnout by hour, nationally"
     )
-    units = results.children(results.central)
-    written[out / "results-by-constituency.svg"] = reports.drawing_svg(
-        reports.results_chart(
-            [(u.code, results.totals[u.code]["votes"]) for u in units],
-            election.candidates,
-            election.candidate_names,
-            "Results by constituency, % of valid votes",
-        )
-    )
+    written[out / "results-by-constituency.svg"] = reports.results_svg(results)
     for path, data in written.items():
         path.write_bytes(data)
     click.echo(f"  reports: {', '.join(p.name for p in written)}")

@@ -449,22 +449,14 @@ async def turnout_svg_route(request: Request, code: str, unit: str) -> HTTPRespo
     if unit not in results.commissions:
         raise ApiError(404, f"no unit {unit!r} in {code}")
     turnout = await turnout_by_hour(election, results.commissions)
-    hours, percents, _ = reports.turnout_series(results, turnout, unit)
-    drawing = reports.turnout_chart(hours, percents, f"Turnout by hour: {unit}")
-    return raw(reports.drawing_svg(drawing), content_type="image/svg+xml")
+    chart = reports.turnout_svg(results, turnout, unit, f"Turnout by hour: {unit}")
+    return raw(chart, content_type="image/svg+xml")
 
 
 async def results_svg_route(request: Request, code: str) -> HTTPResponse:
     election = await _election(code)
     results = await _results(request, election)
-    units = results.children(results.central)
-    drawing = reports.results_chart(
-        [(u.code, results.totals[u.code]["votes"]) for u in units],
-        election.candidates,
-        election.candidate_names,
-        "Results by constituency, % of valid votes",
-    )
-    return raw(reports.drawing_svg(drawing), content_type="image/svg+xml")
+    return raw(reports.results_svg(results), content_type="image/svg+xml")
 
 
 def _report(name: str, title: str, make: Any) -> Report:

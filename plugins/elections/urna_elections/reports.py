@@ -217,18 +217,15 @@ def turnout_chart(hours: Sequence[str], percents: Sequence[float], title: str) -
     return drawing
 
 
-def results_chart(
-    rows: Sequence[tuple[str, Mapping[str, int]]],
-    candidates: Sequence[str],
-    names: Mapping[str, str],
-    title: str,
-) -> Any:
-    """Stacked horizontal bars: each constituency's votes by candidate, in % of valid votes."""
+def results_chart(results: Results, units: Sequence[Commission], title: str) -> Any:
+    """Stacked horizontal bars: each unit's votes by candidate, in % of valid votes."""
     from reportlab.graphics.charts import barcharts  # type: ignore[import-untyped,unused-ignore]
     from reportlab.graphics.charts.legends import Legend  # type: ignore[import-untyped,unused-ignore]
     from reportlab.graphics.shapes import Drawing, String  # type: ignore[import-untyped,unused-ignore]
     from reportlab.lib import colors  # type: ignore[import-untyped,unused-ignore]
 
+    candidates, names = results.election.candidates, results.election.candidate_names
+    rows = [(unit.code, results.totals[unit.code]["votes"]) for unit in units]
     regular, bold = _fonts()
     height = 80 + 14 * max(1, len(rows))
     drawing = Drawing(480, height + 40)
@@ -277,6 +274,25 @@ def drawing_svg(drawing: Any) -> bytes:
     from reportlab.graphics import renderSVG  # type: ignore[import-untyped,unused-ignore]
 
     return bytes(renderSVG.drawToString(drawing).encode("utf-8"))
+
+
+def results_svg(results: Results) -> bytes:
+    """The chart of results by constituency, as SVG."""
+    chart = results_chart(
+        results, _constituencies(results), "Results by constituency, % of valid votes"
+    )
+    return drawing_svg(chart)
+
+
+def turnout_svg(
+    results: Results,
+    turnout: Mapping[str, Mapping[str, Mapping[str, int]]],
+    code: str,
+    title: str,
+) -> bytes:
+    """The chart of turnout by hour in commission ``code``, as SVG."""
+    hours, percents, _ = turnout_series(results, turnout, code)
+    return drawing_svg(turnout_chart(hours, percents, title))
 
 
 # --- the reports --------------------------------------------------------------------------
@@ -382,9 +398,8 @@ def results_pdf(results: Results, status: str) -> bytes:
         out.page_break()
         out.story.append(
             results_chart(
-                [(u.code, results.totals[u.code]["votes"]) for u in chunk],
-                election.candidates,
-                election.candidate_names,
+                results,
+                chunk,
                 f"Results by constituency ({start + 1}-{start + len(chunk)} of {len(units)}), "
                 "% of valid votes",
             )
@@ -459,8 +474,10 @@ __all__ = [
     "protocol_pdf",
     "results_chart",
     "results_pdf",
+    "results_svg",
     "signature_rows",
     "turnout_chart",
     "turnout_pdf",
     "turnout_series",
+    "turnout_svg",
 ]
