@@ -45,29 +45,15 @@ def open_data_csv(results: Results) -> str:
             continue
         protocol = results.protocols.get(code)
         if protocol is None:
-            writer.writerow(
-                [
-                    code,
-                    commission.name,
-                    commission.parent,
-                    "not received",
-                    "",
-                    *([""] * (len(lines) + len(election.candidates))),
-                ]
-            )
-            continue
-        doc = protocol.doc
-        writer.writerow(
-            [
-                code,
-                commission.name,
-                commission.parent,
-                "received",
-                protocol.digest,
+            status, digest = "not received", ""
+            figures: list[int | str] = [""] * (len(lines) + len(election.candidates))
+        else:
+            status, digest, doc = "received", protocol.digest, protocol.doc
+            figures = [
                 *(doc["lines"][line] for line in lines),
                 *(doc["votes"][c] for c in election.candidates),
             ]
-        )
+        writer.writerow([code, commission.name, commission.parent, status, digest, *figures])
     return out.getvalue()
 
 
