@@ -20,7 +20,7 @@ from urna.record.event_types import EventType, require_fields
 from urna.verify import CheckContext, Failure, RecordView, VerifierCheck
 
 from urna_elections.hierarchy import Commission, aggregate, ancestry, sum_counts
-from urna_elections.law import Profile, ProfileError
+from urna_elections.law import HOUR, Profile, ProfileError
 from urna_elections.protocol import (
     CODE,
     HEX64,
@@ -44,7 +44,6 @@ RESULTS_STATUS = "elections.results_status"
 KINDS = ("central", "region", "constituency", "territorial", "abroad", "precinct")
 ROLES = ("chair", "deputy", "secretary", "member", "advisory")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-HOUR = re.compile(r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$")
 MAX_BATCH = 10_000
 
 
