@@ -6,10 +6,11 @@ import random
 import pytest
 from urna.record.bundle import canonical_tar, read_bundle
 from urna.record.checkpoint import sign_checkpoint
+from urna.record.event_types import CORE_EVENT_TYPES, index_event_types
 from urna.record.manifest import EVENTS_NAME, MANIFEST_NAME
 from urna.testing import KeyFactory, RecordBuilder
 from urna.verify import core_checks, verify_files, verify_path
-from urna.verify.record_checks import pinned_checks
+from urna.verify.record_checks import payload_check, pinned_checks
 
 CHECKS = core_checks()
 MASKS = (0x01, 0x20, 0x80)  # low bit, ASCII case, high bit
@@ -171,6 +172,26 @@ def test_unknown_event_types_name_the_missing_plugin(urna_keys):
     report = verify(builder.files())
     failures = next(r for r in report.failed if r.id == "record.payloads").failures
     assert "install the plugin 'parliament'" in failures[0].message
+
+
+def test_delegated_payloads_are_only_required_to_be_of_a_known_type(urna_keys):
+    """``payload_check`` leaves the validation of the delegated types to their caller
+    (the runner delegates the ballots' to the per-ballot work) but still refuses an
+    unknown type, delegated or not."""
+    builder = RecordBuilder(urna_keys("appliance"))
+    builder.append("core.appliance_started", {"urna_version": 1})
+    builder.append("parliament.vote_cast", {"x": 1})
+    types = index_event_types(CORE_EVENT_TYPES)
+
+    def failures(delegated):
+        check = payload_check(types, delegated)
+        report = verify_files(builder.files(), bundle="t", checks=[check])
+        return [(f.where, f.message.split(":")[0]) for r in report.failed for f in r.failures]
+
+    unknown = ("test#2 (parliament.vote_cast)", "unknown event type parliament.vote_cast")
+    invalid = ("test#1 (core.appliance_started)", "invalid payload")
+    assert failures(frozenset()) == [invalid, unknown]
+    assert failures({"core.appliance_started", "parliament.vote_cast"}) == [unknown]
 
 
 def test_unparseable_bundle_reports_format_failure(small_record):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 
 from urna.crypto.errors import KeyRejectedError, SignatureError
 from urna.crypto.signing import verify_key_from_hex
@@ -117,8 +117,15 @@ def _verify_signature_chunk(
     return failures
 
 
-def payload_check(event_types: Mapping[str, EventType]) -> VerifierCheck:
-    """The check that every event's type is known and its payload valid."""
+def payload_check(
+    event_types: Mapping[str, EventType], delegated: Collection[str] = frozenset()
+) -> VerifierCheck:
+    """The check that every event's type is known and its payload valid.
+
+    The payloads of the ``delegated`` event types are validated elsewhere (the
+    caller reports their failures under the same id): here they are only
+    required to be of a known type.
+    """
 
     def check_payloads(record: RecordView, _: CheckContext) -> Iterator[Failure]:
         """Every event's type is defined by the core or an installed plugin, and its
@@ -133,6 +140,8 @@ def payload_check(event_types: Mapping[str, EventType]) -> VerifierCheck:
                     f"unknown event type {event.type}: install the plugin {namespace!r} "
                     "to verify it",
                 )
+                continue
+            if event.type in delegated:
                 continue
             try:
                 event_type.validate(event.payload)

@@ -7,11 +7,9 @@ hide the others: a check that raises is reported as failed with the error.
 from __future__ import annotations
 
 import concurrent.futures
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
-
-import attrs
 
 from urna.record.election_events import BALLOT_VALIDATORS
 from urna.record.errors import RecordError
@@ -46,19 +44,15 @@ def core_checks(event_types: Iterable[EventType] = ()) -> list[VerifierCheck]:
 
 def _payloads(types: dict[str, EventType]) -> VerifierCheck:
     """``record.payloads``, with the ballots' validation (the bulk of a big election, and
-    the same decoding the election checks need) done once, in parallel, by the
-    per-ballot work of :mod:`urna.verify.election_checks`."""
-    delegated = {
+    the same decoding the election checks need) delegated to the per-ballot work of
+    :mod:`urna.verify.election_checks`, which does it once, in parallel. Only the
+    core's own ballot validators are delegated: a type a plugin redefines keeps its own."""
+    delegated = frozenset(
         name
         for name, validator in BALLOT_VALIDATORS.items()
         if name in types and types[name].validate is validator
-    }
-    serial = payload_check(
-        {
-            name: attrs.evolve(t, validate=_validated_elsewhere) if name in delegated else t
-            for name, t in types.items()
-        }
     )
+    serial = payload_check(types, delegated)
 
     def check_payloads(record: RecordView, context: CheckContext) -> Iterator[Failure]:
         yield from serial.run(record, context)
@@ -67,10 +61,6 @@ def _payloads(types: dict[str, EventType]) -> VerifierCheck:
 
     check_payloads.__doc__ = serial.run.__doc__
     return VerifierCheck(serial.id, serial.title, check_payloads)
-
-
-def _validated_elsewhere(payload: Mapping[str, Any]) -> None:
-    """Stands in for a ballot validator whose work ``ballot_payload_failures`` does."""
 
 
 def verify_files(
