@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections.abc import Sequence
+from typing import Any
 
 import attrs
 from urna.api import Ledger
@@ -44,6 +46,8 @@ from urna.crypto.signing import (
 from urna_elections import models
 from urna_elections.protocol import Signer
 from urna_elections.structure import ElectionInfo, StructureError, load_election
+
+_MEMBER_COLUMNS = ("key", "commission_code", "name", "role", "decisive")
 
 
 @attrs.define(slots=True, eq=False)
@@ -79,11 +83,17 @@ class Structure:
         self.kinds[code] = row.kind
         rows = await models.Member.filter(
             election_id=self.election.id, commission_code=code
-        ).values_list("key", "name", "role", "decisive")
-        for key, name, role, decisive in rows:
-            self.signers[key] = Signer(code, name, role, decisive)
-        self.decisive[code] = sum(1 for *_, decisive in rows if decisive)
+        ).values_list(*_MEMBER_COLUMNS)
+        self.decisive[code] = 0  # counted again from the rows, with no await in between
+        self._take_members(rows)
         await _decode_missing(self.keys, [key for key, *_ in rows])
+
+    def _take_members(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Add member rows (``_MEMBER_COLUMNS``) to the signers and the decisive counts."""
+        for key, commission, name, role, decisive in rows:
+            self.signers[key] = Signer(commission, name, role, decisive)
+            if decisive:
+                self.decisive[commission] = self.decisive.get(commission, 0) + 1
 
 
 _loading: weakref.WeakKeyDictionary[Ledger, asyncio.Lock] = weakref.WeakKeyDictionary()
@@ -139,16 +149,11 @@ async def _load(code: str, keys: dict[str, VerifyKey]) -> Structure:
     kinds = dict(
         await models.Commission.filter(election_id=election.id).values_list("code", "kind")
     )
-    signers: dict[str, Signer] = {}
-    decisive: dict[str, int] = {}
-    for key, commission, name, role, is_decisive in await models.Member.filter(
-        election_id=election.id
-    ).values_list("key", "commission_code", "name", "role", "decisive"):
-        signers[key] = Signer(commission, name, role, is_decisive)
-        if is_decisive:
-            decisive[commission] = decisive.get(commission, 0) + 1
-    await _decode_missing(keys, list(signers))
-    return Structure(election, kinds, signers, decisive, keys)
+    rows = await models.Member.filter(election_id=election.id).values_list(*_MEMBER_COLUMNS)
+    structure = Structure(election, kinds, {}, {}, keys)
+    structure._take_members(rows)
+    await _decode_missing(keys, [key for key, *_ in rows])
+    return structure
 
 
 def forget(ledger: Ledger, code: str) -> None:
