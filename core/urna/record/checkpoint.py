@@ -11,12 +11,12 @@ from typing import Any
 
 import attrs
 
-from urna.crypto.errors import KeyRejectedError, SignatureError
 from urna.crypto.hashing import blake2b_256
-from urna.crypto.signing import SigningKey, verify_key_from_hex
+from urna.crypto.signing import SigningKey
 from urna.record.canonical import canonical_bytes, parse_json
 from urna.record.errors import RecordError
 from urna.record.event import HEX64, HEX128, SCOPE_PATTERN, TIME_PATTERN
+from urna.record.signature import verify_hex_signature
 
 CHECKPOINT_HASH_LABEL = b"urna.checkpt.v1"
 FIELDS = ("scope", "seq", "hash", "time", "signer", "sig")
@@ -44,11 +44,10 @@ class Checkpoint:
         return {**self.unsigned(), "sig": self.sig}
 
     def verify_signature(self) -> None:
-        try:
-            key = verify_key_from_hex(self.signer)
-            key.verify(checkpoint_hash(self.unsigned()), bytes.fromhex(self.sig))
-        except (KeyRejectedError, SignatureError) as exc:
-            raise RecordError(f"checkpoint signature: {exc}", check="record.checkpoint") from None
+        message = checkpoint_hash(self.unsigned())
+        verify_hex_signature(
+            self.signer, message, self.sig, check="record.checkpoint", what="checkpoint signature"
+        )
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Checkpoint:

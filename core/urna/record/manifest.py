@@ -13,12 +13,12 @@ from typing import Any
 
 import attrs
 
-from urna.crypto.errors import KeyRejectedError, SignatureError
 from urna.crypto.hashing import blake2b_256
-from urna.crypto.signing import SigningKey, verify_key_from_hex
+from urna.crypto.signing import SigningKey
 from urna.record.canonical import canonical_bytes, parse_canonical
 from urna.record.errors import RecordError
 from urna.record.event import HEX64, HEX128, SCOPE_PATTERN, TIME_PATTERN
+from urna.record.signature import verify_hex_signature
 
 FORMAT = "urna-record"
 VERSION = 1
@@ -64,11 +64,10 @@ class Manifest:
         return canonical_bytes({**self.unsigned(), "sig": self.sig})
 
     def verify_signature(self) -> None:
-        try:
-            key = verify_key_from_hex(self.signer)
-            key.verify(manifest_hash(self.unsigned()), bytes.fromhex(self.sig))
-        except (KeyRejectedError, SignatureError) as exc:
-            raise RecordError(f"manifest signature: {exc}", check="record.manifest") from None
+        message = manifest_hash(self.unsigned())
+        verify_hex_signature(
+            self.signer, message, self.sig, check="record.manifest", what="manifest signature"
+        )
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Manifest:

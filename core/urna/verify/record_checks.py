@@ -5,13 +5,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 
-from urna.crypto.errors import KeyRejectedError, SignatureError
-from urna.crypto.signing import verify_key_from_hex
 from urna.record.checkpoint import Checkpoint
 from urna.record.errors import RecordError
 from urna.record.event import GENESIS_PREV
 from urna.record.event_types import APPLIANCE_ROLE, EventType
 from urna.record.manifest import MANIFEST_NAME, file_digest
+from urna.record.signature import verify_hex_signature
 from urna.verify.check import CheckContext, Failure, VerifierCheck
 from urna.verify.record_view import RecordView
 
@@ -111,9 +110,9 @@ def _verify_signature_chunk(
     failures = []
     for where, signer, digest, sig in items:
         try:
-            verify_key_from_hex(signer).verify(digest, bytes.fromhex(sig))
-        except (KeyRejectedError, SignatureError) as exc:
-            failures.append(Failure("record.signatures", where, str(exc)))
+            verify_hex_signature(signer, digest, sig, check="record.signatures")
+        except RecordError as exc:
+            failures.append(Failure(exc.check, where, str(exc)))
     return failures
 
 
