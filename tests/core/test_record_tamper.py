@@ -6,7 +6,12 @@ import random
 import pytest
 from urna.record.bundle import canonical_tar, read_bundle
 from urna.record.checkpoint import sign_checkpoint
-from urna.record.event_types import CORE_EVENT_TYPES, index_event_types
+from urna.record.event_types import (
+    CORE_EVENT_TYPES,
+    EventType,
+    index_event_types,
+    require_fields,
+)
 from urna.record.manifest import EVENTS_NAME, MANIFEST_NAME
 from urna.testing import KeyFactory, RecordBuilder
 from urna.verify import core_checks, verify_files, verify_path
@@ -192,6 +197,25 @@ def test_delegated_payloads_are_only_required_to_be_of_a_known_type(urna_keys):
     invalid = ("test#1 (core.appliance_started)", "invalid payload")
     assert failures(frozenset()) == [invalid, unknown]
     assert failures({"core.appliance_started", "parliament.vote_cast"}) == [unknown]
+
+
+def test_a_nested_value_that_is_not_an_object_is_an_invalid_payload(urna_keys):
+    """``require_fields`` (the core's, the election's and the plugins' one rule) refuses
+    a value that is not a JSON object as invalid: a list of objects used to make it
+    raise TypeError, which crashed the plugin's validator and the check with it."""
+
+    def validate(payload):
+        require_fields(payload, {"items": list})
+        for item in payload["items"]:
+            require_fields(item, {"id": str})
+
+    listed = EventType("example.listed", "Items.", validate)
+    builder = RecordBuilder(urna_keys("appliance"))
+    builder.append("example.listed", {"items": [{"id": "a"}, [{"id": "b"}]]})
+    report = verify_files(builder.files(), bundle="t", checks=core_checks([listed]))
+    assert [(r.id, [f.message for f in r.failures]) for r in report.failed] == [
+        ("record.payloads", ["invalid payload: payload must be a JSON object"])
+    ]
 
 
 def test_unparseable_bundle_reports_format_failure(small_record):

@@ -52,6 +52,7 @@ from urna.crypto.errors import CryptoError
 from urna.crypto.group import Point, Scalar
 from urna.crypto.manifest import ElectionParameters
 from urna.crypto.tally import EncryptedTally, TallyResult, TallyShare
+from urna.record.fields import require_fields
 
 __all__ = [
     "BALLOT_CAST",
@@ -131,20 +132,6 @@ ELECTION_TYPES = frozenset(
 
 
 """The share exchange's events, between ``core.election_key`` and ``core.election_opened``."""
-
-
-def require_fields(payload: Mapping[str, Any], spec: Mapping[str, type]) -> None:
-    """Exactly the keys of ``spec``, each of its type (booleans are not integers)."""
-    if not isinstance(payload, Mapping):
-        raise ValueError("payload must be a JSON object")
-    missing = sorted(set(spec) - set(payload))
-    extra = sorted(set(payload) - set(spec))
-    if missing or extra:
-        raise ValueError(f"payload fields wrong: missing {missing}, unexpected {extra}")
-    for name, kind in spec.items():
-        value = payload[name]
-        if isinstance(value, bool) or not isinstance(value, kind):
-            raise ValueError(f"payload field {name!r} must be {kind.__name__}")
 
 
 def _strict(what: str, parse: Any, *args: Any) -> Any:

@@ -16,6 +16,16 @@ from urna.crypto.errors import KeyRejectedError
 from urna.crypto.signing import verify_key_from_hex
 from urna.record.election_events import ELECTION_EVENT_TYPES
 from urna.record.errors import RecordError
+from urna.record.fields import require_fields
+
+__all__ = [
+    "APPLIANCE_ROLE",
+    "CORE_EVENT_TYPES",
+    "EventType",
+    "PayloadValidator",
+    "index_event_types",
+    "require_fields",
+]
 
 PayloadValidator = Callable[[Mapping[str, Any]], None]
 """Raises ``ValueError`` (or ``RecordError``) naming what is wrong with a payload."""
@@ -31,25 +41,6 @@ class EventType:
 
 
 APPLIANCE_ROLE = "appliance"
-
-
-def require_fields(payload: Mapping[str, Any], spec: Mapping[str, type | tuple[type, ...]]) -> None:
-    """Check that ``payload`` has exactly the keys of ``spec``, each of its type."""
-    missing = sorted(set(spec) - set(payload))
-    extra = sorted(set(payload) - set(spec))
-    if missing or extra:
-        raise ValueError(f"payload fields wrong: missing {missing}, unexpected {extra}")
-    for name, kind in spec.items():
-        value = payload[name]
-        if isinstance(value, bool) and kind is not bool:
-            raise ValueError(f"payload field {name!r} must be {_kind_name(kind)}, not a boolean")
-        if not isinstance(value, kind):
-            raise ValueError(f"payload field {name!r} must be {_kind_name(kind)}")
-
-
-def _kind_name(kind: type | tuple[type, ...]) -> str:
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    return " or ".join(k.__name__ for k in kinds)
 
 
 def _validate_signer_registered(payload: Mapping[str, Any]) -> None:
