@@ -4,7 +4,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from urna.record.bundle import read_bundle
 from urna.testing import require_component
+from urna.verify import core_checks, verify_files
+from urna_elections.importer import RU_2012_CANDIDATES
+from urna_elections.law import load_builtin
+from urna_elections.record import EVENT_TYPES, VERIFIER_CHECKS
+from urna_elections.structure import add_commissions, create_election
 
 SHARED_DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data"
 RU_2012 = SHARED_DATA / "protocols" / "ru-2012-presidential.csv.zip"
@@ -26,6 +32,14 @@ def ru_2012_text() -> str:
 
 
 @pytest.fixture(scope="session")
+def nist_schema() -> Path:
+    """NIST's results-reporting JSON schema, read from the shared data (never copied)."""
+    if not NIST_SCHEMA.exists():
+        require_component("shared-data", f"{NIST_SCHEMA} is not available")
+    return NIST_SCHEMA
+
+
+@pytest.fixture(scope="session")
 def csv_tools():
     """Helpers for slicing the CSV (importlib mode: tests cannot import conftest)."""
 
@@ -34,6 +48,46 @@ def csv_tools():
         to_csv = staticmethod(to_csv)
 
     return Tools
+
+
+@pytest.fixture
+async def ru_2012_election(urna_services):
+    """The 2012 Russian presidential election with its central commission only (the
+    import adds the regions, territorial commissions and precincts)."""
+    ledger = urna_services.ledger
+    election = await create_election(
+        ledger,
+        code="ru-2012",
+        title="Presidential election 2012",
+        kind="presidential",
+        date="2012-03-04",
+        profile=load_builtin("ru-2012-presidential"),
+        candidates=[{"id": cid, "name": name} for cid, name in RU_2012_CANDIDATES],
+    )
+    await add_commissions(
+        ledger,
+        election,
+        [{"code": "cec", "name": "Central Election Commission", "kind": "central"}],
+    )
+    return election
+
+
+@pytest.fixture
+def record_verifies(tmp_path):
+    """``await record_verifies(ledger, scope)``: export the scope's record and assert that
+    every check passes, the core's and this plugin's, as ``urna verify`` runs them."""
+
+    async def check(ledger, scope: str) -> None:
+        folder = tmp_path / "verified-record"
+        await ledger.export(scope, folder)
+        verdict = verify_files(
+            read_bundle(folder).files,
+            bundle=scope,
+            checks=[*core_checks(EVENT_TYPES), *VERIFIER_CHECKS],
+        )
+        assert verdict.ok, verdict.summary_lines()
+
+    return check
 
 
 def sample_rows(text: str, every: int) -> tuple[list[str], list[list[str]]]:

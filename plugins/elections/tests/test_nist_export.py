@@ -5,46 +5,16 @@ from __future__ import annotations
 
 import copy
 import importlib.util
-from pathlib import Path
 
 import pytest
-from urna.testing import require_component
-from urna_elections.importer import RU_2012_CANDIDATES, import_protocols, ru_2012_mapping
-from urna_elections.law import load_builtin
+from urna_elections.importer import import_protocols, ru_2012_mapping
 from urna_elections.publish import check_nist, nist_report
 from urna_elections.results import compute
-from urna_elections.structure import add_commissions, create_election
-
-SCHEMA = (
-    Path(__file__).resolve().parents[3].parent
-    / "shared/data/nist/NIST_V2_election_results_reporting.json"
-)
 
 
 @pytest.fixture
-def schema() -> Path:
-    if not SCHEMA.exists():
-        require_component("shared-data", f"{SCHEMA} is not available")
-    return SCHEMA
-
-
-@pytest.fixture
-async def report(urna_services, ru_2012_text, csv_tools):
-    ledger = urna_services.ledger
-    election = await create_election(
-        ledger,
-        code="ru-2012",
-        title="Presidential election 2012",
-        kind="presidential",
-        date="2012-03-04",
-        profile=load_builtin("ru-2012-presidential"),
-        candidates=[{"id": cid, "name": name} for cid, name in RU_2012_CANDIDATES],
-    )
-    await add_commissions(
-        ledger,
-        election,
-        [{"code": "cec", "name": "Central Election Commission", "kind": "central"}],
-    )
+async def report(urna_services, ru_2012_election, ru_2012_text, csv_tools):
+    ledger, election = urna_services.ledger, ru_2012_election
     header, rows = csv_tools.sample_rows(ru_2012_text, every=500)
     text = csv_tools.to_csv(header, rows)
     await import_protocols(
@@ -58,8 +28,8 @@ def test_jsonschema_is_installed():
     assert importlib.util.find_spec("jsonschema") is not None
 
 
-async def test_the_export_passes_the_schema_and_urnas_checks(report, schema):
-    assert check_nist(report, schema) == []
+async def test_the_export_passes_the_schema_and_urnas_checks(report, nist_schema):
+    assert check_nist(report, nist_schema) == []
 
 
 def first_selection(report):
@@ -84,8 +54,8 @@ def first_selection(report):
     ],
     ids=["unknown-field", "duplicate-id", "dangling-reference", "sum-off-by-one"],
 )
-async def test_each_kind_of_damage_is_named(report, schema, damage, complaint):
+async def test_each_kind_of_damage_is_named(report, nist_schema, damage, complaint):
     broken = copy.deepcopy(report)
     damage(broken)
-    problems = check_nist(broken, schema)
+    problems = check_nist(broken, nist_schema)
     assert any(complaint in problem for problem in problems), problems

@@ -9,14 +9,11 @@ import tarfile
 
 import pytest
 from urna.crypto.hashing import blake2b_256
-from urna.record.bundle import read_bundle
-from urna.verify import core_checks, verify_files
 from urna_elections import models
 from urna_elections.generate import az_protocol_values, generate_election, signed_protocol
 from urna_elections.package import LABEL, MAGIC, PackageError, open_package, write_package
 from urna_elections.protocol import protocol_digest
 from urna_elections.protocols import accept_signed
-from urna_elections.record import EVENT_TYPES, VERIFIER_CHECKS
 from urna_elections.results import compute
 from urna_elections.transfer import export_summary, import_package
 
@@ -83,13 +80,11 @@ def test_device_file_and_archive_bomb_are_refused(urna_keys):
         open_package(signed_body(bomb, key), {key.verify_key.hex(): "*"}, max_size=1000)
 
 
-async def test_summary_package_is_counted_once_by_the_higher_level(
-    urna_services, urna_keys, tmp_path
-):
-    ledger = urna_services.ledger
+async def counted_election(ledger, seed):
+    """Two constituencies of three precincts, every precinct's protocol counted."""
     generated = await generate_election(ledger, constituencies=2, precincts=6, abroad=0, members=5)
     election = generated.election
-    rng = random.Random(3)  # noqa: S311 - made-up figures
+    rng = random.Random(seed)  # noqa: S311 - made-up figures
     for precinct in generated.precincts:
         lines, votes = az_protocol_values(rng, election.candidates)
         await accept_signed(
@@ -98,6 +93,14 @@ async def test_summary_package_is_counted_once_by_the_higher_level(
             signed_protocol(election, precinct, lines, votes, generated.member_keys(precinct)),
             "api",
         )
+    return election
+
+
+async def test_summary_package_is_counted_once_by_the_higher_level(
+    urna_services, urna_keys, record_verifies
+):
+    ledger = urna_services.ledger
+    election = await counted_election(ledger, seed=3)
     key = urna_keys("con001-appliance")
     package = await export_summary(election, "con001", key)
     trusted = {key.verify_key.hex(): "con001"}
@@ -113,30 +116,14 @@ async def test_summary_package_is_counted_once_by_the_higher_level(
             ledger, election, await export_summary(election, "con002", key), trusted
         )
     # The summary recorded with no new protocol (zero totals) adds up for the verifier too.
-    await ledger.export(election.scope, tmp_path / "record")
-    verdict = verify_files(
-        read_bundle(tmp_path / "record").files,
-        bundle="summary",
-        checks=[*core_checks(EVENT_TYPES), *VERIFIER_CHECKS],
-    )
-    assert verdict.ok, verdict.summary_lines()
+    await record_verifies(ledger, election.scope)
 
 
 async def test_a_summary_whose_protocols_do_not_check_out_is_refused_whole(
     urna_services, urna_keys
 ):
     ledger = urna_services.ledger
-    generated = await generate_election(ledger, constituencies=2, precincts=6, abroad=0, members=5)
-    election = generated.election
-    rng = random.Random(4)  # noqa: S311 - made-up figures
-    for precinct in generated.precincts:
-        lines, votes = az_protocol_values(rng, election.candidates)
-        await accept_signed(
-            ledger,
-            election,
-            signed_protocol(election, precinct, lines, votes, generated.member_keys(precinct)),
-            "api",
-        )
+    election = await counted_election(ledger, seed=4)
     key = urna_keys("con001-appliance")
     trusted = {key.verify_key.hex(): "con001"}
     content = dict(open_package(await export_summary(election, "con001", key), trusted).content)
@@ -157,7 +144,7 @@ async def test_a_summary_whose_protocols_do_not_check_out_is_refused_whole(
 
 
 async def test_a_summary_carrying_a_repeat_protocol_supersedes_the_counted_one(
-    urna_services, urna_keys, tmp_path
+    urna_services, urna_keys, record_verifies
 ):
     ledger = urna_services.ledger
     generated = await generate_election(ledger, constituencies=2, precincts=6, abroad=0, members=5)
@@ -222,10 +209,4 @@ async def test_a_summary_carrying_a_repeat_protocol_supersedes_the_counted_one(
     totals = (await compute(election)).totals["con001"]
     assert totals["received"] == 3
     assert totals["votes"] == content["totals"]["votes"]
-    await ledger.export(election.scope, tmp_path / "record")
-    verdict = verify_files(
-        read_bundle(tmp_path / "record").files,
-        bundle="repeat",
-        checks=[*core_checks(EVENT_TYPES), *VERIFIER_CHECKS],
-    )
-    assert verdict.ok, verdict.summary_lines()
+    await record_verifies(ledger, election.scope)

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import random
 
-from urna.record.bundle import read_bundle
-from urna.verify import core_checks, verify_files
 from urna_elections.generate import az_protocol_values, generate_election, signed_protocol
 from urna_elections.protocol import protocol_digest, sign_dissent
-from urna_elections.record import EVENT_TYPES, VERIFIER_CHECKS
 
 URL = "/p/elections/elections/az-2024"
 
@@ -23,7 +20,9 @@ def values(election, seed=1):
     return az_protocol_values(random.Random(seed), election.candidates)  # noqa: S311
 
 
-async def test_signed_protocol_is_accepted_once_and_the_record_verifies(urna_server, tmp_path):
+async def test_signed_protocol_is_accepted_once_and_the_record_verifies(
+    urna_server, record_verifies
+):
     generated = await small_election(urna_server.services)
     election = generated.election
     sender = await urna_server.token_client("precinct-1", ["elections.sender"])
@@ -45,13 +44,7 @@ async def test_signed_protocol_is_accepted_once_and_the_record_verifies(urna_ser
     assert results["totals"]["cec"]["received"] == 1
     assert results["totals"]["cec"]["expected"] == 6
     assert results["totals"]["cec"]["votes"] == votes
-    await urna_server.services.ledger.export(election.scope, tmp_path / "rec")
-    report = verify_files(
-        read_bundle(tmp_path / "rec").files,
-        bundle="r",
-        checks=[*core_checks(EVENT_TYPES), *VERIFIER_CHECKS],
-    )
-    assert report.ok, report.summary_lines()
+    await record_verifies(urna_server.services.ledger, election.scope)
 
 
 async def test_protocol_failing_a_ratio_is_refused_naming_it_and_nothing_is_stored(urna_server):

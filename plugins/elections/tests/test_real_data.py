@@ -7,31 +7,8 @@ import csv
 import io
 
 import pytest
-from urna.record.bundle import read_bundle
-from urna.verify import core_checks, verify_files
-from urna_elections.importer import RU_2012_CANDIDATES, import_protocols, ru_2012_mapping
-from urna_elections.law import load_builtin
-from urna_elections.record import EVENT_TYPES, VERIFIER_CHECKS
+from urna_elections.importer import import_protocols, ru_2012_mapping
 from urna_elections.results import compute
-from urna_elections.structure import add_commissions, create_election
-
-
-async def ru_election(ledger):
-    election = await create_election(
-        ledger,
-        code="ru-2012",
-        title="Presidential election 2012",
-        kind="presidential",
-        date="2012-03-04",
-        profile=load_builtin("ru-2012-presidential"),
-        candidates=[{"id": cid, "name": name} for cid, name in RU_2012_CANDIDATES],
-    )
-    await add_commissions(
-        ledger,
-        election,
-        [{"code": "cec", "name": "Central Election Commission", "kind": "central"}],
-    )
-    return election
 
 
 def expected_sums(header, rows):
@@ -58,9 +35,7 @@ def as_flat(total):
     }
 
 
-async def import_and_check(services, header, rows, tmp_path, csv_tools):
-    ledger = services.ledger
-    election = await ru_election(ledger)
+async def import_and_check(ledger, election, header, rows, csv_tools, record_verifies):
     text = csv_tools.to_csv(header, rows)
     report = await import_protocols(
         ledger, election, "2012.csv", text.encode(), text, ru_2012_mapping(header)
@@ -76,27 +51,27 @@ async def import_and_check(services, header, rows, tmp_path, csv_tools):
     assert set(by_name) == set(regions)
     for name, sums in regions.items():
         assert as_flat(results.totals[by_name[name]]) == sums, name
-    await ledger.export(election.scope, tmp_path / "record")
-    files = read_bundle(tmp_path / "record").files
-    verdict = verify_files(files, bundle="ru", checks=[*core_checks(EVENT_TYPES), *VERIFIER_CHECKS])
-    assert verdict.ok, verdict.summary_lines()
-    return election
+    await record_verifies(ledger, election.scope)
 
 
 async def test_sample_of_the_2012_file_imports_with_totals_equal_to_column_sums(
-    urna_services, tmp_path, ru_2012_text, csv_tools
+    urna_services, ru_2012_election, ru_2012_text, csv_tools, record_verifies
 ):
     header, rows = csv_tools.sample_rows(ru_2012_text, every=60)
-    await import_and_check(urna_services, header, rows, tmp_path, csv_tools)
+    await import_and_check(
+        urna_services.ledger, ru_2012_election, header, rows, csv_tools, record_verifies
+    )
 
 
 @pytest.mark.slow
 async def test_all_95415_protocols_import_with_totals_equal_to_column_sums(
-    urna_services, tmp_path, ru_2012_text, csv_tools
+    urna_services, ru_2012_election, ru_2012_text, csv_tools, record_verifies
 ):
     header, rows = csv_tools.sample_rows(ru_2012_text, every=1)
     assert len(rows) == 95_415
-    await import_and_check(urna_services, header, rows, tmp_path, csv_tools)
+    await import_and_check(
+        urna_services.ledger, ru_2012_election, header, rows, csv_tools, record_verifies
+    )
 
 
 # (line to change, delta, the one ratio that must be named)
@@ -109,7 +84,7 @@ CORRUPTIONS = [
 
 
 async def test_corrupting_one_line_rejects_exactly_those_protocols_naming_the_ratio(
-    urna_services, ru_2012_text, csv_tools
+    urna_services, ru_2012_election, ru_2012_text, csv_tools
 ):
     header, rows = csv_tools.sample_rows(ru_2012_text, every=200)
     rows = copy.deepcopy(rows)
@@ -119,10 +94,14 @@ async def test_corrupting_one_line_rejects_exactly_those_protocols_naming_the_ra
         column = 2 + int(line) if int(line) <= 18 else 21 + (int(line) - 19)
         row[column] = str(max(0, int(row[column]) + delta))
         corrupted[(row[0], row[1], row[2])] = ratio
-    election = await ru_election(urna_services.ledger)
     text = csv_tools.to_csv(header, rows)
     report = await import_protocols(
-        urna_services.ledger, election, "x.csv", text.encode(), text, ru_2012_mapping(header)
+        urna_services.ledger,
+        ru_2012_election,
+        "x.csv",
+        text.encode(),
+        text,
+        ru_2012_mapping(header),
     )
     assert report.imported == len(rows) - len(CORRUPTIONS)
     assert len(report.rejected) == len(CORRUPTIONS)
