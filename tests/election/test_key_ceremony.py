@@ -5,15 +5,14 @@ of the ceremony hash; a bad share stops the ceremony and the verifier sees it.""
 from __future__ import annotations
 
 import copy
-import itertools
 from typing import Any
 
 import attrs
-import httpx
 import nacl.bindings
 import pytest
+from box_calls import create_election, posting_to, refused, refused_over_http
 from election_kit import MAYOR, credential_key, drbg, generate_election, run_ceremony
-from urna.api import BallotBoxError, ballot_box_for
+from urna.api import ballot_box_for
 from urna.crypto.ballot import challenge_ballot, encrypt_ballot, initial_code, sign_ballot
 from urna.crypto.ceremony import (
     Complaint,
@@ -32,13 +31,7 @@ from urna.verify import core_checks, verify_files
 
 SCOPE = "ceremony"
 CHECKS = core_checks()
-
-
-async def refused(call: Any, check: str) -> BallotBoxError:
-    with pytest.raises(BallotBoxError) as info:
-        await call
-    assert info.value.check == check, str(info.value)
-    return info.value
+post = posting_to(SCOPE)
 
 
 def wrong_share(ceremony: Ceremony, sender: int, recipient: int) -> EncryptedShare:
@@ -370,14 +363,6 @@ def test_an_election_opened_despite_a_founded_complaint_fails():
 
 # -- over real HTTP ------------------------------------------------------------------------------
 
-_keys = itertools.count()
-
-
-async def post(client: httpx.AsyncClient, path: str, body: Any) -> httpx.Response:
-    return await client.post(
-        f"/-/elections/{SCOPE}{path}", json=body, headers={"Idempotency-Key": f"c-{next(_keys)}"}
-    )
-
 
 async def test_the_share_exchange_and_a_complaint_over_http(urna_server: UrnaServer):
     ceremony = run_ceremony(3, 2, MAYOR, "http-ceremony", election_id="httpc")
@@ -385,12 +370,7 @@ async def test_the_share_exchange_and_a_complaint_over_http(urna_server: UrnaSer
     guardian = await urna_server.token_client("guardian", ["election-guardian"])
     device = await urna_server.token_client("booth-1", ["ballot-device"])
     anonymous = urna_server.client()
-    r = await admin.post(
-        "/-/elections",
-        json={"scope": SCOPE, "parameters": ceremony.parameters.to_json()},
-        headers={"Idempotency-Key": "create"},
-    )
-    assert r.status_code == 201, r.text
+    await create_election(admin, SCOPE, ceremony.parameters.to_json())
     for g in ceremony.guardians:
         assert (
             await post(guardian, "/guardians", {"guardian": g.public_key.to_json()})
@@ -406,10 +386,9 @@ async def test_the_share_exchange_and_a_complaint_over_http(urna_server: UrnaSer
         ({**share.to_json(), "recipient": share.sender}, 422, "share.address"),
         ({**share.to_json(), "sender": 0}, 422, "share.schema"),
     ):
-        r = await post(guardian, "/key-shares", body)
-        assert (r.status_code, r.json()["check"]) == (status, check), r.text
+        refused_over_http(await post(guardian, "/key-shares", body), status, check)
     r = await post(guardian, "/reveals", {"sender": 1, "recipient": 2, "value": "00" * 32})
-    assert (r.status_code, r.json()["check"]) == (409, "share.reveal")
+    refused_over_http(r, 409, "share.reveal")
     assert await LedgerEvent.filter(scope=SCOPE).count() == before
     bad = wrong_share(ceremony, 3, 1)
     for s in ceremony.relayed:
@@ -425,8 +404,9 @@ async def test_the_share_exchange_and_a_complaint_over_http(urna_server: UrnaSer
     complaint = complaint_of(ceremony, received)
     good = EncryptedShare.from_json(inbox["shares"][0])
     unfounded = Complaint(2, 1, good, revealed_key(ceremony, good), "mismatch")
-    r = await post(guardian, "/complaints", unfounded.to_json())
-    assert (r.status_code, r.json()["check"]) == (422, "complaint.unfounded")
+    refused_over_http(
+        await post(guardian, "/complaints", unfounded.to_json()), 422, "complaint.unfounded"
+    )
     r = await post(guardian, "/complaints", complaint.to_json())
     assert r.status_code == 201, r.text
     status = (await anonymous.get(f"/-/elections/{SCOPE}")).json()
@@ -435,7 +415,7 @@ async def test_the_share_exchange_and_a_complaint_over_http(urna_server: UrnaSer
         {"sender": 3, "recipient": 1, "verdict": "sender-at-fault"}
     ]
     r = await post(guardian, "/confirmations", {"guardian_id": 2, "signature": "00" * 64})
-    assert (r.status_code, r.json()["check"]) == (409, "ceremony.aborted")
+    refused_over_http(r, 409, "ceremony.aborted")
     r = await urna_server.client().get(f"/-/scopes/{SCOPE}/bundle.tar")
     assert r.status_code == 200
 
@@ -466,10 +446,9 @@ async def test_a_device_posts_ballots_only_in_its_own_chain_over_http(urna_serve
 
     into_booth1, reveal = spoilable(0, "booth-1")
     before = await LedgerEvent.filter(scope=SCOPE).count()
-    r = await post(booth2, "/ballots", into_booth1)
-    assert (r.status_code, r.json()["check"]) == (403, "ballot.device"), r.text
+    refused_over_http(await post(booth2, "/ballots", into_booth1), 403, "ballot.device")
     r = await post(booth2, "/challenges", {"ballot": into_booth1, "reveal": reveal})
-    assert (r.status_code, r.json()["check"]) == (403, "ballot.device"), r.text
+    refused_over_http(r, 403, "ballot.device")
     assert await LedgerEvent.filter(scope=SCOPE).count() == before
     r = await post(booth1, "/ballots", into_booth1)
     assert r.status_code == 201, r.text
