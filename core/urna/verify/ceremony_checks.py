@@ -221,8 +221,9 @@ def check_complaints(record: RecordView, _: CheckContext) -> Iterator[Failure]:
             yield fail(event.where, f"share {sender}->{recipient} revealed twice")
             continue
         revealed[pair] = event
-        if _in_window(c, event):
-            yield fail(event.where, f"share revealed {_in_window(c, event)}")
+        misplaced = _in_window(c, event)
+        if misplaced:
+            yield fail(event.where, f"share revealed {misplaced}")
         try:
             check_revealed_share(c.election.guardian(sender), recipient, value)
         except VerificationError as exc:
@@ -238,11 +239,18 @@ def check_complaints(record: RecordView, _: CheckContext) -> Iterator[Failure]:
             yield fail(c.opened.where, f"voting opened with complaints {open_pairs} unanswered")
 
 
+def _guardian_id(confirmation: Event) -> int | None:
+    """The guardian a confirmation names, when that is an integer (``record.payloads``
+    reports a malformed one)."""
+    gid = confirmation.payload.get("guardian_id")
+    return gid if isinstance(gid, int) and not isinstance(gid, bool) else None
+
+
 def _confirmation_seqs(c: _Ceremony) -> dict[int, int]:
     out: dict[int, int] = {}
     for event in c.confirmations:
-        gid = event.payload.get("guardian_id")
-        if isinstance(gid, int) and not isinstance(gid, bool):
+        gid = _guardian_id(event)
+        if gid is not None:
             out.setdefault(gid, event.seq)
     return out
 
@@ -275,7 +283,7 @@ def check_confirmations(record: RecordView, _: CheckContext) -> Iterator[Failure
         first = c.confirmations[0] if c.confirmations else c.opened
         yield fail(first.where if first else "", "cannot check: the relayed shares are incomplete")
         return
-    last_share = max(e.seq for e, _ in c.relayed().values()) if c.relayed() else -1
+    last_share = max((e.seq for e, _ in c.relayed().values()), default=-1)
     reveals = {
         (parsed[0], parsed[1]): event.seq for event, parsed in c.reveals if parsed is not None
     }
@@ -286,8 +294,7 @@ def check_confirmations(record: RecordView, _: CheckContext) -> Iterator[Failure
     ]
     confirmed: set[int] = set()
     for event in c.confirmations:
-        gid = event.payload.get("guardian_id")
-        gid = gid if isinstance(gid, int) and not isinstance(gid, bool) else 0
+        gid = _guardian_id(event) or 0
         try:
             signature = bytes.fromhex(str(event.payload.get("signature", "")))
             _verify_confirmation(c.election, gid, signature, h_c)
