@@ -58,6 +58,7 @@ __all__ = [
     "BALLOT_CAST",
     "BALLOT_CHALLENGED",
     "BALLOT_VALIDATORS",
+    "CEREMONY_TYPES",
     "CREDENTIAL_ROLE",
     "ELECTION_COMPLAINT",
     "ELECTION_CREATED",
@@ -130,7 +131,7 @@ ELECTION_TYPES = frozenset(
     }
 )
 
-
+CEREMONY_TYPES = frozenset({ELECTION_SHARE, ELECTION_COMPLAINT, ELECTION_SHARE_REVEALED})
 """The share exchange's events, between ``core.election_key`` and ``core.election_opened``."""
 
 

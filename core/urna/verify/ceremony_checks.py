@@ -87,8 +87,7 @@ def _build(record: RecordView) -> _Ceremony:
         election=a.election,
         confirmations=list(a.confirmations),
     )
-    exchange = (ev.ELECTION_SHARE, ev.ELECTION_COMPLAINT, ev.ELECTION_SHARE_REVEALED)
-    for event in record.of_type(*exchange):
+    for event in record.of_type(*ev.CEREMONY_TYPES):
         p = event.payload
         if event.type == ev.ELECTION_SHARE:
             c.shares.append((event, _parse(ev.share_from_payload, p)))
