@@ -28,7 +28,13 @@ class Route:
     ``permission`` is the permission a caller needs (checked in one place by the
     core before the handler runs); ``None`` makes the route public. Write
     routes with ``idempotent=True`` require an ``Idempotency-Key`` header and
-    replay the first response for a repeated key.
+    replay the first response for a repeated key; their handler runs inside the
+    write's transaction. ``prepare`` (idempotent routes only) runs before that
+    transaction opens, for slow work that needs no database (a password hash),
+    so that other writes do not wait through it: ``await prepare(request,
+    **path_params)``, its answer in ``request.ctx.prepared``. It must not refuse
+    for reasons of state (a replayed key must still replay): leave those to the
+    handler.
     """
 
     path: str
@@ -37,6 +43,7 @@ class Route:
     permission: str | None = None
     idempotent: bool = False
     summary: str = ""
+    prepare: Handler | None = None
 
     def __attrs_post_init__(self) -> None:
         if not self.path.startswith("/"):
@@ -48,6 +55,8 @@ class Route:
             raise ValueError(f"route {self.path}: bad permission name {self.permission!r}")
         if self.idempotent and "GET" in self.methods:
             raise ValueError(f"route {self.path}: GET routes are idempotent by nature")
+        if self.prepare is not None and not self.idempotent:
+            raise ValueError(f"route {self.path}: prepare is for idempotent routes")
 
 
 @attrs.frozen(slots=True)

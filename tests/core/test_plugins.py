@@ -68,3 +68,16 @@ def test_a_role_cannot_be_defined_twice():
 
     with pytest.raises(PluginError, match="defined twice"):
         build_registry(make_plugin_manager([], extra=[("one", One())]))
+
+
+@pytest.mark.parametrize(
+    ("route", "complaint"),
+    [
+        (lambda: Route("x", _handler), "must start with '/'"),
+        (lambda: Route("/x", _handler, ("GET",), idempotent=True), "idempotent by nature"),
+        (lambda: Route("/x", _handler, ("POST",), prepare=_handler), "prepare is for idempotent"),
+    ],
+)
+def test_a_route_that_cannot_work_is_refused_when_made(route, complaint):
+    with pytest.raises(ValueError, match=complaint):
+        route()

@@ -26,12 +26,22 @@ def hashes(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     return seen
 
 
-async def test_a_taken_name_is_refused_before_the_password_is_hashed(
+async def test_over_http_the_hash_runs_before_the_write_transaction_opens(
     session_client, counts, hashes
 ):
+    """POST /-/users hashes in its Route.prepare step, before the idempotent write's
+    transaction (which on SQLite holds the write lock for every other writer). A taken
+    name is then refused inside the transaction: a replayed key must still replay."""
     admin = await session_client("root", ["admin"])
     assert hashes == [False]  # root's own
     hashes.clear()
+    created = await admin.post(
+        "/-/users",
+        json={"username": "clerk", "password": PASSWORD, "roles": ["admin"]},
+        headers={"Idempotency-Key": "first"},
+    )
+    assert created.status_code == 201, created.text
+    assert hashes == [False]
     before = await counts()
     response = await admin.post(
         "/-/users",
@@ -40,8 +50,21 @@ async def test_a_taken_name_is_refused_before_the_password_is_hashed(
     )
     assert response.status_code == 409, response.text
     assert "exists" in response.json()["error"]
-    assert hashes == []
     assert await counts() == before
+    replayed = await admin.post(
+        "/-/users",
+        json={"username": "clerk", "password": PASSWORD, "roles": ["admin"]},
+        headers={"Idempotency-Key": "first"},
+    )
+    assert (replayed.status_code, replayed.headers["Idempotent-Replayed"]) == (201, "true")
+
+
+async def test_the_cli_path_refuses_a_taken_name_before_hashing(urna_services, hashes):
+    await accounts.create_user("clerk", PASSWORD, ["admin"], urna_services.registry.roles)
+    hashes.clear()
+    with pytest.raises(accounts.AccountError, match="exists"):
+        await accounts.create_user("clerk", PASSWORD, [], urna_services.registry.roles)
+    assert hashes == []
 
 
 async def test_the_password_is_hashed_outside_the_transaction(urna_services, hashes):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+import attrs
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -29,6 +30,61 @@ def checked_roles(roles: Iterable[str], known: Mapping[str, Role]) -> list[str]:
     return wanted
 
 
+@attrs.frozen(slots=True)
+class NewUser:
+    """A user checked and with its password hashed, not stored yet (see :func:`store_user`)."""
+
+    username: str
+    password_hash: str = attrs.field(repr=False)
+    roles: tuple[str, ...]
+    display_name: str
+
+
+def check_new_user(
+    username: str, password: str, roles: Iterable[str], known_roles: Mapping[str, Role]
+) -> list[str]:
+    """Refuse a bad name, password or role (no database needed); answer the roles."""
+    wanted = checked_roles(roles, known_roles)
+    if not 1 <= len(username) <= 64 or not username.isprintable():
+        raise AccountError("user name must be 1..64 printable characters")
+    try:
+        check_policy(password)
+    except PasswordPolicyError as exc:
+        raise AccountError(str(exc)) from None
+    return wanted
+
+
+async def hashed_user(
+    username: str,
+    password: str,
+    roles: Iterable[str],
+    known_roles: Mapping[str, Role],
+    display_name: str = "",
+) -> NewUser:
+    """Check a new user and hash its password (Argon2id, slow): no database needed, so
+    it runs before any transaction opens."""
+    wanted = check_new_user(username, password, roles, known_roles)
+    return NewUser(username, await hash_password(password), tuple(wanted), display_name[:200])
+
+
+async def store_user(new: NewUser) -> User:
+    """Store a hashed user and its roles in one short transaction; 409 for a name taken."""
+    if await User.exists(username=new.username):
+        raise _taken(new.username)
+    try:
+        async with in_transaction():
+            user = await User.create(
+                username=new.username,
+                password_hash=new.password_hash,
+                display_name=new.display_name,
+            )
+            for role in new.roles:
+                await UserRole.create(user=user, role=role)
+    except IntegrityError:  # created by someone else while the password was hashed
+        raise _taken(new.username) from None
+    return user
+
+
 async def create_user(
     username: str,
     password: str,
@@ -39,29 +95,12 @@ async def create_user(
     """Create a user; nothing is stored if any part is invalid. Needs an open database.
 
     The cheap refusals come first (the input, then a name already taken); the password
-    is hashed (Argon2id, slow) only then, and outside the short transaction that stores
-    the user and its roles.
+    is hashed only then, and outside the short transaction that stores the user.
     """
-    wanted = checked_roles(roles, known_roles)
-    if not 1 <= len(username) <= 64 or not username.isprintable():
-        raise AccountError("user name must be 1..64 printable characters")
-    try:
-        check_policy(password)
-    except PasswordPolicyError as exc:
-        raise AccountError(str(exc)) from None
+    check_new_user(username, password, roles, known_roles)
     if await User.exists(username=username):
         raise _taken(username)
-    password_hash = await hash_password(password)
-    try:
-        async with in_transaction():
-            user = await User.create(
-                username=username, password_hash=password_hash, display_name=display_name[:200]
-            )
-            for role in wanted:
-                await UserRole.create(user=user, role=role)
-    except IntegrityError:  # created by someone else while the password was hashed
-        raise _taken(username) from None
-    return user
+    return await store_user(await hashed_user(username, password, roles, known_roles, display_name))
 
 
 def _taken(username: str) -> AccountError:

@@ -125,6 +125,8 @@ def _guard(route: Route) -> Callable[..., Coroutine[Any, Any, HTTPResponse]]:
         if request.method not in SAFE_METHODS:
             _check_origin(request, principal)
         if route.idempotent:
+            if route.prepare is not None:
+                request.ctx.prepared = await route.prepare(request, **params)
             ledger = services_of(request).ledger
             return await run_idempotent(
                 request, principal, ledger, lambda: route.handler(request, **params)
