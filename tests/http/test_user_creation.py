@@ -3,6 +3,8 @@ outside the transaction that stores the user; a refusal stores nothing."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from tortoise.backends.base.client import TransactionalDBClient
 from urna.shell import accounts
@@ -105,3 +107,10 @@ async def test_bad_input_is_refused_unhashed_and_stores_nothing(
         await accounts.create_user(username, password, roles, urna_services.registry.roles)
     assert hashes == []
     assert await counts() == before
+
+
+async def test_query_values_stay_out_of_the_logs_at_debug(urna_services, caplog):
+    """tortoise logs statements with their values at DEBUG; a password hash is one."""
+    caplog.set_level(logging.DEBUG)
+    user = await accounts.create_user("clerk", PASSWORD, ["admin"], urna_services.registry.roles)
+    assert user.password_hash not in caplog.text

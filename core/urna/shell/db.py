@@ -10,6 +10,7 @@ transactions on power loss) and a busy timeout; PostgreSQL is chosen by a
 from __future__ import annotations
 
 import json
+import logging
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -24,6 +25,7 @@ from urna.contributions import ModelApp
 from urna.errors import UrnaError
 from urna.shell.settings import Settings
 
+QUERY_LOGGERS = ("tortoise.db_client", "aiosqlite")
 CORE_APP = "urna"
 CORE_MODELS = ModelApp(models="urna.shell.models", migrations="urna.shell.migrations")
 SQLITE_PRAGMAS = {"journal_mode": "WAL", "synchronous": "FULL", "busy_timeout": 10000}
@@ -99,6 +101,10 @@ def _connection(settings: Settings) -> dict[str, Any]:
 
 async def open_database(settings: Settings, model_apps: Mapping[str, ModelApp]) -> None:
     """Initialise tortoise for this process and check the SQLite pragmas are in force."""
+    # tortoise and aiosqlite log every statement with its values at DEBUG: password,
+    # session and token hashes. Keep them out of the logs even with DEBUG turned on.
+    for name in QUERY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.INFO)
     if settings.uses_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     # Request handlers run in tasks that do not inherit this one's context: the
