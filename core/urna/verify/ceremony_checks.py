@@ -35,7 +35,7 @@ from urna.crypto.group import Scalar
 from urna.record import election_events as ev
 from urna.record.event import Event
 from urna.verify.check import CheckContext, Failure, VerifierCheck
-from urna.verify.election_checks import _analysis, _parse
+from urna.verify.election_checks import election_analysis, parsed_or_none
 from urna.verify.record_view import RecordView, per_record
 
 __all__ = ["CEREMONY_CHECKS", "with_ceremony_checks"]
@@ -80,7 +80,7 @@ def _build(record: RecordView) -> _Ceremony:
     """The share exchange's events, parsed, around what the election checks' analysis
     already holds: the Election (rebuilt once per record, its proofs checked once),
     the joint key, the opening and the confirmations."""
-    a = _analysis(record)
+    a = election_analysis(record)
     c = _Ceremony(
         key=a.keys[0] if a.keys else None,
         opened=a.opened[0] if a.opened else None,
@@ -90,11 +90,11 @@ def _build(record: RecordView) -> _Ceremony:
     for event in record.of_type(*ev.CEREMONY_TYPES):
         p = event.payload
         if event.type == ev.ELECTION_SHARE:
-            c.shares.append((event, _parse(ev.share_from_payload, p)))
+            c.shares.append((event, parsed_or_none(ev.share_from_payload, p)))
         elif event.type == ev.ELECTION_COMPLAINT:
-            c.complaints.append((event, _parse(ev.complaint_from_payload, p)))
+            c.complaints.append((event, parsed_or_none(ev.complaint_from_payload, p)))
         else:
-            c.reveals.append((event, _parse(ev.reveal_from_payload, p)))
+            c.reveals.append((event, parsed_or_none(ev.reveal_from_payload, p)))
     return c
 
 

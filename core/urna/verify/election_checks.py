@@ -47,7 +47,13 @@ from urna.record.event import Event
 from urna.verify.check import CheckContext, Failure, VerifierCheck
 from urna.verify.record_view import RecordView, per_record
 
-__all__ = ["ELECTION_CHECKS", "ballot_payload_failures", "verify_ballot_chunk"]
+__all__ = [
+    "ELECTION_CHECKS",
+    "ballot_payload_failures",
+    "election_analysis",
+    "parsed_or_none",
+    "verify_ballot_chunk",
+]
 
 BALLOT_CHUNK = 64
 
@@ -174,7 +180,9 @@ class _Analysis:
         return self.created[0][1] if self.created else None
 
 
-def _parse(reader: Callable[[Any], Any], value: Any) -> Any:
+def parsed_or_none(reader: Callable[[Any], Any], value: Any) -> Any:
+    """``reader(value)``, or None when it does not decode: the check that needs the value
+    reports the problem where it belongs (``record.payloads`` names the decoding error)."""
     try:
         return reader(value)
     except (CryptoError, ValueError, TypeError, KeyError):
@@ -191,9 +199,11 @@ def _build(record: RecordView) -> _Analysis:
             if isinstance(key, str):
                 a.credentials.setdefault(key, event)
         elif kind == ev.ELECTION_CREATED:
-            a.created.append((event, _parse(ElectionParameters.from_json, p.get("parameters"))))
+            a.created.append(
+                (event, parsed_or_none(ElectionParameters.from_json, p.get("parameters")))
+            )
         elif kind == ev.ELECTION_GUARDIAN_KEY:
-            a.guardians.append((event, _parse(ev.guardian_key_from_payload, p)))
+            a.guardians.append((event, parsed_or_none(ev.guardian_key_from_payload, p)))
         elif kind == ev.ELECTION_KEY:
             a.keys.append(event)
         elif kind == ev.ELECTION_GUARDIAN_CONFIRMED:
@@ -203,11 +213,11 @@ def _build(record: RecordView) -> _Analysis:
         elif kind in (ev.BALLOT_CAST, ev.BALLOT_CHALLENGED):
             a.ballots.append((event, kind == ev.BALLOT_CAST))
         elif kind == ev.TALLY_COMPUTED:
-            a.tallies.append((event, _parse(EncryptedTally.from_json, p.get("tally"))))
+            a.tallies.append((event, parsed_or_none(EncryptedTally.from_json, p.get("tally"))))
         elif kind == ev.TALLY_SHARE:
-            a.shares.append((event, _parse(TallyShare.from_json, p.get("share"))))
+            a.shares.append((event, parsed_or_none(TallyShare.from_json, p.get("share"))))
         elif kind == ev.TALLY_DECRYPTED:
-            a.results.append((event, _parse(TallyResult.from_json, p.get("result"))))
+            a.results.append((event, parsed_or_none(TallyResult.from_json, p.get("result"))))
     params = a.parameters
     keys = [k for _, k in a.guardians if k is not None]
     if params is None:
@@ -222,13 +232,15 @@ def _build(record: RecordView) -> _Analysis:
     return a
 
 
-_analysis = per_record(_build)
+election_analysis = per_record(_build)
+"""The election events of a record, parsed once per record (the ceremony checks read it
+too), with the results of the per-ballot work once it has run."""
 
 
 def _start_ballot_work(record: RecordView, context: CheckContext) -> None:
     """Submit the per-ballot work (once per record), so that worker processes verify
     ballots while the main process runs the quick checks; see :func:`_with_ballots`."""
-    a = _analysis(record)
+    a = election_analysis(record)
     if a.ballot_work is not None or a.ballot_work_done:
         return
     election_json = a.election.to_json() if a.election is not None else None
@@ -243,7 +255,7 @@ def _with_ballots(record: RecordView, context: CheckContext) -> _Analysis:
     """The analysis with the per-ballot work done (once per record, over ``context.map``).
 
     Without a valid election only the payloads are validated."""
-    a = _analysis(record)
+    a = election_analysis(record)
     if a.ballot_work_done:
         return a
     _start_ballot_work(record, context)
@@ -269,7 +281,7 @@ def _with_ballots(record: RecordView, context: CheckContext) -> _Analysis:
 def ballot_payload_failures(record: RecordView, context: CheckContext) -> Iterator[Failure]:
     """``record.payloads`` failures of the ballot events, from the shared per-ballot work:
     the same validation as their validators, done once and in parallel."""
-    a = _analysis(record)
+    a = election_analysis(record)
     if not a.ballots:
         return
     a = _with_ballots(record, context)
@@ -308,7 +320,7 @@ def check_sequence(record: RecordView, _: CheckContext) -> Iterator[Failure]:
     the n guardian keys; the joint key; confirmations; credentials registered before
     voting opens; opened; ballots; the tally (closing voting); shares; one result."""
     fail = functools.partial(Failure, "election.sequence")
-    a = _analysis(record)
+    a = election_analysis(record)
     if not a.present:
         return
     stage = 0  # 0 none, 1 created, 2 keyed, 3 open, 4 tallied, 5 decrypted
@@ -356,7 +368,7 @@ def check_parameters(record: RecordView, _: CheckContext) -> Iterator[Failure]:
     """Exactly one election is created in the scope, with valid parameters
     (id, 1 <= k <= n, contests with limits within their options)."""
     fail = functools.partial(Failure, "election.parameters")
-    a = _analysis(record)
+    a = election_analysis(record)
     if not a.present:
         return
     if not a.created:
@@ -372,7 +384,7 @@ def check_guardian_keys(record: RecordView, _: CheckContext) -> Iterator[Failure
     """n guardians with distinct nonzero ids; each has k commitments, none the identity,
     each with a valid Schnorr proof of possession; valid Box and Ed25519 keys."""
     fail = functools.partial(Failure, "election.guardian-keys")
-    a = _analysis(record)
+    a = election_analysis(record)
     params = a.parameters
     if params is None:
         return
@@ -400,7 +412,7 @@ def check_joint_key(record: RecordView, _: CheckContext) -> Iterator[Failure]:
     """The recorded joint key is the sum of the guardians' constant-term commitments
     K = sum_i K_i0, and not the identity."""
     fail = functools.partial(Failure, "election.joint-key")
-    a = _analysis(record)
+    a = election_analysis(record)
     if not a.present or (not a.keys and not a.opened and not a.ballots):
         return
     if len(a.keys) != 1:
@@ -423,7 +435,7 @@ def check_base_hash(record: RecordView, _: CheckContext) -> Iterator[Failure]:
     guardian's key material and the joint key; the opening, tally, shares and result
     name the same H_E."""
     fail = functools.partial(Failure, "election.base-hash")
-    a = _analysis(record)
+    a = election_analysis(record)
     if not a.keys:
         return
     if a.election is None:
@@ -462,7 +474,7 @@ def check_ballot_ids(record: RecordView, _: CheckContext) -> Iterator[Failure]:
     """Every ballot id (cast or challenged) is unique, and no ciphertext of one ballot
     reappears in another (replays, copied selections)."""
     fail = functools.partial(Failure, "election.ballot-ids")
-    a = _analysis(record)
+    a = election_analysis(record)
     ids: dict[str, str] = {}
     alphas: dict[str, str] = {}
     for event, _cast in a.ballots:
@@ -486,7 +498,7 @@ def _ballot_check(
     check_id: str, doc: str
 ) -> Callable[[RecordView, CheckContext], Iterator[Failure]]:
     def run(record: RecordView, context: CheckContext) -> Iterator[Failure]:
-        a = _analysis(record)
+        a = election_analysis(record)
         if not a.ballots:
             return
         if a.election is None:
@@ -508,7 +520,7 @@ def check_confirmation_codes(record: RecordView, context: CheckContext) -> Itera
     device's ballots (cast and challenged, in record order) form one chain from
     H("urna.chain", H_E, device_id)."""
     fail = functools.partial(Failure, "election.confirmation-codes")
-    a = _analysis(record)
+    a = election_analysis(record)
     if not a.ballots:
         return
     if a.election is None:
@@ -538,7 +550,7 @@ def check_eligibility(record: RecordView, context: CheckContext) -> Iterator[Fai
     """Every ballot is signed by a credential registered (role ballot-credential)
     before voting opened, and no credential has more than one cast ballot."""
     fail = functools.partial(Failure, "election.eligibility")
-    a = _analysis(record)
+    a = election_analysis(record)
     if not a.ballots:
         return
     opened_seq = a.opened[0].seq if a.opened else -1
@@ -562,7 +574,7 @@ def check_aggregation(record: RecordView, context: CheckContext) -> Iterator[Fai
     """The encrypted tally is the sum of the ciphertexts of exactly the cast ballots
     (challenged ballots excluded), per option in manifest order, with their count."""
     fail = functools.partial(Failure, "election.aggregation")
-    a = _analysis(record)
+    a = election_analysis(record)
     if not a.tallies:
         if a.shares or a.results:
             yield fail(record.scope, "shares or result without a tally")
@@ -603,7 +615,7 @@ def check_decryption_shares(record: RecordView, _: CheckContext) -> Iterator[Fai
     """Each partial decryption M_i = s_i·alpha of every tally entry carries a valid
     Chaum-Pedersen proof against the guardian's public share K_i; one share per guardian."""
     fail = functools.partial(Failure, "election.decryption-shares")
-    a = _analysis(record)
+    a = election_analysis(record)
     if not a.shares:
         return
     tally = a.tallies[0][1] if a.tallies else None
@@ -655,7 +667,7 @@ def _combine(a: _Analysis) -> TallyResult | str:
 def check_combination(record: RecordView, _: CheckContext) -> Iterator[Failure]:
     """The result names at least k distinct guardians whose recorded shares verify, and
     their Lagrange combination decrypts every entry within 0..ballot count."""
-    a = _analysis(record)
+    a = election_analysis(record)
     if not a.results:
         return
     combined = _combined(a)
@@ -667,7 +679,7 @@ def check_result(record: RecordView, _: CheckContext) -> Iterator[Failure]:
     """The published counts, one per option, equal the combination of the named shares,
     for this election and this many ballots; one result, after the tally."""
     fail = functools.partial(Failure, "election.result")
-    a = _analysis(record)
+    a = election_analysis(record)
     if not a.results:
         return
     if len(a.results) > 1:
