@@ -7,6 +7,8 @@ head compare-and-set keeps one chain when two processes append at once.
 """
 
 import asyncio
+import contextlib
+import contextvars
 import sqlite3
 import sys
 import textwrap
@@ -15,6 +17,8 @@ import time
 
 import pytest
 from urna.record.bundle import read_bundle
+from urna.shell.db import current_connection
+from urna.shell.sqlite_engine import DatabaseBusyError
 from urna.verify import core_checks, verify_files
 
 STARTED = {"urna_version": "0.1.0", "plugins": []}
@@ -112,3 +116,42 @@ async def test_two_processes_appending_at_once_keep_one_chain(urna_services, tmp
         read_bundle(tmp_path / "shared").files, bundle="shared", checks=core_checks()
     )
     assert report.ok, report.summary_lines()
+
+
+@contextlib.contextmanager
+def _write_lock_held_elsewhere(settings):
+    """Another process's connection holds SQLite's write lock."""
+    other = sqlite3.connect(settings.sqlite_path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        yield other
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+async def test_a_write_lock_held_past_the_busy_timeout_refuses_and_leaves_no_hang(
+    urna_services,
+):
+    """BEGIN IMMEDIATE can time out; tortoise's context would then keep its connection
+    lock and every later query of the process would wait for ever."""
+    ledger = urna_services.ledger
+    await ledger.append("s", "core.appliance_started", STARTED)
+    connection = current_connection()
+    await connection.execute_query("PRAGMA busy_timeout = 200")
+    try:
+        with (
+            _write_lock_held_elsewhere(urna_services.settings),
+            pytest.raises(DatabaseBusyError, match="busy"),
+        ):
+            await ledger.append("s", "core.appliance_started", STARTED)
+        # The next request is another task, which does not share the failed one's context.
+        loop = asyncio.get_running_loop()
+        next_request = loop.create_task(
+            ledger.append("s", "core.appliance_started", STARTED), context=contextvars.Context()
+        )
+        after = await asyncio.wait_for(next_request, 5)
+        assert after.seq == 2
+        assert [e.seq for e in await asyncio.wait_for(ledger.events("s"), 5)] == [0, 1, 2]
+    finally:
+        await connection.execute_query("PRAGMA busy_timeout = 10000")

@@ -29,6 +29,7 @@ from urna.shell.ledger import LedgerError, utc_now
 from urna.shell.registry import Registry, build_registry
 from urna.shell.services import Services, build_services, services_of
 from urna.shell.settings import Settings, load_settings
+from urna.shell.sqlite_engine import DatabaseBusyError
 
 log = logging.getLogger("urna.http")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -92,6 +93,7 @@ def create_app(
     app.register_middleware(_secure_headers, "response")
     app.error_handler.add(ApiError, _api_error)
     app.error_handler.add(LedgerError, _ledger_error)
+    app.error_handler.add(DatabaseBusyError, _database_busy)
     app.error_handler.add(SanicException, _sanic_error)
     app.error_handler.add(Exception, _internal_error)
     return app
@@ -193,6 +195,10 @@ def _api_error(request: Request, exc: ApiError) -> HTTPResponse:
 
 def _ledger_error(request: Request, exc: LedgerError) -> HTTPResponse:
     return error_response(422, str(exc))
+
+
+def _database_busy(request: Request, exc: DatabaseBusyError) -> HTTPResponse:
+    return error_response(503, str(exc), {"Retry-After": "1"})
 
 
 def _sanic_error(request: Request, exc: SanicException) -> HTTPResponse:
