@@ -79,12 +79,15 @@ class EncryptedSelection:
         }
 
     @classmethod
-    def from_json(cls, value: object) -> EncryptedSelection:
+    def from_json(cls, value: object, *, proof_check: bool = False) -> EncryptedSelection:
+        """Decode a selection; ``proof_check``: its proof is checked next, which multiplies
+        both points by the first challenge first, so they are validated by that
+        multiplication (:meth:`Point.decode_times`) instead of a check of their own."""
         d = _json.obj(value, ("selection_id", "ciphertext", "proof"), "selection")
         selection_id = _json.ident(d["selection_id"], "selection_id")
         proof = DisjunctiveProof.from_json(d["proof"], 1)
-        # The proof's check multiplies both points by the first challenge first.
-        return cls(selection_id, Ciphertext.from_json(d["ciphertext"], proof.challenges[0]), proof)
+        first = proof.challenges[0] if proof_check else None
+        return cls(selection_id, Ciphertext.from_json(d["ciphertext"], first), proof)
 
 
 @attrs.frozen(slots=True)
@@ -109,10 +112,10 @@ class EncryptedContest:
         }
 
     @classmethod
-    def from_json(cls, value: object) -> EncryptedContest:
+    def from_json(cls, value: object, *, proof_check: bool = False) -> EncryptedContest:
         d = _json.obj(value, ("contest_id", "selections", "proof"), "contest")
         selections = tuple(
-            EncryptedSelection.from_json(s)
+            EncryptedSelection.from_json(s, proof_check=proof_check)
             for s in _json.array(d["selections"], "selections", 1, MAX_OPTIONS)
         )
         proof_json = _json.obj(d["proof"], ("challenges", "responses"), "contest proof")
@@ -186,7 +189,8 @@ class EncryptedBallot:
         }
 
     @classmethod
-    def from_json(cls, value: object) -> EncryptedBallot:
+    def from_json(cls, value: object, *, proof_check: bool = False) -> EncryptedBallot:
+        """Decode a ballot (``proof_check``: see :meth:`EncryptedSelection.from_json`)."""
         d = _json.obj(
             value,
             (
@@ -209,7 +213,7 @@ class EncryptedBallot:
             decode_verify_key(_json.hexa(d["credential"], 32, "credential")),
             _json.hexa(d["previous_code"], CODE_SIZE, "previous_code"),
             tuple(
-                EncryptedContest.from_json(c)
+                EncryptedContest.from_json(c, proof_check=proof_check)
                 for c in _json.array(d["contests"], "contests", 1, MAX_CONTESTS)
             ),
         )
@@ -233,10 +237,12 @@ class SignedBallot:
         return {"ballot": self.ballot.to_json(), "signature": self.signature.hex()}
 
     @classmethod
-    def from_json(cls, value: object) -> SignedBallot:
+    def from_json(cls, value: object, *, proof_check: bool = False) -> SignedBallot:
+        """Decode a signed ballot (``proof_check``: see :meth:`EncryptedSelection.from_json`)."""
         d = _json.obj(value, ("ballot", "signature"), "signed ballot")
         return cls(
-            EncryptedBallot.from_json(d["ballot"]), _json.hexa(d["signature"], 64, "signature")
+            EncryptedBallot.from_json(d["ballot"], proof_check=proof_check),
+            _json.hexa(d["signature"], 64, "signature"),
         )
 
 

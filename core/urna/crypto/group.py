@@ -238,7 +238,7 @@ class Point:
     @classmethod
     def decode_times(cls, raw: bytes, scalar: Scalar) -> Point:
         """:meth:`decode` (identity allowed), validating through the first multiplication
-        the caller will do: ``scalar·P``, kept for ``P * scalar``.
+        the caller will do: ``scalar·P``, kept for the first ``P * scalar``.
 
         libsodium's variable-base multiplication refuses exactly the inputs that
         ``crypto_core_ed25519_is_valid_point`` refuses (non-canonical, small order, not
@@ -309,6 +309,7 @@ class Point:
             return IDENTITY
         product = self._product
         if product is not None and hmac.compare_digest(product[0], scalar._raw):
+            object.__setattr__(self, "_product", None)  # used once: do not keep it
             return Point._make(product[1])
         if self._raw == _BASE_BYTES:
             return Point._make(_sodium.crypto_scalarmult_ed25519_base_noclamp(scalar._raw))

@@ -257,9 +257,16 @@ def reveal_from_payload(payload: Mapping[str, Any]) -> tuple[int, int, Scalar]:
     return sender, recipient, value
 
 
-def signed_ballot_from_payload(payload: Mapping[str, Any]) -> SignedBallot:
-    """The signed ballot of a ``core.ballot_cast`` or ``core.ballot_challenged`` payload."""
-    signed: SignedBallot = _strict("ballot", SignedBallot.from_json, payload.get("ballot"))
+def signed_ballot_from_payload(
+    payload: Mapping[str, Any], *, proof_check: bool = False
+) -> SignedBallot:
+    """The signed ballot of a ``core.ballot_cast`` or ``core.ballot_challenged`` payload
+    (``proof_check``: its proofs are checked next, see ``SignedBallot.from_json``)."""
+    signed: SignedBallot = _strict(
+        "ballot",
+        lambda value: SignedBallot.from_json(value, proof_check=proof_check),
+        payload.get("ballot"),
+    )
     return signed
 
 
@@ -321,10 +328,11 @@ def _check_code(payload: Mapping[str, Any], signed: SignedBallot) -> None:
         raise ValueError("confirmation_code is not the ballot's confirmation code")
 
 
-def read_cast(payload: Mapping[str, Any]) -> SignedBallot:
-    """Validate a ``core.ballot_cast`` payload completely and answer its ballot."""
+def read_cast(payload: Mapping[str, Any], *, proof_check: bool = False) -> SignedBallot:
+    """Validate a ``core.ballot_cast`` payload completely and answer its ballot
+    (``proof_check``: its proofs are checked next, see ``SignedBallot.from_json``)."""
     require_fields(payload, {"ballot": dict, "confirmation_code": str})
-    signed = signed_ballot_from_payload(payload)
+    signed = signed_ballot_from_payload(payload, proof_check=proof_check)
     _check_code(payload, signed)
     return signed
 

@@ -110,7 +110,7 @@ def verify_ballot_chunk(job: tuple[dict[str, Any] | None, Sequence[BallotItem]])
         challenged: ChallengedBallot | None = None
         try:
             if cast:
-                signed = ev.read_cast(payload)
+                signed = ev.read_cast(payload, proof_check=True)
             else:
                 signed, challenged = ev.read_challenged(payload)
         except ValueError as exc:
