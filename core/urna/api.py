@@ -21,7 +21,13 @@ from urna.plugins import hookimpl
 from urna.record.event import Event
 from urna.record.event_types import EventType, require_fields
 from urna.shell.auth.principal import Principal
-from urna.shell.ballot_box import BallotBox, BallotBoxError, CastReceipt, ballot_box_for
+from urna.shell.ballot_box import (
+    BallotBox,
+    BallotBoxError,
+    CastReceipt,
+    PreparedBallot,
+    ballot_box_for,
+)
 from urna.shell.cli import CommandContext
 from urna.shell.devices import DeviceInfo, DeviceManager, ReplaySource
 from urna.shell.http import ApiError, field, json_body
@@ -58,6 +64,7 @@ __all__ = [
     "Ledger",
     "LedgerError",
     "ModelApp",
+    "PreparedBallot",
     "Principal",
     "RecordView",
     "ReplaySource",

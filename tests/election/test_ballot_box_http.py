@@ -183,3 +183,33 @@ async def test_a_whole_election_over_http_exports_a_bundle_that_verifies(
     disputes = {ev.ELECTION_COMPLAINT, ev.ELECTION_SHARE_REVEALED}  # none in an honest ceremony
     for kind in sorted(ev.ELECTION_TYPES - disputes):
         assert kind in types
+
+
+async def test_proofs_are_checked_before_the_write_transaction_and_not_for_a_forgery(
+    urna_server, corpus, monkeypatch
+):
+    """POST /ballots checks a ballot's proofs in its prepare step, outside the write's
+    transaction (on SQLite a group commit holding the write lock for every writer); a
+    ballot whose signature is forged is refused without its proofs being checked."""
+    from tortoise.backends.base.client import TransactionalDBClient
+    from urna.shell import ballot_box
+    from urna.shell.db import current_connection
+
+    clients = await set_up(urna_server, corpus)
+    in_transaction: list[bool] = []
+    real = ballot_box.verify_ballot
+
+    def spy(ballot, election):
+        in_transaction.append(isinstance(current_connection(), TransactionalDBClient))
+        return real(ballot, election)
+
+    monkeypatch.setattr(ballot_box, "verify_ballot", spy)
+    forged = corpus.bases[0].signed.to_json()
+    forged["signature"] = ("00" if forged["signature"][:2] != "00" else "11") + forged["signature"][
+        2:
+    ]
+    refused_over_http(await post(clients["device"], "/ballots", forged), 422, "ballot.signature")
+    assert in_transaction == []
+    r = await post(clients["device"], "/ballots", corpus.bases[0].signed.to_json())
+    assert r.status_code == 201, r.text
+    assert in_transaction == [False]

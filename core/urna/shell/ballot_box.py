@@ -95,7 +95,6 @@ from urna.shell.ledger import Ledger
 __all__ = ["BallotBox", "BallotBoxError", "CastReceipt", "ballot_box_for"]
 
 T = TypeVar("T")
-B = TypeVar("B")
 
 
 class BallotBoxError(Exception):
@@ -527,20 +526,47 @@ class BallotBox:
 
     # -- voting ----------------------------------------------------------------------------------
 
+    async def prepare_cast(
+        self, scope: str, ballot: object, *, device: str
+    ) -> PreparedBallot[None]:
+        """Decode a signed ballot (``SignedBallot`` JSON) posted by ``device`` and check
+        what needs no lock (see :class:`PreparedBallot`); refuses only what cannot be
+        decoded, or a scope with no election."""
+        signed = _decode_ballot(ballot, proof_check=True)
+        election = await self._voting_election(scope)
+        return PreparedBallot(scope, device, signed, verify_ballot, signed.ballot, election)
+
     async def cast(self, scope: str, ballot: object, *, device: str) -> CastReceipt:
         """Verify and cast a signed ballot (``SignedBallot`` JSON) posted by ``device``
         (the authenticated account, whose chain it must continue); answer the receipt."""
-        signed = _decode_ballot(ballot)
-        proofs = _Proofs(verify_ballot, signed.ballot, await self._voting_election(scope))
+        return await self.cast_prepared(await self.prepare_cast(scope, ballot, device=device))
+
+    async def cast_prepared(self, prepared: PreparedBallot[None]) -> CastReceipt:
+        """Cast a ballot from :meth:`prepare_cast`: the checks under the scope's lock, in
+        order, then the record."""
+        scope, signed = prepared.scope, prepared.signed
 
         async def step(state: _State) -> CastReceipt:
-            proofs.outcome(self._check_ballot(state, signed, device, cast=True))
+            prepared.outcome(self._check_ballot(state, prepared, cast=True))
             event = await self._append(scope, state, ev.BALLOT_CAST, ev.ballot_cast_payload(signed))
             return CastReceipt(
                 signed.ballot.ballot_id.hex(), event.payload["confirmation_code"], event.seq
             )
 
         return await self._locked(scope, step)
+
+    async def prepare_challenge(
+        self, scope: str, ballot: object, reveal: object, *, device: str
+    ) -> PreparedBallot[dict[str, tuple[str, ...]]]:
+        """:meth:`prepare_cast` for a ballot spoiled with its votes and nonces revealed."""
+        signed = _decode_ballot(ballot)
+        if not isinstance(ballot, Mapping):  # pragma: no cover - _decode_ballot refused it
+            raise BallotBoxError("ballot.schema", "ballot must be an object")
+        challenged = _decode(
+            "reveal", ChallengedBallot.from_json, {"ballot": ballot["ballot"], "reveal": reveal}
+        )
+        election = await self._voting_election(scope)
+        return PreparedBallot(scope, device, signed, verify_challenged_ballot, challenged, election)
 
     async def challenge(
         self, scope: str, ballot: object, reveal: object, *, device: str
@@ -551,16 +577,20 @@ class BallotBox:
         The ballot continues its device's code chain but is never tallied; its
         credential may still cast.
         """
-        signed = _decode_ballot(ballot)
-        if not isinstance(ballot, Mapping):  # pragma: no cover - _decode_ballot refused it
-            raise BallotBoxError("ballot.schema", "ballot must be an object")
-        challenged = _decode(
-            "reveal", ChallengedBallot.from_json, {"ballot": ballot["ballot"], "reveal": reveal}
-        )
-        proofs = _Proofs(verify_challenged_ballot, challenged, await self._voting_election(scope))
+        prepared = await self.prepare_challenge(scope, ballot, reveal, device=device)
+        return await self.challenge_prepared(prepared)
+
+    async def challenge_prepared(
+        self, prepared: PreparedBallot[dict[str, tuple[str, ...]]]
+    ) -> dict[str, tuple[str, ...]]:
+        """Spoil a ballot from :meth:`prepare_challenge`; answer its choices."""
+        scope, signed = prepared.scope, prepared.signed
+        if not isinstance(prepared.checked, ChallengedBallot):
+            raise TypeError("challenge_prepared needs a ballot from prepare_challenge")
+        challenged = prepared.checked
 
         async def step(state: _State) -> dict[str, tuple[str, ...]]:
-            choices = proofs.outcome(self._check_ballot(state, signed, device, cast=False))
+            choices = prepared.outcome(self._check_ballot(state, prepared, cast=False))
             await self._append(
                 scope, state, ev.BALLOT_CHALLENGED, ev.ballot_challenged_payload(signed, challenged)
             )
@@ -570,16 +600,18 @@ class BallotBox:
 
     async def _voting_election(self, scope: str) -> Election:
         """The scope's election as last seen, without locking: a ballot's proofs are
-        checked against it before the head is locked (see :class:`_Proofs`)."""
+        checked against it before the head is locked (see :class:`PreparedBallot`)."""
         state = self._states.get(scope)
         if state is not None and state.election is not None:
             return state.election
         return await self.election(scope)
 
     def _check_ballot(
-        self, state: _State, signed: SignedBallot, device: str, *, cast: bool
+        self, state: _State, prepared: PreparedBallot[Any], *, cast: bool
     ) -> Election:
-        """Every check but the proofs, cheapest first; the state is not changed."""
+        """Every check but the proofs, cheapest first, the signature's answer taken from
+        ``prepared``; the state is not changed."""
+        signed, device = prepared.signed, prepared.device
         election = _keyed(state)
         if not state.opened or state.tally is not None:
             raise BallotBoxError("election.closed", "the ballot box is not open", 409)
@@ -616,12 +648,10 @@ class BallotBox:
                     raise BallotBoxError(
                         "ballot.replay", "a ciphertext of an earlier ballot is reused", 409, where
                     )
-        try:
-            ballot.credential.verify(ballot.signing_bytes(), signed.signature)
-        except SignatureError:
+        if not prepared.signed_by_credential:
             raise BallotBoxError(
                 "ballot.signature", "ballot is not signed by its credential", 422, where
-            ) from None
+            )
         return election
 
     # -- counting --------------------------------------------------------------------------------
@@ -717,28 +747,56 @@ class BallotBox:
         return event
 
 
-class _Proofs(Generic[B, T]):
-    """A ballot's proofs, checked before the scope's head is locked, so that other
-    writers do not wait through the longest check (on PostgreSQL, or several SQLite
-    workers, they would otherwise queue behind it).
+class PreparedBallot(Generic[T]):
+    """A posted ballot, decoded and checked without the scope's lock, so that other
+    writers do not wait through its longest check (the proofs, about 30 scalar
+    multiplications) on PostgreSQL or with several SQLite workers. Over HTTP this
+    runs in the routes' ``prepare`` step, before the write's transaction opens.
 
-    The outcome is given only once the checks under the lock have passed, so a
-    ballot gets the same answer as if its proofs were checked last (a replayed
-    ciphertext is a replay, not a bad proof)."""
+    Checked here: what needs no state, cheapest first: the posting device, the
+    election, the credential's signature and, only when those pass (a forgery costs
+    no proof check), the proofs. Nothing is refused here: the checks under the lock
+    give the refusal in their order (``docs/verifier.md``), so a ballot gets the same
+    answer as if everything were checked there (a replayed ciphertext is a replay,
+    not a bad proof)."""
 
-    def __init__(self, verify: Callable[[B, Election], T], ballot: B, election: Election) -> None:
-        self._verify, self._ballot, self._election = verify, ballot, election
-        self._error: BallotBoxError | None = None
+    def __init__(
+        self,
+        scope: str,
+        device: str,
+        signed: SignedBallot,
+        verify: Callable[[Any, Election], T],
+        checked: Any,
+        election: Election,
+    ) -> None:
+        self.scope, self.device, self.signed, self.checked = scope, device, signed, checked
+        self._verify = verify
+        ballot = signed.ballot
         try:
-            self._answer = _verified(verify, ballot, election)
-        except BallotBoxError as exc:
-            self._error = exc
+            ballot.credential.verify(ballot.signing_bytes(), signed.signature)
+            self.signed_by_credential = True
+        except SignatureError:
+            self.signed_by_credential = False
+        self._checked_for: bytes | None = None
+        self._error: BallotBoxError | None = None
+        if (
+            self.signed_by_credential
+            and ballot.device_id == device
+            and ballot.election_hash == election.election_hash
+        ):
+            try:
+                self._answer = _verified(verify, checked, election)
+            except BallotBoxError as exc:
+                self._error = exc
+            self._checked_for = election.election_hash
 
     def outcome(self, election: Election) -> T:
-        """What the check answered (or raise its refusal), for the election found under
-        the lock; checked again if that is not the election it was checked against."""
-        if election.election_hash != self._election.election_hash:  # pragma: no cover
-            return _verified(self._verify, self._ballot, election)  # a replaced scope
+        """What the proof check answered (or raise its refusal), once the checks under the
+        lock have passed for ``election``."""
+        if self._checked_for != election.election_hash:  # pragma: no cover
+            # Only if the election under the lock is not the one checked against (a
+            # rolled-back scope): check again.
+            return _verified(self._verify, self.checked, election)
         if self._error is not None:
             raise self._error
         return self._answer
@@ -797,8 +855,8 @@ def _decode(what: str, reader: Callable[..., T], *args: Any) -> T:
         raise BallotBoxError(f"{what}.schema", f"{type(exc).__name__}: {exc}") from None
 
 
-def _decode_ballot(value: object) -> SignedBallot:
-    return _decode("ballot", SignedBallot.from_json, value)
+def _decode_ballot(value: object, *, proof_check: bool = False) -> SignedBallot:
+    return _decode("ballot", lambda v: SignedBallot.from_json(v, proof_check=proof_check), value)
 
 
 def _verified(function: Callable[..., T], *args: Any) -> T:

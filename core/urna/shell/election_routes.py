@@ -24,7 +24,7 @@ from sanic.response import HTTPResponse, json
 
 from urna.contributions import Route
 from urna.shell.auth.principal import Principal
-from urna.shell.ballot_box import BallotBox, BallotBoxError, ballot_box_for
+from urna.shell.ballot_box import BallotBox, BallotBoxError, PreparedBallot, ballot_box_for
 from urna.shell.http import ApiError, field, json_body, scope_name
 from urna.shell.permissions import CAST_BALLOTS, GUARD_ELECTIONS, MANAGE_ELECTIONS
 from urna.shell.services import services_of
@@ -137,26 +137,52 @@ async def open_election(request: Request, scope: str) -> HTTPResponse:
     return await _answer(_box(request).open(scope_name(scope)), 200, _event)
 
 
+async def prepare_cast(request: Request, scope: str) -> PreparedBallot[None] | BallotBoxError:
+    """Decode the ballot and check its signature and proofs before the write's transaction
+    opens (``Route.prepare``); a refusal is answered by the handler."""
+    try:
+        return await _box(request).prepare_cast(
+            scope_name(scope), json_body(request), device=_device(request)
+        )
+    except BallotBoxError as exc:
+        return exc
+
+
 async def cast(request: Request, scope: str) -> HTTPResponse:
     """Cast a signed ballot (the body is the ``SignedBallot``); answers the receipt."""
-    body = json_body(request)
     return await _answer(
-        _box(request).cast(scope_name(scope), body, device=_device(request)),
-        201,
-        lambda r: r.to_json(),
+        _after_prepare(request, _box(request).cast_prepared), 201, lambda r: r.to_json()
     )
+
+
+async def prepare_challenge(
+    request: Request, scope: str
+) -> PreparedBallot[dict[str, tuple[str, ...]]] | BallotBoxError:
+    """:func:`prepare_cast` for a challenge."""
+    body = json_body(request)
+    try:
+        return await _box(request).prepare_challenge(
+            scope_name(scope), body.get("ballot"), body.get("reveal"), device=_device(request)
+        )
+    except BallotBoxError as exc:
+        return exc
 
 
 async def challenge(request: Request, scope: str) -> HTTPResponse:
     """Challenge (spoil) a signed ballot with its revealed votes and nonces."""
-    body = json_body(request)
     return await _answer(
-        _box(request).challenge(
-            scope_name(scope), body.get("ballot"), body.get("reveal"), device=_device(request)
-        ),
+        _after_prepare(request, _box(request).challenge_prepared),
         201,
         lambda choices: {"choices": {c: list(o) for c, o in choices.items()}},
     )
+
+
+async def _after_prepare(request: Request, act: Callable[[Any], Awaitable[Any]]) -> Any:
+    """``act`` on the prepare step's ballot, or its refusal raised for :func:`_answer`."""
+    prepared = request.ctx.prepared
+    if isinstance(prepared, BallotBoxError):
+        raise prepared
+    return await act(prepared)
 
 
 async def tally(request: Request, scope: str) -> HTTPResponse:
@@ -253,6 +279,7 @@ ELECTION_ROUTES: tuple[Route, ...] = (
         CAST_BALLOTS,
         idempotent=True,
         summary="Cast a signed ballot",
+        prepare=prepare_cast,
     ),
     Route(
         f"{_E}/challenges",
@@ -261,6 +288,7 @@ ELECTION_ROUTES: tuple[Route, ...] = (
         CAST_BALLOTS,
         idempotent=True,
         summary="Challenge a ballot (Benaloh)",
+        prepare=prepare_challenge,
     ),
     Route(
         f"{_E}/tally",
