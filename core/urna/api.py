@@ -19,7 +19,8 @@ from urna.contributions import (
 )
 from urna.plugins import hookimpl
 from urna.record.event import Event
-from urna.record.event_types import EventType, require_fields
+from urna.record.event_types import EventType
+from urna.record.fields import require_fields
 from urna.shell.auth.principal import Principal
 from urna.shell.ballot_box import (
     BallotBox,

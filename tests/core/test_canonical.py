@@ -117,3 +117,23 @@ def test_a_signed_event_hashes_as_its_encoding_without_sig(payload, scope, seq):
         )
         assert event.hash() == event_hash(event.unsigned())
         _SIGNING_KEY.verify_key.verify(event.hash(), bytes.fromhex(event.sig))
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("seq", MAX_SAFE_INTEGER + 1), ("time", "２０２６-11-22T10:00:00.000000Z")],
+    ids=["seq beyond 2**53-1", "time in non-ASCII digits"],
+)
+def test_sign_event_refuses_a_field_the_record_cannot_hold(field, value):
+    fields = {
+        "scope": "s",
+        "seq": 3,
+        "prev": "ab" * 32,
+        "time": "2026-11-22T10:00:00.000000Z",
+        "type": "test.event",
+        "payload": {},
+        "key": _SIGNING_KEY,
+        field: value,
+    }
+    with pytest.raises(RecordError, match=field):
+        sign_event(**fields)

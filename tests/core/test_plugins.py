@@ -81,3 +81,12 @@ def test_a_role_cannot_be_defined_twice():
 def test_a_route_that_cannot_work_is_refused_when_made(route, complaint):
     with pytest.raises(ValueError, match=complaint):
         route()
+
+
+def test_require_fields_lets_a_boolean_through_only_where_bool_is_asked():
+    from urna.api import require_fields
+
+    require_fields({"flag": True}, {"flag": (int, bool)})
+    require_fields({"flag": False}, {"flag": bool})
+    with pytest.raises(ValueError, match="must be int, not a boolean"):
+        require_fields({"count": True}, {"count": int})

@@ -106,6 +106,11 @@ def test_scalars_at_or_above_l_are_rejected(value: int) -> None:
         Scalar.decode(value.to_bytes(32, "little"))
 
 
+@pytest.mark.parametrize("value", [0, 1, 2**252, L - 1])
+def test_scalars_below_l_are_accepted_as_they_are(value: int) -> None:
+    assert int(Scalar.decode(value.to_bytes(32, "little"))) == value
+
+
 def test_every_rejection_is_a_typed_decode_error() -> None:
     for raw in SMALL_ORDER_NON_IDENTITY + NON_CANONICAL + MIXED_ORDER + OFF_CURVE:
         with pytest.raises(PointDecodeError) as info:

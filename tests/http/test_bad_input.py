@@ -149,3 +149,17 @@ async def test_a_scope_that_is_not_there_is_404(urna_server):
         response = await client.get(path)
         assert response.status_code == 404, path
         assert response.json() == {"error": "no scope 'nope'"}, path
+
+
+async def test_a_new_election_names_a_malformed_scope_field(urna_server, counts):
+    """A scope sent in a body is a field: 422 naming it, not the 404 of a path."""
+    admin = await urna_server.token_client("eadmin", ["election-admin"])
+    before = await counts()
+    response = await admin.post(
+        "/-/elections",
+        json={"scope": "Bad Scope", "parameters": {}},
+        headers={"Idempotency-Key": "bad-scope"},
+    )
+    assert response.status_code == 422, response.text
+    assert "field 'scope'" in response.json()["error"]
+    assert await counts() == before

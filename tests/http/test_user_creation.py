@@ -114,3 +114,15 @@ async def test_query_values_stay_out_of_the_logs_at_debug(urna_services, caplog)
     caplog.set_level(logging.DEBUG)
     user = await accounts.create_user("clerk", PASSWORD, ["admin"], urna_services.registry.roles)
     assert user.password_hash not in caplog.text
+
+
+async def test_a_write_without_its_idempotency_key_is_refused_before_the_hash(
+    session_client, counts, hashes
+):
+    admin = await session_client("root", ["admin"])
+    hashes.clear()
+    before = await counts()
+    response = await admin.post("/-/users", json={"username": "clerk", "password": PASSWORD})
+    assert response.status_code == 400 and "Idempotency-Key" in response.json()["error"]
+    assert hashes == []
+    assert await counts() == before

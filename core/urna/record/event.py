@@ -16,7 +16,7 @@ import attrs
 
 from urna.crypto.hashing import blake2b_256
 from urna.crypto.signing import SigningKey
-from urna.record.canonical import canonical_bytes, parse_canonical
+from urna.record.canonical import MAX_SAFE_INTEGER, canonical_bytes, parse_canonical
 from urna.record.errors import RecordError
 
 EVENT_HASH_LABEL = b"urna.event.v1"
@@ -25,7 +25,7 @@ FIELDS = ("scope", "seq", "prev", "time", "type", "payload", "signer", "sig")
 
 SCOPE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}\.[a-z][a-z0-9_]{0,79}$")
-TIME_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
+TIME_PATTERN = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z$")
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 HEX128 = re.compile(r"^[0-9a-f]{128}$")
 
@@ -80,8 +80,8 @@ class Event:
             extra = sorted(set(obj) - set(FIELDS))
             raise RecordError(f"event fields wrong: missing {missing}, unexpected {extra}")
         seq = obj["seq"]
-        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
-            raise RecordError("event seq must be a non-negative integer")
+        if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq <= MAX_SAFE_INTEGER:
+            raise RecordError("event seq must be an integer in 0..2**53-1")
         where = f"{obj.get('scope')}#{seq}"
         _require(obj["scope"], SCOPE_PATTERN, "scope", where)
         _require(obj["prev"], HEX64, "prev", where)
@@ -141,8 +141,9 @@ def sign_event(
 
     Validates every field first, so a malformed event is refused before it is
     signed, not discovered by an observer later. ``payload_text``, when the
-    caller already has it, must be the payload's canonical JSON: the payload
-    is then not encoded again.
+    caller already has it (the ledger, from validating the payload), must be
+    exactly ``canonical_bytes(payload)`` decoded: it is not checked, and a
+    different text would sign bytes other than the payload's.
     """
     signer = key.verify_key.hex()
     event = Event.from_json(
@@ -159,7 +160,8 @@ def sign_event(
     )
     if payload_text is None:
         payload_text = canonical_bytes(payload).decode("utf-8")
-    # Every field but the payload matched an ASCII pattern above, so none needs escaping:
+    # Every field but the payload matched a pattern of ASCII letters, digits and
+    # punctuation above, so none needs escaping:
     # these are the canonical bytes of the event without ``sig`` (keys in JCS order).
     unsigned = (
         f'{{"payload":{payload_text},"prev":"{prev}","scope":"{scope}","seq":{seq},'

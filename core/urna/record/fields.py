@@ -26,7 +26,7 @@ def require_fields(payload: Mapping[str, Any], spec: Mapping[str, type | tuple[t
         raise ValueError(f"payload fields wrong: missing {missing}, unexpected {extra}")
     for name, kind in spec.items():
         value = payload[name]
-        if isinstance(value, bool) and kind is not bool:
+        if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
             raise ValueError(f"payload field {name!r} must be {_kind_name(kind)}, not a boolean")
         if not isinstance(value, kind):
             raise ValueError(f"payload field {name!r} must be {_kind_name(kind)}")

@@ -97,10 +97,11 @@ async def create_user(
     The cheap refusals come first (the input, then a name already taken); the password
     is hashed only then, and outside the short transaction that stores the user.
     """
-    check_new_user(username, password, roles, known_roles)
+    wanted = check_new_user(username, password, roles, known_roles)
     if await User.exists(username=username):
         raise _taken(username)
-    return await store_user(await hashed_user(username, password, roles, known_roles, display_name))
+    password_hash = await hash_password(password)
+    return await store_user(NewUser(username, password_hash, tuple(wanted), display_name[:200]))
 
 
 def _taken(username: str) -> AccountError:

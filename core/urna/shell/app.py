@@ -24,7 +24,7 @@ from urna.shell import db, selftest
 from urna.shell.auth import principal as auth
 from urna.shell.core_routes import CORE_ROUTES
 from urna.shell.http import ApiError, error_response
-from urna.shell.idempotency import run_idempotent
+from urna.shell.idempotency import idempotency_key, run_idempotent
 from urna.shell.ledger import LedgerError, utc_now
 from urna.shell.registry import Registry, build_registry
 from urna.shell.services import Services, build_services, services_of
@@ -127,11 +127,12 @@ def _guard(route: Route) -> Callable[..., Coroutine[Any, Any, HTTPResponse]]:
         if request.method not in SAFE_METHODS:
             _check_origin(request, principal)
         if route.idempotent:
+            key = idempotency_key(request)
             if route.prepare is not None:
                 request.ctx.prepared = await route.prepare(request, **params)
             ledger = services_of(request).ledger
             return await run_idempotent(
-                request, principal, ledger, lambda: route.handler(request, **params)
+                request, principal, ledger, key, lambda: route.handler(request, **params)
             )
         response: HTTPResponse = await route.handler(request, **params)
         return response

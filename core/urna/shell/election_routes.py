@@ -23,6 +23,7 @@ from sanic import Request
 from sanic.response import HTTPResponse, json
 
 from urna.contributions import Route
+from urna.record.event import SCOPE_PATTERN
 from urna.shell.auth.principal import Principal
 from urna.shell.ballot_box import BallotBox, BallotBoxError, PreparedBallot, ballot_box_for
 from urna.shell.http import ApiError, field, json_body, scope_name
@@ -55,7 +56,9 @@ def _event(event: Any) -> dict[str, Any]:
 async def create_election(request: Request) -> HTTPResponse:
     """Create a secret-ballot election in an unused scope: parameters and manifest."""
     body = json_body(request)
-    scope = scope_name(field(body, "scope", str, max_length=100))
+    scope = field(body, "scope", str, max_length=100)
+    if not SCOPE_PATTERN.fullmatch(scope):
+        raise ApiError(422, f"field 'scope' must match {SCOPE_PATTERN.pattern}")
     return await _answer(_box(request).create_election(scope, body.get("parameters")), 201, _event)
 
 

@@ -53,17 +53,24 @@ class _Refused(Exception):
         self.response = response
 
 
-async def run_idempotent(
-    request: Request,
-    principal: Principal,
-    ledger: Ledger,
-    call: Callable[[], Awaitable[HTTPResponse]],
-) -> HTTPResponse:
+def idempotency_key(request: Request) -> str:
+    """The request's key, or 400 (checked before anything else is done for the write)."""
     key = request.headers.get(HEADER, "")
     if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
         raise ApiError(
             400, f"this write requires an {HEADER} header (1..{MAX_KEY_LENGTH} characters)"
         )
+    return key
+
+
+async def run_idempotent(
+    request: Request,
+    principal: Principal,
+    ledger: Ledger,
+    key: str,
+    call: Callable[[], Awaitable[HTTPResponse]],
+) -> HTTPResponse:
+    """Run ``call`` as the write answering ``key`` (see the module docstring)."""
     digest = request_digest(request)
 
     async def unit() -> HTTPResponse:

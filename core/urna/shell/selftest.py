@@ -20,7 +20,9 @@ MINIMUM_PYNACL = (1, 6, 2)
 BASE_POINT = bytes.fromhex("5866666666666666666666666666666666666666666666666666666666666666")
 # (x, y) = (0, -1): the point of order 2, y = p - 1 little-endian.
 ORDER_TWO_POINT = bytes.fromhex("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f")
-SCALAR_TWO = b"\x02" + bytes(31)
+# Odd, so that its multiple of a small-order point is not the identity (which libsodium
+# refuses anyway): only a missing input check lets the multiplication through.
+SCALAR_THREE = b"\x03" + bytes(31)
 
 
 class SelfTestError(UrnaError):
@@ -47,7 +49,7 @@ def check_libraries(
         )
     for name, point in (("B+T2", mixed), ("the point of order 2", ORDER_TWO_POINT)):
         try:
-            multiply(SCALAR_TWO, point)
+            multiply(SCALAR_THREE, point)
         except RuntimeError:
             continue
         raise SelfTestError(f"libsodium multiplies {name} without refusing it; refusing to start")
