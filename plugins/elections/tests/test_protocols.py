@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import random
 
+from urna.crypto.signing import SigningKey
+from urna.record.bundle import bundle_files, read_bundle
+from urna.record.event import GENESIS_PREV, Event, sign_event
+from urna.record.manifest import EVENTS_NAME
+from urna.verify import core_checks, verify_files
+from urna_elections import models
 from urna_elections.generate import az_protocol_values, generate_election, signed_protocol
 from urna_elections.protocol import protocol_digest, sign_dissent
+from urna_elections.record import EVENT_TYPES, PROTOCOL_ACCEPTED, SIGNATURES, VERIFIER_CHECKS
 
 URL = "/p/elections/elections/az-2024"
 
@@ -89,6 +97,73 @@ async def test_below_quorum_or_foreign_signatures_are_refused(urna_server):
     response = await sender.post(f"{URL}/protocols", json=tampered)
     assert response.status_code == 422
     assert "does not verify" in response.json()["problems"][0]
+
+
+async def test_a_digest_of_another_document_signed_by_the_members_is_refused(urna_server):
+    """The members' signatures are valid, but over another document's digest: the digest
+    check (``check_signed``) is what refuses it, and nothing is stored."""
+    generated = await small_election(urna_server.services)
+    election = generated.election
+    sender = await urna_server.token_client("precinct-1", ["elections.sender"])
+    precinct = generated.precincts[0]
+    keys = generated.member_keys(precinct)
+    lines, votes = values(election)
+    moved = dict(votes, c1=votes["c1"] + 1, c2=votes["c2"] - 1)
+    other = signed_protocol(election, precinct, lines, moved, keys)
+    entry = signed_protocol(election, precinct, lines, votes, keys)
+    entry["digest"] = protocol_digest(other["protocol"]).hex()
+    entry["signatures"] = other["signatures"]
+    head = await urna_server.services.ledger.head(election.scope)
+    response = await sender.post(f"{URL}/protocols", json=entry)
+    assert response.status_code == 422, response.text
+    assert response.json()["problems"] == ["the digest given is not the digest of the protocol"]
+    assert await urna_server.services.ledger.head(election.scope) == head
+    assert await models.Protocol.all().count() == 0
+
+
+async def test_a_rewritten_protocol_under_its_old_digest_and_signatures_is_caught(
+    urna_server, tmp_path
+):
+    """Re-sign an exported record whose accepted protocol was rewritten (its digest and
+    members' signatures kept) with a valid appliance key: the members' signatures still
+    verify over the kept digest, so only the digest-of-the-document check can catch it."""
+    generated = await small_election(urna_server.services)
+    election = generated.election
+    sender = await urna_server.token_client("precinct-1", ["elections.sender"])
+    precinct = generated.precincts[0]
+    lines, votes = values(election)
+    entry = signed_protocol(election, precinct, lines, votes, generated.member_keys(precinct))
+    assert (await sender.post(f"{URL}/protocols", json=entry)).status_code == 201
+    await urna_server.services.ledger.export(election.scope, tmp_path / "record")
+    exported = read_bundle(tmp_path / "record").files[EVENTS_NAME]
+    events = [Event.from_line(line) for line in exported.splitlines()]
+    key = SigningKey.from_seed(bytes(32))
+    doctored, prev, rewritten = [], GENESIS_PREV, 0
+    for event in events:
+        payload = json.loads(json.dumps(event.payload))
+        if event.seq == 0:
+            payload["key"] = key.verify_key.hex()
+        if event.type == PROTOCOL_ACCEPTED:
+            payload["protocol"]["completed_at"] = "2024-02-07T23:59Z"
+            rewritten += 1
+        signed_event = sign_event(
+            scope=event.scope,
+            seq=event.seq,
+            prev=prev,
+            time=event.time,
+            type=event.type,
+            payload=payload,
+            key=key,
+        )
+        doctored.append(signed_event)
+        prev = signed_event.hash().hex()
+    assert rewritten == 1
+    files = bundle_files(doctored, key=key, time=events[-1].time)
+    report = verify_files(files, bundle="x", checks=[*core_checks(EVENT_TYPES), *VERIFIER_CHECKS])
+    failed = {result.id: result for result in report.failed}
+    assert set(failed) == {SIGNATURES}
+    [failure] = failed[SIGNATURES].failures
+    assert "the digest is not the digest of the protocol" in failure.message
 
 
 async def test_correction_supersedes_with_a_reason_and_official_results_freeze(urna_server):
