@@ -196,6 +196,58 @@ async def test_bad_input_is_refused_naming_the_problem_and_nothing_is_appended(u
     assert "no agenda item 1" in r.json()["error"]
 
 
+async def test_an_unknown_majority_rule_is_refused_naming_it_and_nothing_is_appended(
+    urna_server,
+):
+    clerk, chair, *_ = await start(urna_server)
+    head = await urna_server.services.ledger.head(SCOPE)
+    r = await clerk.post(
+        "/p/parliament/sittings/1/items",
+        json={"kind": "other", "title": "Q", "rule": "by acclamation"},
+        headers={"Idempotency-Key": "i-unknown"},
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["error"] == "unknown majority rule 'by acclamation'"
+    assert await urna_server.services.ledger.head(SCOPE) == head
+    r = await clerk.post(
+        "/p/parliament/sittings/1/items",
+        json={"kind": "other", "title": "Q", "rule": "absolute"},
+        headers={"Idempotency-Key": "i1"},
+    )
+    assert r.status_code == 201, r.text
+    head = await urna_server.services.ledger.head(SCOPE)
+    r = await chair.post(
+        "/p/parliament/sittings/1/votes",
+        json={"item": 1, "mode": "named", "question": "?", "rule": "by acclamation"},
+        headers={"Idempotency-Key": "v-unknown"},
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["error"] == "unknown majority rule 'by acclamation'"
+    assert await urna_server.services.ledger.head(SCOPE) == head
+
+
+async def test_a_json_true_for_a_number_is_refused_naming_the_field_and_nothing_is_appended(
+    urna_server,
+):
+    """JSON ``true`` arrives as Python ``True``, an ``int``: it must not pass for one."""
+    clerk, chair, _console, roster, _cards = await start(urna_server)
+    r = await clerk.post(
+        "/p/parliament/sittings/1/items",
+        json={"kind": "other", "title": "Q", "rule": "absolute"},
+        headers={"Idempotency-Key": "i1"},
+    )
+    assert r.status_code == 201, r.text
+    head = await urna_server.services.ledger.head(SCOPE)
+    r = await chair.post(
+        "/p/parliament/sittings/1/speeches",
+        json={"item": 1, "speaker": roster[0]["member"], "limit_seconds": True},
+        headers={"Idempotency-Key": "s-true"},
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["error"] == "field 'limit_seconds' must be int"
+    assert await urna_server.services.ledger.head(SCOPE) == head
+
+
 async def test_the_roster_and_a_members_record_are_served_as_members(urna_server):
     hall = hall_of(urna_server.services)
     sitting, _ = await seated_chamber(hall, size=9, present=8)
