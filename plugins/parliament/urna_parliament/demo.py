@@ -192,7 +192,10 @@ async def run_sitting(context: DemoContext) -> DemoResult:
 
 async def secret_vote(hall: Hall, sitting: int, item: int) -> None:
     """A secret vote counted by a commission of five members as guardians (urna.crypto):
-    any three decrypt the sum, and the hall only ever sees the public election and proofs."""
+    any three decrypt the sum; no single ballot is decrypted. The demo's seats are plain
+    keypads, so the hall sees each key press, encrypts it and has the seat's card sign the
+    ballot (a smart console would encrypt at the desk and post the ballot). The record
+    keeps the encrypted ballots and their proofs, never a member's choice."""
     state = await hall.state(sitting)
     counters = ("m010", "m020", "m030", "m040", "m050")
     commission = Commission.create(f"{state.scope}-vote-{state.next_vote_number()}", counters, 3)
