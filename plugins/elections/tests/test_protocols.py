@@ -294,6 +294,8 @@ async def test_double_entry_shows_mismatches_line_by_line_then_members_sign(urna
             f"{URL}/drafts/{view['id']}/sign", json={"member_key": key, "passphrase": passphrase}
         )
         assert signed.status_code == 200, signed.text
+        # The view shows the digest the member signed: the document's, hashed once.
+        assert signed.json()["digest"] == protocol_digest(view["protocol"]).hex()
     assert signed.json()["status"] == "accepted"
     totals = (await member.get(f"{URL}/results.json")).json()["totals"]["cec"]
     assert totals["votes"] == votes

@@ -540,7 +540,12 @@ async def enter(
     return draft_view(election, draft)
 
 
-def draft_view(election: ElectionInfo, draft: models.Draft) -> dict[str, Any]:
+def draft_view(
+    election: ElectionInfo, draft: models.Draft, *, digest: str | None = None
+) -> dict[str, Any]:
+    """The draft as the entry and signing pages show it. ``digest``, when the caller has
+    just computed it from this draft's document, is shown as given instead of hashed again
+    (a view only: nothing is accepted on it)."""
     view: dict[str, Any] = {
         "id": draft.id,
         "precinct": draft.precinct_code,
@@ -558,7 +563,7 @@ def draft_view(election: ElectionInfo, draft: models.Draft) -> dict[str, Any]:
     if draft.doc:
         doc = json.loads(draft.doc)
         view["ratio_failures"] = election.profile.check(doc["lines"], doc["votes"])
-        view["digest"] = protocol_digest(doc).hex()
+        view["digest"] = protocol_digest(doc).hex() if digest is None else digest
         view["protocol"] = doc
         view["signatures"] = len(json.loads(draft.signatures))
     return view
@@ -599,8 +604,10 @@ async def sign_draft(
     draft.dissents = json.dumps(dissents)
     counted = sum(1 for s in signatures if signers[s["key"]].decisive)
     needed = election.profile.quorum_of(structure.decisive.get(precinct, 0))
-    view = draft_view(election, draft)
+    view = draft_view(election, draft, digest=digest)
     if counted >= needed:
+        # accept_signed hashes the document once more, on purpose: it is the one door every
+        # protocol goes through and checks the digest given, whoever the caller.
         accepted = await accept_signed(
             ledger,
             election,
