@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from urna.crypto.errors import KeyRejectedError, SignatureError
@@ -39,7 +40,19 @@ HEX128 = re.compile(r"^[0-9a-f]{128}$")
 MAX_SEATS = 1000
 MAX_TEXT = 500
 MAX_NUMBER = 1_000_000
-ROSTER_FIELDS = ("member", "name", "district", "faction", "seat", "card", "key")
+ROSTER_TYPES: Mapping[str, type] = MappingProxyType(
+    {
+        "member": str,
+        "name": str,
+        "district": str,
+        "faction": str,
+        "seat": int,
+        "card": str,
+        "key": str,
+    }
+)
+"""A roster entry's fields and their JSON types, in the order of the roster CSV's columns."""
+ROSTER_FIELDS = tuple(ROSTER_TYPES)
 """A roster entry's fields, in the order of the roster CSV's columns."""
 
 
@@ -127,18 +140,7 @@ def hex_field(value: Any, pattern: re.Pattern[str], name: str) -> str:
 def validate_member_entry(entry: Any) -> None:
     if not isinstance(entry, Mapping):
         raise ValueError("each member must be an object")
-    require_fields(
-        entry,
-        {
-            "member": str,
-            "name": str,
-            "district": str,
-            "faction": str,
-            "seat": int,
-            "card": str,
-            "key": str,
-        },
-    )
+    require_fields(entry, ROSTER_TYPES)
     member_id(entry["member"])
     text(entry["name"], "member name", limit=200)
     text(entry["district"], "district", empty=True, limit=200)
