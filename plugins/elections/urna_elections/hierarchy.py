@@ -15,8 +15,10 @@ from typing import Any
 import attrs
 
 
-@attrs.define
+@attrs.frozen(slots=True)
 class Commission:
+    """One commission of the tree; a value shared by caches and held in frozen results."""
+
     code: str
     name: str
     kind: str
