@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -64,6 +64,20 @@ class Structure:
     keys: dict[str, VerifyKey] = attrs.field(factory=dict)
     """Member key -> decoded once (validated at registration; decoding checks it again).
     Shared by every structure of the same ledger."""
+
+    @classmethod
+    def from_rows(
+        cls,
+        election: ElectionInfo,
+        kinds: Mapping[str, str],
+        members: Sequence[tuple[Any, ...]],
+        keys: dict[str, VerifyKey],
+    ) -> Structure:
+        """The structure of ``election`` from its commissions' kinds (code -> kind) and its
+        member rows (``_MEMBER_COLUMNS``); ``keys`` is the ledger's shared decoded keys."""
+        structure = cls(election, dict(kinds), {}, {}, keys)
+        structure._take_members(members)
+        return structure
 
     def verify_key(self, key: str) -> VerifyKey:
         """The decoded key; one that failed to decode raises ``KeyRejectedError`` again."""
@@ -150,8 +164,7 @@ async def _load(code: str, keys: dict[str, VerifyKey]) -> Structure:
         await models.Commission.filter(election_id=election.id).values_list("code", "kind")
     )
     rows = await models.Member.filter(election_id=election.id).values_list(*_MEMBER_COLUMNS)
-    structure = Structure(election, kinds, {}, {}, keys)
-    structure._take_members(rows)
+    structure = Structure.from_rows(election, kinds, rows, keys)
     await _decode_missing(keys, [key for key, *_ in rows])
     return structure
 
