@@ -1,5 +1,6 @@
 import csv
 import io
+import itertools
 import zipfile
 from pathlib import Path
 
@@ -75,10 +76,12 @@ async def ru_2012_election(urna_services):
 @pytest.fixture
 def record_verifies(tmp_path):
     """``await record_verifies(ledger, scope)``: export the scope's record and assert that
-    every check passes, the core's and this plugin's, as ``urna verify`` runs them."""
+    every check passes, the core's and this plugin's, as ``urna verify`` runs them. Each call
+    exports to a folder of its own, so a test may verify its record more than once."""
+    calls = itertools.count(1)
 
     async def check(ledger, scope: str) -> None:
-        folder = tmp_path / "verified-record"
+        folder = tmp_path / f"verified-record-{next(calls)}"
         await ledger.export(scope, folder)
         verdict = verify_files(
             read_bundle(folder).files,
