@@ -25,6 +25,7 @@ import functools
 import glob
 import hashlib
 import itertools
+import json
 import os
 import pwd
 import shutil
@@ -32,7 +33,7 @@ import socket
 import ssl
 import subprocess
 import tempfile
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -64,6 +65,8 @@ from urna.shell.settings import Settings
 if TYPE_CHECKING:
     from sanic import Sanic
 
+    from urna.record.event import Event
+
 try:
     import httpx
     import pytest_asyncio
@@ -83,6 +86,7 @@ __all__ = [
     "honest_ceremony",
     "make_plugin_manager",
     "require_component",
+    "resigned_bundle",
     "serve_in_process",
 ]
 """Besides the fixtures: ``make_plugin_manager`` and ``PluginError`` let a plugin's tests
@@ -549,6 +553,38 @@ class RecordBuilder:
         from urna.record.bundle import bundle_files
 
         return bundle_files(self.events, key=self.key, time=self.TIME)
+
+
+def resigned_bundle(
+    events: Sequence[Event], edit: Callable[[Event, dict[str, Any]], None]
+) -> dict[str, bytes]:
+    """The bundle of ``events`` after ``edit(event, payload)`` changed the payloads it
+    wants (each a deep copy), with every event and the manifest signed again by a new
+    appliance key, which the first event registers instead: a record that an appliance
+    whose key was taken could write. Chain and signature checks pass on it, so a test
+    sees whether a plugin's own checks catch the edit."""
+    from urna.record.bundle import bundle_files
+    from urna.record.event import GENESIS_PREV, sign_event
+
+    key = SigningKey.from_seed(bytes(32))
+    doctored, prev = [], GENESIS_PREV
+    for event in events:
+        payload = json.loads(json.dumps(event.payload))
+        if event.seq == 0:
+            payload["key"] = key.verify_key.hex()
+        edit(event, payload)
+        signed = sign_event(
+            scope=event.scope,
+            seq=event.seq,
+            prev=prev,
+            time=event.time,
+            type=event.type,
+            payload=payload,
+            key=key,
+        )
+        doctored.append(signed)
+        prev = signed.hash().hex()
+    return bundle_files(doctored, key=key, time=events[-1].time)
 
 
 def drbg(seed: str | bytes) -> RandBytes:

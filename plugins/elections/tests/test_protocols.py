@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import random
 
-from urna.crypto.signing import SigningKey
-from urna.record.bundle import bundle_files, read_bundle
-from urna.record.event import GENESIS_PREV, Event, sign_event
+from urna.record.bundle import read_bundle
+from urna.record.event import Event
 from urna.record.manifest import EVENTS_NAME
+from urna.testing import resigned_bundle
 from urna.verify import core_checks, verify_files
 from urna_elections import models
 from urna_elections.generate import az_protocol_values, generate_election, signed_protocol
@@ -137,28 +136,15 @@ async def test_a_rewritten_protocol_under_its_old_digest_and_signatures_is_caugh
     await urna_server.services.ledger.export(election.scope, tmp_path / "record")
     exported = read_bundle(tmp_path / "record").files[EVENTS_NAME]
     events = [Event.from_line(line) for line in exported.splitlines()]
-    key = SigningKey.from_seed(bytes(32))
-    doctored, prev, rewritten = [], GENESIS_PREV, 0
-    for event in events:
-        payload = json.loads(json.dumps(event.payload))
-        if event.seq == 0:
-            payload["key"] = key.verify_key.hex()
+    rewritten = []
+
+    def rewrite(event: Event, payload: dict) -> None:
         if event.type == PROTOCOL_ACCEPTED:
             payload["protocol"]["completed_at"] = "2024-02-07T23:59Z"
-            rewritten += 1
-        signed_event = sign_event(
-            scope=event.scope,
-            seq=event.seq,
-            prev=prev,
-            time=event.time,
-            type=event.type,
-            payload=payload,
-            key=key,
-        )
-        doctored.append(signed_event)
-        prev = signed_event.hash().hex()
-    assert rewritten == 1
-    files = bundle_files(doctored, key=key, time=events[-1].time)
+            rewritten.append(event.seq)
+
+    files = resigned_bundle(events, rewrite)
+    assert len(rewritten) == 1
     report = verify_files(files, bundle="x", checks=[*core_checks(EVENT_TYPES), *VERIFIER_CHECKS])
     failed = {result.id: result for result in report.failed}
     assert set(failed) == {SIGNATURES}

@@ -42,9 +42,8 @@ async def test_demo_sitting_runs_and_its_record_verifies(urna_services, tmp_path
 
 async def test_a_rewritten_count_and_a_vote_from_the_wrong_seat_are_caught(urna_services):
     """Re-sign a doctored record with a valid appliance key: the plugin's checks still fail."""
-    from urna.crypto.signing import SigningKey
-    from urna.record.bundle import bundle_files
-    from urna.record.event import GENESIS_PREV, sign_event
+    from urna.record.event import Event
+    from urna.testing import resigned_bundle
     from urna_parliament.hall import hall_of
     from urna_parliament.simulator import seated_chamber
 
@@ -56,28 +55,14 @@ async def test_a_rewritten_count_and_a_vote_from_the_wrong_seat_are_caught(urna_
         await hall.press(sitting, seat, "for")
     await hall.close_vote(sitting, vote)
     events = await urna_services.ledger.events(f"parliament-sitting-{sitting}")
-    key = SigningKey.from_seed(bytes(32))
-    doctored, prev = [], GENESIS_PREV
-    for event in events:
-        payload = dict(event.payload)
-        if event.seq == 0:
-            payload["key"] = key.verify_key.hex()
+
+    def doctor(event: Event, payload: dict) -> None:
         if event.type == "parliament.vote_closed":
             payload["for"], payload["outcome"] = 50, "rejected"
         if event.type == "parliament.vote_cast" and payload["seat"] == 7:
             payload["seat"] = 8
-        signed_event = sign_event(
-            scope=event.scope,
-            seq=event.seq,
-            prev=prev,
-            time=event.time,
-            type=event.type,
-            payload=payload,
-            key=key,
-        )
-        doctored.append(signed_event)
-        prev = signed_event.hash().hex()
-    files = bundle_files(doctored, key=key, time=events[-1].time)
+
+    files = resigned_bundle(events, doctor)
     report = verify_files(files, bundle="x", checks=[*core_checks(EVENT_TYPES), *VERIFIER_CHECKS])
     failed = {result.id: result for result in report.failed}
     assert set(failed) == {"parliament.totals", "parliament.seat-card"}
