@@ -98,6 +98,13 @@ async def keyed(box: Any, ceremony: Ceremony) -> None:
         await box.add_guardian(SCOPE, g.public_key.to_json())
 
 
+async def relay_all_but(box: Any, ceremony: Ceremony, bad: EncryptedShare) -> None:
+    """Relay the ceremony's shares, ``bad`` in place of its sender's honest one."""
+    for share in ceremony.relayed:
+        same_pair = (share.sender, share.recipient) == (bad.sender, bad.recipient)
+        await box.relay_share(SCOPE, (bad if same_pair else share).to_json())
+
+
 async def test_relay_refuses_what_anyone_can_see_is_wrong_and_appends_nothing(urna_services):
     ledger = urna_services.ledger
     box = ballot_box_for(ledger)
@@ -140,10 +147,7 @@ async def test_a_wrong_share_is_proven_by_its_recipient_and_aborts_the_ceremony(
     ceremony = run_ceremony(3, 2, MAYOR, "abort", election_id="abort")
     await keyed(box, ceremony)
     bad = wrong_share(ceremony, 2, 3)
-    for share in ceremony.relayed:
-        await box.relay_share(
-            SCOPE, (bad if (share.sender, share.recipient) == (2, 3) else share).to_json()
-        )
+    await relay_all_but(box, ceremony, bad)
     await box.confirm(SCOPE, 1, confirm_from_record(ceremony, await box.key_shares(SCOPE), 1))
     complaint = complaint_of(ceremony, bad)
     assert complaint.reason == "mismatch"
@@ -193,10 +197,7 @@ async def test_an_undecryptable_share_is_revealed_by_its_sender_then_voting_open
     ceremony = run_ceremony(3, 2, MAYOR, "reveal", election_id="reveal")
     await keyed(box, ceremony)
     bad = garbage_share(ceremony, 1, 2)
-    for share in ceremony.relayed:
-        await box.relay_share(
-            SCOPE, (bad if (share.sender, share.recipient) == (1, 2) else share).to_json()
-        )
+    await relay_all_but(box, ceremony, bad)
     complaint = complaint_of(ceremony, bad)
     assert complaint.reason == "undecryptable"
     event = await box.complain(SCOPE, complaint.to_json())

@@ -30,6 +30,11 @@ def checked_roles(roles: Iterable[str], known: Mapping[str, Role]) -> list[str]:
     return wanted
 
 
+def _shortened(display_name: str) -> str:
+    """A display name is kept to its first 200 characters."""
+    return display_name[:200]
+
+
 @attrs.frozen(slots=True)
 class NewUser:
     """A user checked and with its password hashed, not stored yet (see :func:`store_user`)."""
@@ -37,7 +42,7 @@ class NewUser:
     username: str
     password_hash: str = attrs.field(repr=False)
     roles: tuple[str, ...]
-    display_name: str
+    display_name: str = attrs.field(converter=_shortened)
 
 
 def check_new_user(
@@ -64,7 +69,7 @@ async def hashed_user(
     """Check a new user and hash its password (Argon2id, slow): no database needed, so
     it runs before any transaction opens."""
     wanted = check_new_user(username, password, roles, known_roles)
-    return NewUser(username, await hash_password(password), tuple(wanted), display_name[:200])
+    return NewUser(username, await hash_password(password), tuple(wanted), display_name)
 
 
 async def store_user(new: NewUser) -> User:
@@ -101,7 +106,7 @@ async def create_user(
     if await User.exists(username=username):
         raise _taken(username)
     password_hash = await hash_password(password)
-    return await store_user(NewUser(username, password_hash, tuple(wanted), display_name[:200]))
+    return await store_user(NewUser(username, password_hash, tuple(wanted), display_name))
 
 
 def _taken(username: str) -> AccountError:
