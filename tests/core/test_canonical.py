@@ -7,6 +7,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from urna.crypto.signing import SigningKey
+from urna.record import canonical
 from urna.record.canonical import MAX_SAFE_INTEGER, canonical_bytes, parse_canonical, parse_json
 from urna.record.errors import CanonicalFormError, RecordError
 from urna.record.event import SCOPE_PATTERN, event_hash, sign_event
@@ -31,6 +32,27 @@ def test_fast_encoder_matches_rfc8785(value):
 @given(values)
 def test_canonical_bytes_parse_back_to_the_same_value(value):
     assert parse_canonical(canonical_bytes(value)) == value
+
+
+_MUTATIONS = [b'"', b"\\", b"{", b"[", b"]", b"1", b"-", b".", b"e", b" ", b"u", b"\xf0", b"\xff"]
+
+
+@settings(max_examples=800, deadline=None)
+@given(values, st.data())
+def test_the_fast_path_accepts_only_what_the_careful_path_accepts(value, data):
+    """parse_canonical's fast path skips the walk over the value; whatever it accepts,
+    the careful path must accept with the same value, mutated bytes included."""
+    encoded = canonical_bytes(value)
+    at = data.draw(st.integers(0, len(encoded)))
+    cut = data.draw(st.integers(0, 2))
+    mutated = encoded[:at] + data.draw(st.sampled_from([b"", *_MUTATIONS])) + encoded[at + cut :]
+    for candidate in (encoded, mutated):
+        fast = canonical._plainly_canonical(candidate)
+        if fast is not canonical._NOT_PLAIN:
+            assert canonical._carefully_canonical(candidate, "JSON") == fast
+    plain = encoded.count(b"{") + encoded.count(b"[") <= canonical.MAX_DEPTH
+    if plain and not canonical._FOUR_BYTE_UTF8.search(encoded):
+        assert canonical._plainly_canonical(encoded) == value  # the fast path is taken
 
 
 def test_keys_sort_by_utf16_code_units():
@@ -61,7 +83,15 @@ def test_parser_refuses_ambiguous_json(data, complaint):
 
 
 @pytest.mark.parametrize(
-    "data", [b'{"b":1,"a":2}', b'{"a": 1}', b'{"a":"\\u00e9"}', b'{"a":1}\n', b'{"a":"\\/"}']
+    "data",
+    [
+        b'{"b":1,"a":2}',
+        b'{"a": 1}',
+        b'{"a":"\\u00e9"}',
+        b'{"a":1}\n',
+        b'{"a":"\\/"}',
+        '{"\ue000":1,"\U0001f600":2}'.encode(),  # code point order, not UTF-16 order
+    ],
 )
 def test_non_canonical_bytes_are_refused(data):
     assert parse_json(data) == json.loads(data)

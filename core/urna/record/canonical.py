@@ -60,10 +60,54 @@ def parse_canonical(data: bytes, *, what: str = "JSON") -> JsonValue:
     check runs only to name the problem when the bytes differ (records are
     large, and checking keys object by object costs as much as the parse).
     """
+    value = _plainly_canonical(data)
+    return _carefully_canonical(data, what) if value is _NOT_PLAIN else value
+
+
+def _carefully_canonical(data: bytes, what: str) -> JsonValue:
     value, needs_utf16_order = _parse_checked(data, what, unique_keys=False)
     if _encode(value, needs_utf16_order) != data:
         _parse_checked(data, what)
         raise CanonicalFormError(f"{what} is not in RFC 8785 canonical form")
+    return value
+
+
+_NOT_PLAIN = object()
+_FOUR_BYTE_UTF8 = re.compile(rb"[\xf0-\xf4]")
+
+
+def _plainly_canonical(data: bytes) -> JsonValue:
+    """The value of ``data`` when it is canonical and plainly in the subset, else
+    ``_NOT_PLAIN``: the careful path then decides, and names any problem.
+
+    This is the fast path of every event a verifier reads. It skips the walk over the
+    value because, for such input, the comparison with the re-encoding already checks
+    what the walk would: no floats or constants (refused by the parser), no lone
+    surrogate (it cannot be encoded as UTF-8), no character beyond U+FFFF (no 4-byte
+    UTF-8 sequence, so code point order is UTF-16 order), no nesting deeper than
+    ``MAX_DEPTH`` (there are not that many brackets at all), and integers checked
+    as they are parsed.
+    """
+    if _FOUR_BYTE_UTF8.search(data) or data.count(b"{") + data.count(b"[") > MAX_DEPTH:
+        return _NOT_PLAIN
+    try:
+        value = json.loads(
+            data.decode("utf-8"),
+            parse_float=_no_float,
+            parse_constant=_no_constant,
+            parse_int=_safe_integer,
+        )
+        if _encode(value, needs_utf16_order=False) == data:
+            return value
+    except (RecordError, ValueError, RecursionError):  # UnicodeError is a ValueError
+        pass
+    return _NOT_PLAIN
+
+
+def _safe_integer(text: str) -> int:
+    value = int(text)
+    if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+        raise RecordError("integer is outside ±(2**53-1)")
     return value
 
 
