@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from test_election_record import CHECKS, proof_changed, range_proof_changed, rewritten
+from urna.record.manifest import EVENTS_NAME
 from urna.verify import verify_files
 from urna.verify.check import CheckContext, Failure, VerifierCheck
 from urna.verify.record_view import RecordView
@@ -28,6 +29,24 @@ def test_two_processes_report_exactly_what_one_process_reports(small_election):
     assert {"election.selection-proofs", "election.contest-limits"} <= {c for c, _, _ in one}
     assert _failures(tampered, jobs=2) == one
     assert _failures(small_election.files(), jobs=2) == []
+
+
+def test_a_forged_event_signature_is_reported_alike_with_its_work_started_first(
+    small_election,
+):
+    """record.signatures submits its work in ``start``, ahead of the ballots; the report
+    is still the one-process report, forged signature and tampered proof included."""
+    tampered = rewritten(small_election, proof_changed)
+    lines = tampered[EVENTS_NAME].split(b"\n")
+    at = lines[3].index(b'"sig":"') + 7
+    lines[3] = (
+        lines[3][:at] + (b"0" if lines[3][at : at + 1] != b"0" else b"1") + lines[3][at + 1 :]
+    )
+    forged = {**tampered, EVENTS_NAME: b"\n".join(lines)}
+    one = _failures(forged, jobs=1)
+    assert {"record.signatures", "election.selection-proofs"} <= {c for c, _, _ in one}
+    assert len([where for check, where, _ in one if check == "record.signatures"]) == 1
+    assert _failures(forged, jobs=2) == one
 
 
 def test_start_runs_before_every_check_and_a_crashing_start_hides_nothing(small_election):

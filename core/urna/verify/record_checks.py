@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 
+import attrs
+
 from urna.record.checkpoint import Checkpoint
 from urna.record.errors import RecordError
 from urna.record.event import GENESIS_PREV
@@ -12,7 +14,7 @@ from urna.record.event_types import APPLIANCE_ROLE, EventType
 from urna.record.manifest import MANIFEST_NAME, file_digest
 from urna.record.signature import verify_hex_signature
 from urna.verify.check import CheckContext, Failure, VerifierCheck
-from urna.verify.record_view import RecordView
+from urna.verify.record_view import RecordView, per_record
 
 SIGNATURE_CHUNK = 512
 
@@ -96,11 +98,37 @@ def check_signers(record: RecordView, _: CheckContext) -> Iterator[Failure]:
             yield fail(event.where, f"signer {event.signer} is not a registered appliance key")
 
 
-def check_signatures(record: RecordView, context: CheckContext) -> Iterator[Failure]:
-    """Every event's Ed25519 signature verifies over its hash (in parallel with --jobs)."""
+@attrs.define
+class _SignatureWork:
+    results: Iterator[list[Failure]] | None = None
+
+
+@per_record
+def _signature_work(_record: RecordView) -> _SignatureWork:
+    """The signature work started for a record and not yet collected."""
+    return _SignatureWork()
+
+
+def _map_signatures(record: RecordView, context: CheckContext) -> Iterator[list[Failure]]:
     items = [(event.where, event.signer, event.hash(), event.sig) for event in record.events]
     chunks = [items[i : i + SIGNATURE_CHUNK] for i in range(0, len(items), SIGNATURE_CHUNK)]
-    for failures in context.map(_verify_signature_chunk, chunks):
+    return context.map(_verify_signature_chunk, chunks)
+
+
+def start_signatures(record: RecordView, context: CheckContext) -> None:
+    """Submit the signatures before the ballots' long work, so that they come back
+    early and the main process's serial checks run while the workers verify ballots,
+    not after them."""
+    work = _signature_work(record)
+    if work.results is None:
+        work.results = _map_signatures(record, context)
+
+
+def check_signatures(record: RecordView, context: CheckContext) -> Iterator[Failure]:
+    """Every event's Ed25519 signature verifies over its hash (in parallel with --jobs)."""
+    work = _signature_work(record)
+    results, work.results = work.results, None
+    for failures in results if results is not None else _map_signatures(record, context):
         yield from failures
 
 
@@ -204,7 +232,9 @@ RECORD_CHECKS: tuple[VerifierCheck, ...] = (
     VerifierCheck("record.chain", "Hash chain and numbering", check_chain),
     VerifierCheck("record.checkpoint", "Signed head matches the last event", check_checkpoint),
     VerifierCheck("record.signers", "Signers registered before use", check_signers),
-    VerifierCheck("record.signatures", "Event signatures", check_signatures),
+    VerifierCheck(
+        "record.signatures", "Event signatures", check_signatures, start=start_signatures
+    ),
 )
 
 
