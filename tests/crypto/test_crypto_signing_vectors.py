@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 from urna.crypto.errors import KeyRejectedError, SignatureError
-from urna.crypto.signing import VerifyKey, decode_verify_key
+from urna.crypto.signing import VerifyKey, decode_verify_key, verify_key_from_hex
 from urna.testing import require_component
 
 VECTORS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "vectors"
@@ -92,3 +92,22 @@ def test_signature_of_wrong_length_is_rejected() -> None:
     for bad in (sig[:63], sig + b"\x00", b""):
         with pytest.raises(SignatureError):
             key.verify(bytes.fromhex(group["tests"][0]["msg"]), bad)
+
+
+def test_hex_signatures_go_through_the_same_check() -> None:
+    """The record and the plugins write keys and signatures in lowercase hex: a
+    malformed one is a typed error naming what is wrong, never a ValueError."""
+    data = _load(WYCHEPROOF)
+    group = data["testGroups"][0]
+    key = verify_key_from_hex(group["publicKey"]["pk"])
+    valid = next(t for t in group["tests"] if t["result"] == "valid")
+    message, sig_hex = bytes.fromhex(valid["msg"]), valid["sig"].lower()
+    key.verify_hex(message, sig_hex)
+    with pytest.raises(SignatureError, match="does not verify"):
+        key.verify_hex(message + b"x", sig_hex)
+    for bad in (sig_hex.upper(), sig_hex[:-2], sig_hex + "00", sig_hex[:-1] + "g", "", None):
+        with pytest.raises(SignatureError, match="signature must be"):
+            key.verify_hex(message, bad)  # type: ignore[arg-type]
+    for bad_key in (group["publicKey"]["pk"].upper(), "00" * 31, "zz" * 32):
+        with pytest.raises(KeyRejectedError, match="public key"):
+            verify_key_from_hex(bad_key)

@@ -45,6 +45,15 @@ class VerifyKey:
         except nacl.exceptions.BadSignatureError:
             raise SignatureError(f"signature does not verify under key {self.hex()}") from None
 
+    def verify_hex(self, message: bytes, signature_hex: str) -> None:
+        """:meth:`verify` for a signature written as 128 lowercase hex digits, as in
+        the record and in plugin payloads; malformed hex is a :class:`SignatureError`."""
+        try:
+            signature = hex_bytes(signature_hex, SIGNATURE_SIZE, "signature")
+        except SchemaError as exc:
+            raise SignatureError(str(exc)) from None
+        self.verify(message, signature)
+
 
 def decode_verify_key(raw: bytes) -> VerifyKey:
     """Validate an Ed25519 public key from outside.
@@ -66,16 +75,11 @@ def decode_verify_key(raw: bytes) -> VerifyKey:
 def verify_key_from_hex(text: str) -> VerifyKey:
     """Decode a lowercase-hex public key as written in the record (validated keys are
     cached: a record has few signers and many signatures)."""
-    return decode_verify_key(hex_to_bytes(text, PUBLIC_KEY_SIZE, "public key"))
-
-
-def hex_to_bytes(text: str, size: int, what: str) -> bytes:
-    """:func:`urna.crypto.group.hex_bytes` (lowercase hex of a fixed size), raising
-    :class:`KeyRejectedError`, which the record's signature checks catch."""
     try:
-        return hex_bytes(text, size, what)
+        raw = hex_bytes(text, PUBLIC_KEY_SIZE, "public key")
     except SchemaError as exc:
         raise KeyRejectedError(str(exc)) from None
+    return decode_verify_key(raw)
 
 
 @attrs.frozen(slots=True, repr=False)

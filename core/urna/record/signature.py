@@ -8,7 +8,7 @@ a bad signature fail the same way wherever they are.
 from __future__ import annotations
 
 from urna.crypto.errors import KeyRejectedError, SignatureError
-from urna.crypto.signing import SIGNATURE_SIZE, hex_to_bytes, verify_key_from_hex
+from urna.crypto.signing import verify_key_from_hex
 from urna.record.errors import RecordError
 
 __all__ = ["verify_hex_signature"]
@@ -24,7 +24,6 @@ def verify_hex_signature(
     ``what``, when given, starts the error's message (``"manifest signature"``).
     """
     try:
-        key = verify_key_from_hex(signer)
-        key.verify(message, hex_to_bytes(sig, SIGNATURE_SIZE, "signature"))
+        verify_key_from_hex(signer).verify_hex(message, sig)
     except (KeyRejectedError, SignatureError) as exc:
         raise RecordError(f"{what}: {exc}" if what else str(exc), check=check) from None

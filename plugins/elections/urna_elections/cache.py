@@ -35,13 +35,7 @@ from typing import Any
 import attrs
 from urna.api import Ledger
 from urna.crypto.errors import KeyRejectedError
-from urna.crypto.signing import (
-    PUBLIC_KEY_SIZE,
-    VerifyKey,
-    decode_verify_key,
-    hex_to_bytes,
-    verify_key_from_hex,
-)
+from urna.crypto.signing import VerifyKey, verify_key_from_hex
 
 from urna_elections import models
 from urna_elections.protocol import Signer
@@ -152,7 +146,7 @@ def _decode_all(texts: list[str]) -> dict[str, VerifyKey]:
     decoded = {}
     for text in texts:
         try:
-            decoded[text] = decode_verify_key(hex_to_bytes(text, PUBLIC_KEY_SIZE, "public key"))
+            decoded[text] = verify_key_from_hex(text)
         except KeyRejectedError:
             continue
     return decoded

@@ -23,7 +23,7 @@ from typing import Any
 import attrs
 from urna.crypto.errors import KeyRejectedError, SignatureError
 from urna.crypto.hashing import blake2b_256
-from urna.crypto.signing import SigningKey, VerifyKey, hex_to_bytes, verify_key_from_hex
+from urna.crypto.signing import SigningKey, VerifyKey, verify_key_from_hex
 from urna.record.canonical import canonical_bytes
 
 from urna_elections.law import Profile
@@ -184,8 +184,8 @@ def signature_verifies(
     """Whether ``signature_hex`` is the Ed25519 signature of ``message`` by ``key`` (hex,
     decoded by ``key_of``); a key or a signature that does not decode does not verify."""
     try:
-        key_of(key).verify(message, hex_to_bytes(signature_hex, 64, "signature"))
-    except (KeyRejectedError, SignatureError, ValueError):
+        key_of(key).verify_hex(message, signature_hex)
+    except (KeyRejectedError, SignatureError):
         return False
     return True
 

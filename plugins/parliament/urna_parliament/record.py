@@ -20,7 +20,7 @@ from types import MappingProxyType
 from typing import Any
 
 from urna.crypto.errors import KeyRejectedError, SignatureError
-from urna.crypto.signing import hex_to_bytes, verify_key_from_hex
+from urna.crypto.signing import verify_key_from_hex
 from urna.record.canonical import canonical_bytes
 from urna.record.event_types import EventType, require_fields
 
@@ -86,9 +86,8 @@ def signed_statement(kind: str, scope: str, payload: Mapping[str, Any]) -> bytes
 def verify_member_signature(key_hex: str, message: bytes, sig_hex: str) -> None:
     """Raise ``ValueError`` unless ``sig_hex`` is the member's signature of ``message``."""
     try:
-        key = verify_key_from_hex(key_hex)
-        key.verify(message, hex_to_bytes(sig_hex, 64, "member signature"))
-    except (KeyRejectedError, SignatureError, ValueError) as exc:
+        verify_key_from_hex(key_hex).verify_hex(message, sig_hex)
+    except (KeyRejectedError, SignatureError) as exc:
         raise ValueError(f"member signature does not verify: {exc}") from None
 
 
