@@ -96,7 +96,8 @@ def test_signature_of_wrong_length_is_rejected() -> None:
 
 def test_hex_signatures_go_through_the_same_check() -> None:
     """The record and the plugins write keys and signatures in lowercase hex: a
-    malformed one is a typed error naming what is wrong, never a ValueError."""
+    malformed signature is a SignatureError and a malformed key a KeyRejectedError,
+    each naming what is wrong."""
     data = _load(WYCHEPROOF)
     group = data["testGroups"][0]
     key = verify_key_from_hex(group["publicKey"]["pk"])
