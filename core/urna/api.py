@@ -13,6 +13,7 @@ from urna.contributions import (
     DemoResult,
     DeviceDriver,
     ModelApp,
+    Page,
     Report,
     Role,
     Route,
@@ -32,11 +33,27 @@ from urna.shell.ballot_box import (
 from urna.shell.cli import CommandContext
 from urna.shell.devices import DeviceInfo, DeviceManager, ReplaySource
 from urna.shell.http import ApiError, field, json_body
+from urna.shell.i18n import N_, Translator
 from urna.shell.ledger import Ledger, LedgerError
 from urna.shell.permissions import AUTHENTICATED
 from urna.shell.services import Services, services_of
 from urna.shell.settings import Settings
+from urna.shell.web import render, translator_of
 from urna.verify import CheckContext, Failure, RecordView, VerifierCheck
+
+
+def translator(services: Services, language: str) -> Translator:
+    """Messages, numbers and times in ``language`` (``az``, ``en`` or ``ru``), outside a
+    request: for reports, PDFs and exports written in a chosen language."""
+    return services.web.translator(language)
+
+
+def render_document(
+    services: Services, template: str, context: dict[str, object], language: str
+) -> str:
+    """A page rendered outside a request, stylesheet inside: a saved report file that
+    looks like the served page wherever it is opened."""
+    return services.web.document(template, context, language)
 
 
 def principal_of(request: Request) -> Principal:
@@ -47,6 +64,7 @@ def principal_of(request: Request) -> Principal:
 
 __all__ = [
     "AUTHENTICATED",
+    "N_",
     "ApiError",
     "BallotBox",
     "BallotBoxError",
@@ -65,6 +83,7 @@ __all__ = [
     "Ledger",
     "LedgerError",
     "ModelApp",
+    "Page",
     "PreparedBallot",
     "Principal",
     "RecordView",
@@ -74,12 +93,17 @@ __all__ = [
     "Route",
     "Services",
     "Settings",
+    "Translator",
     "VerifierCheck",
     "ballot_box_for",
     "field",
     "hookimpl",
     "json_body",
     "principal_of",
+    "render",
+    "render_document",
     "require_fields",
     "services_of",
+    "translator",
+    "translator_of",
 ]

@@ -59,6 +59,44 @@ class Route:
             raise ValueError(f"route {self.path}: prepare is for idempotent routes")
 
 
+NAV_SECTIONS = ("public", "work")
+"""Where a page may sit in the navigation: pages for everyone, pages for a role's work."""
+
+
+@attrs.frozen(slots=True)
+class Page:
+    """A page for people: an HTML ``GET`` route under ``/p/<plugin>/`` with a navigation entry.
+
+    The core mounts it like a :class:`Route` with the same ``permission`` (a
+    browser without a session is sent to the sign-in page and back) and lists
+    it in the navigation of every caller who may open it: under ``nav``
+    (``"public"`` or ``"work"``; ``None`` keeps it out of the navigation, as
+    for a page that needs path parameters), sorted by ``order``. ``title`` is
+    written in English and translated through the plugin's catalog (mark it
+    with ``urna.api.N_``). The handler answers ``await urna.api.render(request,
+    "<plugin>/<template>.html", {...})``.
+    """
+
+    path: str
+    handler: Handler
+    title: str
+    permission: str | None = None
+    nav: str | None = "public"
+    order: int = 50
+
+    def __attrs_post_init__(self) -> None:
+        if self.nav is not None and self.nav not in NAV_SECTIONS:
+            raise ValueError(f"page {self.path}: nav must be one of {NAV_SECTIONS} or None")
+        if self.nav is not None and "<" in self.path:
+            raise ValueError(f"page {self.path}: a page with path parameters has no nav entry")
+        if not self.title:
+            raise ValueError(f"page {self.path}: a page needs a title")
+        self.route()  # the route's own checks: path, permission name
+
+    def route(self) -> Route:
+        return Route(self.path, self.handler, ("GET",), self.permission, summary=self.title)
+
+
 @attrs.frozen(slots=True)
 class Role:
     """A role and the permissions it grants. Names are namespaced by the plugin."""

@@ -16,7 +16,7 @@ import click
 import pluggy
 
 if TYPE_CHECKING:
-    from urna.contributions import Demo, DeviceDriver, ModelApp, Report, Role, Route
+    from urna.contributions import Demo, DeviceDriver, ModelApp, Page, Report, Role, Route
     from urna.record.event import Event
     from urna.record.event_types import EventType
     from urna.shell.services import Services
@@ -58,6 +58,22 @@ def urna_register_routes() -> Sequence[Route]:
     themselves. Every route must appear in the authorization matrix test.
 
     Added in 0.1.
+    """
+
+
+@hookspec
+def urna_register_pages() -> Sequence[Page]:
+    """Return the plugin's pages: HTML routes with a title and a place in the navigation.
+
+    Each is mounted under ``/p/<plugin>/`` with the permission it names (a
+    browser that is not signed in is sent to the sign-in page and back) and
+    appears in the navigation of every caller who may open it. Templates come
+    from the plugin package's ``templates/`` folder, named ``<plugin>/...``,
+    and extend ``urna/base.html``; messages are translated through the
+    catalogs in the package's ``locale/<lang>/LC_MESSAGES/<plugin>.mo`` (see
+    ``docs/pages.md``). Every page must appear in the authorization matrix test.
+
+    Added in 0.2.
     """
 
 

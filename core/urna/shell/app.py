@@ -12,17 +12,20 @@ import inspect
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
+from urllib.parse import quote
 
 import pluggy
 from sanic import Blueprint, Request, Sanic
 from sanic.exceptions import SanicException
-from sanic.response import BaseHTTPResponse, HTTPResponse
+from sanic.response import BaseHTTPResponse, HTTPResponse, redirect
 
 from urna.contributions import Route
 from urna.plugins import make_plugin_manager
 from urna.shell import db, selftest
 from urna.shell.auth import principal as auth
+from urna.shell.core_pages import CORE_PAGES, ROOT_PAGES
 from urna.shell.core_routes import CORE_ROUTES
+from urna.shell.error_pages import error_page
 from urna.shell.http import ApiError, error_response
 from urna.shell.idempotency import idempotency_key, run_idempotent
 from urna.shell.ledger import LedgerError, utc_now
@@ -30,6 +33,7 @@ from urna.shell.registry import Registry, build_registry
 from urna.shell.services import Services, build_services, services_of
 from urna.shell.settings import Settings, load_settings
 from urna.shell.sqlite_engine import DatabaseBusyError
+from urna.shell.web import wants_html
 
 log = logging.getLogger("urna.http")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -42,7 +46,9 @@ SECURITY_HEADERS = {
     ),
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    # same-origin, not no-referrer: with no-referrer a browser sends "Origin: null" with a
+    # form's POST, and the origin check could not tell the appliance's own forms from others.
+    "Referrer-Policy": "same-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), usb=()",
@@ -67,9 +73,13 @@ def create_app(
     app.ctx.settings = settings
     app.ctx.registry = registry
     app.ctx.routes = []
-    _mount(app, Blueprint("core", url_prefix=CORE_PREFIX), CORE_ROUTES, CORE_PREFIX)
-    for plugin, routes in sorted(registry.routes.items()):
+    _mount(app, Blueprint("root"), ROOT_PAGES, "")
+    _mount(app, Blueprint("core", url_prefix=CORE_PREFIX), CORE_ROUTES + CORE_PAGES, CORE_PREFIX)
+    for plugin in sorted(set(registry.routes) | set(registry.pages)):
         prefix = f"{PLUGIN_PREFIX}/{plugin}"
+        routes = registry.routes.get(plugin, ()) + tuple(
+            page.route() for page in registry.pages.get(plugin, ())
+        )
         _mount(app, Blueprint(f"plugin_{plugin}", url_prefix=prefix), routes, prefix)
 
     @app.before_server_start
@@ -120,6 +130,9 @@ def _guard(route: Route) -> Callable[..., Coroutine[Any, Any, HTTPResponse]]:
     async def guarded(request: Request, **params: Any) -> HTTPResponse:
         principal: auth.Principal = request.ctx.principal
         if route.permission is not None:
+            if principal.via == "anonymous" and request.method == "GET" and wants_html(request):
+                here = request.path + (f"?{request.query_string}" if request.query_string else "")
+                return redirect("/-/signin?next=" + quote(here, safe="/"), status=303)
             if principal.via == "anonymous":
                 raise ApiError(401, "sign in or present an API token")
             if not principal.may(route.permission):
@@ -154,8 +167,18 @@ def _check_origin(request: Request, principal: auth.Principal) -> None:
         referer = request.headers.get("Referer", "")
         if origin is None and not referer.startswith(expected + "/"):
             raise ApiError(403, "write refused: no Origin or Referer from this appliance")
-        if not principal.csrf_matches(request.headers.get("X-CSRF-Token", "")):
+        if not principal.csrf_matches(_csrf_presented(request)):
             raise ApiError(403, "write refused: missing or wrong X-CSRF-Token")
+
+
+def _csrf_presented(request: Request) -> str:
+    """The CSRF token of a write: the API's header, or a page form's hidden field."""
+    header = request.headers.get("X-CSRF-Token")
+    if header is not None:
+        return str(header)
+    if (request.content_type or "").startswith("application/x-www-form-urlencoded"):
+        return str((request.form or {}).get("csrf_token", ""))
+    return ""
 
 
 async def _authenticate(request: Request) -> HTTPResponse | None:
@@ -190,25 +213,37 @@ async def _secure_headers(request: Request, response: BaseHTTPResponse) -> None:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
 
 
+def _error(
+    request: Request, status: int, message: str, headers: dict[str, str] | None = None
+) -> HTTPResponse:
+    """A browser gets a page in its language; an API client gets the JSON error."""
+    if wants_html(request) and getattr(request.app.ctx, "services", None) is not None:
+        try:
+            return error_page(request, status, headers)
+        except Exception:  # the error page itself failed: fall back to the JSON answer
+            log.exception("the error page for %s failed", request.path)
+    return error_response(status, message, headers)
+
+
 def _api_error(request: Request, exc: ApiError) -> HTTPResponse:
-    return error_response(exc.status, exc.message, exc.headers)
+    return _error(request, exc.status, exc.message, exc.headers)
 
 
 def _ledger_error(request: Request, exc: LedgerError) -> HTTPResponse:
-    return error_response(422, str(exc))
+    return _error(request, 422, str(exc))
 
 
 def _database_busy(request: Request, exc: DatabaseBusyError) -> HTTPResponse:
-    return error_response(503, str(exc), {"Retry-After": "1"})
+    return _error(request, 503, str(exc), {"Retry-After": "1"})
 
 
 def _sanic_error(request: Request, exc: SanicException) -> HTTPResponse:
     status = exc.status_code
     message = str(exc) if status < 500 else "internal error"
-    return error_response(status, message)
+    return _error(request, status, message)
 
 
 def _internal_error(request: Request, exc: Exception) -> HTTPResponse:
     """A bug: logged for the operator, answered in the same JSON shape, with no detail."""
     log.error("unhandled error answering %s %s", request.method, request.path, exc_info=exc)
-    return error_response(500, "internal error")
+    return _error(request, 500, "internal error")

@@ -14,9 +14,8 @@ from urna.record.bundle import canonical_tar
 from urna.record.checkpoint import sign_checkpoint
 from urna.shell import accounts, openapi
 from urna.shell.appliance import appliance_info, list_media
-from urna.shell.auth import passwords, throttle
+from urna.shell.auth import passwords, signin
 from urna.shell.auth import principal as auth
-from urna.shell.auth.tokens import token_hash
 from urna.shell.election_routes import ELECTION_ROUTES
 from urna.shell.http import ApiError, field, json_body, scope_name
 from urna.shell.ledger import Ledger, format_time, utc_now
@@ -49,11 +48,6 @@ async def plugins(request: Request) -> HTTPResponse:
 async def openapi_json(request: Request) -> HTTPResponse:
     """This API, described as OpenAPI 3.1."""
     return json(openapi.document(request.app.ctx.routes))
-
-
-async def api_docs(request: Request) -> HTTPResponse:
-    """A readable page of this API, with no external assets."""
-    return raw(openapi.html_page(request.app.ctx.routes).encode(), content_type="text/html")
 
 
 async def appliance(request: Request) -> HTTPResponse:
@@ -125,36 +119,21 @@ async def login(request: Request) -> HTTPResponse:
     username = field(body, "username", str, max_length=64)
     password = field(body, "password", str, max_length=passwords.MAX_LENGTH, strip=False)
     now = utc_now()
-    keys = [f"user:{username.lower()}", f"ip:{request.ip}"]
-    wait = await throttle.begin_attempt(keys, now)
-    if wait > 0:
-        raise ApiError(
-            429,
-            f"too many failed sign-ins; try again in {wait} s",
-            headers={"Retry-After": str(wait)},
-        )
-    user = await User.get_or_none(username=username, disabled=False)
-    if not await passwords.verify_password(user.password_hash if user else None, password):
-        await throttle.failed(keys, utc_now())  # counted by begin_attempt; the delay starts now
-        raise ApiError(401, "wrong user name or password")
-    assert user is not None
-    await throttle.clear(keys)
-    presented = request.cookies.get(auth.SESSION_COOKIE)
-    if presented:
-        await Session.filter(token_hash=token_hash(presented)).delete()
-    token, csrf = await auth.start_session(user, now)
+    try:
+        user = await signin.check_password(username, password, request.ip, now)
+    except signin.SignInRefused as refused:
+        if refused.wait:
+            raise ApiError(
+                429,
+                f"too many failed sign-ins; try again in {refused.wait} s",
+                headers={"Retry-After": str(refused.wait)},
+            ) from None
+        raise ApiError(401, str(refused)) from None
+    token, csrf = await signin.open_session(request, user, now)
     services = services_of(request)
     principal = await auth.principal_for_user(user, "session", services.registry.roles)
     response = json({"username": user.username, "roles": list(principal.roles), "csrf_token": csrf})
-    response.add_cookie(
-        auth.SESSION_COOKIE,
-        token,
-        httponly=True,
-        samesite="Strict",
-        secure=services.settings.origin.startswith("https://"),
-        path="/",
-        max_age=services.settings.session_absolute_seconds,
-    )
+    signin.set_session_cookie(response, token, services.settings)
     return response
 
 
@@ -263,7 +242,6 @@ CORE_ROUTES: tuple[Route, ...] = (
     Route("/health", health, summary="Liveness and database check"),
     Route("/plugins.json", plugins, summary="Loaded plugins"),
     Route("/openapi.json", openapi_json, summary="OpenAPI description"),
-    Route("/docs", api_docs, summary="API reference page"),
     Route("/appliance.json", appliance, summary="Image, root hash and key fingerprint"),
     # Public like /-/health: which drives are mounted and how, never what is on them, so that
     # an operator or observer can confirm removable media are read-only without an account.

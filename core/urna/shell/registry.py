@@ -7,14 +7,16 @@ and a route is mounted under its plugin's prefix.
 
 from __future__ import annotations
 
+import importlib.resources
 from collections.abc import Callable
+from importlib.resources.abc import Traversable
 from typing import Any, TypeVar
 
 import attrs
 import click
 import pluggy
 
-from urna.contributions import Demo, DeviceDriver, ModelApp, Report, Role, Route
+from urna.contributions import Demo, DeviceDriver, ModelApp, Page, Report, Role, Route
 from urna.plugins import PluginError, PluginInfo, loaded_plugins
 from urna.record.event_types import CORE_EVENT_TYPES, EventType, index_event_types
 from urna.shell.permissions import CORE_ROLES
@@ -27,6 +29,9 @@ T = TypeVar("T")
 class Registry:
     plugins: tuple[PluginInfo, ...]
     routes: dict[str, tuple[Route, ...]]
+    pages: dict[str, tuple[Page, ...]]
+    packages: dict[str, Traversable]
+    """Each plugin's package folder, where its ``templates/`` and ``locale/`` are."""
     commands: dict[str, tuple[click.Command, ...]]
     model_apps: dict[str, ModelApp]
     event_types: dict[str, EventType]
@@ -41,6 +46,7 @@ def build_registry(manager: pluggy.PluginManager) -> Registry:
     """Collect and validate every contribution of the loaded plugins."""
     hook = manager.hook
     routes = _per_plugin(hook.urna_register_routes, Route)
+    pages = _per_plugin(hook.urna_register_pages, Page)
     commands = _per_plugin(hook.urna_register_commands, click.Command)
     model_apps: dict[str, ModelApp] = {}
     for plugin, apps in _per_plugin(hook.urna_register_models, ModelApp).items():
@@ -62,8 +68,8 @@ def build_registry(manager: pluggy.PluginManager) -> Registry:
             raise PluginError(f"role {role.name} is defined twice")
         role_index[role.name] = role
     permissions = {p for role in all_roles for p in role.permissions}
-    for plugin, plugin_routes in routes.items():
-        for route in plugin_routes:
+    for plugin in sorted(set(routes) | set(pages)):
+        for route in (*routes.get(plugin, ()), *(p.route() for p in pages.get(plugin, ()))):
             if route.permission is not None and route.permission not in permissions:
                 raise PluginError(
                     f"plugin {plugin!r} route {route.path} needs permission "
@@ -72,6 +78,8 @@ def build_registry(manager: pluggy.PluginManager) -> Registry:
     return Registry(
         plugins=tuple(loaded_plugins(manager)),
         routes=routes,
+        pages=pages,
+        packages=_packages(manager),
         commands=commands,
         model_apps=model_apps,
         event_types=index_event_types(
@@ -91,6 +99,16 @@ def build_registry(manager: pluggy.PluginManager) -> Registry:
             for demo in demos
         ),
     )
+
+
+def _packages(manager: pluggy.PluginManager) -> dict[str, Traversable]:
+    """The package folder of each plugin loaded from a module (not of in-test objects)."""
+    found: dict[str, Traversable] = {}
+    for name, plugin in manager.list_name_plugin():
+        module = getattr(plugin, "__name__", None) if hasattr(plugin, "__file__") else None
+        if name is not None and module:
+            found[name] = importlib.resources.files(module.split(".")[0])
+    return found
 
 
 def _per_plugin(hook_caller: Any, kind: type[T]) -> dict[str, tuple[T, ...]]:

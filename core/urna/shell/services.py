@@ -18,6 +18,7 @@ from urna.shell.keys import load_key_file
 from urna.shell.ledger import Ledger
 from urna.shell.registry import Registry
 from urna.shell.settings import Settings
+from urna.shell.web import Web
 
 APPLIANCE_SCOPE = "appliance"
 log = logging.getLogger("urna")
@@ -30,6 +31,7 @@ class Services:
     plugin_manager: pluggy.PluginManager
     ledger: Ledger
     key: SigningKey
+    web: Web
 
     @property
     def fingerprint(self) -> str:
@@ -54,7 +56,7 @@ def build_services(
             log.exception("a plugin failed handling committed event %s", event.where)
 
     ledger = Ledger(key, registry.event_types, notify, group_commit=settings.uses_sqlite)
-    return Services(settings, registry, manager, ledger, key)
+    return Services(settings, registry, manager, ledger, key, Web(settings, registry))
 
 
 @contextlib.asynccontextmanager

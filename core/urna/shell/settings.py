@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+import zoneinfo
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 import attrs
 
 from urna.errors import UrnaError
+from urna.languages import LANGUAGES
 
 CONFIG_NAME = "urna.toml"
 DEFAULT_DATA_DIR = Path("urna-data")
@@ -40,6 +42,12 @@ class Settings:
     plugins_allow: tuple[str, ...] = ()
     plugins_require: tuple[str, ...] = ()
     plugin_sections: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict)
+    name: str = ""
+    """The appliance's name in every page's header; empty: the page says "Urna"."""
+    language: str = "az"
+    """Pages' language when neither the visitor's choice nor their browser names one."""
+    time_zone: str = "Asia/Baku"
+    """IANA zone in which pages and reports show times (the record keeps UTC)."""
 
     @property
     def uses_sqlite(self) -> bool:
@@ -73,6 +81,9 @@ _STR_KEYS = {
     "database_url": ("", "database_url"),
     "host": ("server", "host"),
     "public_origin": ("server", "public_origin"),
+    "name": ("appliance", "name"),
+    "language": ("appliance", "language"),
+    "time_zone": ("appliance", "time_zone"),
 }
 _LIST_KEYS = {"plugins_allow": ("plugins", "allow"), "plugins_require": ("plugins", "require")}
 _KNOWN = {
@@ -80,6 +91,7 @@ _KNOWN = {
     "server": {"host", "port", "workers", "public_origin", "max_body_bytes"},
     "auth": {"session_idle_seconds", "session_absolute_seconds"},
     "plugins": {"allow", "require"},
+    "appliance": {"name", "language", "time_zone"},
 }
 _ENV = {
     "URNA_DATA_DIR": "data_dir",
@@ -90,6 +102,8 @@ _ENV = {
     "URNA_PUBLIC_ORIGIN": "public_origin",
     "URNA_PLUGINS_ALLOW": "plugins_allow",
     "URNA_PLUGINS_REQUIRE": "plugins_require",
+    "URNA_LANGUAGE": "language",
+    "URNA_TIME_ZONE": "time_zone",
 }
 
 
@@ -181,3 +195,12 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("database_url must be empty (SQLite) or start with postgres://")
     if settings.max_body_bytes < 1024:
         raise SettingsError("max_body_bytes must be at least 1024")
+    for field in _STR_KEYS:
+        if not isinstance(getattr(settings, field), str):
+            raise SettingsError(f"setting {field} must be a string")
+    if settings.language not in LANGUAGES:
+        raise SettingsError(f"language must be one of {', '.join(LANGUAGES)}")
+    try:
+        zoneinfo.ZoneInfo(settings.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"time_zone {settings.time_zone!r} is not a known IANA zone") from None

@@ -7,12 +7,15 @@ record, not these tables, is what an observer verifies.
 from tortoise import fields
 from tortoise.models import Model
 
+CODE_LENGTH = 64
+"""The longest election code (and member key, 64 hex digits): longer names name nothing."""
+
 
 class Election(Model):
     """An election, its law profile (as recorded) and its results status."""
 
     id = fields.IntField(primary_key=True)
-    code = fields.CharField(max_length=64, unique=True)
+    code = fields.CharField(max_length=CODE_LENGTH, unique=True)
     title = fields.CharField(max_length=200)
     kind = fields.CharField(max_length=40)
     date = fields.CharField(max_length=10)
@@ -52,7 +55,7 @@ class Member(Model):
     name = fields.CharField(max_length=200)
     role = fields.CharField(max_length=16)
     decisive = fields.BooleanField()
-    key = fields.CharField(max_length=64)
+    key = fields.CharField(max_length=CODE_LENGTH)
     keystore = fields.TextField(null=True)
 
     class Meta:

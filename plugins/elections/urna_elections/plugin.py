@@ -26,6 +26,7 @@ from urna.api import (
     Route,
     Services,
     VerifierCheck,
+    field,
     hookimpl,
     json_body,
     principal_of,
@@ -87,6 +88,8 @@ def profiles_of(services: Services) -> dict[str, Profile]:
 
 
 async def _election(code: str) -> ElectionInfo:
+    if len(code) > models.CODE_LENGTH:
+        raise ApiError(404, f"no election: codes are at most {models.CODE_LENGTH} characters")
     try:
         return await load_election(code)
     except StructureError as exc:
@@ -105,7 +108,10 @@ async def _results(request: Request, election: ElectionInfo) -> Results:
     cached = _RESULTS.get(key)
     if cached is not None and cached.election.status == election.status:
         return cached
-    results = await compute(election)
+    try:
+        results = await compute(election)
+    except StructureError as exc:  # no commissions yet: nothing to count
+        raise ApiError(409, str(exc)) from None
     _RESULTS.clear()
     _RESULTS[key] = results
     return results
@@ -140,8 +146,10 @@ async def create_election_route(request: Request) -> HTTPResponse:
     services = services_of(request)
     profiles = profiles_of(services)
     name = body.get("profile", DEFAULT_PROFILE)
-    if name not in profiles:
-        raise ApiError(422, f"unknown profile {name!r}; known: {sorted(profiles)}")
+    if not isinstance(name, str) or name not in profiles:
+        raise ApiError(
+            422, f"field 'profile' names no profile ({name!r}); known: {sorted(profiles)}"
+        )
     try:
         election = await create_election(
             services.ledger,
@@ -274,9 +282,8 @@ async def sign_draft_route(request: Request, code: str, draft_id: int) -> HTTPRe
     """A member signs with the key sealed on this appliance, unlocked by their passphrase."""
     body = json_body(request)
     election = await _election(code)
-    member_key, passphrase = body.get("member_key"), body.get("passphrase")
-    if not isinstance(member_key, str) or not isinstance(passphrase, str):
-        raise ApiError(422, "fields 'member_key' and 'passphrase' are required")
+    member_key = field(body, "member_key", str, max_length=models.CODE_LENGTH)
+    passphrase = field(body, "passphrase", str, max_length=1024, strip=False)
     member = await models.Member.get_or_none(election_id=election.id, key=member_key)
     if member is None or member.keystore is None:
         raise ApiError(403, "no member key sealed on this appliance for that key")
