@@ -33,6 +33,14 @@ NO_ELECTION_ROLE = (401, 403, 403, 403, 403)
 
 # (method, path as the router spells it): status for each caller, in CALLERS order.
 EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
+    # Pages: public ones answer everyone; a form's POST is refused without its own token.
+    ("GET", "/"): PUBLIC,
+    ("GET", "/-/signin"): PUBLIC,
+    ("POST", "/-/signin"): (403, 403, 403, 403, 403),  # no double-submitted form token
+    ("POST", "/-/signout"): (303, 303, 303, 303, 303),  # anyone may end their own session
+    ("GET", "/-/language"): (404, 404, 404, 404, 404),  # no ?to= language named
+    ("GET", "/-/records"): PUBLIC,
+    ("GET", "/-/static/<name:str>"): PUBLIC,
     ("GET", "/-/health"): PUBLIC,
     ("GET", "/-/plugins.json"): PUBLIC,
     ("GET", "/-/openapi.json"): PUBLIC,
@@ -72,7 +80,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
 }
 
 # Values for path parameters: each names something that exists.
-PATH_VALUES = {"scope": "appliance", "username": "target"}
+PATH_VALUES = {"scope": "appliance", "username": "target", "name": "urna.css"}
 _PARAMETER = re.compile(r"<([a-zA-Z_][a-zA-Z0-9_]*)(?::[^>]*)?>")
 
 
@@ -85,9 +93,12 @@ def request_body(method: str, path: str, caller: str) -> dict[str, Any]:
         ("POST", "/-/tokens"): {"username": "target", "name": f"by-{caller}"},
         ("POST", "/p/example/notices"): {"text": f"posted by {caller}"},
     }
+    forms = {("POST", "/-/signin"): {"username": "target", "password": TEST_PASSWORD}}
     extra: dict[str, Any] = {"headers": {"Idempotency-Key": f"matrix-{caller}"}}
     if (method, path) in bodies:
         extra["json"] = bodies[(method, path)]
+    elif (method, path) in forms:
+        extra["data"] = forms[(method, path)]
     elif method not in {"GET", "HEAD", "OPTIONS", "DELETE"}:
         extra["json"] = {}
     return extra

@@ -44,7 +44,7 @@ async def test_openapi_lists_every_route_with_its_permission(urna_server):
 async def test_docs_page_loads_nothing_from_elsewhere(urna_server, urna_browser):
     page = urna_server.url + "/-/docs"
     await asyncio.to_thread(urna_browser.get, page)
-    assert urna_browser.title == "Urna API"
+    assert urna_browser.title == "API reference — Urna"  # the browser asks for English
     entries = await asyncio.to_thread(
         urna_browser.execute_script,
         "return performance.getEntries().map(e => [e.entryType, e.name]);",
