@@ -6,7 +6,6 @@ appliance must work with no network beyond what its operator configured.
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -80,18 +79,3 @@ def document(routes: Sequence[tuple[str, Route]]) -> dict[str, Any]:
         "info": {"title": "Urna appliance API", "version": __version__},
         "paths": paths,
     }
-
-
-def html_page(routes: Sequence[tuple[str, Route]]) -> str:
-    rows = "".join(
-        f"<tr><td>{', '.join(route.methods)}</td><td><code>{html.escape(path)}</code></td>"
-        f"<td>{html.escape(route.permission or 'public')}</td>"
-        f"<td>{html.escape(route.summary)}</td></tr>"
-        for path, route in routes
-    )
-    return (
-        "<!doctype html><html lang=en><meta charset=utf-8><title>Urna API</title>"
-        "<h1>Urna appliance API</h1>"
-        "<p>Machine-readable: <a href=/-/openapi.json>openapi.json</a></p>"
-        f"<table><tr><th>Method<th>Path<th>Permission<th>Summary</tr>{rows}</table></html>"
-    )
