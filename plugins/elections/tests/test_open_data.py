@@ -25,19 +25,22 @@ async def test_open_data_csv_has_a_row_per_precinct_received_or_not(urna_service
     line_ids, candidates = election.profile.line_ids, election.candidates
     assert rows[0] == [
         "precinct",
-        "name",
+        "precinct name",
         "parent",
+        "parent name",
         "status",
         "digest",
-        *(f"line {line}" for line in line_ids),
-        *candidates,
+        *(f"{line.label} ({line.id})" for line in election.profile.lines),
+        *(f"{election.candidate_names[c]} ({c})" for c in candidates),
     ]
+    assert rows[0][-1] == "Candidate Seven (c7)"
     by_code = {row[0]: row for row in rows[1:]}
     assert list(by_code) == sorted(generated.precincts)
     assert by_code[received] == [
         received,
         "Precinct 1",
         "con001",
+        "Constituency 1",
         "received",
         protocol_digest(entry["protocol"]).hex(),
         *(str(lines[line]) for line in line_ids),
@@ -47,6 +50,7 @@ async def test_open_data_csv_has_a_row_per_precinct_received_or_not(urna_service
         awaited,
         "Precinct 2",
         "con001",
+        "Constituency 1",
         "not received",
         "",
         *([""] * (len(line_ids) + len(candidates))),

@@ -23,20 +23,26 @@ NIST_TYPE = "ElectionResults."
 NIST_UNIT_TYPES = {"central": "country", "precinct": "precinct"}
 
 
+# The words of the open-data CSV, in English, here so that they can be marked for translation.
+CSV_COLUMNS = ("precinct", "precinct name", "parent", "parent name", "status", "digest")
+CSV_NAMED = "{name} ({id})"
+
+
 def open_data_csv(results: Results) -> str:
+    """One row per precinct. A column of a protocol line or of a candidate is headed with its
+    name and, in parentheses, its id in the record: ``Candidate One (c1)``."""
     election = results.election
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    lines = election.profile.line_ids
+    lines = election.profile.lines
     writer.writerow(
         [
-            "precinct",
-            "name",
-            "parent",
-            "status",
-            "digest",
-            *(f"line {line}" for line in lines),
-            *election.candidates,
+            *CSV_COLUMNS,
+            *(CSV_NAMED.format(name=line.label, id=line.id) for line in lines),
+            *(
+                CSV_NAMED.format(name=election.candidate_names[c], id=c)
+                for c in election.candidates
+            ),
         ]
     )
     for code in sorted(results.commissions):
@@ -50,10 +56,13 @@ def open_data_csv(results: Results) -> str:
         else:
             status, digest, doc = "received", protocol.digest, protocol.doc
             figures = [
-                *(doc["lines"][line] for line in lines),
+                *(doc["lines"][line.id] for line in lines),
                 *(doc["votes"][c] for c in election.candidates),
             ]
-        writer.writerow([code, commission.name, commission.parent, status, digest, *figures])
+        parent = results.commissions.get(commission.parent)
+        parent_name = parent.name if parent is not None else ""
+        row = [code, commission.name, commission.parent, parent_name, status, digest, *figures]
+        writer.writerow(row)
     return out.getvalue()
 
 
