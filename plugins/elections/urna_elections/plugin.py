@@ -6,6 +6,7 @@ import asyncio
 import datetime
 import json
 import os
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -347,14 +348,25 @@ async def results_json(request: Request, code: str) -> HTTPResponse:
     )
 
 
+def _disposition(name: str, *, inline: bool = False) -> dict[str, str]:
+    """The header naming a download: shown in the browser when ``inline``, else saved; the
+    name kept to letters, digits, dot, dash and underscore (codes are not checked for more)."""
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", name)
+    return {"Content-Disposition": f'{"inline" if inline else "attachment"}; filename="{safe}"'}
+
+
 async def open_data_csv_route(request: Request, code: str) -> HTTPResponse:
     results = await _results(request, await _election(code))
-    return raw(open_data_csv(results).encode("utf-8"), content_type="text/csv; charset=utf-8")
+    return raw(
+        open_data_csv(results).encode("utf-8"),
+        content_type="text/csv; charset=utf-8",
+        headers=_disposition(f"{code}-open-data.csv"),
+    )
 
 
 async def open_data_json_route(request: Request, code: str) -> HTTPResponse:
     results = await _results(request, await _election(code))
-    return json_response(open_data_json(results))
+    return json_response(open_data_json(results), headers=_disposition(f"{code}-open-data.json"))
 
 
 async def nist_route(request: Request, code: str) -> HTTPResponse:
@@ -362,13 +374,20 @@ async def nist_route(request: Request, code: str) -> HTTPResponse:
     results = await _results(request, election)
     row = await models.Election.get(code=code)
     generated = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return json_response(nist_report(results, generated=generated, election_date=row.date))
+    return json_response(
+        nist_report(results, generated=generated, election_date=row.date),
+        headers=_disposition(f"{code}-nist-results.json"),
+    )
 
 
 async def record_route(request: Request, code: str) -> HTTPResponse:
     election = await _election(code)
     files = await services_of(request).ledger.bundle_files(election.scope)
-    return raw(canonical_tar(files), content_type="application/x-tar")
+    return raw(
+        canonical_tar(files),
+        content_type="application/x-tar",
+        headers=_disposition(f"{code}-record.tar"),
+    )
 
 
 async def portal_index(request: Request) -> HTTPResponse:
@@ -416,7 +435,7 @@ async def precinct_protocol_pdf(election: ElectionInfo, results: Results, precin
 
 
 async def results_pdf(election: ElectionInfo, results: Results) -> bytes:
-    return await asyncio.to_thread(reports.results_pdf, results, election.status)
+    return await asyncio.to_thread(reports.results_pdf, results)
 
 
 async def turnout_pdf(election: ElectionInfo, results: Results) -> bytes:
@@ -425,23 +444,20 @@ async def turnout_pdf(election: ElectionInfo, results: Results) -> bytes:
 
 
 def _pdf(data: bytes, name: str) -> HTTPResponse:
-    return raw(
-        data,
-        content_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{name}"'},
-    )
+    return raw(data, content_type="application/pdf", headers=_disposition(name, inline=True))
 
 
 async def protocol_pdf_route(request: Request, code: str, precinct: str) -> HTTPResponse:
     election = await _election(code)
     results = await _results(request, election)
     data = await precinct_protocol_pdf(election, results, precinct)
-    return _pdf(data, f"{code}-{precinct}.pdf")
+    return _pdf(data, f"{code}-{precinct}-protocol.pdf")
 
 
 async def results_pdf_route(request: Request, code: str) -> HTTPResponse:
     election = await _election(code)
-    return _pdf(await results_pdf(election, await _results(request, election)), f"{code}.pdf")
+    data = await results_pdf(election, await _results(request, election))
+    return _pdf(data, f"{code}-results.pdf")
 
 
 async def turnout_pdf_route(request: Request, code: str) -> HTTPResponse:
@@ -450,20 +466,24 @@ async def turnout_pdf_route(request: Request, code: str) -> HTTPResponse:
     return _pdf(data, f"{code}-turnout.pdf")
 
 
+def _svg(data: bytes, name: str) -> HTTPResponse:
+    return raw(data, content_type="image/svg+xml", headers=_disposition(name, inline=True))
+
+
 async def turnout_svg_route(request: Request, code: str, unit: str) -> HTTPResponse:
     election = await _election(code)
     results = await _results(request, election)
     if unit not in results.commissions:
         raise ApiError(404, f"no unit {unit!r} in {code}")
     turnout = await turnout_by_hour(election, results.commissions)
-    chart = reports.turnout_svg(results, turnout, unit, f"Turnout by hour: {unit}")
-    return raw(chart, content_type="image/svg+xml")
+    chart = reports.turnout_svg(results, turnout, unit)
+    return _svg(chart, f"{code}-{unit}-turnout-by-hour.svg")
 
 
 async def results_svg_route(request: Request, code: str) -> HTTPResponse:
     election = await _election(code)
     results = await _results(request, election)
-    return raw(reports.results_svg(results), content_type="image/svg+xml")
+    return _svg(reports.results_svg(results), f"{code}-results-by-constituency.svg")
 
 
 def _report(name: str, title: str, make: Any) -> Report:

@@ -23,6 +23,9 @@ The electorate used for turnout percentages is the profile's first line
 from __future__ import annotations
 
 import io
+import math
+import re
+import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -40,6 +43,29 @@ FONT_PATHS = (
 )
 COLOURS = ("#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6", "#a5a5a5", "#843c0c")
 CHART_ROWS = 25
+
+# The words of the results and turnout reports and of the charts, in English, each in one place
+# here so that they can be marked for translation.
+OFFICIAL = "Official results"
+PRELIMINARY = "Preliminary results, not yet official"
+SUMMARY_HEADING = "{status}: summary of the central commission"
+RECEIVED = "Protocols received: {received} of {expected} precincts ({percent:.1f}%)"
+RESULTS_TITLE = "{title}: results"
+RESULTS_CHART = "Results by constituency, % of valid votes"
+RESULTS_CHART_PART = "Results by constituency ({first}-{last} of {count}), % of valid votes"
+BY_CONSTITUENCY = "Summary by constituency"
+TURNOUT_TITLE = "{title}: turnout"
+TURNOUT_REPORT = "Turnout report"
+ELECTORATE = "Voters on the list (line {line} of the protocols received): {voters}"
+TURNOUT_NATIONAL = "Turnout by hour, nationally"
+TURNOUT_UNIT = "Turnout by hour: {unit}"
+TURNOUT_AXIS = "turnout, % of voters on the list"
+TURNOUT_BY_CONSTITUENCY = "Turnout by constituency (% of voters on the list)"
+LINES_HEADER = ("line", "item", "total")
+VOTES_HEADER = ("candidate", "votes", "%")
+UNIT_HEADER = ("code", "constituency")
+RECEIVED_HEADER = "received"
+TURNOUT_HEADER = ("hour", "voters", "%", "precincts reporting")
 
 
 def fingerprint(key_hex: str) -> str:
@@ -102,11 +128,21 @@ def _fonts() -> tuple[str, str]:
     return "UrnaElSans", "UrnaElSans-Bold"
 
 
+MARGIN = 42.5  # 15 mm
+LANDSCAPE_WIDTH = 740  # the A4 landscape frame, less its padding
+MIN_FIGURE_WIDTH = 40  # a column of figures headed by a candidate's name
+CELL_PADDING = 12  # left and right, reportlab's default
+
+
 class _Doc:
-    """A story of paragraphs, tables and drawings laid out on A4."""
+    """A story of paragraphs, tables and drawings laid out on A4, portrait unless a part asks
+    for landscape pages."""
 
     def __init__(self, title: str) -> None:
-        from reportlab.lib.styles import getSampleStyleSheet  # type: ignore[import-untyped,unused-ignore]
+        from reportlab.lib.styles import (  # type: ignore[import-untyped,unused-ignore]
+            ParagraphStyle,
+            getSampleStyleSheet,
+        )
 
         self.title = title
         self.regular, self.bold = _fonts()
@@ -114,6 +150,8 @@ class _Doc:
         for style in self.styles.byName.values():
             is_heading = "Heading" in style.name or style.name == "Title"
             style.fontName = self.bold if is_heading else self.regular
+        self.cell = ParagraphStyle("cell", fontName=self.regular, fontSize=8, leading=9.5)
+        self.head = ParagraphStyle("head", parent=self.cell, fontName=self.bold, fontSize=7.5)
         self.story: list[Any] = []
 
     def p(self, text: str, style: str = "BodyText") -> None:
@@ -121,26 +159,30 @@ class _Doc:
 
         self.story.append(Paragraph(escape(text), self.styles[style]))
 
-    def table(self, rows: list[list[str]], widths: Sequence[float] | None = None) -> None:
+    def table(self, rows: Sequence[Sequence[str]], widths: Sequence[float] | None = None) -> None:
+        """A table with a header row; header cells and long cells wrap within their column."""
         from reportlab.lib import colors  # type: ignore[import-untyped,unused-ignore]
-        from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped,unused-ignore]
         from reportlab.platypus import (  # type: ignore[import-untyped,unused-ignore]
-            Paragraph,  # type: ignore[import-untyped,unused-ignore]
+            Paragraph,
             Table,
             TableStyle,
         )
 
-        cell = ParagraphStyle("cell", fontName=self.regular, fontSize=8, leading=9.5)
-        rows = [
-            [Paragraph(escape(c), cell) if len(c) > 24 and r else c for c in row]
-            for r, row in enumerate(rows)
+        heads = [
+            "<br/>".join(
+                escape(line)
+                for line in _wrapped(c, self.bold, self.head.fontSize, width - CELL_PADDING)
+            )
+            for c, width in zip(rows[0], widths or [math.inf] * len(rows[0]), strict=True)
         ]
-        table = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
+        cells = [[Paragraph(c, self.head) for c in heads]] + [
+            [Paragraph(escape(c), self.cell) if len(c) > 24 else c for c in row] for row in rows[1:]
+        ]
+        table = Table(cells, colWidths=widths, repeatRows=1, hAlign="LEFT")
         table.setStyle(
             TableStyle(
                 [
                     ("FONT", (0, 0), (-1, -1), self.regular, 8),
-                    ("FONT", (0, 0), (-1, 0), self.bold, 8),
                     ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
                     ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde4ee")),
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -154,15 +196,23 @@ class _Doc:
 
         self.story.append(Spacer(1, height))
 
-    def page_break(self) -> None:
-        from reportlab.platypus import PageBreak  # type: ignore[import-untyped,unused-ignore]
+    def page_break(self, orientation: str = "portrait") -> None:
+        """A new page, in ``orientation`` (``portrait`` or ``landscape``) from there on."""
+        from reportlab.platypus import (  # type: ignore[import-untyped,unused-ignore]
+            NextPageTemplate,
+            PageBreak,
+        )
 
+        self.story.append(NextPageTemplate(orientation))
         self.story.append(PageBreak())
 
     def render(self) -> bytes:
-        from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped,unused-ignore]
-        from reportlab.lib.units import mm  # type: ignore[import-untyped,unused-ignore]
-        from reportlab.platypus import SimpleDocTemplate  # type: ignore[import-untyped,unused-ignore]
+        from reportlab.lib.pagesizes import A4, landscape  # type: ignore[import-untyped,unused-ignore]
+        from reportlab.platypus import (  # type: ignore[import-untyped,unused-ignore]
+            BaseDocTemplate,
+            Frame,
+            PageTemplate,
+        )
 
         out = io.BytesIO()
         regular = self.regular
@@ -170,22 +220,58 @@ class _Doc:
         def footer(canvas: Any, doc: Any) -> None:
             canvas.saveState()
             canvas.setFont(regular, 7)
-            canvas.drawString(15 * mm, 8 * mm, f"{self.title} - page {doc.page}")
+            canvas.drawString(MARGIN, MARGIN / 2, f"{self.title} - page {doc.page}")
             canvas.restoreState()
 
-        template = SimpleDocTemplate(
+        def template(name: str, size: tuple[float, float]) -> Any:
+            frame = Frame(MARGIN, MARGIN, size[0] - 2 * MARGIN, size[1] - 2 * MARGIN)
+            return PageTemplate(name, [frame], onPage=footer, pagesize=size)
+
+        document = BaseDocTemplate(
             out,
             pagesize=A4,
             title=self.title,
             author="Urna elections",
-            leftMargin=15 * mm,
-            rightMargin=15 * mm,
-            topMargin=15 * mm,
-            bottomMargin=15 * mm,
             invariant=True,
+            pageTemplates=[template("portrait", A4), template("landscape", landscape(A4))],
         )
-        template.build(self.story, onFirstPage=footer, onLaterPages=footer)
+        document.build(self.story)
         return out.getvalue()
+
+
+CHART_WIDTH = 480  # points: fits the portrait frame; the SVG is this many pixels wide
+CHART_LABEL_WIDTH = 150  # a unit's name wraps beyond this
+SVG_NS = "http://www.w3.org/2000/svg"
+# reportlab's registered fonts as a browser knows them (the SVG names families, not files).
+SVG_FONTS = {
+    "UrnaElSans": {"family": "'DejaVu Sans', Verdana, sans-serif"},
+    "UrnaElSans-Bold": {"family": "'DejaVu Sans', Verdana, sans-serif", "weight": "bold"},
+    "Helvetica": {"family": "Helvetica, Arial, sans-serif"},
+    "Helvetica-Bold": {"family": "Helvetica, Arial, sans-serif", "weight": "bold"},
+}
+# The style properties reportlab writes, each also an SVG presentation attribute of the same
+# name: a page's Content-Security-Policy without 'unsafe-inline' blocks style="", not these.
+PRESENTATION = frozenset(
+    (
+        "clip-path",
+        "fill",
+        "fill-opacity",
+        "fill-rule",
+        "font-family",
+        "font-size",
+        "font-style",
+        "font-variant",
+        "font-weight",
+        "stroke",
+        "stroke-dasharray",
+        "stroke-dashoffset",
+        "stroke-linecap",
+        "stroke-linejoin",
+        "stroke-opacity",
+        "stroke-width",
+        "text-anchor",
+    )
+)
 
 
 def turnout_chart(hours: Sequence[str], percents: Sequence[float], title: str) -> Any:
@@ -195,7 +281,7 @@ def turnout_chart(hours: Sequence[str], percents: Sequence[float], title: str) -
     from reportlab.lib import colors  # type: ignore[import-untyped,unused-ignore]
 
     regular, bold = _fonts()
-    drawing = Drawing(480, 220)
+    drawing = Drawing(CHART_WIDTH, 220)
     chart = barcharts.VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 50, 40, 410, 150
     chart.data = [list(percents) or [0]]
@@ -213,33 +299,90 @@ def turnout_chart(hours: Sequence[str], percents: Sequence[float], title: str) -
     chart.barLabels.fontSize = 8
     drawing.add(chart)
     drawing.add(String(50, 200, title, fontName=bold, fontSize=10))
-    drawing.add(String(50, 12, "turnout, % of voters on the list", fontName=regular, fontSize=8))
+    drawing.add(String(50, 12, TURNOUT_AXIS, fontName=regular, fontSize=8))
     return drawing
 
 
-def results_chart(results: Results, units: Sequence[Commission], title: str) -> Any:
-    """Stacked horizontal bars: each unit's votes by candidate, in % of valid votes."""
-    from reportlab.graphics.charts import barcharts  # type: ignore[import-untyped,unused-ignore]
+def _wrapped(text: str, font: str, size: float, width: float) -> list[str]:
+    """``text`` broken into lines no wider than ``width`` at spaces and after hyphens (a part
+    wider than that keeps a line of its own). reportlab's own wrapping breaks a name such as
+    ``Məmmədova-Əliyeva`` inside a word: its hyphenation knows no ``ə``."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped,unused-ignore]
+
+    lines, line = [], ""
+    for part, gap in re.findall(r"([^\s-]*-|[^\s-]+)(\s*)", text):
+        if line and stringWidth((line + part).rstrip(), font, size) > width:
+            lines.append(line.rstrip())
+            line = ""
+        line += part + (" " if gap else "")
+    return [*lines, line.rstrip()]
+
+
+def _widest(lines: Sequence[str], font: str, size: float) -> float:
+    from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped,unused-ignore]
+
+    return max((float(stringWidth(line, font, size)) for line in lines), default=0.0)
+
+
+def _legend(names: Sequence[str], font: str, size: float, width: float) -> Any:
+    """A legend of one swatch per name, in as many columns as the longest name allows within
+    ``width``: every name whole (wrapped only when one is wider than the chart)."""
     from reportlab.graphics.charts.legends import Legend  # type: ignore[import-untyped,unused-ignore]
+    from reportlab.lib import colors  # type: ignore[import-untyped,unused-ignore]
+
+    legend = Legend()
+    legend.fontName, legend.fontSize = font, size
+    legend.alignment = "right"
+    legend.dx = legend.dy = 7
+    legend.deltay = 10
+    legend.dxTextSpace = 5
+    legend.autoXPadding = 12
+    swatch = legend.dx + legend.dxTextSpace + legend.autoXPadding
+    lines = [_wrapped(name, font, size, width - swatch) for name in names]
+    column = swatch + _widest([line for name in lines for line in name], font, size)
+    columns = max(1, int(width // column))
+    legend.columnMaximum = math.ceil(len(names) / columns) or 1
+    legend.deltax = column
+    legend.colorNamePairs = [
+        (colors.HexColor(COLOURS[i % len(COLOURS)]), "\n".join(name))
+        for i, name in enumerate(lines)
+    ]
+    return legend
+
+
+def results_chart(results: Results, units: Sequence[Commission], title: str) -> Any:
+    """Stacked horizontal bars: each unit's votes by candidate, in % of valid votes, the units
+    and candidates by name."""
+    from reportlab.graphics.charts import barcharts  # type: ignore[import-untyped,unused-ignore]
     from reportlab.graphics.shapes import Drawing, String  # type: ignore[import-untyped,unused-ignore]
     from reportlab.lib import colors  # type: ignore[import-untyped,unused-ignore]
 
     candidates, names = results.election.candidates, results.election.candidate_names
-    rows = [(unit.code, results.totals[unit.code]["votes"]) for unit in units]
     regular, bold = _fonts()
-    height = 80 + 14 * max(1, len(rows))
-    drawing = Drawing(480, height + 40)
+    labels = [_wrapped(unit.name, regular, 7, CHART_LABEL_WIDTH) for unit in units]
+    label_width = _widest([line for label in labels for line in label], regular, 7)
+    row = max(14, math.ceil(8.4 * max((len(label) for label in labels), default=1)) + 5)
+    legend = _legend([names.get(c, c) for c in candidates], regular, 7, CHART_WIDTH - 16)
+    legend.x, legend.y = 8, 0
+    _, low, _, high = legend.getBounds()
+    legend.y = 8 - low
     chart = barcharts.HorizontalBarChart()
-    chart.x, chart.y, chart.width, chart.height = 90, 40, 370, height - 40
-    data = []
-    for candidate in candidates:
-        series = []
-        for _, votes in rows:
-            total = sum(votes.values()) or 1
-            series.append(100.0 * votes.get(candidate, 0) / total)
-        data.append(series or [0])
-    chart.data = data
-    chart.categoryAxis.categoryNames = [label for label, _ in rows] or ["-"]
+    chart.x = 12 + math.ceil(label_width)
+    chart.y = math.ceil(high - low) + 8 + 26
+    chart.width = CHART_WIDTH - chart.x - 16
+    chart.height = row * max(1, len(units))
+    drawing = Drawing(CHART_WIDTH, chart.y + chart.height + 30)
+    chart.data = [
+        [
+            100.0
+            * results.totals[unit.code]["votes"].get(candidate, 0)
+            / (sum(results.totals[unit.code]["votes"].values()) or 1)
+            for unit in units
+        ]
+        or [0]
+        for candidate in candidates
+    ]
+    chart.categoryAxis.categoryNames = ["\n".join(label) for label in labels] or ["-"]
     chart.categoryAxis.labels.fontName = regular
     chart.categoryAxis.labels.fontSize = 7
     chart.categoryAxis.reverseDirection = True
@@ -253,46 +396,53 @@ def results_chart(results: Results, units: Sequence[Commission], title: str) -> 
         chart.bars[index].fillColor = colors.HexColor(COLOURS[index % len(COLOURS)])
         chart.bars[index].strokeWidth = 0
     drawing.add(chart)
-    legend = Legend()
-    legend.x, legend.y = 90, 24
-    legend.fontName = regular
-    legend.fontSize = 7
-    legend.alignment = "right"
-    legend.columnMaximum = 2
-    legend.deltax = 90
-    legend.dy = 6
-    legend.colorNamePairs = [
-        (colors.HexColor(COLOURS[i % len(COLOURS)]), names.get(c, c)[:14])
-        for i, c in enumerate(candidates)
-    ]
     drawing.add(legend)
-    drawing.add(String(90, height + 20, title, fontName=bold, fontSize=10))
+    drawing.add(String(8, drawing.height - 18, title, fontName=bold, fontSize=10))
     return drawing
 
 
-def drawing_svg(drawing: Any) -> bytes:
+def drawing_svg(drawing: Any, title: str) -> bytes:
+    """``drawing`` as SVG that renders the same as an image, opened directly and under a strict
+    Content-Security-Policy: every style as a presentation attribute, fonts by family, and
+    ``title`` as its accessible name."""
     from reportlab.graphics import renderSVG  # type: ignore[import-untyped,unused-ignore]
 
-    return bytes(renderSVG.drawToString(drawing).encode("utf-8"))
+    text = renderSVG.drawToString(drawing, fontHacks=SVG_FONTS, fontSizer="")
+    root = ET.fromstring(text)  # noqa: S314 - reportlab's output, not outside input
+    for element in root.iter():
+        element.tag = element.tag.removeprefix(f"{{{SVG_NS}}}")  # back to plain names, below
+        declarations = element.attrib.pop("style", "")
+        for declaration in filter(None, (d.strip() for d in declarations.split(";"))):
+            name, _, value = (part.strip() for part in declaration.partition(":"))
+            if name not in PRESENTATION:
+                raise ValueError(f"reportlab wrote a style SVG has no attribute for: {declaration}")
+            element.set(name, value)
+    for child in list(root):  # reportlab's placeholder title and description ("...")
+        if child.tag == "title":
+            child.text = title
+        elif child.tag == "desc":
+            root.remove(child)
+    root.set("xmlns", SVG_NS)
+    return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True))
 
 
 def results_svg(results: Results) -> bytes:
     """The chart of results by constituency, as SVG."""
-    chart = results_chart(
-        results, _constituencies(results), "Results by constituency, % of valid votes"
-    )
-    return drawing_svg(chart)
+    chart = results_chart(results, _constituencies(results), RESULTS_CHART)
+    return drawing_svg(chart, RESULTS_CHART)
 
 
 def turnout_svg(
     results: Results,
     turnout: Mapping[str, Mapping[str, Mapping[str, int]]],
     code: str,
-    title: str,
+    title: str | None = None,
 ) -> bytes:
-    """The chart of turnout by hour in commission ``code``, as SVG."""
+    """The chart of turnout by hour in commission ``code``, as SVG, titled with the
+    commission's name unless ``title`` is given."""
     hours, percents, _ = turnout_series(results, turnout, code)
-    return drawing_svg(turnout_chart(hours, percents, title))
+    title = title or TURNOUT_UNIT.format(unit=results.commissions[code].name)
+    return drawing_svg(turnout_chart(hours, percents, title), title)
 
 
 # --- the reports --------------------------------------------------------------------------
@@ -366,23 +516,28 @@ def _constituencies(results: Results) -> Sequence[Commission]:
     return results.children(results.central)
 
 
-def results_pdf(results: Results, status: str) -> bytes:
-    """The central summary table, results by constituency (chart), and per-constituency tables."""
+def results_pdf(results: Results) -> bytes:
+    """The central summary table, results by constituency (chart), and per-constituency tables,
+    headed with the status of ``results`` (official or not yet)."""
     election = results.election
     central = results.totals[results.central]
-    out = _Doc(f"{election.title}: results")
+    out = _Doc(RESULTS_TITLE.format(title=election.title))
     out.p(election.title, "Title")
-    out.p(f"Results ({status}): summary of the central commission", "Heading2")
+    status = OFFICIAL if election.status == "official" else PRELIMINARY
+    out.p(SUMMARY_HEADING.format(status=status), "Heading2")
     out.p(
-        f"Protocols received: {central['received']} of {central['expected']} precincts "
-        f"({100 * central['received'] / max(1, central['expected']):.1f}%)"
+        RECEIVED.format(
+            received=central["received"],
+            expected=central["expected"],
+            percent=100 * central["received"] / max(1, central["expected"]),
+        )
     )
-    rows = [["line", "item", "total"]]
+    rows = [list(LINES_HEADER)]
     for line in election.profile.lines:
         rows.append([line.id, line.label, str(central["lines"].get(line.id, 0))])
     out.table(rows, [60, 360, 70])
     out.space()
-    rows = [["candidate", "votes", "%"]]
+    rows = [list(VOTES_HEADER)]
     for candidate in election.candidates:
         rows.append(
             [
@@ -396,31 +551,50 @@ def results_pdf(results: Results, status: str) -> bytes:
     for start in range(0, len(units), CHART_ROWS):
         chunk = units[start : start + CHART_ROWS]
         out.page_break()
-        out.story.append(
-            results_chart(
-                results,
-                chunk,
-                f"Results by constituency ({start + 1}-{start + len(chunk)} of {len(units)}), "
-                "% of valid votes",
+        title = RESULTS_CHART_PART.format(
+            first=start + 1, last=start + len(chunk), count=len(units)
+        )
+        out.story.append(results_chart(results, chunk, title))
+    out.page_break("landscape")
+    out.p(BY_CONSTITUENCY, "Heading2")
+    names = [election.candidate_names[c] for c in election.candidates]
+    for group in _figure_columns(names, out.bold, out.head.fontSize, LANDSCAPE_WIDTH - 210):
+        rows = [[*UNIT_HEADER, RECEIVED_HEADER, *(names[i] for i, _ in group)]]
+        for unit in units:
+            total = results.totals[unit.code]
+            rows.append(
+                [
+                    unit.code,
+                    unit.name,
+                    f"{total['received']}/{total['expected']}",
+                    *(str(total["votes"].get(election.candidates[i], 0)) for i, _ in group),
+                ]
             )
-        )
-    out.page_break()
-    out.p("Summary by constituency", "Heading2")
-    header = ["code", "constituency", "received", *election.candidates]
-    rows = [header]
-    for unit in units:
-        total = results.totals[unit.code]
-        rows.append(
-            [
-                unit.code,
-                unit.name[:28],
-                f"{total['received']}/{total['expected']}",
-                *(str(total["votes"].get(c, 0)) for c in election.candidates),
-            ]
-        )
-    width = (490 - 200) / max(1, len(election.candidates))
-    out.table(rows, [45, 105, 50, *([width] * len(election.candidates))])
+        out.table(rows, [45, 110, 55, *(width for _, width in group)])
+        out.space(12)
     return out.render()
+
+
+def _figure_columns(
+    labels: Sequence[str], font: str, size: float, width: float
+) -> list[list[tuple[int, float]]]:
+    """Columns of figures headed by ``labels`` (index and width), in as few tables as fit in
+    ``width``: each column at least as wide as the longest word of its label, so that the label
+    wraps between words, and ``MIN_FIGURE_WIDTH``; what is left shared out in each table."""
+    needs = [
+        max(MIN_FIGURE_WIDTH, CELL_PADDING + _widest(_wrapped(label, font, size, 0), font, size))
+        for label in labels
+    ]
+    tables: list[list[int]] = [[]]
+    for index, need in enumerate(needs):
+        if tables[-1] and sum(needs[i] for i in tables[-1]) + need > width:
+            tables.append([])
+        tables[-1].append(index)
+    return [
+        [(i, needs[i] + (width - sum(needs[j] for j in table)) / len(table)) for i in table]
+        for table in tables
+        if table
+    ]
 
 
 def turnout_series(
@@ -444,25 +618,22 @@ def turnout_pdf(results: Results, turnout: Mapping[str, Mapping[str, Mapping[str
     """Turnout at the law's hours, nationally (with a chart) and per constituency."""
     election = results.election
     hours, percents, electorate = turnout_series(results, turnout, results.central)
-    out = _Doc(f"{election.title}: turnout")
+    out = _Doc(TURNOUT_TITLE.format(title=election.title))
     out.p(election.title, "Title")
-    out.p("Turnout report", "Heading2")
-    out.p(
-        f"Voters on the list (line {election.profile.lines[0].id} of the protocols received): "
-        f"{electorate}"
-    )
-    out.story.append(turnout_chart(hours, percents, "Turnout by hour, nationally"))
-    rows = [["hour", "voters", "%", "precincts reporting"]]
+    out.p(TURNOUT_REPORT, "Heading2")
+    out.p(ELECTORATE.format(line=election.profile.lines[0].id, voters=electorate))
+    out.story.append(turnout_chart(hours, percents, TURNOUT_NATIONAL))
+    rows = [list(TURNOUT_HEADER)]
     national = turnout.get(results.central, {})
     for hour, percent in zip(hours, percents, strict=True):
         slot = national.get(hour, {"voters": 0, "reporting": 0})
         rows.append([hour, str(slot["voters"]), f"{percent:.2f}", str(slot["reporting"])])
     out.table(rows, [60, 100, 60, 120])
-    out.p("Turnout by constituency (% of voters on the list)", "Heading2")
-    rows = [["code", "constituency", *hours]]
+    out.p(TURNOUT_BY_CONSTITUENCY, "Heading2")
+    rows = [[*UNIT_HEADER, *hours]]
     for unit in _constituencies(results):
         _, unit_percents, _ = turnout_series(results, turnout, unit.code)
-        rows.append([unit.code, unit.name[:30], *(f"{p:.1f}" for p in unit_percents)])
+        rows.append([unit.code, unit.name, *(f"{p:.1f}" for p in unit_percents)])
     width = (490 - 175) / max(1, len(hours))
     out.table(rows, [50, 125, *([width] * len(hours))])
     return out.render()
