@@ -1,6 +1,9 @@
 """The command line: the contracts scripts and observers rely on."""
 
+import contextlib
 import json
+import socket
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -160,3 +163,102 @@ def test_demo_leaves_verified_bundles_and_exits_0(tmp_path):
     assert board.read_text().splitlines()[0] == "1\tdemo\tSitting opens at 10:00."
     wrong = urna("--data-dir", data, "report", "example.nope", "notices", "--output", board)
     assert wrong.returncode == 2 and "enabled reports: example.board" in wrong.stderr
+
+
+def one_line_error(result, *words):
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr and "Warning" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+    for word in words:
+        assert word in result.stderr, result.stderr
+
+
+def test_database_commands_before_migrate_say_so_in_one_line(tmp_path):
+    data = tmp_path / "data"
+    urna("--data-dir", data, "init")
+    added = urna(
+        "--data-dir", data, "users", "add", "x", "--password-stdin", stdin="long enough pw\n"
+    )
+    one_line_error(added, "urna db migrate")
+    exported = urna("--data-dir", data, "record", "export", "appliance", tmp_path / "out")
+    one_line_error(exported, "urna db migrate")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["db", "migrate"],
+        ["users", "add", "x", "--password-stdin"],
+        ["record", "export", "appliance", "out"],
+        ["serve", "--no-migrate"],
+    ],
+)
+def test_a_mistyped_data_dir_is_refused_and_not_created(tmp_path, args):
+    typo = tmp_path / "urna-dtaa"
+    result = urna("--data-dir", typo, *args, cwd=tmp_path, stdin="long enough pw\n")
+    one_line_error(result, str(typo), "not an initialised data directory", "urna --data-dir")
+    assert result.returncode == 1
+    assert not typo.exists()
+
+
+def test_serve_on_a_busy_port_is_one_line_before_listening(tmp_path):
+    data = tmp_path / "data"
+    urna("--data-dir", data, "init")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        served = urna("--data-dir", data, "serve", "--port", port)
+        demo = urna("demo", "--data-dir", tmp_path / "demo", "--port", port)
+    one_line_error(served, f"cannot listen on 127.0.0.1:{port}", "--port")
+    assert "listening" not in served.stdout
+    one_line_error(demo, f"cannot listen on 127.0.0.1:{port}")
+    assert not (tmp_path / "demo").exists(), "refused before anything is written"
+
+
+def test_users_add_without_a_terminal_is_a_usage_error_without_a_warning(tmp_path):
+    data = tmp_path / "data"
+    urna("--data-dir", data, "init")
+    urna("--data-dir", data, "db", "migrate")
+    result = urna("--data-dir", data, "users", "add", "clerk", stdin="")
+    assert result.returncode == 2
+    assert "Warning" not in result.stderr and "Traceback" not in result.stderr
+    assert "Error: no terminal to ask the password on: pipe it to --password-stdin" in result.stderr
+
+
+def ledger_rows(data):
+    with contextlib.closing(sqlite3.connect(data / "urna.sqlite3")) as connection:
+        return connection.execute("SELECT count(*) FROM urna_ledger_event").fetchone()[0]
+
+
+def test_demo_twice_on_one_data_dir_is_refused_with_nothing_written(tmp_path):
+    data = tmp_path / "demo"
+    data.mkdir()
+    (data / "urna.toml").write_text('[plugins]\nallow = ["example"]\nrequire = ["example"]\n')
+    first = urna("demo", "--data-dir", data, "--no-serve")
+    assert first.returncode == 0, first.stderr
+    rows = ledger_rows(data)
+    again = urna("demo", "--data-dir", data, "--no-serve")
+    one_line_error(again, "already holds a record", "serve")
+    assert again.returncode == 1
+    assert ledger_rows(data) == rows
+
+
+def test_demo_creates_one_user_per_role_with_a_random_password_shown_once(tmp_path):
+    data = tmp_path / "demo"
+    data.mkdir()
+    (data / "urna.toml").write_text('[plugins]\nallow = ["example"]\nrequire = ["example"]\n')
+    result = urna("demo", "--data-dir", data, "--no-serve")
+    assert result.returncode == 0, result.stderr
+    listed = result.stdout.split("users (each password is shown this once")[1].splitlines()[1:]
+    users = {line.split()[0]: line.split()[1] for line in listed if line.startswith("  ")}
+    assert "admin" in users and "example-writer" in users
+    assert len(set(users.values())) == len(users), "every password is its own"
+    assert all(len(password) >= 16 for password in users.values())
+    for password in users.values():
+        assert all(password not in f.read_text(errors="replace") for f in text_files(data))
+
+
+def text_files(directory):
+    return [p for p in directory.rglob("*") if p.is_file() and p.suffix != ".sqlite3"]

@@ -12,7 +12,7 @@ import functools
 import json
 import os
 import sys
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -36,6 +36,10 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 KNOWN_ERRORS = (UrnaError, RecordError, OSError)
+
+
+class NotInitialisedError(UrnaError):
+    """The data directory has no appliance key: a mistyped --data-dir, or no ``urna init``."""
 
 
 class CommandContext:
@@ -62,11 +66,28 @@ class CommandContext:
         for name in ("settings", "plugin_manager", "registry"):
             self.__dict__.pop(name, None)
 
-    def services(self) -> contextlib.AbstractAsyncContextManager[Services]:
-        """The appliance's services with the database open, for one command."""
+    def require_initialised(self) -> Settings:
+        """The settings, if ``urna init`` made their data directory: no command but ``init``
+        (and ``demo``) creates one, so a mistyped ``--data-dir`` never starts an empty one."""
+        settings = self.settings
+        if not settings.key_path.is_file():
+            raise NotInitialisedError(
+                f"{settings.data_dir} is not an initialised data directory (no "
+                f"{settings.key_path.relative_to(settings.data_dir)}): check --data-dir, "
+                f"or create one with 'urna --data-dir {settings.data_dir} init'"
+            )
+        return settings
+
+    @contextlib.asynccontextmanager
+    async def services(self) -> AsyncIterator[Services]:
+        """The appliance's services with the database open and migrated, for one command."""
+        from urna.shell.db import require_migrated
         from urna.shell.services import running_services
 
-        return running_services(self.settings, self.registry, self.plugin_manager)
+        settings = self.require_initialised()
+        async with running_services(settings, self.registry, self.plugin_manager) as services:
+            await require_migrated(settings, self.registry.model_apps)
+            yield services
 
 
 pass_context = click.make_pass_decorator(CommandContext)
@@ -162,7 +183,7 @@ def migrate(context: CommandContext) -> None:
     """Apply every committed migration of the core and the enabled plugins."""
     from urna.shell import db
 
-    run(db.migrate(context.settings, context.registry.model_apps))
+    run(db.migrate(context.require_initialised(), context.registry.model_apps))
     click.echo("database is up to date")
 
 
@@ -186,10 +207,17 @@ def serve(context: CommandContext, host: str | None, port: int | None, no_migrat
     """Serve the appliance over HTTP."""
     from urna.shell.server import serve_forever
 
-    settings = context.settings
+    settings = context.require_initialised()
+    if no_migrate:
+        run(_opens(context))
     if host or port:
         settings = attrs.evolve(settings, host=host or settings.host, port=port or settings.port)
     serve_forever(settings, context.registry, context.plugin_manager, migrate=not no_migrate)
+
+
+async def _opens(context: CommandContext) -> None:
+    async with context.services():
+        pass
 
 
 @cli.group()
@@ -206,8 +234,11 @@ def users_add(
     context: CommandContext, username: str, roles: tuple[str, ...], password_stdin: bool
 ) -> None:
     """Create a user (the password is asked for, never taken as an argument)."""
+    context.require_initialised()
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
+    elif not sys.stdin.isatty():
+        raise click.UsageError("no terminal to ask the password on: pipe it to --password-stdin")
     else:
         password = click.prompt("password", hide_input=True, confirmation_prompt=True)
 
@@ -338,15 +369,16 @@ def plugins(context: CommandContext) -> None:
 @cli.command()
 @click.option("--data-dir", type=click.Path(path_type=Path), help="Data directory for the demo.")
 @click.option("--no-serve", is_flag=True, help="Exit after the scenarios instead of serving.")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port to serve on.")
 @pass_context
-def demo(context: CommandContext, data_dir: Path | None, no_serve: bool) -> None:
+def demo(context: CommandContext, data_dir: Path | None, no_serve: bool, port: int | None) -> None:
     """Run every enabled plugin's demo scenario, export and verify the records, then serve."""
     from urna.shell.demo import run_demo
 
     if data_dir is not None:
         context.data_dir = data_dir
         context.reload()
-    run_demo(context, serve=not no_serve)
+    run_demo(context, serve=not no_serve, port=port)
 
 
 def main() -> NoReturn:

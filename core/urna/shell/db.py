@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlparse
 from tortoise import Tortoise, connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.migrations.api import migrate as tortoise_migrate
+from tortoise.migrations.executor import MigrationExecutor
 
 from urna.contributions import ModelApp
 from urna.errors import UrnaError
@@ -139,6 +140,18 @@ async def migrate(settings: Settings, model_apps: Mapping[str, ModelApp]) -> Non
         await tortoise_migrate(config=tortoise_config(settings, model_apps))
     finally:
         await Tortoise.close_connections()
+
+
+async def require_migrated(settings: Settings, model_apps: Mapping[str, ModelApp]) -> None:
+    """Refuse to work on a database that lacks committed migrations (needs it open)."""
+    apps = tortoise_config(settings, model_apps)["apps"]
+    steps = await MigrationExecutor(current_connection(), apps).plan()
+    pending = [f"{s.migration.app_label}.{s.migration.name}" for s in steps if not s.backward]
+    if pending:
+        raise DatabaseError(
+            f"the database lacks {len(pending)} migration(s) ({pending[0]}...): "
+            "run 'urna db migrate' first"
+        )
 
 
 async def make_migrations(

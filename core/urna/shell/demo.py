@@ -2,21 +2,27 @@
 
 Leaves each exported bundle under ``DATA_DIR/records/<scope>/`` (and
 ``<scope>.tar``), each report under ``DATA_DIR/reports/``, and verifies every
-bundle exactly as an observer would.
+bundle exactly as an observer would. Creates one user per role with a fresh random
+password, printed once to the operator's terminal and nowhere else. Runs only on a
+data directory whose ledger is empty: nothing is half-written by a second run.
 """
 
 from __future__ import annotations
 
 import asyncio
+import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import attrs
 import click
 
 from urna.contributions import DemoContext
 from urna.errors import UrnaError
 from urna.shell import db
-from urna.shell.server import serve_forever
+from urna.shell.accounts import create_user
+from urna.shell.models import LedgerEvent
+from urna.shell.server import check_can_listen, serve_forever
 from urna.shell.services import APPLIANCE_SCOPE, announce_start, running_services
 from urna.shell.verify_command import EXIT_VERIFIED, run_verify
 
@@ -28,26 +34,59 @@ class DemoFailedError(UrnaError):
     """A scenario's record did not verify."""
 
 
-def run_demo(context: CommandContext, *, serve: bool) -> None:
+class DemoRefusedError(UrnaError):
+    """The demo would write into a data directory that already holds a record."""
+
+
+@attrs.frozen
+class DemoUser:
+    username: str
+    role: str
+    password: str = attrs.field(repr=False)
+
+
+def run_demo(context: CommandContext, *, serve: bool, port: int | None = None) -> None:
     from urna.shell.cli import initialise
 
+    settings = context.settings
+    if port is not None:
+        settings = attrs.evolve(settings, port=port)
+    if serve:
+        check_can_listen(settings.host, settings.port)
     fingerprint = initialise(context, if_missing=True)
     click.echo(f"appliance key fingerprint: {fingerprint}")
-    bundles, reports, urls = asyncio.run(_scenarios(context))
+    bundles, reports, urls, users = asyncio.run(_scenarios(context))
     for bundle in bundles:
         click.echo(f"\nverifying {bundle}")
         if run_verify(bundle, None, 1, None, fingerprint, quiet=False) != EXIT_VERIFIED:
             raise DemoFailedError(f"the record {bundle} did not verify")
     for report in reports:
         click.echo(f"report: {report}")
-    settings = context.settings
+    origin = f"http://{settings.host}:{settings.port}"
+    click.echo("\nusers (each password is shown this once; sign in at /-/signin):")
+    for user in users:
+        click.echo(f"  {user.username:<24} {user.password}  ({user.role})")
     if serve:
         for url in urls:
-            click.echo(f"open: http://{settings.host}:{settings.port}{url}")
+            click.echo(f"open: {origin}{url}")
+        click.echo(f"\nstart here: {origin}/")
         serve_forever(settings, context.registry, context.plugin_manager, migrate=False)
 
 
-async def _scenarios(context: CommandContext) -> tuple[list[Path], list[Path], list[str]]:
+async def _demo_users(context: CommandContext) -> list[DemoUser]:
+    """One user per role (named after it), each with a fresh random password."""
+    roles = context.registry.roles
+    users = [
+        DemoUser(role.replace(".", "-"), role, secrets.token_urlsafe(12)) for role in sorted(roles)
+    ]
+    for user in users:
+        await create_user(user.username, user.password, [user.role], roles)
+    return users
+
+
+async def _scenarios(
+    context: CommandContext,
+) -> tuple[list[Path], list[Path], list[str], list[DemoUser]]:
     settings, registry = context.settings, context.registry
     await db.migrate(settings, registry.model_apps)
     records_dir = settings.data_dir / "records"
@@ -57,6 +96,11 @@ async def _scenarios(context: CommandContext) -> tuple[list[Path], list[Path], l
     reports: list[Path] = []
     urls: list[str] = ["/-/health", "/-/plugins.json", "/-/docs"]
     async with running_services(settings, registry, context.plugin_manager) as services:
+        if await LedgerEvent.exists():
+            raise DemoRefusedError(
+                f"{settings.data_dir} already holds a record: the demo runs on a new data "
+                f"directory (serve this one with 'urna --data-dir {settings.data_dir} serve')"
+            )
         await announce_start(services)
         for plugin, demo in registry.demos:
             click.echo(f"running demo {plugin}.{demo.name} ...")
@@ -70,4 +114,5 @@ async def _scenarios(context: CommandContext) -> tuple[list[Path], list[Path], l
             await services.ledger.export(scope, directory)
             click.echo(f"exported {scope} to {directory}/")
             bundles.append(directory)
-    return bundles, reports, urls
+        users = await _demo_users(context)
+    return bundles, reports, urls, users

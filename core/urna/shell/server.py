@@ -4,17 +4,38 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import socket
 
 import click
 import pluggy
 from sanic import Sanic
 from sanic.worker.loader import AppLoader
 
+from urna.errors import UrnaError
 from urna.shell import db, selftest
 from urna.shell.app import create_app
 from urna.shell.registry import Registry
 from urna.shell.services import announce_start, running_services
 from urna.shell.settings import Settings
+
+
+class PortBusyError(UrnaError):
+    """The address to listen on is taken (another server) or not this machine's."""
+
+
+def check_can_listen(host: str, port: int) -> None:
+    """Bind and release ``host:port`` as the server will, so that a busy port is one clear
+    line before anything starts rather than a traceback after "listening"."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        with socket.socket(infos[0][0], socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(infos[0][4])
+    except OSError as exc:
+        raise PortBusyError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
+            "is another server running there? choose another port with --port"
+        ) from None
 
 
 async def prepare_to_serve(
@@ -31,6 +52,7 @@ async def prepare_to_serve(
 def serve_forever(
     settings: Settings, registry: Registry, manager: pluggy.PluginManager, *, migrate: bool = True
 ) -> None:
+    check_can_listen(settings.host, settings.port)
     asyncio.run(prepare_to_serve(settings, registry, manager, migrate=migrate))
     loader = AppLoader(factory=functools.partial(create_app, settings))
     app = loader.load()
