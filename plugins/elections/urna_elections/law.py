@@ -21,6 +21,8 @@ from urna_elections.ratios import LINE_ID, Ratio, RatioSyntaxError, failed_ratio
 
 PROFILE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 HOUR = re.compile(r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$")
+LINE_FIELDS = frozenset({"id", "label", "before_opening"})
+LABEL_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 MAX_LINES = 64
 MAX_RATIOS = 64
 MAX_LINE_VALUE = 10**9
@@ -40,6 +42,12 @@ class Line:
     id: str
     label: str
     before_opening: bool
+    labels: Mapping[str, str] = attrs.field(factory=dict, eq=False, hash=False)
+    """The label in other languages, by language code (``az``, ``en``, ``ru``); optional."""
+
+    def label_in(self, language: str) -> str:
+        """The label in ``language``, else the profile's own ``label``."""
+        return self.labels.get(language) or self.label
 
 
 @attrs.frozen(slots=True)
@@ -93,15 +101,23 @@ class Profile:
             raise ProfileError(f"profile {name}: lines must be a list of 1..{MAX_LINES}")
         lines = []
         for raw in raw_lines:
-            if not isinstance(raw, dict) or set(raw) != {"id", "label", "before_opening"}:
+            if not isinstance(raw, dict) or not LINE_FIELDS <= set(raw) <= {*LINE_FIELDS, "labels"}:
                 raise ProfileError(
-                    f"profile {name}: each line needs exactly id, label, before_opening"
+                    f"profile {name}: each line needs exactly id, label, before_opening (labels)"
                 )
             if not isinstance(raw["id"], str) or not LINE_ID.fullmatch(raw["id"]):
                 raise ProfileError(f"profile {name}: bad line id {raw['id']!r}")
             if not isinstance(raw["label"], str) or not isinstance(raw["before_opening"], bool):
                 raise ProfileError(f"profile {name}: line {raw['id']} label/before_opening types")
-            lines.append(Line(raw["id"], raw["label"], raw["before_opening"]))
+            labels = raw.get("labels", {})
+            if not isinstance(labels, dict) or not all(
+                isinstance(k, str) and LABEL_LANGUAGE.fullmatch(k) and isinstance(v, str)
+                for k, v in labels.items()
+            ):
+                raise ProfileError(
+                    f"profile {name}: line {raw['id']} labels must map language codes to text"
+                )
+            lines.append(Line(raw["id"], raw["label"], raw["before_opening"], dict(labels)))
         ids = [line.id for line in lines]
         if len(set(ids)) != len(ids):
             raise ProfileError(f"profile {name}: a line id appears twice")
