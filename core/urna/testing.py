@@ -10,6 +10,10 @@ Installed with ``pip install urna[testing]`` and loaded by pytest through the
 ``urna_services``  a migrated, open database with the ledger and services
 ``urna_server``    a real sanic server on a free port with HTTP clients
 ``urna_keys``      deterministic Ed25519 keys by name
+``urna_browser``   headless Chromium (Debian's) driven by Selenium
+``urna_pages``     pages seen in that browser: axe-core, language and screenshots
+
+``pytest --screenshots DIR`` writes a PNG of every page ``urna_pages`` visits.
 
 PostgreSQL comes from ``URNA_TEST_POSTGRES_URL`` or is started from the
 ``initdb``/``pg_ctl`` binaries. When a component is missing the test is
@@ -78,10 +82,13 @@ __all__ = [
     "Ceremony",
     "KeyFactory",
     "MigratedTemplates",
+    "PageChecker",
+    "PageVisit",
     "PluginError",
     "PostgresServer",
     "RecordBuilder",
     "UrnaServer",
+    "catalog_problems",
     "drbg",
     "honest_ceremony",
     "make_plugin_manager",
@@ -103,6 +110,15 @@ def require_component(name: str, reason: str) -> None:
     if name in required or "all" in required:
         pytest.fail(f"{name} is required here ({REQUIRE_ENV}) but unavailable: {reason}")
     pytest.skip(f"{name} unavailable: {reason}")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--screenshots",
+        metavar="DIR",
+        default=None,
+        help="write a PNG of every page the urna_pages fixture visits into DIR",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -507,6 +523,211 @@ def urna_browser(tmp_path: Path) -> Iterator[Any]:
         yield driver
     finally:
         driver.quit()
+
+
+SERIOUS_IMPACTS = frozenset({"serious", "critical"})
+
+# Visible text of a page, with the language each piece is written in: text nodes and the
+# attributes a person or screen reader meets (alt, title, aria-label, placeholder, value of
+# buttons), each with the nearest ``lang`` of its element (a switch link names its own).
+_TEXTS_SCRIPT = """
+const out = [];
+const langOf = el => (el.closest('[lang]') || document.documentElement).getAttribute('lang');
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+while (walker.nextNode()) {
+  const node = walker.currentNode, el = node.parentElement;
+  if (!el || el.closest('script,style,template,noscript,code,pre')) continue;
+  const text = node.textContent.replace(/\\s+/g, ' ').trim();
+  if (text) out.push([langOf(el), text]);
+}
+for (const el of document.querySelectorAll('[alt],[title],[aria-label],[placeholder]')) {
+  for (const name of ['alt', 'title', 'aria-label', 'placeholder']) {
+    const value = el.getAttribute(name);
+    if (value && value.trim()) out.push([langOf(el), value.trim()]);
+  }
+}
+out.push([document.documentElement.getAttribute('lang'), document.title]);
+return out;
+"""
+
+
+@attrs.frozen
+class PageVisit:
+    """What a person would have met on one page in one language."""
+
+    path: str
+    language: str
+    title: str
+    violations: tuple[dict[str, Any], ...]
+    """axe-core violations of impact serious or critical."""
+    foreign: tuple[str, ...]
+    """Texts shown that are another language's translation of a catalog message."""
+    screenshot: Path | None
+
+    def problems(self) -> list[str]:
+        found = [
+            f"{v['id']} ({v['impact']}): {v['help']} at "
+            + ", ".join(str(n.get("target")) for n in v.get("nodes", [])[:5])
+            for v in self.violations
+        ]
+        found += [f"text in another language: {text!r}" for text in self.foreign]
+        return found
+
+
+class PageChecker:
+    """Pages opened in headless Chromium as a person would: signed in or not, in a
+    language; each checked with axe-core (no serious or critical violation) and for text
+    of another language, and photographed when ``--screenshots DIR`` is given.
+
+    ``await pages.sign_in(username, roles)`` signs in through the sign-in page;
+    ``await pages.visit(path, language)`` answers a :class:`PageVisit`, failing the test
+    on any problem unless ``check=False``.
+    """
+
+    def __init__(
+        self, server: UrnaServer, driver: Any, screenshots: Path | None, test_name: str
+    ) -> None:
+        self.server = server
+        self.driver = driver
+        self.screenshots = screenshots
+        self.test_name = test_name
+        self.who = "anonymous"
+        self._foreign = _foreign_texts(server.services.web.translations)
+
+    async def sign_in(self, username: str, roles: list[str] | None = None) -> None:
+        """Create the user (when ``roles`` is given) and sign in through the page's form."""
+        from selenium.webdriver.common.by import By
+
+        if roles is not None:
+            await self.server.add_user(username, roles)
+        driver = self.driver
+        await asyncio.to_thread(driver.get, f"{self.server.url}/-/signin")
+        await asyncio.to_thread(driver.find_element(By.ID, "username").send_keys, username)
+        await asyncio.to_thread(driver.find_element(By.ID, "password").send_keys, TEST_PASSWORD)
+        await asyncio.to_thread(driver.find_element(By.ID, "password").submit)
+        cookies = await asyncio.to_thread(driver.get_cookies)
+        assert any(c["name"] == "urna_session" for c in cookies), "sign-in failed"
+        self.who = username
+
+    async def sign_out(self) -> None:
+        await asyncio.to_thread(self.driver.delete_cookie, "urna_session")
+        self.who = "anonymous"
+
+    async def visit(self, path: str, language: str, *, check: bool = True) -> PageVisit:
+        """Open ``path`` in ``language`` (the switch's cookie), let its scripts settle, check."""
+        driver = self.driver
+        current = await asyncio.to_thread(lambda: driver.current_url)
+        if not str(current).startswith(self.server.url):
+            await asyncio.to_thread(driver.get, f"{self.server.url}/-/health")
+        await asyncio.to_thread(
+            driver.add_cookie, {"name": "urna_lang", "value": language, "path": "/"}
+        )
+        await asyncio.to_thread(driver.get, self.server.url + path)
+        await asyncio.to_thread(
+            driver.execute_async_script,
+            "const done = arguments[arguments.length - 1];"
+            "const settle = () => setTimeout(done, 300);"
+            "document.readyState === 'complete' ? settle() : addEventListener('load', settle);",
+        )
+        violations = await asyncio.to_thread(_axe_violations, driver)
+        texts = await asyncio.to_thread(driver.execute_script, _TEXTS_SCRIPT)
+        page_language = str(
+            await asyncio.to_thread(driver.execute_script, "return document.documentElement.lang;")
+        )
+        foreign = sorted(
+            {
+                text
+                for lang, text in texts
+                if lang == page_language and text in self._foreign.get(page_language, set())
+            }
+        )
+        title = str(await asyncio.to_thread(lambda: driver.title))
+        shot = await asyncio.to_thread(self._screenshot, path, language)
+        visit = PageVisit(path, page_language, title, tuple(violations), tuple(foreign), shot)
+        if check:
+            assert page_language == language, f"{path}: asked for {language}, got {page_language}"
+            problems = visit.problems()
+            assert not problems, f"{path} in {language} as {self.who}:\n" + "\n".join(problems)
+        return visit
+
+    def _screenshot(self, path: str, language: str) -> Path | None:
+        if self.screenshots is None:
+            return None
+        driver = self.driver
+        height = driver.execute_script("return document.documentElement.scrollHeight;")
+        driver.set_window_size(1280, max(900, min(int(height), 6000)))
+        slug = "".join(c if c.isalnum() else "-" for c in path.strip("/")).strip("-") or "home"
+        name = f"{slug}--{language}--{self.who}--{self.test_name}"[:180]
+        target = self.screenshots / f"{name}.png"
+        self.screenshots.mkdir(parents=True, exist_ok=True)
+        driver.save_screenshot(str(target))
+        driver.set_window_size(1280, 900)
+        return target
+
+
+def _axe_violations(driver: Any) -> list[dict[str, Any]]:
+    """axe-core's violations of impact serious or critical on the page as it is now."""
+    from importlib import resources
+
+    source = resources.files("axe_playwright_python").joinpath("axe.min.js").read_text()
+    driver.execute_script(source)
+    found = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations']})"
+        ".then(r => done(r.violations), e => done([{id: 'axe-error', impact: 'critical',"
+        " help: String(e), nodes: []}]));"
+    )
+    return [v for v in found if v.get("impact") in SERIOUS_IMPACTS]
+
+
+def _foreign_texts(translations: Mapping[str, Any]) -> dict[str, set[str]]:
+    """For each language, the texts that would be another language's: the other
+    languages' translations of every message whose text differs in this language."""
+    from babel.support import Translations
+
+    texts: dict[str, dict[str, str]] = {}
+    for language, catalog in translations.items():
+        if isinstance(catalog, Translations):
+            texts[language] = {
+                str(k if isinstance(k, str) else k[0]): str(v)
+                for k, v in catalog._catalog.items()  # gettext keeps no public message table
+                if k and v
+            }
+        else:
+            texts[language] = {}
+    msgids = set().union(*(t.keys() for t in texts.values()))
+    foreign: dict[str, set[str]] = {language: set() for language in texts}
+    for msgid in msgids:
+        if "%(" in msgid or not msgid.strip():
+            continue
+        shown = {language: texts[language].get(msgid, msgid) for language in texts}
+        for language in texts:
+            for other, text in shown.items():
+                if other != language and text != shown[language]:
+                    foreign[language].add(text)
+    return foreign
+
+
+def catalog_problems(root: Path | str, domain: str) -> list[str]:
+    """What a package's translation catalogs lack (see ``docs/pages.md``): every message
+    its code and templates use must be in az, en and ru, and the ``.mo`` files compiled.
+    A plugin's test: ``assert not catalog_problems(Path(__file__).parents[1], "myplugin")``.
+    """
+    from urna.shell.catalogs import problems
+
+    return problems(Path(root), domain)
+
+
+if pytest_asyncio is not None:
+
+    @pytest_asyncio.fixture
+    async def urna_pages(
+        urna_server: UrnaServer, urna_browser: Any, request: pytest.FixtureRequest
+    ) -> PageChecker:
+        """Pages of ``urna_server`` in ``urna_browser``, checked as :class:`PageChecker` says."""
+        option = request.config.getoption("--screenshots")
+        name = "".join(c if c.isalnum() else "-" for c in request.node.name)
+        return PageChecker(urna_server, urna_browser, Path(option) if option else None, name)
 
 
 class RecordBuilder:

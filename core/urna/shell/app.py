@@ -177,7 +177,8 @@ def _csrf_presented(request: Request) -> str:
     if header is not None:
         return str(header)
     if (request.content_type or "").startswith("application/x-www-form-urlencoded"):
-        return str((request.form or {}).get("csrf_token", ""))
+        form: Any = request.form or {}
+        return str(form.get("csrf_token", ""))
     return ""
 
 

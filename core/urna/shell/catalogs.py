@@ -42,7 +42,7 @@ def _locale_dir(root: Path) -> Path:
 def extract(root: Path) -> Catalog:
     """Every message the package's code and templates use, as ``babel.cfg`` maps them."""
     with (root / "babel.cfg").open(encoding="utf-8") as handle:
-        method_map, options_map = parse_mapping_cfg(handle)
+        method_map, options_map = parse_mapping_cfg(handle)  # type: ignore[no-untyped-call]
     catalog = Catalog(creation_date=FIXED_DATE)  # no churn in the .po files at each update
     for filename, lineno, message, comments, context in extract_from_dir(
         str(root), method_map, options_map, strip_comment_tags=True
@@ -104,7 +104,9 @@ def problems(root: Path, domain: str) -> list[str]:
     return found
 
 
-def _translated(string: str | tuple[str, ...] | list[str]) -> bool:
+def _translated(string: str | tuple[str, ...] | list[str] | None) -> bool:
+    if string is None:
+        return False
     if isinstance(string, str):
         return bool(string)
     return all(string)
@@ -123,7 +125,7 @@ def messages(root: Path, domain: str, language: str) -> dict[str, str]:
         catalog = read_mo(handle)
     return {
         (m.id if isinstance(m.id, str) else m.id[0]): (
-            m.string if isinstance(m.string, str) else m.string[0]
+            m.string if isinstance(m.string, str) else (m.string or ("",))[0]
         )
         for m in catalog
         if m.id

@@ -156,7 +156,14 @@ async def language(request: Request) -> HTTPResponse:
     if choice not in LANGUAGES:
         raise ApiError(404, f"no language {choice!r}; choose one of {', '.join(LANGUAGES)}")
     response = redirect(quote(safe_next(request.args.get("next")), safe="/?=&%-._~"), status=303)
-    response.add_cookie(LANGUAGE_COOKIE, choice, samesite="Lax", path="/", max_age=YEAR)
+    response.add_cookie(
+        LANGUAGE_COOKIE,
+        choice,
+        samesite="Lax",
+        secure=services_of(request).settings.origin.startswith("https://"),
+        path="/",
+        max_age=YEAR,
+    )
     return response
 
 

@@ -14,7 +14,7 @@ cookie), then the browser's ``Accept-Language``, then the appliance's setting.
 
 from __future__ import annotations
 
-import datetime
+import datetime as dt
 import gettext
 import zoneinfo
 from collections.abc import Iterable, Mapping
@@ -111,9 +111,10 @@ class Translator:
         return text % values if values else text
 
     def ngettext(self, singular: str, plural: str, count: int, **values: Any) -> str:
-        """The form for ``count`` in this language (Russian has three); ``%(count)s`` is set."""
+        """The form for ``count`` in this language (Russian has three); ``%(num)s`` is the
+        count, as in Jinja2's ``ngettext``, so code and templates write messages alike."""
         text = self.translations.ngettext(singular, plural, count)
-        return text % {"count": self.number(count), **values}
+        return text % {"num": self.number(count), **values}
 
     def number(self, value: int | float | Decimal | None) -> str:
         """A number with this language's digit grouping (``1.234.567`` in az)."""
@@ -128,27 +129,27 @@ class Translator:
         pattern = "#,##0." + "0" * digits + " %" if digits else "#,##0 %"
         return format_percent(value, pattern, locale=self.language)
 
-    def datetime(self, value: datetime.datetime | str | None, form: str = "medium") -> str:
+    def datetime(self, value: dt.datetime | str | None, form: str = "medium") -> str:
         """A moment in the appliance's time zone, to the second (record times are ISO UTC)."""
         moment = self._moment(value)
         if moment is None:
             return "–"
         return format_datetime(moment, form, tzinfo=self.time_zone, locale=self.language)
 
-    def date(self, value: datetime.date | datetime.datetime | str | None) -> str:
+    def date(self, value: dt.date | dt.datetime | str | None) -> str:
         """A date written out in this language (``7 dekabr 2026``)."""
         if isinstance(value, str) and len(value) == 10:
-            value = datetime.date.fromisoformat(value)  # a calendar date: no zone to convert
+            value = dt.date.fromisoformat(value)  # a calendar date: no zone to convert
         elif isinstance(value, str):
             moment = self._moment(value)
             value = moment.astimezone(self.time_zone) if moment else None
-        elif isinstance(value, datetime.datetime):
+        elif isinstance(value, dt.datetime):
             value = value.astimezone(self.time_zone)
         if value is None:
             return "–"
         return format_date(value, "long", locale=self.language)
 
-    def time(self, value: datetime.datetime | str | None) -> str:
+    def time(self, value: dt.datetime | str | None) -> str:
         """A time of day in the appliance's time zone, to the second."""
         moment = self._moment(value)
         if moment is None:
@@ -156,13 +157,13 @@ class Translator:
         return format_time(moment, "HH:mm:ss", tzinfo=self.time_zone, locale=self.language)
 
     @staticmethod
-    def _moment(value: datetime.datetime | str | None) -> datetime.datetime | None:
+    def _moment(value: dt.datetime | str | None) -> dt.datetime | None:
         if value is None or value == "":
             return None
         if isinstance(value, str):
-            value = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
         if value.tzinfo is None:
-            value = value.replace(tzinfo=datetime.UTC)
+            value = value.replace(tzinfo=dt.UTC)
         return value
 
 
