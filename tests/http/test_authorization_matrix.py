@@ -76,6 +76,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("POST", "/-/tokens"): (401, 403, 201, 403, 403),
     ("GET", "/-/roles.json"): MANAGE_USERS,
     ("GET", "/p/example/notices"): (401, 403, 403, 200, 200),
+    ("GET", "/p/example/board"): (401, 403, 403, 200, 200),  # a page: browsers get 303
     ("POST", "/p/example/notices"): (401, 403, 403, 201, 403),
 }
 

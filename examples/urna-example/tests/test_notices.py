@@ -1,8 +1,12 @@
 """The example plugin, tested the way any plugin author tests theirs: through urna.testing."""
 
+from pathlib import Path
+
 import pytest
 from urna.record.bundle import read_bundle
+from urna.testing import catalog_problems
 from urna.verify import core_checks, verify_files
+from urna_example.board import post_notice
 from urna_example.record import NOTICE_POSTED, NUMBERING_CHECK
 
 
@@ -75,3 +79,19 @@ def test_numbering_check_names_a_gap(urna_keys):
     failed = {result.id: result for result in report.failed}
     assert list(failed) == ["example.notices-numbered"]
     assert "expected 2" in failed["example.notices-numbered"].failures[0].message
+
+
+def test_catalogs_are_complete():
+    assert not catalog_problems(Path(__file__).resolve().parents[1], "example")
+
+
+@pytest.mark.chromium
+@pytest.mark.parametrize("language", ["az", "en", "ru"])
+async def test_board_page_in_every_language(urna_server, urna_pages, language):
+    await post_notice(urna_server.services.ledger, "Sitting opens at 10:00.", "clerk")
+    await urna_pages.sign_in("reader", ["example.reader"])
+    visit = await urna_pages.visit("/p/example/board", language)
+    assert visit.title.startswith({"az": "Elanlar", "en": "Notice", "ru": "Доска"}[language])
+    home = await urna_pages.visit("/", language)  # the page is in the reader's navigation
+    assert home.language == language
+    assert "/p/example/board" in urna_pages.driver.page_source

@@ -8,6 +8,7 @@ import click
 from sanic import Request
 from sanic.response import HTTPResponse, json
 from urna.api import (
+    N_,
     ApiError,
     CommandContext,
     Demo,
@@ -15,6 +16,7 @@ from urna.api import (
     DemoResult,
     EventType,
     ModelApp,
+    Page,
     Report,
     Role,
     Route,
@@ -23,6 +25,7 @@ from urna.api import (
     hookimpl,
     json_body,
     principal_of,
+    render,
     services_of,
 )
 
@@ -57,6 +60,17 @@ def urna_register_routes() -> list[Route]:
             "/notices", create_notice, ("POST",), WRITE, idempotent=True, summary="Post a notice"
         ),
     ]
+
+
+async def board_page(request: Request) -> HTTPResponse:
+    """The notice board as a page, in the visitor's language, inside the appliance's layout."""
+    notices = await Notice.all().order_by("number")
+    return render(request, "example/board.html", {"notices": notices})
+
+
+@hookimpl
+def urna_register_pages() -> list[Page]:
+    return [Page("/board", board_page, N_("Notice board"), permission=READ, nav="work")]
 
 
 @hookimpl
