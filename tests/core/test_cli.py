@@ -262,3 +262,60 @@ def test_demo_creates_one_user_per_role_with_a_random_password_shown_once(tmp_pa
 
 def text_files(directory):
     return [p for p in directory.rglob("*") if p.is_file() and p.suffix != ".sqlite3"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"\x8f\x02 random bytes" * 300, "truncated"],
+    ids=["empty", "random", "truncated"],
+)
+def test_verify_exits_2_on_a_file_that_is_no_whole_tar(small_record, tmp_path, content):
+    tar = canonical_tar(small_record.files())
+    path = tmp_path / "bundle.tar"
+    path.write_bytes(tar[: len(tar) // 2] if content == "truncated" else content)
+    one_line_error(urna("verify", path), "not a whole tar file")
+    assert urna("verify", path).returncode == 2
+
+
+def test_verify_key_must_be_hex(bundle_dir):
+    result = urna("verify", bundle_dir, "--key", "nothex")
+    assert result.returncode == 2
+    assert "64 hex digits" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_one_flipped_byte_gives_a_short_report_and_the_json_keeps_everything(
+    small_record, tmp_path
+):
+    data = bytearray(canonical_tar(small_record.files()))
+    data[data.index(b'"seq":1') + 6] ^= 0x01
+    path = tmp_path / "flipped.tar"
+    path.write_bytes(bytes(data))
+    result = urna("verify", path, "--json", tmp_path / "report.json")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert len(result.stdout.splitlines()) <= 25, result.stdout
+    assert "ok    " not in result.stdout, "a failed report lists only what failed"
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert len(report["checks"]) >= 40, "the JSON report lists every check"
+    shown = sum(line.startswith("      at ") for line in result.stdout.splitlines())
+    assert sum(len(c.get("failures", [])) for c in report["checks"]) >= shown > 0
+
+
+def test_checks_with_nothing_to_check_are_not_applicable_not_ok(bundle_dir, tmp_path):
+    result = urna("verify", bundle_dir, "--json", tmp_path / "report.json")
+    assert result.returncode == 0
+    report = json.loads((tmp_path / "report.json").read_text())
+    statuses = {check["id"]: check["status"] for check in report["checks"]}
+    assert statuses["record.chain"] == "passed"
+    assert statuses["election.result"] == "not applicable"
+    assert "election.result" not in result.stdout
+    assert "checks not applicable" in result.stdout
+
+
+def test_verify_says_when_the_appliance_key_was_not_pinned(bundle_dir):
+    unpinned = urna("verify", bundle_dir)
+    assert "the appliance key was not pinned" in unpinned.stdout
+    signer = json.loads((bundle_dir / "manifest.json").read_text())["signer"]
+    assert f"--key {signer}" in unpinned.stdout
+    pinned = urna("verify", bundle_dir, "--key", signer)
+    assert pinned.returncode == 0, pinned.stdout
+    assert "not pinned" not in pinned.stdout

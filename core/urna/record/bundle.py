@@ -25,6 +25,9 @@ MAX_BUNDLE_BYTES = 8 * 2**30
 MAX_FILES = 1000
 
 
+_BLOCK = tarfile.BLOCKSIZE  # a tar ends with two zero blocks, in whole 10 KiB records
+
+
 class UnreadableBundleError(RecordError):
     """The path is not a bundle at all (missing, not a directory or tar, unreadable)."""
 
@@ -129,6 +132,10 @@ def _read_tar(path: Path) -> RawBundle:
     data = path.read_bytes()
     if len(data) > MAX_BUNDLE_BYTES:
         raise RecordError(f"bundle is larger than {MAX_BUNDLE_BYTES} bytes")
+    if not data or len(data) % tarfile.RECORDSIZE or data[-2 * _BLOCK :] != bytes(2 * _BLOCK):
+        raise UnreadableBundleError(
+            f"{path} is not a whole tar file (empty, cut short, or not a tar at all)"
+        )
     files: dict[str, bytes] = {}
     try:
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tar:
@@ -142,9 +149,9 @@ def _read_tar(path: Path) -> RawBundle:
                     raise RecordError(f"tar member {member.name!r} cannot be read")
                 files[member.name] = extracted.read()
     except tarfile.TarError as exc:
-        raise RecordError(f"{path} is a damaged tar file: {exc}") from None
+        raise UnreadableBundleError(f"{path} is a damaged tar file: {exc}") from None
     if MANIFEST_NAME not in files:
-        raise RecordError(f"{path} holds no {MANIFEST_NAME}")
+        raise UnreadableBundleError(f"{path} holds no {MANIFEST_NAME}: not a record bundle")
     if canonical_tar(files) != data:
         raise RecordError(
             f"{path} is not the canonical tar of its files (altered headers or padding)",

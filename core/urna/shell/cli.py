@@ -272,6 +272,15 @@ def record_export(context: CommandContext, scope: str, directory: Path) -> None:
     click.echo(f"wrote {directory}/ and {tar_path}")
 
 
+def _hex_key(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    key = value.strip().lower()
+    if len(key) != 64 or any(c not in "0123456789abcdef" for c in key):
+        raise click.BadParameter("must be the appliance key's fingerprint: 64 hex digits")
+    return key
+
+
 @cli.command()
 @click.argument("bundle", type=click.Path(path_type=Path))
 @click.option("--json", "json_path", type=click.Path(path_type=Path), help="Write a JSON report.")
@@ -283,7 +292,12 @@ def record_export(context: CommandContext, scope: str, directory: Path) -> None:
     type=click.Path(path_type=Path),
     help="A saved signed checkpoint the bundle must contain.",
 )
-@click.option("--key", "trusted_key", help="The appliance key (hex) the bundle must be signed by.")
+@click.option(
+    "--key",
+    "trusted_key",
+    callback=_hex_key,
+    help="The appliance key (64 hex digits, its fingerprint) the bundle must be signed by.",
+)
 @click.option("--quiet", is_flag=True, help="No progress and no summary; only the exit code.")
 def verify(
     bundle: Path,

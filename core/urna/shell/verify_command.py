@@ -57,10 +57,16 @@ def run_verify(
     if json_path is not None:
         json_path.write_text(json.dumps(report.to_json(), indent=2) + "\n", encoding="utf-8")
     if not quiet:
-        _print(report)
+        _print(report, pinned=trusted_key is not None)
     return EXIT_VERIFIED if report.ok else EXIT_FAILED
 
 
-def _print(report: Report) -> None:
+def _print(report: Report, *, pinned: bool) -> None:
     for line in report.summary_lines():
         click.echo(line)
+    if not pinned and report.signer:
+        click.echo(
+            f"note: the appliance key was not pinned, so any key's record would pass the "
+            f"signature checks. Pin it: urna verify ... --key {report.signer} (compare it "
+            "with the fingerprint the commission published, out of band)"
+        )

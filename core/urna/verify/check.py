@@ -74,12 +74,21 @@ class VerifierCheck:
     check whose work is long and parallel submits it there (through
     ``context.map``, whose work begins at once), so that worker processes are
     busy while the quick serial checks run in the main process.
+
+    ``applies_to``, when given, names the event types the check is about (a type, or a
+    prefix ending in ``.`` or ``_``): a record with none of them is reported "not
+    applicable" rather than passed, so an observer never reads "ok" for what nobody
+    checked.
     """
 
     id: str
     title: str
     run: CheckFunction
     start: StartFunction | None = None
+    applies_to: tuple[str, ...] = ()
+
+    def applies(self, event_types: Iterable[str]) -> bool:
+        return not self.applies_to or any(t.startswith(self.applies_to) for t in event_types)
 
     @property
     def description(self) -> str:

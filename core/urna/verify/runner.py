@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from urna.record.election_events import BALLOT_VALIDATORS
 from urna.record.errors import RecordError
 from urna.record.event_types import CORE_EVENT_TYPES, EventType, index_event_types
@@ -23,6 +25,7 @@ from urna.verify.record_view import RecordView, parse_record
 from urna.verify.report import CheckResult, Report
 
 Progress = Callable[[str, int, int], None]
+ELECTION_EVENTS = ("core.election_", "core.ballot_", "core.tally_")
 
 
 def _no_progress(check: str, done: int, total: int) -> None:
@@ -31,14 +34,17 @@ def _no_progress(check: str, done: int, total: int) -> None:
 
 def core_checks(event_types: Iterable[EventType] = ()) -> list[VerifierCheck]:
     """The record checks, the payload check over the core's and the given event types,
-    and the election checks (``election.*``, passing trivially where there is no election)."""
+    and the election checks (``election.*``, not applicable where there is no election)."""
     given = list(event_types)
     names = {event_type.name for event_type in given}
     core = [event_type for event_type in CORE_EVENT_TYPES if event_type.name not in names]
     return [
         *RECORD_CHECKS,
         _payloads(index_event_types([*core, *given])),
-        *with_ceremony_checks(ELECTION_CHECKS),
+        *(
+            attrs.evolve(check, applies_to=ELECTION_EVENTS)
+            for check in with_ceremony_checks(ELECTION_CHECKS)
+        ),
     ]
 
 
@@ -87,13 +93,14 @@ def verify_files(
         ]
         return Report(bundle, "", 0, "", (failed, *skipped))
     results = []
+    event_types = {event.type for event in record.events}
     with _Mapper(jobs) as mapper:
         contexts = [CheckContext(mapper, progress, check.id) for check in checks]
         for check, context in zip(checks, contexts, strict=True):
             if check.start is not None:
                 _start(check.start, record, context)
         for check, context in zip(checks, contexts, strict=True):
-            results.append(_run(check, record, context))
+            results.append(_run(check, record, context, event_types))
     return Report(
         bundle,
         record.scope,
@@ -103,7 +110,11 @@ def verify_files(
     )
 
 
-def _run(check: VerifierCheck, record: RecordView, context: CheckContext) -> CheckResult:
+def _run(
+    check: VerifierCheck, record: RecordView, context: CheckContext, event_types: set[str]
+) -> CheckResult:
+    if not check.applies(event_types):
+        return CheckResult(check.id, check.title, "not applicable")
     try:
         failures = tuple(check.run(record, context))
     except Exception as exc:

@@ -36,4 +36,6 @@ def check_numbering(record: RecordView, _: CheckContext) -> Iterator[Failure]:
             )
 
 
-NUMBERING_CHECK = VerifierCheck("example.notices-numbered", "Notice numbering", check_numbering)
+NUMBERING_CHECK = VerifierCheck(
+    "example.notices-numbered", "Notice numbering", check_numbering, applies_to=("example.",)
+)

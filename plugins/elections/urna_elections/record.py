@@ -564,7 +564,7 @@ def _check(check_id: str) -> Any:
 def _make_check(check_id: str, title: str, doc: str) -> VerifierCheck:
     function = _check(check_id)
     function.__doc__ = doc
-    return VerifierCheck(check_id, title, function)
+    return VerifierCheck(check_id, title, function, applies_to=("elections.",))
 
 
 VERIFIER_CHECKS = (

@@ -54,7 +54,7 @@ def _check(check: str, title: str, doc: str) -> VerifierCheck:
                 yield Failure(check, event.where, violation.message)
 
     run.__doc__ = doc
-    return VerifierCheck(check, title, run)
+    return VerifierCheck(check, title, run, applies_to=("parliament.",))
 
 
 VERIFIER_CHECKS: tuple[VerifierCheck, ...] = (
