@@ -196,3 +196,14 @@ async def test_the_stylesheet_is_served_from_the_package(urna_server):
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/css")
     assert (await urna_server.client().get("/-/static/other.css")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["//evil.example/x", "/\t/evil.example", "/\\evil.example", "https://evil.example", ""],
+)
+def test_safe_next_keeps_the_browser_on_the_appliance(target):
+    from urna.shell.core_pages import safe_next
+
+    assert safe_next(target) == "/"
+    assert safe_next("/p/parliament/hall?x=1") == "/p/parliament/hall?x=1"

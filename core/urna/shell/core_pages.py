@@ -37,8 +37,18 @@ YEAR = 365 * 24 * 3600
 
 
 def safe_next(value: str | None) -> str:
-    """Where to go after signing in: a path on this appliance, never another site."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+    """Where to go after signing in: a path on this appliance, never another site.
+
+    Browsers drop tabs and newlines from a URL and read a backslash as a slash, so
+    ``/\t/evil.example`` would become ``//evil.example``: any such character refuses.
+    """
+    if (
+        not value
+        or not value.startswith("/")
+        or value.startswith("//")
+        or "\\" in value
+        or any(ord(c) < 0x21 or ord(c) == 0x7F for c in value)
+    ):
         return "/"
     return value[:2000]
 
