@@ -22,6 +22,7 @@ from urna.plugins import hookimpl
 from urna.record.event import Event
 from urna.record.event_types import EventType
 from urna.record.fields import require_fields
+from urna.shell.auth.guesses import guess_secret, run_memory_hard
 from urna.shell.auth.principal import Principal
 from urna.shell.ballot_box import (
     BallotBox,
@@ -97,12 +98,14 @@ __all__ = [
     "VerifierCheck",
     "ballot_box_for",
     "field",
+    "guess_secret",
     "hookimpl",
     "json_body",
     "principal_of",
     "render",
     "render_document",
     "require_fields",
+    "run_memory_hard",
     "services_of",
     "translator",
     "translator_of",

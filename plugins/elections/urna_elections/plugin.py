@@ -28,9 +28,11 @@ from urna.api import (
     Services,
     VerifierCheck,
     field,
+    guess_secret,
     hookimpl,
     json_body,
     principal_of,
+    run_memory_hard,
     services_of,
 )
 from urna.crypto.signing import SigningKey
@@ -197,7 +199,7 @@ async def add_members_route(request: Request, code: str) -> HTTPResponse:
                 if not isinstance(passphrase, str):
                     raise StructureError("a member needs a key (card) or a passphrase")
                 secret = SigningKey.from_seed(os.urandom(32))
-                keystore = await asyncio.to_thread(seal, secret, passphrase)
+                keystore = await run_memory_hard(seal, secret, passphrase)
                 key = secret.verify_key.hex()
             members.append(
                 NewMember(
@@ -288,8 +290,15 @@ async def sign_draft_route(request: Request, code: str, draft_id: int) -> HTTPRe
     member = await models.Member.get_or_none(election_id=election.id, key=member_key)
     if member is None or member.keystore is None:
         raise ApiError(403, "no member key sealed on this appliance for that key")
+    keystore = member.keystore
+    guessers = [f"elections.member:{member_key}", f"elections.passphrase-from:{request.ip}"]
     try:
-        key = await asyncio.to_thread(unseal, member.keystore, passphrase)
+        key = await guess_secret(
+            guessers, lambda: run_memory_hard(unseal, keystore, passphrase), wrong=KeystoreError
+        )
+    except KeystoreError:
+        raise ApiError(403, "wrong passphrase") from None
+    try:
         dissent = body.get("dissent", "")
         view = await sign_draft(
             services_of(request).ledger,
@@ -298,8 +307,6 @@ async def sign_draft_route(request: Request, code: str, draft_id: int) -> HTTPRe
             key,
             dissent=dissent if isinstance(dissent, str) else "",
         )
-    except KeystoreError:
-        raise ApiError(403, "wrong passphrase") from None
     except ProtocolRejected as exc:
         return _rejected(exc)
     return json_response(view)
