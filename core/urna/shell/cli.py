@@ -23,6 +23,7 @@ import pluggy
 from urna.errors import UrnaError
 from urna.plugins import PluginError, installed_plugins, make_plugin_manager
 from urna.record.errors import RecordError
+from urna.shell.backup import backup_command, restore_command
 from urna.shell.keys import create_key_file, load_key_file
 from urna.shell.registry import Registry, build_registry
 from urna.shell.settings import CONFIG_NAME, Settings, SettingsError, load_settings
@@ -393,6 +394,10 @@ def demo(context: CommandContext, data_dir: Path | None, no_serve: bool, port: i
         context.data_dir = data_dir
         context.reload()
     run_demo(context, serve=not no_serve, port=port)
+
+
+cli.add_command(backup_command)
+cli.add_command(restore_command)
 
 
 def main() -> NoReturn:

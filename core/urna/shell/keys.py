@@ -17,8 +17,12 @@ class KeyFileError(UrnaError):
 
 def create_key_file(path: Path, randbytes: RandBytes = os.urandom) -> SigningKey:
     """Create a new key at ``path`` (mode 0600, directory 0700); never overwrite one."""
+    return write_key_file(path, SigningKey.generate(randbytes))
+
+
+def write_key_file(path: Path, key: SigningKey) -> SigningKey:
+    """Write ``key`` at ``path`` (mode 0600, directory 0700); never overwrite one."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    key = SigningKey.generate(randbytes)
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
