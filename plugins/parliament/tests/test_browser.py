@@ -1,5 +1,6 @@
 """Headless Chromium: the presiding officer opens and closes a vote, 125 consoles press,
-and the hall display shows each step pushed live and the result board at the end.
+and the hall display shows each step pushed live and the result board at the end, in English
+(the page's language from the switch's cookie).
 
 Selenium blocks, and the appliance runs in this test's event loop, so every browser
 call goes through a thread.
@@ -43,8 +44,11 @@ async def test_hall_display_and_presiding_console_run_a_vote(urna_server, urna_b
     chair = await urna_server.login("chair", ["parliament.presiding"])
     cookie = chair.cookies.get("urna_session")
     display = urna_browser
+    await asyncio.to_thread(display.get, f"{urna_server.url}/-/health")
+    await asyncio.to_thread(display.add_cookie, {"name": "urna_lang", "value": "en"})
     await asyncio.to_thread(display.get, f"{urna_server.url}/p/parliament/hall")
     await asyncio.to_thread(wait_for, display, "present", "120")
+    assert display.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
     assert display.find_element(By.ID, "quorum").text == "83"
 
     # The presiding officer's console is a second tab of the same browser, signed in.
@@ -57,7 +61,9 @@ async def test_hall_display_and_presiding_console_run_a_vote(urna_server, urna_b
     await asyncio.to_thread(question.clear)
     await asyncio.to_thread(question.send_keys, "Üçüncü oxunuşda qəbul edilsin")
     await asyncio.to_thread(display.find_element(By.ID, "vote-open").click)
-    await asyncio.to_thread(wait_for, display, "vote-state", "səs verib 0 / 120")
+    await asyncio.to_thread(wait_for, display, "vote-state", "Voted: 0 of 120.")
+    assert not display.find_element(By.ID, "vote-close").get_attribute("disabled")
+    assert display.find_element(By.ID, "vote-open").get_attribute("disabled")
 
     # 125 consoles press: 115 of the 120 members present vote, five present members press
     # "register" again (refused: already registered), five seats have no card (refused).
@@ -69,12 +75,12 @@ async def test_hall_display_and_presiding_console_run_a_vote(urna_server, urna_b
         except HallError:
             assert choice is None
     await asyncio.to_thread(display.switch_to.window, hall_tab)
-    await asyncio.to_thread(wait_for, display, "vote-progress", "Səs verib: 115 / 120")
+    await asyncio.to_thread(wait_for, display, "vote-progress", "Voted: 115 of 120")
     await asyncio.to_thread(display.switch_to.window, console)
     await asyncio.to_thread(display.find_element(By.ID, "vote-close").click)
-    await asyncio.to_thread(wait_for, display, "result", "QƏBUL EDİLDİ")
+    await asyncio.to_thread(wait_for, display, "result", "ADOPTED")
     await asyncio.to_thread(display.switch_to.window, hall_tab)
-    await asyncio.to_thread(wait_for, display, "result-outcome", "QƏBUL EDİLDİ")
+    await asyncio.to_thread(wait_for, display, "result-outcome", "ADOPTED")
     board = {
         key: display.find_element(By.ID, f"r-{key}").text
         for key in ("for", "against", "abstain", "not_voting", "absent", "threshold")

@@ -145,11 +145,15 @@ async def test_a_named_vote_end_to_end_with_push_and_exports(urna_server):
     root = ET.fromstring(akn.content)  # noqa: S314 - our own output
     ns = {"a": "http://docs.oasis-open.org/legaldocml/ns/akn/3.0"}
     assert root.find(".//a:voting/a:outcome", ns).text == "adopted"
-    for lang, label in (("az", "Lehinə"), ("en", "For")):
-        page = await observer.get(f"/p/parliament/sittings/1/minutes.html?lang={lang}")
+    for lang, label in (("az", "Lehinə"), ("en", "For"), ("ru", "Против")):
+        page = await observer.get(
+            "/p/parliament/sittings/1/minutes.html", headers={"Accept-Language": lang}
+        )
         assert label in page.text
-    pdf = await observer.get("/p/parliament/sittings/1/minutes.pdf?lang=az")
-    assert pdf.content.startswith(b"%PDF")
+        assert page.headers["Content-Language"] == lang
+        pdf = await observer.get(f"/p/parliament/sittings/1/minutes.pdf?lang={lang}")
+        assert pdf.content.startswith(b"%PDF")
+        assert pdf.headers["Content-Language"] == lang
     minutes = (await observer.get("/p/parliament/sittings/1/minutes.json")).json()
     assert minutes["agenda"][0]["votes"][0]["result"]["outcome"] == "adopted"
 
@@ -259,10 +263,10 @@ async def test_the_roster_and_a_members_record_are_served_as_members(urna_server
     await hall.press(sitting, 1, "against")
     observer = await urna_server.login("observer", ["parliament.observer"])
     roster, _ = chamber(9)
-    members = (await observer.get("/p/parliament/members")).json()
+    members = (await observer.get("/p/parliament/members.json")).json()
     assert members == roster
     assert [list(m) for m in members] == [list(m) for m in roster]
-    profile = (await observer.get("/p/parliament/members/m001")).json()
+    profile = (await observer.get("/p/parliament/members/m001/record.json")).json()
     assert list(profile) == ["member", "name", "district", "faction", "seat", "speeches", "votes"]
     assert {k: profile[k] for k in ("member", "name", "district", "faction", "seat")} == {
         k: roster[0][k] for k in ("member", "name", "district", "faction", "seat")
@@ -270,7 +274,9 @@ async def test_the_roster_and_a_members_record_are_served_as_members(urna_server
     assert [(s["speech"], s["matter"], s["audio"]) for s in profile["speeches"]] == [
         (speech, "Cari məsələlər", "/a.opus")
     ]
-    assert profile["votes"] == [{"sitting": sitting, "vote": vote, "choice": "against"}]
+    assert profile["votes"] == [
+        {"sitting": sitting, "vote": vote, "question": "?", "mode": "named", "choice": "against"}
+    ]
 
 
 @pytest.mark.parametrize(
@@ -282,6 +288,27 @@ async def test_the_roster_and_a_members_record_are_served_as_members(urna_server
         ("parliament.presiding", "POST", "/p/parliament/sittings/1/press", 403),
         ("parliament.console", "GET", "/p/parliament/sittings/1/minutes.json", 403),
         (None, "GET", "/p/parliament/hall", 200),
+        (None, "GET", "/p/parliament/sittings", 401),
+        (None, "GET", "/p/parliament/sittings.json", 401),
+        (None, "GET", "/p/parliament/stenogram", 401),
+        (None, "GET", "/p/parliament/stenogram.json", 401),
+        (None, "GET", "/p/parliament/members", 401),
+        (None, "GET", "/p/parliament/members.json", 401),
+        (None, "GET", "/p/parliament/members/m001/record.json", 401),
+        (None, "GET", "/p/parliament/me", 401),
+        (None, "GET", "/p/parliament/me.json", 401),
+        ("parliament.console", "GET", "/p/parliament/stenogram", 403),
+        ("parliament.console", "GET", "/p/parliament/members/m001", 403),
+        ("parliament.console", "GET", "/p/parliament/sittings/1/minutes.html", 403),
+        ("parliament.console", "GET", "/p/parliament/sittings/1/minutes.pdf", 403),
+        ("parliament.observer", "GET", "/p/parliament/me", 403),
+        ("parliament.observer", "GET", "/p/parliament/presiding", 403),
+        ("parliament.observer", "GET", "/p/parliament/sittings", 200),
+        ("parliament.observer", "GET", "/p/parliament/stenogram", 200),
+        ("parliament.observer", "GET", "/p/parliament/stenogram.json", 200),
+        ("parliament.observer", "GET", "/p/parliament/members", 200),
+        ("parliament.observer", "GET", "/p/parliament/members.json", 200),
+        ("parliament.presiding", "GET", "/p/parliament/presiding", 200),
     ],
 )
 async def test_pages_and_writes_are_protected_by_roles(urna_server, role, method, path, status):

@@ -4,8 +4,9 @@
 source and the core's device manager; a quorum is reached; three items are
 debated with speakers; votes by name and totals-only, a correction, a failed
 vote repeated, and a secret vote counted by a commission of members as
-guardians; the minutes are written to the reports directory in HTML, PDF and
-JSON, Azerbaijani and English.
+guardians; the minutes are written to the reports directory as HTML (a standalone
+copy of the served page) and PDF in Azerbaijani, English and Russian, and
+as JSON.
 """
 
 from __future__ import annotations
@@ -13,15 +14,25 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from urna.api import Demo, DemoContext, DemoResult, DeviceManager, ReplaySource
+from urna.api import (
+    Demo,
+    DemoContext,
+    DemoResult,
+    DeviceManager,
+    ReplaySource,
+    render_document,
+    translator,
+)
 
 from urna_parliament.devices import DRIVERS, CardInserted, HallBridge, KeyPressed, encode_event
 from urna_parliament.exports import akoma_ntoso, popolo_vote_events
 from urna_parliament.hall import Hall, hall_of
-from urna_parliament.minutes import LANGUAGES, protocol, render_html, render_pdf
+from urna_parliament.minutes import protocol, render_pdf
+from urna_parliament.pages import words
 from urna_parliament.record import sitting_scope
 from urna_parliament.secret import Commission
 from urna_parliament.simulator import chamber, choices
+from urna_parliament.web import PDF_LANGUAGES
 
 SIZE = 125
 
@@ -168,11 +179,14 @@ async def run_sitting(context: DemoContext) -> DemoResult:
     state = await hall.state(sitting)
     minutes = protocol(state)
     reports = []
-    for lang in LANGUAGES:
+    for lang in PDF_LANGUAGES:
         html_path = context.reports_dir / f"parliament-sitting-{sitting}-minutes-{lang}.html"
-        html_path.write_text(render_html(minutes, lang), encoding="utf-8")
+        page = render_document(
+            context.services, "parliament/minutes.html", {"minutes": minutes, **words()}, lang
+        )
+        html_path.write_text(page, encoding="utf-8")
         pdf_path = html_path.with_suffix(".pdf")
-        pdf_path.write_bytes(render_pdf(minutes, lang))
+        pdf_path.write_bytes(render_pdf(minutes, translator(context.services, lang)))
         reports += [html_path, pdf_path]
     json_path = context.reports_dir / f"parliament-sitting-{sitting}-minutes.json"
     json_path.write_text(json.dumps(minutes, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -186,7 +200,7 @@ async def run_sitting(context: DemoContext) -> DemoResult:
     return DemoResult(
         scopes=("parliament-roster", sitting_scope(sitting)),
         reports=tuple(reports),
-        urls=("/p/parliament/hall", f"/p/parliament/sittings/{sitting}/display.json"),
+        urls=("/p/parliament/hall", f"/p/parliament/sittings/{sitting}/minutes.html"),
     )
 
 

@@ -4,116 +4,23 @@
 the Milli Majlis prints them: protocol number, place, date, presiding
 officer, members present, registration, invited participants, the agenda,
 then for each item its speakers and its votes with figures and outcome.
-:func:`render_html` and :func:`render_pdf` print it with Azerbaijani or
-English labels (the content stays as recorded). :func:`display` is what the
-hall screen shows.
+:func:`render_pdf` prints it in the translator's language (az, en or ru; the
+content stays as recorded); the served page and the saved HTML come from the
+template ``parliament/minutes.html``. :func:`display` is what the hall screen
+shows.
 """
 
 from __future__ import annotations
 
-import html
 import io
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
-from urna_parliament.record import MODE_LABELS
+from urna.api import Translator
+
 from urna_parliament.sitting import Correction, SittingState, VoteState
-
-LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Minutes of the plenary sitting",
-        "protocol": "Protocol No.",
-        "place": "Place",
-        "date": "Date",
-        "presiding": "Presiding officer",
-        "members": "Members",
-        "present": "Present",
-        "quorum": "Quorum",
-        "registration": "Registration",
-        "round": "Round",
-        "invited": "Invited participants",
-        "agenda": "Agenda",
-        "item": "Item",
-        "reading": "reading",
-        "draft": "Draft No.",
-        "speakers": "Speakers",
-        "votes": "Votes",
-        "vote": "Vote",
-        "mode": "Mode",
-        "rule": "Majority required",
-        "for": "For",
-        "against": "Against",
-        "abstain": "Abstain",
-        "not_voting": "Present, did not vote",
-        "absent": "Absent",
-        "outcome": "Outcome",
-        "adopted": "ADOPTED",
-        "rejected": "REJECTED",
-        "threshold": "Votes needed",
-        "corrections": "Corrections",
-        "repeats": "Repeat of vote",
-        "reason": "Reason",
-        "named": "Votes by name",
-        "reached": "quorum reached",
-        "not_reached": "no quorum",
-        "none": "none",
-        "documents": "Documents",
-        "unconfirmed": "figure not confirmed from the law",
-        "superseded": "superseded by vote",
-        "closed": "Sitting closed",
-        "time": "Time",
-        "changed": "changed from",
-        "to": "to",
-    },
-    "az": {
-        "title": "Plenar iclasın protokolu",
-        "protocol": "Protokol №",
-        "place": "Yer",
-        "date": "Tarix",
-        "presiding": "İclasa sədrlik edir",
-        "members": "Deputatlar",
-        "present": "İştirak edir",
-        "quorum": "Yetərsay",
-        "registration": "Qeydiyyat",
-        "round": "Mərhələ",
-        "invited": "Dəvət olunanlar",
-        "agenda": "Gündəlik",
-        "item": "Məsələ",
-        "reading": "oxunuş",
-        "draft": "Layihə №",
-        "speakers": "Çıxış edənlər",
-        "votes": "Səsvermələr",
-        "vote": "Səsvermə",
-        "mode": "Qayda",
-        "rule": "Tələb olunan səs çoxluğu",
-        "for": "Lehinə",
-        "against": "Əleyhinə",
-        "abstain": "Bitərəf",
-        "not_voting": "İştirak edib, səs verməyib",
-        "absent": "İştirak etmir",
-        "outcome": "Nəticə",
-        "adopted": "QƏBUL EDİLDİ",
-        "rejected": "QƏBUL EDİLMƏDİ",
-        "threshold": "Lazım olan səs",
-        "corrections": "Düzəlişlər",
-        "repeats": "Təkrar səsvermə",
-        "reason": "Səbəb",
-        "named": "Adbaad səsvermə",
-        "reached": "yetərsay var",
-        "not_reached": "yetərsay yoxdur",
-        "none": "yoxdur",
-        "documents": "Sənədlər",
-        "unconfirmed": "rəqəm qanundan təsdiqlənməyib",
-        "superseded": "əvəz edən səsvermə",
-        "closed": "İclas bağlandı",
-        "time": "Vaxt",
-        "changed": "dəyişdi:",
-        "to": "→",
-    },
-}
-LANGUAGES = tuple(LABELS)
-FIGURES = ("for", "against", "abstain", "not_voting", "absent", "threshold")
-"""A closed vote's figures, in the order the minutes print them."""
+from urna_parliament.words import FIGURES, MODES, OUTCOMES, item_line, rule_text, term
 
 
 def _vote_json(state: SittingState, vote: VoteState) -> dict[str, Any]:
@@ -232,139 +139,21 @@ def _speaker_name(state: SittingState, speaker: str) -> str:
     return member.name if member else speaker
 
 
-def _e(value: Any) -> str:
-    return html.escape(str(value), quote=True)
-
-
-def render_html(minutes: dict[str, Any], lang: str = "az") -> str:
-    """The minutes as a self-contained HTML page (no scripts, no external assets)."""
-    t = LABELS[lang]
-    out = [
-        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
-        f"<title>{_e(t['title'])} {_e(minutes['protocol'])}</title>"
-        '<link rel="stylesheet" href="/p/parliament/static/hall.css"></head>'
-        '<body class="minutes">',
-        f"<h1>{_e(t['title'])}</h1>",
-        "<dl>",
-        f"<dt>{_e(t['protocol'])}</dt><dd>{_e(minutes['protocol'])}</dd>",
-        f"<dt>{_e(t['place'])}</dt><dd>{_e(minutes['place'])}</dd>",
-        f"<dt>{_e(t['date'])}</dt><dd>{_e(minutes['date'])}</dd>",
-        f"<dt>{_e(t['presiding'])}</dt><dd>{_e(minutes['presiding'])}</dd>",
-        f"<dt>{_e(t['present'])} / {_e(t['quorum'])}</dt>"
-        f'<dd id="presence">{minutes["present"]} / {minutes["quorum"]} '
-        f"({_e(t['members'])}: {minutes['membership']})</dd>",
-        "</dl>",
-        f"<h2>{_e(t['registration'])}</h2><ul>",
-    ]
-    for r in minutes["registration"]:
-        reached = t["reached"] if r["quorum_reached"] else t["not_reached"]
-        out.append(
-            f"<li>{_e(t['round'])} {r['round']}: {r['present']} ({_e(reached)}), "
-            f"{_e(r['closed'] or r['opened'])}</li>"
-        )
-    out.append("</ul>")
-    out.append(
-        f"<h2>{_e(t['invited'])}</h2><p>{_e(', '.join(minutes['invited']) or t['none'])}</p>"
-    )
-    out.append(f"<h2>{_e(t['agenda'])}</h2><ol>")
-    for item in minutes["agenda"]:
-        out.append(f"<li>{_e(_item_line(item, t))}</li>")
-    out.append("</ol>")
-    for item in minutes["agenda"]:
-        out.append(
-            f'<section class="item"><h3>{_e(t["item"])} {item["item"]}. '
-            f"{_e(_item_line(item, t))}</h3>"
-        )
-        if item["documents"]:
-            out.append(
-                f"<p>{_e(t['documents'])}: "
-                + ", ".join(
-                    f'<a href="{_e(d["href"])}">{_e(d["title"])}</a>' for d in item["documents"]
-                )
-                + "</p>"
-            )
-        speakers = ", ".join(s["speaker"] for s in item["speakers"]) or t["none"]
-        out.append(f"<p><b>{_e(t['speakers'])}:</b> {_e(speakers)}</p>")
-        for vote in item["votes"]:
-            out.append(_vote_html(vote, t))
-        out.append("</section>")
-    if minutes["closed"]:
-        out.append(f"<p>{_e(t['closed'])}: {_e(minutes['closed'])}</p>")
-    out.append("</body></html>")
-    return "\n".join(out)
-
-
-def _item_line(item: dict[str, Any], t: dict[str, str]) -> str:
-    line = item["title"]
-    if item["draft_number"]:
-        line += f" ({t['draft']} {item['draft_number']}"
-        line += f", {item['reading']} {t['reading']})" if item["reading"] else ")"
-    return str(line)
-
-
-def _vote_html(vote: dict[str, Any], t: dict[str, str]) -> str:
-    parts = [
-        f'<div class="vote" id="vote-{vote["vote"]}"><h4>{_e(t["vote"])} {vote["vote"]}: '
-        f"{_e(vote['question'])}</h4>"
-    ]
-    mode = MODE_LABELS[vote["mode"]]
-    rule = vote["rule_text"] + ("" if vote["rule"]["confirmed"] else f" ({t['unconfirmed']})")
-    parts.append(f"<p>{_e(t['mode'])}: {_e(mode)}. {_e(t['rule'])}: {_e(rule)}.</p>")
-    if vote["repeats"] is not None:
-        parts.append(
-            f"<p>{_e(t['repeats'])} {vote['repeats']}. {_e(t['reason'])}: {_e(vote['reason'])}</p>"
-        )
-    result = vote.get("result")
-    if result:
-        parts.append(
-            '<table class="figures"><tr>'
-            + "".join(f"<th>{_e(t[k])}</th>" for k in FIGURES)
-            + "</tr><tr>"
-            + "".join(f"<td>{result[k]}</td>" for k in FIGURES)
-            + "</tr></table>"
-        )
-        parts.append(
-            f'<p class="outcome {result["outcome"]}"><b>{_e(t["outcome"])}: '
-            f"{_e(t[result['outcome']])}</b></p>"
-        )
-    if vote["repeated_by"] is not None:
-        parts.append(f"<p>{_e(t['superseded'])} {vote['repeated_by']}</p>")
-    if vote["corrections"]:
-        parts.append(f"<p>{_e(t['corrections'])}:</p><ul>")
-        for c in vote["corrections"]:
-            change = (
-                (
-                    f" {t['changed']} {t.get(c['from'], c['from'])} {t['to']} "
-                    f"{t.get(c['to'], c['to'])}"
-                )
-                if "from" in c
-                else ""
-            )
-            parts.append(
-                f"<li>{_e(c.get('name', c['member']))}{_e(change)}. {_e(t['reason'])}: "
-                f"{_e(c['reason'])} (#{c['corrects']} → #{c['seq']})</li>"
-            )
-        parts.append("</ul>")
-    if vote.get("named"):
-        parts.append(f'<details><summary>{_e(t["named"])}</summary><table class="named">')
-        for row in vote["named"]:
-            parts.append(
-                f"<tr><td>{_e(row['name'])}</td><td>{_e(row['faction'])}</td>"
-                f"<td>{_e(t[row['choice']])}</td></tr>"
-            )
-        parts.append("</table></details>")
-    parts.append("</div>")
-    return "\n".join(parts)
-
-
 FONT_PATHS = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
     "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
 )
 
 
-def render_pdf(minutes: dict[str, Any], lang: str = "az") -> bytes:
-    """The minutes as PDF (reportlab), in DejaVu Sans where installed for ə, ğ, ı, ö, ş, ü."""
+def render_pdf(minutes: dict[str, Any], t: Translator) -> bytes:
+    """The minutes as PDF (reportlab) in ``t``'s language.
+
+    The text is set in DejaVu Sans where it is installed (Debian's
+    ``fonts-dejavu-core``, on every appliance image): it has the Azerbaijani
+    letters (ə, ğ, ı, ş) and Cyrillic. reportlab ships no font with either, so
+    without DejaVu the PDF falls back to Helvetica and those letters print as
+    blanks: install the fonts to print minutes in az or ru.
+    """
     # reportlab ships no type information; its use is confined to this function.
     from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
     from reportlab.lib.styles import getSampleStyleSheet  # type: ignore[import-untyped]
@@ -378,7 +167,6 @@ def render_pdf(minutes: dict[str, Any], lang: str = "az") -> bytes:
         Table,
     )
 
-    t = LABELS[lang]
     regular, bold = "Helvetica", "Helvetica-Bold"
     if all(Path(p).is_file() for p in FONT_PATHS):
         if "UrnaSans" not in pdfmetrics.getRegisteredFontNames():
@@ -389,63 +177,110 @@ def render_pdf(minutes: dict[str, Any], lang: str = "az") -> bytes:
     for style in styles.byName.values():
         style.fontName = bold if "Heading" in style.name or style.name == "Title" else regular
     body, h2, h3 = styles["BodyText"], styles["Heading2"], styles["Heading3"]
+    none = t.gettext("none")
 
     def p(text: str, style: Any = body) -> Paragraph:
-        return Paragraph(_e(text), style)
+        return Paragraph(escape(text), style)
 
+    def fact(label: str, value: Any) -> Paragraph:
+        return p(f"{label}: {value}")
+
+    title = t.gettext("Minutes of the plenary sitting")
     story: list[Any] = [
-        p(t["title"], styles["Title"]),
-        p(f"{t['protocol']} {minutes['protocol']}"),
-        p(f"{t['place']}: {minutes['place']}"),
-        p(f"{t['date']}: {minutes['date']}"),
-        p(f"{t['presiding']}: {minutes['presiding']}"),
-        p(f"{t['present']} {minutes['present']} / {t['quorum']} {minutes['quorum']}"),
-        p(t["registration"], h2),
+        p(title, styles["Title"]),
+        fact(t.gettext("Protocol No."), minutes["protocol"]),
+        fact(t.gettext("Place"), minutes["place"]),
+        fact(t.gettext("Date"), t.date(minutes["date"])),
+        fact(t.gettext("Presiding officer"), minutes["presiding"]),
+        fact(t.gettext("Present"), t.number(minutes["present"])),
+        fact(t.gettext("Quorum"), t.number(minutes["quorum"])),
+        fact(t.gettext("Members"), t.number(minutes["membership"])),
+        p(t.gettext("Registration"), h2),
     ]
     for r in minutes["registration"]:
-        reached = t["reached"] if r["quorum_reached"] else t["not_reached"]
-        story.append(p(f"{t['round']} {r['round']}: {r['present']} ({reached})"))
+        story.append(p(registration_line(r, t)))
     story += [
-        p(t["invited"], h2),
-        p(", ".join(minutes["invited"]) or t["none"]),
-        p(t["agenda"], h2),
+        p(t.gettext("Invited participants"), h2),
+        p(", ".join(minutes["invited"]) or none),
+        p(t.gettext("Agenda"), h2),
     ]
     for item in minutes["agenda"]:
-        story.append(p(f"{item['item']}. {_item_line(item, t)}"))
+        story.append(p(f"{item['item']}. {item_line(item, t)}"))
     for item in minutes["agenda"]:
-        story.append(p(f"{t['item']} {item['item']}. {_item_line(item, t)}", h3))
-        speakers = ", ".join(s["speaker"] for s in item["speakers"]) or t["none"]
-        story.append(p(f"{t['speakers']}: {speakers}"))
+        story.append(p(f"{item['item']}. {item_line(item, t)}", h3))
+        speakers = ", ".join(s["speaker"] for s in item["speakers"]) or none
+        story.append(fact(t.gettext("Speakers"), speakers))
         for vote in item["votes"]:
             story.append(
                 p(
-                    f"{t['vote']} {vote['vote']}: {vote['question']} "
-                    f"({MODE_LABELS[vote['mode']]}; {vote['rule_text']})"
+                    t.gettext(
+                        "Vote %(number)s: %(question)s",
+                        number=vote["vote"],
+                        question=vote["question"],
+                    )
+                    + f" ({term(t, MODES, vote['mode'])}; {rule_text(vote['rule'], t)})"
                 )
             )
             if vote["repeats"] is not None:
-                story.append(
-                    p(f"{t['repeats']} {vote['repeats']}. {t['reason']}: {vote['reason']}")
-                )
+                story.append(p(repeat_line(vote, t)))
             result = vote.get("result")
             if result:
-                table = Table([[t[k] for k in FIGURES], [str(result[k]) for k in FIGURES]])
-                table.setStyle([("FONT", (0, 0), (-1, -1), regular, 8)])
-                story += [table, p(f"{t['outcome']}: {t[result['outcome']]}")]
-            for c in vote["corrections"]:
-                story.append(
-                    p(
-                        f"{t['corrections']}: {c.get('name', c['member'])} — "
-                        f"{t['reason']}: {c['reason']}"
-                    )
+                table = Table(
+                    [
+                        [Paragraph(escape(t.gettext(FIGURES[k])), body) for k in FIGURES],
+                        [t.number(result[k]) for k in FIGURES],
+                    ]
                 )
+                table.setStyle([("FONT", (0, 0), (-1, -1), regular, 8)])
+                story += [table, fact(t.gettext("Outcome"), term(t, OUTCOMES, result["outcome"]))]
+            for c in vote["corrections"]:
+                story.append(fact(t.gettext("Corrections"), correction_line(c, t)))
         story.append(Spacer(1, 3 * mm))
+    if minutes["closed"]:
+        story.append(fact(t.gettext("Sitting closed"), t.datetime(minutes["closed"])))
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
-        buffer, pagesize=A4, title=f"{t['title']} {minutes['protocol']}", invariant=True
+        buffer, pagesize=A4, title=f"{title} {minutes['protocol']}", invariant=True
     )
     document.build(story)
     return bytes(buffer.getvalue())
+
+
+def registration_line(r: dict[str, Any], t: Translator) -> str:
+    """A registration round as the minutes print it."""
+    reached = t.gettext("quorum reached") if r["quorum_reached"] else t.gettext("no quorum")
+    return t.gettext(
+        "Round %(round)s: %(present)s present (%(reached)s), %(time)s",
+        round=r["round"],
+        present=t.number(r["present"]),
+        reached=reached,
+        time=t.time(r["closed"] or r["opened"]),
+    )
+
+
+def repeat_line(vote: dict[str, Any], t: Translator) -> str:
+    return t.gettext(
+        "Repeat of vote %(number)s. Reason: %(reason)s",
+        number=vote["repeats"],
+        reason=vote["reason"],
+    )
+
+
+def correction_line(c: dict[str, Any], t: Translator) -> str:
+    """A correction: by name who and which choices; a totals-only vote names no choice."""
+    if "from" in c:
+        return t.gettext(
+            "%(name)s changed %(before)s to %(after)s. Reason: %(reason)s",
+            name=c["name"],
+            before=term(t, FIGURES, c["from"]),
+            after=term(t, FIGURES, c["to"]),
+            reason=c["reason"],
+        )
+    return t.gettext(
+        "member %(member)s corrected their vote. Reason: %(reason)s",
+        member=c["member"],
+        reason=c["reason"],
+    )
 
 
 def display(state: SittingState) -> dict[str, Any]:
@@ -470,6 +305,7 @@ def display(state: SittingState) -> dict[str, Any]:
             "question": open_vote.question,
             "mode": open_vote.mode,
             "rule": open_vote.rule.describe(),
+            "rule_name": open_vote.rule.name,
             "voted_count": len(voted),
             "voted": [] if open_vote.mode == "secret" else voted,
             "present": len(open_vote.present),
@@ -482,6 +318,7 @@ def display(state: SittingState) -> dict[str, Any]:
             "question": last.question,
             "mode": last.mode,
             "rule": last.rule.describe(),
+            "rule_name": last.rule.name,
             **{k: last.closed[k] for k in (*FIGURES, "outcome")},
         }
         if last.mode == "named":

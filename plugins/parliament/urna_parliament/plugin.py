@@ -8,6 +8,7 @@ from urna.api import (
     DeviceDriver,
     EventType,
     ModelApp,
+    Page,
     Role,
     Route,
     Settings,
@@ -50,6 +51,13 @@ def urna_register_verifier_checks() -> list[VerifierCheck]:
 @hookimpl
 def urna_register_routes() -> list[Route]:
     return list(ROUTES)
+
+
+@hookimpl
+def urna_register_pages() -> list[Page]:
+    from urna_parliament.pages import PAGES
+
+    return list(PAGES)
 
 
 @hookimpl

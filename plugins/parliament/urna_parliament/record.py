@@ -31,7 +31,6 @@ STATEMENT_LABEL = b"urna.parliament.statement.v1\x00"
 
 CHOICES = ("for", "against", "abstain")
 MODES = ("named", "totals", "secret")
-MODE_LABELS = {"named": "open, by name", "totals": "open, totals only", "secret": "secret"}
 KINDS = ("draft", "resolution", "other")
 READINGS = ("", "I", "II", "III")
 MEMBER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")

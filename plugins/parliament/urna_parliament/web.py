@@ -14,11 +14,20 @@ from typing import Any
 
 from sanic import Request
 from sanic.response import HTTPResponse, json, raw
-from urna.api import ApiError, Route, field, json_body, principal_of, services_of
+from urna.api import (
+    ApiError,
+    Route,
+    field,
+    json_body,
+    principal_of,
+    services_of,
+    translator,
+    translator_of,
+)
 
 from urna_parliament.exports import akoma_ntoso, popolo_vote_events
 from urna_parliament.hall import Hall, HallError, hall_of, parse_roster_csv
-from urna_parliament.minutes import LANGUAGES, display, protocol, render_html, render_pdf
+from urna_parliament.minutes import display, protocol, render_pdf
 from urna_parliament.models import CastRecord, Member, SpeechRecord
 from urna_parliament.models import Sitting as SittingRow
 
@@ -28,13 +37,14 @@ PRESIDE = "parliament.preside"
 PRESS = "parliament.press"
 SELF = "parliament.member"
 STATIC = {
+    "parliament.css": "text/css",
+    "common.js": "text/javascript",
     "hall.js": "text/javascript",
-    "hall.css": "text/css",
     "presiding.js": "text/javascript",
     "member.js": "text/javascript",
-    "common.js": "text/javascript",
 }
-PAGES = {"hall": "hall.html", "presiding": "presiding.html", "member": "member.html"}
+PDF_LANGUAGES = ("az", "en", "ru")
+"""The languages the minutes are printed in: the appliance's page languages."""
 SSE_LIFETIME_SECONDS = 60.0
 SSE_KEEPALIVE_SECONDS = 15.0
 
@@ -67,31 +77,15 @@ def _optional(body: dict[str, Any], name: str, kind: type, default: Any) -> Any:
     return value
 
 
-def _asset(name: str) -> bytes:
-    return resources.files("urna_parliament").joinpath("static", name).read_bytes()
-
-
-# -- pages --------------------------------------------------------------------------------
-
-
 async def static_file(request: Request, name: str) -> HTTPResponse:
-    """The pages' scripts and styles, served from the plugin (no CDN)."""
+    """The pages' scripts and stylesheet, served from the plugin (no CDN)."""
     if name not in STATIC:
         raise ApiError(404, f"no static file {name!r}")
     return raw(
-        _asset(name),
+        resources.files("urna_parliament").joinpath("static", name).read_bytes(),
         content_type=f"{STATIC[name]}; charset=utf-8",
         headers={"Cache-Control": "max-age=300"},
     )
-
-
-def _page(page: str) -> Handler:
-    async def handler(request: Request) -> HTTPResponse:
-        return raw(_asset(PAGES[page]), content_type="text/html; charset=utf-8")
-
-    handler.__name__ = f"{page}_page"
-    handler.__doc__ = f"The {page} page."
-    return handler
 
 
 # -- roster -------------------------------------------------------------------------------
@@ -115,35 +109,42 @@ async def list_members(request: Request) -> HTTPResponse:
 
 
 async def member_profile(request: Request, member: str) -> HTTPResponse:
-    """A member's speeches and votes across sittings (votes by name only)."""
+    """A member's speeches and votes across sittings (choices of votes by name only)."""
     row = await Member.get_or_none(member=member)
     if row is None:
         raise ApiError(404, f"no member {member!r}")
-    return json(await _profile(row))
+    return json(await member_record(request, row))
 
 
 async def my_profile(request: Request) -> HTTPResponse:
-    """The signed-in member's own page data: their user name is their member id."""
+    """The signed-in member's own record: their user name is their member id."""
     row = await Member.get_or_none(member=principal_of(request).username)
     if row is None:
         raise ApiError(404, "your user name is not a member id of the roster")
-    return json(await _profile(row))
+    return json(await member_record(request, row))
 
 
-async def _profile(row: Member) -> dict[str, Any]:
+async def member_record(request: Request, row: Member) -> dict[str, Any]:
+    """A member's identity, speeches and votes. A vote's choice is shown only for a vote by
+    name: the minutes and Popolo withhold it for totals-only and secret votes, and so does
+    every page (the signed record keeps a totals-only choice for the verifier alone)."""
+    hall = _hall(request)
     speeches = await SpeechRecord.filter(member=row.member).order_by("sitting", "speech")
     casts = await CastRecord.filter(member=row.member).order_by("sitting", "vote")
-    named = []
+    votes = []
     for cast in casts:
-        named.append(
+        vote = (await hall.state(cast.sitting)).votes[cast.vote]
+        votes.append(
             {
                 "sitting": cast.sitting,
                 "vote": cast.vote,
-                "choice": cast.choice if cast.choice is not None else "secret",
+                "question": vote.question,
+                "mode": vote.mode,
+                "choice": cast.choice if vote.mode == "named" else None,
             }
         )
     identity = {k: v for k, v in row.roster_entry().items() if k not in ("card", "key")}
-    return {**identity, "speeches": [_speech_json(s) for s in speeches], "votes": named}
+    return {**identity, "speeches": [_speech_json(s) for s in speeches], "votes": votes}
 
 
 def _speech_json(s: SpeechRecord) -> dict[str, Any]:
@@ -165,9 +166,14 @@ def _speech_json(s: SpeechRecord) -> dict[str, Any]:
 
 async def stenogram(request: Request) -> HTTPResponse:
     """The stenogram index: speeches, searchable by ``member`` and by ``matter`` (title/number)."""
-    query = SpeechRecord.all()
     member = request.args.get("member", "").strip()
     matter = request.args.get("matter", "").strip()
+    return json([_speech_json(s) for s in await find_speeches(member, matter)])
+
+
+async def find_speeches(member: str, matter: str) -> list[SpeechRecord]:
+    """Speeches by a member (id or part of a name) on a matter (part of a title or number)."""
+    query = SpeechRecord.all()
     if len(member) > 200 or len(matter) > 200:
         raise ApiError(422, "search terms must be at most 200 characters")
     if member:
@@ -181,8 +187,7 @@ async def stenogram(request: Request) -> HTTPResponse:
         by_title = await query.filter(matter__icontains=matter).values_list("id", flat=True)
         by_number = await query.filter(draft_number__icontains=matter).values_list("id", flat=True)
         query = SpeechRecord.filter(id__in=[*by_title, *by_number])
-    rows = await query.order_by("sitting", "speech").limit(1000)
-    return json([_speech_json(s) for s in rows])
+    return list(await query.order_by("sitting", "speech").limit(1000))
 
 
 # -- sittings -----------------------------------------------------------------------------
@@ -206,10 +211,15 @@ async def list_sittings(request: Request) -> HTTPResponse:
     )
 
 
+async def current_row() -> SittingRow | None:
+    """The open sitting, else the latest, else none."""
+    row = await SittingRow.filter(closed=False).order_by("-number").first()
+    return row or await SittingRow.all().order_by("-number").first()
+
+
 async def current_sitting(request: Request) -> HTTPResponse:
     """The open sitting (or the latest), for pages that follow the hall."""
-    row = await SittingRow.filter(closed=False).order_by("-number").first()
-    row = row or await SittingRow.all().order_by("-number").first()
+    row = await current_row()
     if row is None:
         raise ApiError(404, "no sitting yet")
     return json({"sitting": row.number})
@@ -416,36 +426,30 @@ async def press(request: Request, sitting: int) -> HTTPResponse:
 # -- minutes and exports ------------------------------------------------------------------
 
 
-def _lang(request: Request) -> str:
-    lang = request.args.get("lang", "az")
-    if lang not in LANGUAGES:
-        raise ApiError(422, f"lang must be one of {', '.join(LANGUAGES)}")
-    return str(lang)
+@refusals
+async def minutes_json(request: Request, sitting: int) -> HTTPResponse:
+    """The e-protocol from the record, as data."""
+    return json(protocol(await _hall(request).state(sitting)))
 
 
 @refusals
-async def minutes(request: Request, sitting: int, fmt: str) -> HTTPResponse:
-    """The e-protocol from the record: ``html``, ``pdf`` or ``json``; ``?lang=az|en``."""
-    state = await _hall(request).state(sitting)
-    data = protocol(state)
-    lang = _lang(request)
-    if fmt == "json":
-        return json(data)
-    if fmt == "html":
-        return raw(render_html(data, lang).encode(), content_type="text/html; charset=utf-8")
-    if fmt == "pdf":
-        pdf = await asyncio.get_running_loop().run_in_executor(None, render_pdf, data, lang)
-        return raw(pdf, content_type="application/pdf")
-    raise ApiError(404, "format must be html, pdf or json")
-
-
-def _minutes_as(fmt: str) -> Handler:
-    async def handler(request: Request, sitting: int) -> HTTPResponse:
-        return await minutes(request, sitting=sitting, fmt=fmt)
-
-    handler.__name__ = f"minutes_{fmt}"
-    handler.__doc__ = f"The e-protocol as {fmt.upper()}, ``?lang=az|en``."
-    return handler
+async def minutes_pdf(request: Request, sitting: int) -> HTTPResponse:
+    """The e-protocol as PDF in ``?lang=az|en|ru``, else in the page's language."""
+    lang = request.args.get("lang")
+    if lang is not None and lang not in PDF_LANGUAGES:
+        raise ApiError(422, f"lang must be one of {', '.join(PDF_LANGUAGES)}")
+    t = translator(services_of(request), lang) if lang else translator_of(request)
+    data = protocol(await _hall(request).state(sitting))
+    pdf = await asyncio.get_running_loop().run_in_executor(None, render_pdf, data, t)
+    return raw(
+        pdf,
+        content_type="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="parliament-sitting-{sitting}-minutes-'
+            f'{t.language}.pdf"',
+            "Content-Language": t.language,
+        },
+    )
 
 
 @refusals
@@ -463,15 +467,17 @@ async def akn(request: Request, sitting: int) -> HTTPResponse:
 
 ROUTES: tuple[Route, ...] = (
     Route("/static/<name>", static_file, summary="Page assets"),
-    Route("/hall", _page("hall"), summary="Live hall display"),
-    Route("/presiding", _page("presiding"), permission=PRESIDE, summary="Presiding console"),
-    Route("/me", _page("member"), permission=SELF, summary="A member's page"),
-    Route("/me.json", my_profile, permission=SELF, summary="The member's own data"),
+    Route("/me.json", my_profile, permission=SELF, summary="The member's own record"),
     Route("/roster", import_roster, ("POST",), MANAGE, idempotent=True, summary="Import roster"),
-    Route("/members", list_members, permission=READ, summary="Roster"),
-    Route("/members/<member>", member_profile, permission=READ, summary="A member's record"),
-    Route("/stenogram", stenogram, permission=READ, summary="Stenogram index search"),
-    Route("/sittings", list_sittings, permission=READ, summary="Sittings"),
+    Route("/members.json", list_members, permission=READ, summary="Roster"),
+    Route(
+        "/members/<member>/record.json",
+        member_profile,
+        permission=READ,
+        summary="A member's record",
+    ),
+    Route("/stenogram.json", stenogram, permission=READ, summary="Stenogram index search"),
+    Route("/sittings.json", list_sittings, permission=READ, summary="Sittings"),
     Route("/sittings/current", current_sitting, summary="The open sitting"),
     Route("/sittings", open_sitting, ("POST",), MANAGE, idempotent=True, summary="Open sitting"),
     Route("/sittings/<sitting:int>/display.json", sitting_state, summary="Hall display data"),
@@ -558,14 +564,17 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route("/sittings/<sitting:int>/cards", card, ("POST",), PRESS, summary="Card in or out"),
     Route("/sittings/<sitting:int>/press", press, ("POST",), PRESS, summary="A console press"),
-    *(
-        Route(
-            f"/sittings/<sitting:int>/minutes.{fmt}",
-            _minutes_as(fmt),
-            permission=READ,
-            summary=f"E-protocol ({fmt})",
-        )
-        for fmt in ("html", "pdf", "json")
+    Route(
+        "/sittings/<sitting:int>/minutes.json",
+        minutes_json,
+        permission=READ,
+        summary="E-protocol (JSON)",
+    ),
+    Route(
+        "/sittings/<sitting:int>/minutes.pdf",
+        minutes_pdf,
+        permission=READ,
+        summary="E-protocol (PDF, ?lang=az|en|ru)",
     ),
     Route(
         "/sittings/<sitting:int>/popolo.json", popolo, permission=READ, summary="Popolo VoteEvents"

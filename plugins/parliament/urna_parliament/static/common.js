@@ -1,20 +1,21 @@
 "use strict";
-// Shared by the hall, presiding and member pages: no framework, no CDN.
+// Shared by the hall, presiding and member pages: no framework, no CDN. Every word a
+// person reads comes from the page (<script type="application/json" id="messages">).
 const urna = {
   base: "/p/parliament",
-  csrf: "",
+  messages: JSON.parse(document.getElementById("messages").textContent),
+  language: document.documentElement.lang,
+  csrf: (document.querySelector("meta[name=csrf-token]") || {}).content || "",
+  // "Vote {vote}: {question}" with {vote: 3, question: "..."}.
+  format(template, values) {
+    return template.replace(/\{(\w+)\}/g, (whole, key) => (key in values ? String(values[key]) : whole));
+  },
+  number(value) { return new Intl.NumberFormat(urna.language).format(value); },
   async json(path, options = {}) {
     const response = await fetch(urna.base + path, Object.assign({credentials: "same-origin"}, options));
     const body = await response.json().catch(() => ({}));
     if (!response.ok) { throw new Error(body.error || response.statusText); }
     return body;
-  },
-  async signIn() {
-    const response = await fetch("/-/me", {credentials: "same-origin"});
-    if (!response.ok) { throw new Error("sign in first"); }
-    const me = await response.json();
-    urna.csrf = me.csrf_token || "";
-    return me;
   },
   post(path, body) {
     const key = (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random());
@@ -25,13 +26,16 @@ const urna = {
     });
   },
   text(id, value) { const el = document.getElementById(id); if (el) { el.textContent = value; } },
-  follow(onState, onStatus) {
-    // Server-sent events; the browser reconnects by itself after "retry".
-    urna.json("/sittings/current").then(({sitting}) => {
-      const source = new EventSource(`${urna.base}/sittings/${sitting}/events`);
-      source.onmessage = (message) => onState(JSON.parse(message.data));
-      source.onopen = () => onStatus && onStatus(true);
-      source.onerror = () => onStatus && onStatus(false);
-    }).catch((error) => onStatus && onStatus(false, error));
+  follow(sitting, onState, onStatus) {
+    // Server-sent events of the page's sitting; the browser reconnects by itself after "retry".
+    if (!sitting) {
+      // No sitting yet: look again every ten seconds and show it once one opens.
+      setInterval(() => urna.json("/sittings/current").then(() => location.reload()).catch(() => {}), 10000);
+      return;
+    }
+    const source = new EventSource(`${urna.base}/sittings/${sitting}/events`);
+    source.onmessage = (message) => onState(JSON.parse(message.data));
+    source.onopen = () => onStatus && onStatus(true);
+    source.onerror = () => onStatus && onStatus(false);
   },
 };

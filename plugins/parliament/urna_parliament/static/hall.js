@@ -1,5 +1,6 @@
 "use strict";
-const OUTCOME = {adopted: "QƏBUL EDİLDİ", rejected: "QƏBUL EDİLMƏDİ"};
+const M = urna.messages;
+const FIGURES = ["for", "against", "abstain", "not_voting", "absent", "threshold"];
 let timer = null;
 
 function renderSeats(state) {
@@ -28,41 +29,50 @@ function renderSeats(state) {
   }
 }
 
+function itemLine(item) {
+  const title = item.draft_number
+    ? `${item.title} (${urna.format(M.draft, {number: item.draft_number, reading: item.reading})})`
+    : item.title;
+  return urna.format(M.item, {item: item.item, title});
+}
+
 function render(state) {
-  urna.text("title", `Plenar iclas № ${state.protocol} — ${state.date}`);
-  urna.text("present", state.present);
-  urna.text("quorum", state.quorum);
+  urna.text("present", urna.number(state.present));
+  urna.text("quorum", urna.number(state.quorum));
   document.getElementById("presence").className = state.quorum_reached ? "presence ok" : "presence low";
   const item = state.item;
-  urna.text("item-title", item ? `${item.item}. ${item.title}${item.draft_number ? ` (№ ${item.draft_number}, ${item.reading} oxunuş)` : ""}` : "—");
-  urna.text("item-queue", item && item.queue.length ? `Növbə: ${item.queue.join(", ")}` : "");
+  urna.text("item-title", item ? itemLine(item) : M.none);
+  urna.text("item-queue", item && item.queue.length ? urna.format(M.queue, {names: item.queue.join(", ")}) : "");
   clearInterval(timer);
   if (state.speech) {
     urna.text("speaker", state.speech.speaker);
     const started = Date.parse(state.speech.started);
     const tick = () => {
       const left = state.speech.limit_seconds - Math.floor((Date.now() - started) / 1000);
-      urna.text("timer", `${Math.floor(Math.abs(left) / 60)}:${String(Math.abs(left) % 60).padStart(2, "0")}${left < 0 ? " +" : ""}`);
+      const clock = `${Math.floor(Math.abs(left) / 60)}:${String(Math.abs(left) % 60).padStart(2, "0")}`;
+      urna.text("timer", left < 0 ? `+${clock} ${M.overtime}` : clock);
     };
     tick();
     timer = setInterval(tick, 1000);
   } else {
-    urna.text("speaker", "—");
+    urna.text("speaker", M.none);
     urna.text("timer", "");
   }
   const vote = state.vote;
-  urna.text("vote-question", vote ? `${vote.vote}. ${vote.question} (${vote.rule})` : "—");
-  urna.text("vote-progress", vote ? `Səs verib: ${vote.voted_count} / ${vote.present}` : "");
-  document.getElementById("vote").className = vote ? "vote active" : "vote";
+  urna.text("vote-question", vote ? urna.format(M.vote, {vote: vote.vote, question: vote.question}) : M.none);
+  urna.text("vote-mode", vote ? `${M.modes[vote.mode] || vote.mode} · ${M.rules[vote.rule_name] || vote.rule_name}` : "");
+  urna.text("vote-progress", vote ? urna.format(M.voted, {voted: urna.number(vote.voted_count), present: urna.number(vote.present)}) : "");
+  document.getElementById("vote").className = vote ? "panel active" : "panel";
   const result = state.result;
-  urna.text("result-question", result ? `${result.vote}. ${result.question}` : "—");
-  for (const key of ["for", "against", "abstain", "not_voting", "absent", "threshold"]) {
-    urna.text(`r-${key}`, result ? result[key] : "–");
+  urna.text("result-question", result ? urna.format(M.vote, {vote: result.vote, question: result.question}) : M.none);
+  for (const key of FIGURES) {
+    urna.text(`r-${key}`, result ? urna.number(result[key]) : "–");
   }
-  urna.text("result-outcome", result ? OUTCOME[result.outcome] : "");
-  document.getElementById("result-outcome").className = result ? `outcome ${result.outcome}` : "outcome";
+  urna.text("result-outcome", result ? M.outcomes[result.outcome] : "");
+  document.getElementById("result-outcome").className = result ? `outcome status ${result.outcome}` : "outcome";
   document.body.dataset.seq = state.seq;
   renderSeats(state);
 }
 
-urna.follow(render, (ok) => urna.text("connection", ok ? "●" : "○ bağlantı yoxdur"));
+urna.follow(document.getElementById("hall").dataset.sitting, render,
+  (ok) => urna.text("connection", ok ? M.connected : M.disconnected));

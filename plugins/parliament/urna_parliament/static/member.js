@@ -1,21 +1,10 @@
 "use strict";
-function list(id, rows, line) {
-  document.getElementById(id).replaceChildren(...rows.map((row) => {
-    const li = document.createElement("li");
-    li.textContent = line(row);
-    return li;
-  }));
-}
+// The member's page: what happens in the hall now, from the sitting's live push.
+const M = urna.messages;
+const hall = document.getElementById("hall");
 
-urna.signIn().then(async () => {
-  const me = await urna.json("/me.json");
-  urna.text("name", me.name);
-  urna.text("details", `${me.faction} · ${me.district} · yer ${me.seat}`);
-  list("speeches", me.speeches, (s) => `İclas ${s.sitting}: ${s.matter} (${s.started}–${s.ended})`);
-  list("votes", me.votes, (v) => `İclas ${v.sitting}, səsvermə ${v.vote}: ${v.choice}`);
-  urna.follow((state) => {
-    const seat = state.seats[me.seat] || {};
-    urna.text("hall", `${state.vote ? `Səsvermə: ${state.vote.question}` : "Səsvermə yoxdur"} · ` +
-      `${seat.present ? "qeydiyyatdan keçmisiniz" : "qeydiyyatdan keçməmisiniz"}`);
-  });
-}).catch((error) => urna.text("error", error.message));
+urna.follow(hall.dataset.sitting, (state) => {
+  const seat = state.seats[hall.dataset.seat] || {};
+  const vote = state.vote ? urna.format(M.vote, {question: state.vote.question}) : M.no_vote;
+  hall.textContent = `${vote} ${seat.present ? M.registered : M.not_registered}`;
+});

@@ -1,52 +1,76 @@
 "use strict";
+// The presiding officer's console: follows the sitting live and posts the officer's acts.
+const M = urna.messages;
+const sitting = document.getElementById("console").dataset.sitting;
 let current = null;
+
+function enable(ids, on) {
+  for (const id of ids) { const el = document.getElementById(id); if (el) { el.disabled = !on; } }
+}
 
 function show(state) {
   current = state;
-  urna.text("sitting", state.protocol);
-  urna.text("present", state.present);
-  urna.text("quorum", state.quorum);
-  urna.text("registration-state", state.registration_open ? "(qeydiyyat gedir)" : "");
-  urna.text("vote-state", state.vote ? `Səsvermə ${state.vote.vote}: ${state.vote.question} — səs verib ${state.vote.voted_count} / ${state.vote.present}` : "—");
+  urna.text("present", urna.number(state.present));
+  urna.text("quorum", urna.number(state.quorum));
+  urna.text("registration-state", state.registration_open ? M.registration_open : M.registration_closed);
+  const vote = state.vote;
+  urna.text("vote-state", vote ? urna.format(M.vote, {
+    vote: vote.vote, question: vote.question, voted: urna.number(vote.voted_count), present: urna.number(vote.present),
+  }) : M.none);
   const r = state.result;
-  urna.text("result", r ? `${r.vote}. ${r.question}: lehinə ${r.for}, əleyhinə ${r.against}, bitərəf ${r.abstain}, səs verməyib ${r.not_voting}, iştirak etmir ${r.absent} — ${r.outcome === "adopted" ? "QƏBUL EDİLDİ" : "QƏBUL EDİLMƏDİ"}` : "—");
+  urna.text("result", r ? urna.format(M.result, {
+    vote: r.vote, question: r.question, for: urna.number(r.for), against: urna.number(r.against),
+    abstain: urna.number(r.abstain), not_voting: urna.number(r.not_voting), absent: urna.number(r.absent),
+    outcome: M.outcomes[r.outcome],
+  }) : M.none);
+  const open = state.open;
+  enable(["registration-open"], open && !state.registration_open);
+  enable(["registration-close"], open && state.registration_open);
+  enable(["take-up-item", "take-up", "vote-item", "vote-mode", "vote-question", "vote-open"], open && !vote);
+  enable(["vote-close", "correction-member", "correction-reason", "correction-allow"], open && Boolean(vote));
   document.body.dataset.seq = state.seq;
 }
 
+function status(text, refused) {
+  const box = document.getElementById("status");
+  box.hidden = !text;
+  box.className = refused ? "notice bad" : "notice ok";
+  box.replaceChildren();
+  if (refused) {
+    const detail = document.createElement("span");
+    detail.lang = "en";  // the API's detail is written for operators, in English
+    detail.textContent = text;
+    box.append(`${M.refused} `, detail);
+  } else {
+    box.textContent = text;
+  }
+}
+
 async function act(path, body) {
-  urna.text("error", "");
-  try { return await urna.post(`/sittings/${current.sitting}${path}`, body); }
-  catch (error) { urna.text("error", error.message); return null; }
+  status("");
+  try {
+    const answer = await urna.post(`/sittings/${sitting}${path}`, body);
+    status(M.done, false);
+    return answer;
+  } catch (error) {
+    status(error.message, true);
+    return null;
+  }
 }
 
 function on(id, event, handler) {
-  document.getElementById(id).addEventListener(event, (e) => { e.preventDefault(); handler(); });
+  const el = document.getElementById(id);
+  if (el) { el.addEventListener(event, (e) => { e.preventDefault(); handler(); }); }
 }
 
-async function loadItems() {
-  if (!current) { return; }
-  const minutes = await urna.json(`/sittings/${current.sitting}/minutes.json`);
-  document.getElementById("items").replaceChildren(...minutes.agenda.map((item) => {
-    const li = document.createElement("li");
-    li.textContent = `${item.title}${item.draft_number ? ` (№ ${item.draft_number}, ${item.reading})` : ""}`;
-    return li;
-  }));
-}
-
+const value = (id) => document.getElementById(id).value;
 on("registration-open", "click", () => act("/registration", {action: "open"}));
 on("registration-close", "click", () => act("/registration", {action: "close"}));
-on("take-up-form", "submit", () => act(`/items/${document.getElementById("take-up-item").value}/take-up`));
-on("vote-form", "submit", () => act("/votes", {
-  item: Number(document.getElementById("vote-item").value),
-  mode: document.getElementById("vote-mode").value,
-  question: document.getElementById("vote-question").value,
-}));
+on("take-up-form", "submit", () => act(`/items/${value("take-up-item")}/take-up`));
+on("vote-form", "submit", () => act("/votes", {item: Number(value("vote-item")), mode: value("vote-mode"), question: value("vote-question")}));
 on("vote-close", "click", () => current && current.vote && act(`/votes/${current.vote.vote}/close`));
 on("correction-form", "submit", () => current && current.vote && act(`/votes/${current.vote.vote}/corrections`, {
-  member: document.getElementById("correction-member").value,
-  reason: document.getElementById("correction-reason").value,
+  member: value("correction-member"), reason: value("correction-reason"),
 }));
 
-urna.signIn().then(() => {
-  urna.follow((state) => { const first = !current; show(state); if (first) { loadItems(); } });
-}).catch((error) => urna.text("error", error.message));
+urna.follow(sitting, show);

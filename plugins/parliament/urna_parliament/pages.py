@@ -1,0 +1,201 @@
+"""Pages for people: the hall display, the presiding officer's console, the member's page,
+the minutes, the stenogram index, the roster and member records, the sittings.
+
+Each is a template in ``templates/parliament/`` extending the core's layout,
+in the visitor's language (az, en, ru); the JSON forms of the same data stay
+at ``.json`` paths (see ``web.py``). Scripts (hall, console, member's page)
+read every word from the page's ``messages`` block.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sanic import Request
+from sanic.response import HTTPResponse
+from urna.api import N_, ApiError, Page, Translator, principal_of, render, translator_of
+
+from urna_parliament.majority import MajorityRule
+from urna_parliament.minutes import correction_line, protocol, registration_line, repeat_line
+from urna_parliament.models import Member
+from urna_parliament.models import Sitting as SittingRow
+from urna_parliament.web import (
+    PRESIDE,
+    READ,
+    SELF,
+    _hall,
+    current_row,
+    find_speeches,
+    member_record,
+    refusals,
+)
+from urna_parliament.words import (
+    FIGURES,
+    KINDS,
+    MODES,
+    OUTCOMES,
+    item_line,
+    rule_text,
+    term,
+)
+
+CONSOLE_MODES = ("named", "totals")
+"""What the console opens; a secret vote needs its commission's election (the API)."""
+
+
+def words() -> dict[str, Any]:
+    """The word lists and phrase helpers every parliament template may use."""
+    return {
+        "figures": FIGURES,
+        "modes": MODES,
+        "outcomes": OUTCOMES,
+        "kinds": KINDS,
+        "term": term,
+        "item_line": item_line,
+        "rule_text": rule_text,
+        "registration_line": registration_line,
+        "repeat_line": repeat_line,
+        "correction_line": correction_line,
+    }
+
+
+def _translated(t: Translator, table: dict[str, str]) -> dict[str, str]:
+    return {key: t.gettext(message) for key, message in table.items()}
+
+
+def _rules(request: Request, t: Translator) -> dict[str, str]:
+    rules: dict[str, MajorityRule] = _hall(request).rules
+    return {name: rule_text(rule, t) for name, rule in rules.items()}
+
+
+async def hall_page(request: Request) -> HTTPResponse:
+    """The hall display: presence and quorum, item, speaker and timer, vote, result, seats."""
+    t = translator_of(request)
+    return render(
+        request,
+        "parliament/hall.html",
+        {
+            "sitting": await current_row(),
+            "figures": FIGURES,
+            "outcomes": _translated(t, OUTCOMES),
+            "modes": _translated(t, MODES),
+            "rules": _rules(request, t),
+        },
+    )
+
+
+async def presiding_page(request: Request) -> HTTPResponse:
+    """The presiding officer's console for the open (or latest) sitting."""
+    t = translator_of(request)
+    row = await current_row()
+    agenda: list[dict[str, Any]] = []
+    if row is not None:
+        agenda = protocol(await _hall(request).state(row.number))["agenda"]
+    return render(
+        request,
+        "parliament/presiding.html",
+        {
+            "sitting": row,
+            "agenda": agenda,
+            "console_modes": CONSOLE_MODES,
+            "outcomes": _translated(t, OUTCOMES),
+            "modes": _translated(t, MODES),
+            "rules": _rules(request, t),
+            **words(),
+        },
+    )
+
+
+async def member_page(request: Request) -> HTTPResponse:
+    """The signed-in member's own record (their user name is their member id)."""
+    t = translator_of(request)
+    row = await Member.get_or_none(member=principal_of(request).username)
+    if row is None:
+        raise ApiError(404, "your user name is not a member id of the roster")
+    return render(
+        request,
+        "parliament/me.html",
+        {
+            "record": await member_record(request, row),
+            "sitting": await current_row(),
+            "modes": _translated(t, MODES),
+            **words(),
+        },
+    )
+
+
+async def member_record_page(request: Request, member: str) -> HTTPResponse:
+    """A member's speeches and votes across sittings (choices of votes by name only)."""
+    row = await Member.get_or_none(member=member)
+    if row is None:
+        raise ApiError(404, f"no member {member!r}")
+    return render(
+        request,
+        "parliament/member.html",
+        {"record": await member_record(request, row), **words()},
+    )
+
+
+async def roster_page(request: Request) -> HTTPResponse:
+    """The roster: seat, name, district, faction."""
+    rows = await Member.all().order_by("seat")
+    return render(request, "parliament/members.html", {"members": rows})
+
+
+async def sittings_page(request: Request) -> HTTPResponse:
+    """Every sitting, newest first, with its minutes and exports."""
+    rows = await SittingRow.all().order_by("-number")
+    return render(request, "parliament/sittings.html", {"sittings": rows})
+
+
+async def stenogram_page(request: Request) -> HTTPResponse:
+    """The stenogram index: speeches per sitting and item, searchable by member and matter."""
+    member = request.args.get("member", "").strip()
+    matter = request.args.get("matter", "").strip()
+    speeches = await find_speeches(member, matter)
+    sittings: dict[int, dict[int, list[Any]]] = {}
+    for speech in speeches:
+        sittings.setdefault(speech.sitting, {}).setdefault(speech.item, []).append(speech)
+    speakers = {s.member for s in speeches if s.member}
+    names = {
+        row.member: row.name
+        for row in await Member.filter(member__in=list(speakers)).only("member", "name")
+    }
+    dates = {
+        row.number: row.date
+        for row in await SittingRow.filter(number__in=list(sittings)).only("number", "date")
+    }
+    return render(
+        request,
+        "parliament/stenogram.html",
+        {
+            "member": member,
+            "matter": matter,
+            "sittings": sittings,
+            "dates": dates,
+            "names": names,
+        },
+    )
+
+
+@refusals
+async def minutes_page(request: Request, sitting: int) -> HTTPResponse:
+    """The e-protocol as a document page, with its PDF in each language."""
+    minutes = protocol(await _hall(request).state(sitting))
+    return render(
+        request,
+        "parliament/minutes.html",
+        {"minutes": minutes, **words()},
+    )
+
+
+PAGES: tuple[Page, ...] = (
+    Page("/hall", hall_page, N_("Hall display"), nav="public", order=20),
+    Page("/sittings", sittings_page, N_("Sittings"), READ, nav="public", order=21),
+    Page("/stenogram", stenogram_page, N_("Stenogram"), READ, nav="public", order=22),
+    Page("/members", roster_page, N_("Members"), READ, nav="public", order=23),
+    Page("/members/<member>", member_record_page, N_("Member's record"), READ, nav=None),
+    Page("/sittings/<sitting:int>/minutes.html", minutes_page, N_("Minutes"), READ, nav=None),
+    Page("/presiding", presiding_page, N_("Presiding officer's console"), PRESIDE, "work", 20),
+    Page("/me", member_page, N_("My page"), SELF, nav="work", order=21),
+)
