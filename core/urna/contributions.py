@@ -7,7 +7,7 @@ wires it in. A plugin never mutates core state directly.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -152,6 +152,10 @@ class DemoResult:
     scopes: tuple[str, ...] = ()
     reports: tuple[Path, ...] = ()
     urls: tuple[str, ...] = ()
+    users: Mapping[str, str] = attrs.field(factory=dict)
+    """User names the demo's data expects, by role: a member's page needs a user named
+    after a roster member (``{"parliament.member": "m001"}``). Other roles get a user
+    named after the role."""
 
 
 @attrs.frozen(slots=True)

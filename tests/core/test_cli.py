@@ -253,7 +253,8 @@ def test_demo_creates_one_user_per_role_with_a_random_password_shown_once(tmp_pa
     assert result.returncode == 0, result.stderr
     listed = result.stdout.split("users (each password is shown this once")[1].splitlines()[1:]
     users = {line.split()[0]: line.split()[1] for line in listed if line.startswith("  ")}
-    assert "admin" in users and "example-writer" in users
+    assert "admin" in users and "example-reader" in users
+    assert "editor" in users, "a demo names the user its data expects for a role"
     assert len(set(users.values())) == len(users), "every password is its own"
     assert all(len(password) >= 16 for password in users.values())
     for password in users.values():

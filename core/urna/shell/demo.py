@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -73,11 +74,13 @@ def run_demo(context: CommandContext, *, serve: bool, port: int | None = None) -
         serve_forever(settings, context.registry, context.plugin_manager, migrate=False)
 
 
-async def _demo_users(context: CommandContext) -> list[DemoUser]:
-    """One user per role (named after it), each with a fresh random password."""
+async def _demo_users(context: CommandContext, names: Mapping[str, str]) -> list[DemoUser]:
+    """One user per role, each with a fresh random password: named as the scenarios asked
+    (a member's page needs a roster member's id), otherwise after the role."""
     roles = context.registry.roles
     users = [
-        DemoUser(role.replace(".", "-"), role, secrets.token_urlsafe(12)) for role in sorted(roles)
+        DemoUser(names.get(role, role.replace(".", "-")), role, secrets.token_urlsafe(12))
+        for role in sorted(roles)
     ]
     for user in users:
         await create_user(user.username, user.password, [user.role], roles)
@@ -95,6 +98,7 @@ async def _scenarios(
     scopes: list[str] = [APPLIANCE_SCOPE]
     reports: list[Path] = []
     urls: list[str] = ["/-/health", "/-/plugins.json", "/-/docs"]
+    names: dict[str, str] = {}
     async with running_services(settings, registry, context.plugin_manager) as services:
         if await LedgerEvent.exists():
             raise DemoRefusedError(
@@ -108,11 +112,12 @@ async def _scenarios(
             scopes.extend(result.scopes)
             reports.extend(result.reports)
             urls.extend(result.urls)
+            names.update(result.users)
         bundles = []
         for scope in dict.fromkeys(scopes):
             directory = records_dir / scope
             await services.ledger.export(scope, directory)
             click.echo(f"exported {scope} to {directory}/")
             bundles.append(directory)
-        users = await _demo_users(context)
+        users = await _demo_users(context, names)
     return bundles, reports, urls, users

@@ -131,7 +131,10 @@ async def demo(context: DemoContext) -> DemoResult:
     ledger = context.services.ledger
     for text in ("Sitting opens at 10:00.", "Agenda published.", "Hall closes at 18:00."):
         await post_notice(ledger, text, "demo")
-    return DemoResult(scopes=(SCOPE,), urls=("/p/example/notices",))
+    # The board's editor signs in under a name of their own rather than "example-writer".
+    return DemoResult(
+        scopes=(SCOPE,), urls=("/p/example/board",), users={"example.writer": "editor"}
+    )
 
 
 @hookimpl
