@@ -1,6 +1,7 @@
 import csv
 import io
 import itertools
+import random
 import zipfile
 from pathlib import Path
 
@@ -8,9 +9,13 @@ import pytest
 from urna.record.bundle import read_bundle
 from urna.testing import require_component
 from urna.verify import core_checks, verify_files
+from urna_elections.generate import az_protocol_values, generate_election, signed_protocol
 from urna_elections.importer import RU_2012_CANDIDATES
 from urna_elections.law import load_builtin
+from urna_elections.protocol import protocol_digest
+from urna_elections.protocols import accept_signed
 from urna_elections.record import EVENT_TYPES, VERIFIER_CHECKS
+from urna_elections.results import report_turnout
 from urna_elections.structure import add_commissions, create_election
 
 SHARED_DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data"
@@ -71,6 +76,43 @@ async def ru_2012_election(urna_services):
         [{"code": "cec", "name": "Central Election Commission", "kind": "central"}],
     )
     return election
+
+
+@pytest.fixture
+async def portal_election(urna_server):
+    """A small generated election for the pages: 2 constituencies, 6 precincts, protocols
+    from the first 3 (the first one corrected by a repeat protocol), turnout at 10:00 from
+    the first 2 (1,234 voters each). Answers ``(generated, sent)``, ``sent`` mapping each
+    precinct to the ``(lines, votes, digest)`` of its current protocol."""
+    ledger = urna_server.services.ledger
+    generated = await generate_election(ledger, constituencies=2, precincts=6, abroad=0, members=5)
+    election = generated.election
+    rng = random.Random(5)  # noqa: S311 - made-up figures
+    sent = {}
+    for precinct in generated.precincts[:3]:
+        lines, votes = az_protocol_values(rng, election.candidates)
+        entry = signed_protocol(
+            election, precinct, lines, votes, generated.member_keys(precinct), signers=4
+        )
+        await accept_signed(ledger, election, entry, "api")
+        sent[precinct] = (lines, votes, protocol_digest(entry["protocol"]).hex())
+    first = generated.precincts[0]
+    lines, votes = az_protocol_values(rng, election.candidates)
+    entry = signed_protocol(
+        election,
+        first,
+        lines,
+        votes,
+        generated.member_keys(first),
+        signers=4,
+        supersedes=sent[first][2],
+        reason="Recount ordered by the constituency commission",
+    )
+    await accept_signed(ledger, election, entry, "api")
+    sent[first] = (lines, votes, protocol_digest(entry["protocol"]).hex())
+    reports = [{"precinct": p, "hour": "10:00", "voters": 1234} for p in generated.precincts[:2]]
+    await report_turnout(ledger, election, reports)
+    return generated, sent
 
 
 @pytest.fixture

@@ -13,15 +13,17 @@ from typing import Any
 
 import click
 from sanic import Request
-from sanic.response import HTTPResponse, html, raw
+from sanic.response import HTTPResponse, raw
 from sanic.response import json as json_response
 from urna.api import (
+    N_,
     ApiError,
     CommandContext,
     Demo,
     EventType,
     LedgerError,
     ModelApp,
+    Page,
     Report,
     Role,
     Route,
@@ -32,8 +34,10 @@ from urna.api import (
     hookimpl,
     json_body,
     principal_of,
+    render,
     run_memory_hard,
     services_of,
+    translator_of,
 )
 from urna.crypto.signing import SigningKey
 from urna.record.bundle import canonical_tar
@@ -398,29 +402,44 @@ async def record_route(request: Request, code: str) -> HTTPResponse:
 
 
 async def portal_index(request: Request) -> HTTPResponse:
+    """The elections on this appliance, each with its results page."""
     rows = await models.Election.all().order_by("code")
-    return html(portal.index_page([(r.code, r.title) for r in rows]))
+    return render(request, "elections/index.html", {"elections": rows})
 
 
 async def portal_national(request: Request, code: str) -> HTTPResponse:
     election = await _election(code)
     results = await _results(request, election)
     turnout = await turnout_by_hour(election, results.commissions)
-    return html(portal.national_page(results, turnout.get(results.central, {})))
+    context = portal.results_context(results, turnout, results.central)
+    return render(request, "elections/results.html", context)
 
 
 async def portal_unit(request: Request, code: str, unit: str) -> HTTPResponse:
+    """A constituency's results, or a precinct's protocol."""
     election = await _election(code)
     results = await _results(request, election)
     if unit not in results.commissions:
         raise ApiError(404, f"no unit {unit!r} in {code}")
     turnout = await turnout_by_hour(election, results.commissions)
-    return html(portal.commission_page(results, unit, turnout.get(unit, {})))
+    if results.commissions[unit].kind == "precinct":
+        language = translator_of(request).language
+        context = portal.precinct_context(results, turnout, unit, language)
+        return render(request, "elections/precinct.html", context)
+    return render(request, "elections/results.html", portal.results_context(results, turnout, unit))
+
+
+async def entry_list(request: Request) -> HTTPResponse:
+    """The elections an operator may enter protocols for (the navigation's way in)."""
+    rows = await models.Election.all().order_by("code")
+    return render(request, "elections/work.html", {"elections": rows})
 
 
 async def entry_page(request: Request, code: str) -> HTTPResponse:
     election = await _election(code)
-    return html(portal.entry_page(await _results(request, election)))
+    results = await _results(request, election)
+    context = portal.entry_context(results, translator_of(request).language)
+    return render(request, "elections/entry.html", context)
 
 
 async def precinct_protocol_pdf(election: ElectionInfo, results: Results, precinct: str) -> bytes:
@@ -609,11 +628,20 @@ def urna_register_routes() -> list[Route]:
         ),
         Route(f"{e}/charts/results.svg", results_svg_route, summary="Results by constituency"),
         Route(f"{e}/charts/<unit>/turnout.svg", turnout_svg_route, summary="Turnout by hour"),
-        Route(f"{e}/enter", entry_page, permission=ENTER, summary="Protocol entry page"),
-        Route("/portal", portal_index, summary="Results portal"),
-        Route("/portal/<code>", portal_national, summary="National results page"),
-        Route("/portal/<code>/<unit>", portal_unit, summary="Constituency or precinct page"),
-        Route("/static/<name>", static_file, summary="Portal assets"),
+        Route("/static/<name>", static_file, summary="The pages' script and stylesheet"),
+    ]
+
+
+@hookimpl
+def urna_register_pages() -> list[Page]:
+    return [
+        Page("/portal", portal_index, N_("Election results"), order=20),
+        Page("/portal/<code>", portal_national, N_("National results"), nav=None),
+        Page(
+            "/portal/<code>/<unit>", portal_unit, N_("Constituency or precinct results"), nav=None
+        ),
+        Page("/entry", entry_list, N_("Protocol entry"), permission=ENTER, nav="work", order=20),
+        Page("/elections/<code>/enter", entry_page, N_("Protocol entry"), ENTER, nav=None),
     ]
 
 

@@ -1,180 +1,196 @@
-"""The public results portal: server-rendered pages (no inline script or style, per the CSP)."""
+"""What the results portal and the protocol entry page show, built from the results.
+
+The pages themselves are the templates in ``templates/elections/`` (rendered by the
+handlers in ``plugin.py``): here only the figures each page needs, in plain values,
+so that the templates format them in the page's language (``|number``, ``|percent``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from html import escape
+from collections.abc import Mapping, Sequence
+from typing import Any
 
+import attrs
+
+from urna_elections.hierarchy import ancestry
 from urna_elections.results import Results
 
 PREFIX = "/p/elections"
 
-
-def _page(title: str, body: str) -> str:
-    return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>{escape(title)}</title>"
-        f'<link rel="stylesheet" href="{PREFIX}/static/portal.css"></head>'
-        f"<body>{body}</body></html>"
-    )
+Turnout = Mapping[str, Mapping[str, Mapping[str, int]]]
+"""``{commission: {hour: {"voters", "reporting"}}}`` as ``turnout_by_hour`` answers."""
 
 
-def index_page(elections: list[tuple[str, str]]) -> str:
-    """The list of elections, ``(code, title)`` each: titles come from an administrator."""
-    items = "".join(
-        f'<li><a href="{PREFIX}/portal/{escape(code)}">{escape(title)}</a></li>'
-        for code, title in elections
-    )
-    return _page("Elections", f"<h1>Elections</h1><ul>{items}</ul>")
+@attrs.frozen(slots=True)
+class Candidate:
+    name: str
+    votes: int
+    share: float | None
+    """Of the valid votes (the candidates' sum); ``None`` while nothing is counted."""
 
 
-def _progress(total: Mapping[str, int]) -> str:
-    return (
-        f'<span class="progress" id="progress">{total["received"]} of '
-        f"{total['expected']} protocols received</span>"
-    )
+@attrs.frozen(slots=True)
+class Unit:
+    """A commission right under the page's one, with its link and its figures."""
+
+    code: str
+    name: str
+    kind: str
+    url: str
+    received: int
+    expected: int
+    votes: tuple[int | None, ...]
+    """Votes per candidate, in the order of the page's candidate columns (``None`` while a
+    precinct's protocol is awaited)."""
 
 
-def _status(results: Results) -> str:
-    status = results.election.status
-    return f'<p class="status-{status}" id="status">Results are {escape(status)}.</p>'
+@attrs.frozen(slots=True)
+class Hour:
+    hour: str
+    voters: int | None
+    reporting: int
+    share: float | None
+    """Of the voters on the list (the protocols' first line); ``None`` when unknown."""
 
 
-def _votes_table(results: Results, code: str) -> str:
+@attrs.frozen(slots=True)
+class ProtocolLine:
+    id: str
+    label: str
+    value: int
+
+
+def portal_url(election: str, unit: str = "") -> str:
+    return f"{PREFIX}/portal/{election}" + (f"/{unit}" if unit else "")
+
+
+def election_url(election: str) -> str:
+    return f"{PREFIX}/elections/{election}"
+
+
+def candidates(results: Results, votes: Mapping[str, int]) -> list[Candidate]:
+    """The candidates with their ``votes``, most votes first."""
     election = results.election
-    votes = results.totals[code]["votes"]
-    total = sum(votes.values()) or 1
-    rows = "".join(
-        f"<tr><td>{escape(election.candidate_names[c])}</td><td>{votes[c]}</td>"
-        f"<td>{100 * votes[c] / total:.2f}%</td></tr>"
-        for c in sorted(election.candidates, key=lambda c: -votes[c])
-    )
-    return (
-        f'<table id="votes"><tr><th>Candidate</th><th>Votes</th><th>Share</th></tr>{rows}</table>'
-    )
+    total = sum(votes.values())
+    return [
+        Candidate(election.candidate_names[c], votes[c], votes[c] / total if total else None)
+        for c in sorted(election.candidates, key=lambda c: (-votes[c], c))
+    ]
 
 
-def _children_table(results: Results, code: str, election: str) -> str:
-    rows = []
+def units(results: Results, code: str) -> list[Unit]:
+    """The commissions under ``code`` with their progress and votes (the data table of the
+    results chart). Totals are kept above the precincts; a precinct's figures are its
+    protocol's."""
+    election = results.election
+    found = []
     for child in results.children(code):
-        link = f"{PREFIX}/portal/{escape(election)}/{escape(child.code)}"
-        if child.kind == "precinct":
-            state = "received" if child.code in results.protocols else "awaited"
-            rows.append(
-                f'<tr><td><a href="{link}">{escape(child.name)}</a></td><td>{state}</td></tr>'
-            )
-        else:
+        if child.code in results.totals:
             total = results.totals[child.code]
-            rows.append(
-                f'<tr><td><a href="{link}">{escape(child.name)}</a></td>'
-                f"<td>{total['received']} / {total['expected']}</td></tr>"
+            received, expected, votes = total["received"], total["expected"], total["votes"]
+        else:
+            protocol = results.protocols.get(child.code)
+            received, expected = int(protocol is not None), 1
+            votes = protocol.doc["votes"] if protocol else dict.fromkeys(election.candidates)
+        found.append(
+            Unit(
+                child.code,
+                child.name,
+                child.kind,
+                portal_url(election.code, child.code),
+                received,
+                expected,
+                tuple(votes[c] for c in election.candidates),
             )
-    return '<table id="units"><tr><th>Unit</th><th>Protocols</th></tr>' + "".join(rows) + "</table>"
+        )
+    return found
 
 
-def _turnout(
-    turnout: Mapping[str, Mapping[str, int]], hours: tuple[str, ...], expected: int
-) -> str:
-    if not turnout:
-        return "<p>No turnout reported yet.</p>"
-    rows = "".join(
-        f"<tr><td>{h}</td><td>{turnout[h]['voters']}</td><td>{turnout[h]['reporting']} / "
-        f"{expected}</td></tr>"
-        for h in hours
-        if h in turnout
-    )
-    return (
-        '<h2>Turnout</h2><table id="turnout"><tr><th>Hour</th><th>Voters</th>'
-        f"<th>Precincts reporting</th></tr>{rows}</table>"
-    )
+def hours(results: Results, turnout: Turnout, code: str) -> list[Hour]:
+    """Turnout at each of the law's hours in ``code`` (the data table of the turnout chart),
+    as a share of the voters on the list: the protocols' first line, summed above a precinct."""
+    first_line = results.election.profile.lines[0].id
+    protocol = results.protocols.get(code)
+    if code in results.totals:
+        electorate = results.totals[code]["lines"].get(first_line, 0)
+    else:
+        electorate = protocol.doc["lines"][first_line] if protocol else 0
+    by_hour = turnout.get(code, {})
+    rows = []
+    for hour in results.election.profile.turnout_hours:
+        reported = by_hour.get(hour)
+        rows.append(
+            Hour(
+                hour,
+                reported["voters"] if reported else None,
+                reported["reporting"] if reported else 0,
+                reported["voters"] / electorate if reported and electorate else None,
+            )
+        )
+    return rows
 
 
-def national_page(results: Results, turnout: Mapping[str, Mapping[str, int]]) -> str:
-    election = results.election
-    code = results.central
-    base = f"{PREFIX}/elections/{escape(election.code)}"
-    downloads = (
-        f'<nav id="downloads"><a href="{base}/open-data.csv">Open data (CSV)</a>'
-        f'<a href="{base}/open-data.json">Open data (JSON)</a>'
-        f'<a href="{base}/nist.json">NIST SP 1500-100 v2</a>'
-        f'<a href="{base}/record.tar">Signed record</a>'
-        f'<a href="{base}/reports/results.pdf">Results report (PDF)</a>'
-        f'<a href="{base}/reports/turnout.pdf">Turnout report (PDF)</a></nav>'
-        f'<figure><img id="turnout-chart" alt="Turnout by hour" '
-        f'src="{base}/charts/{escape(code)}/turnout.svg"></figure>'
-    )
-    body = (
-        f"<h1>{escape(election.title)}</h1>{_status(results)}<p>{_progress(results.totals[code])}</p>"
-        f"{downloads}<h2>National results</h2>{_votes_table(results, code)}"
-        f"{_turnout(turnout, election.profile.turnout_hours, results.totals[code]['expected'])}"
-        f"<h2>Units</h2>{_children_table(results, code, election.code)}"
-    )
-    return _page(election.title, body)
+def trail(results: Results, code: str) -> list[tuple[str, str]]:
+    """``(name, url)`` of the commissions above ``code``, the central one first."""
+    above = list(ancestry(results.commissions, code))[1:]
+    return [
+        (results.commissions[c].name, portal_url(results.election.code, c)) for c in reversed(above)
+    ]
 
 
-def commission_page(results: Results, code: str, turnout: Mapping[str, Mapping[str, int]]) -> str:
+def results_context(results: Results, turnout: Turnout, code: str) -> dict[str, Any]:
+    """The national or a constituency page: totals, progress, turnout, the units under it."""
     election = results.election
     commission = results.commissions[code]
-    back = f'<p><a href="{PREFIX}/portal/{escape(election.code)}">National results</a></p>'
-    if commission.kind != "precinct":
-        total = results.totals[code]
-        body = (
-            f"{back}<h1>{escape(commission.name)}</h1>{_status(results)}<p>{_progress(total)}</p>"
-            f"{_votes_table(results, code)}"
-            f"{_turnout(turnout, election.profile.turnout_hours, total['expected'])}"
-            f"{_children_table(results, code, election.code)}"
-        )
-        return _page(commission.name, body)
-    protocol = results.protocols.get(code)
-    if protocol is None:
-        body = f'{back}<h1>{escape(commission.name)}</h1><p id="protocol">Protocol awaited.</p>'
-        return _page(commission.name, body)
-    doc = protocol.doc
-    lines = "".join(
-        f"<tr><td>{escape(line.id)}</td><td>{escape(line.label)}</td><td>{doc['lines'][line.id]}</td></tr>"
-        for line in election.profile.lines
-    )
-    votes = "".join(
-        f"<tr><td>{escape(election.candidate_names[c])}</td><td></td><td>{doc['votes'][c]}</td></tr>"
-        for c in election.candidates
-    )
-    correction = (
-        f'<p id="correction">Repeat protocol superseding {escape(doc["supersedes"][:16])}…: '
-        f"{escape(doc['reason'])}</p>"
-        if doc["supersedes"]
-        else ""
-    )
-    body = (
-        f"{back}<h1>{escape(commission.name)}</h1>{_status(results)}"
-        f'<p>Protocol digest <code id="digest">{escape(protocol.digest)}</code> '
-        f'<a id="protocol-pdf" href="{PREFIX}/elections/{escape(election.code)}/protocols/'
-        f'{escape(code)}/protocol.pdf">printable protocol with signatures (PDF)</a></p>'
-        f"{correction}"
-        f'<table id="protocol"><tr><th>Line</th><th>Item</th><th>Value</th></tr>{lines}{votes}'
-        "</table>"
-    )
-    return _page(commission.name, body)
+    return {
+        "election": election,
+        "commission": commission,
+        "national": code == results.central,
+        "trail": trail(results, code),
+        "total": results.totals[code],
+        "candidates": candidates(results, results.totals[code]["votes"]),
+        "candidate_names": [election.candidate_names[c] for c in election.candidates],
+        "units": units(results, code),
+        "hours": hours(results, turnout, code),
+        "base": election_url(election.code),
+        "turnout_chart": f"{election_url(election.code)}/charts/{code}/turnout.svg",
+    }
 
 
-def entry_page(results: Results) -> str:
+def precinct_context(
+    results: Results, turnout: Turnout, code: str, language: str
+) -> dict[str, Any]:
+    """A precinct page: its protocol line by line (labels in ``language``), or that it is
+    awaited."""
     election = results.election
-    inputs = "".join(
-        f"<label>{escape(line.id)} {escape(line.label)} "
-        f'<input type="number" min="0" required name="l-{escape(line.id)}" '
-        f'data-line="{escape(line.id)}"></label><br>'
-        for line in election.profile.lines
-    )
-    inputs += "".join(
-        f'<label>{escape(election.candidate_names[c])} <input type="number" min="0" required '
-        f'name="v-{escape(c)}" data-candidate="{escape(c)}"></label><br>'
-        for c in election.candidates
-    )
-    body = (
-        f"<h1>Protocol entry: {escape(election.title)}</h1>"
-        f'<form id="entry" data-action="{PREFIX}/elections/{escape(election.code)}/drafts">'
-        '<label>Precinct <input name="precinct" required></label><br>'
-        f'{inputs}<button type="submit" id="submit">Enter</button></form>'
-        '<div id="outcome"></div>'
-        f'<script src="{PREFIX}/static/entry.js"></script>'
-    )
-    return _page("Protocol entry", body)
+    protocol = results.protocols.get(code)
+    lines: Sequence[ProtocolLine] = ()
+    if protocol is not None:
+        lines = [
+            ProtocolLine(line.id, line.label_in(language), protocol.doc["lines"][line.id])
+            for line in election.profile.lines
+        ]
+    return {
+        "election": election,
+        "commission": results.commissions[code],
+        "trail": trail(results, code),
+        "protocol": protocol,
+        "lines": lines,
+        "candidates": candidates(results, protocol.doc["votes"]) if protocol else [],
+        "hours": hours(results, turnout, code),
+        "pdf": f"{election_url(election.code)}/protocols/{code}/protocol.pdf",
+    }
+
+
+def entry_context(results: Results, language: str) -> dict[str, Any]:
+    """The double-entry form: the law's lines (labels in ``language``) and the candidates."""
+    election = results.election
+    precincts = (c.code for c in results.commissions.values() if c.kind == "precinct")
+    # the first precinct defined, as an example of a code (a polling station at home)
+    return {
+        "election": election,
+        "lines": [(line.id, line.label_in(language)) for line in election.profile.lines],
+        "candidates": [(c, election.candidate_names[c]) for c in election.candidates],
+        "example": next(precincts, ""),
+        "action": f"{election_url(election.code)}/drafts",
+    }
