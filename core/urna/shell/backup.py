@@ -592,7 +592,8 @@ async def _verify_ledger(
             first = failed[0].failures[0] if failed[0].failures else None
             detail = f"{first.where}: {first.message}" if first else failed[0].reason
             raise BackupError(
-                f"scope {head.scope}: check {', '.join(r.id for r in failed)} failed; "
+                f"scope {head.scope}: check{'s' * (len(failed) > 1)} "
+                f"{', '.join(result.id for result in failed)} failed; "
                 f"first at {detail}"
             )
         progress(head.scope, len(events))
