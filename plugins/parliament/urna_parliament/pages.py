@@ -98,9 +98,7 @@ async def presiding_page(request: Request) -> HTTPResponse:
             "sitting": row,
             "agenda": agenda,
             "console_modes": CONSOLE_MODES,
-            "outcomes": _translated(t, OUTCOMES),
-            "modes": _translated(t, MODES),
-            "rules": _rules(request, t),
+            "outcome_words": _translated(t, OUTCOMES),
             **words(),
         },
     )
@@ -108,7 +106,6 @@ async def presiding_page(request: Request) -> HTTPResponse:
 
 async def member_page(request: Request) -> HTTPResponse:
     """The signed-in member's own record (their user name is their member id)."""
-    t = translator_of(request)
     row = await Member.get_or_none(member=principal_of(request).username)
     if row is None:
         raise ApiError(404, "your user name is not a member id of the roster")
@@ -118,7 +115,6 @@ async def member_page(request: Request) -> HTTPResponse:
         {
             "record": await member_record(request, row),
             "sitting": await current_row(),
-            "modes": _translated(t, MODES),
             **words(),
         },
     )
