@@ -454,13 +454,18 @@ async def serve_in_process(
 ) -> AsyncIterator[UrnaServer]:
     """Migrate, start the app's server in this event loop, and stop it afterwards."""
     from urna.shell.app import create_app
+    from urna.shell.limits import LimitedHttpProtocol
     from urna.shell.server import prepare_to_serve
 
     registry = build_registry(manager)
     await prepare_to_serve(settings, registry, manager, migrate=True)
     app = create_app(settings, manager)
     server = await app.create_server(
-        host=settings.host, port=settings.port, return_asyncio_server=True, access_log=False
+        host=settings.host,
+        port=settings.port,
+        return_asyncio_server=True,
+        access_log=False,
+        protocol=LimitedHttpProtocol,
     )
     assert server is not None
     await server.startup()

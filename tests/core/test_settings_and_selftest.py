@@ -39,11 +39,28 @@ def test_data_dir_settings_file_is_found(tmp_path):
         ("", {"URNA_WORKERS": "0"}, "workers must be at least 1"),
         ('database_url = "mysql://x"\n', {}, "database_url"),
         ("[server\n", {}, "not valid TOML"),
+        ("[server]\nheader_timeout_seconds = 0\n", {}, "header_timeout_seconds must be at least 1"),
+        ("[server]\nmax_connections_per_address = -1\n", {}, "max_connections_per_address"),
     ],
 )
 def test_bad_settings_name_the_key(tmp_path, text, env, complaint):
     with pytest.raises(SettingsError, match=complaint):
         load_settings(write(tmp_path, text), env=env)
+
+
+def test_slow_client_limits_come_from_the_server_section(tmp_path):
+    text = "[server]\nheader_timeout_seconds = 5\nbody_timeout_seconds = 30\n"
+    text += (
+        "response_timeout_seconds = 20\nkeep_alive_seconds = 3\nmax_connections_per_address = 0\n"
+    )
+    settings = load_settings(write(tmp_path, text), env={})
+    assert (
+        settings.header_timeout_seconds,
+        settings.body_timeout_seconds,
+        settings.response_timeout_seconds,
+        settings.keep_alive_seconds,
+        settings.max_connections_per_address,
+    ) == (5, 30, 20, 3, 0)
 
 
 def test_several_workers_may_share_the_embedded_sqlite(tmp_path):

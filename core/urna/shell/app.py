@@ -29,6 +29,7 @@ from urna.shell.error_pages import error_page
 from urna.shell.http import ApiError, error_response
 from urna.shell.idempotency import idempotency_key, run_idempotent
 from urna.shell.ledger import LedgerError, utc_now
+from urna.shell.limits import ConnectionLimits
 from urna.shell.registry import Registry, build_registry
 from urna.shell.services import Services, build_services, services_of
 from urna.shell.settings import Settings, load_settings
@@ -69,6 +70,11 @@ def create_app(
     app = Sanic("urna")
     app.config.AUTO_EXTEND = False
     app.config.REQUEST_MAX_SIZE = settings.max_body_bytes
+    # sanic's timeouts bound the silence between bytes; limits.py bounds whole requests.
+    app.config.REQUEST_TIMEOUT = settings.header_timeout_seconds
+    app.config.RESPONSE_TIMEOUT = settings.response_timeout_seconds
+    app.config.KEEP_ALIVE_TIMEOUT = settings.keep_alive_seconds
+    app.ctx.connection_limits = ConnectionLimits.from_settings(settings)
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.ctx.settings = settings
     app.ctx.registry = registry

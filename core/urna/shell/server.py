@@ -14,6 +14,7 @@ from sanic.worker.loader import AppLoader
 from urna.errors import UrnaError
 from urna.shell import db, selftest
 from urna.shell.app import create_app
+from urna.shell.limits import LimitedHttpProtocol
 from urna.shell.registry import Registry
 from urna.shell.services import announce_start, running_services
 from urna.shell.settings import Settings
@@ -64,6 +65,7 @@ def serve_forever(
         single_process=single,
         access_log=False,
         motd=False,
+        protocol=LimitedHttpProtocol,
     )
     click.echo(f"Urna is listening on http://{settings.host}:{settings.port}/ (health: /-/health)")
     if single:

@@ -37,6 +37,16 @@ class Settings:
     public_origin: str = ""
     """The origin browsers use (``https://hall.example``); defaults to http://host:port."""
     max_body_bytes: int = 1024 * 1024
+    header_timeout_seconds: int = 10
+    """A request's whole header must arrive within this of its first byte."""
+    body_timeout_seconds: int = 60
+    """A request's whole body must arrive within this of its header's end."""
+    response_timeout_seconds: int = 60
+    """The longest a handler may run, or a response stall, before the client gets 503."""
+    keep_alive_seconds: int = 15
+    """An idle keep-alive connection is closed after this."""
+    max_connections_per_address: int = 32
+    """Open connections one client address may hold in one server process (0: no cap)."""
     session_idle_seconds: int = 30 * 60
     session_absolute_seconds: int = 12 * 60 * 60
     plugins_allow: tuple[str, ...] = ()
@@ -74,6 +84,11 @@ _INT_KEYS = {
     "port": ("server", "port"),
     "workers": ("server", "workers"),
     "max_body_bytes": ("server", "max_body_bytes"),
+    "header_timeout_seconds": ("server", "header_timeout_seconds"),
+    "body_timeout_seconds": ("server", "body_timeout_seconds"),
+    "response_timeout_seconds": ("server", "response_timeout_seconds"),
+    "keep_alive_seconds": ("server", "keep_alive_seconds"),
+    "max_connections_per_address": ("server", "max_connections_per_address"),
     "session_idle_seconds": ("auth", "session_idle_seconds"),
     "session_absolute_seconds": ("auth", "session_absolute_seconds"),
 }
@@ -85,10 +100,27 @@ _STR_KEYS = {
     "language": ("appliance", "language"),
     "time_zone": ("appliance", "time_zone"),
 }
+_TIMEOUTS = (
+    "header_timeout_seconds",
+    "body_timeout_seconds",
+    "response_timeout_seconds",
+    "keep_alive_seconds",
+)
 _LIST_KEYS = {"plugins_allow": ("plugins", "allow"), "plugins_require": ("plugins", "require")}
 _KNOWN = {
     "": {"data_dir", "database_url"},
-    "server": {"host", "port", "workers", "public_origin", "max_body_bytes"},
+    "server": {
+        "host",
+        "port",
+        "workers",
+        "public_origin",
+        "max_body_bytes",
+        "header_timeout_seconds",
+        "body_timeout_seconds",
+        "response_timeout_seconds",
+        "keep_alive_seconds",
+        "max_connections_per_address",
+    },
     "auth": {"session_idle_seconds", "session_absolute_seconds"},
     "plugins": {"allow", "require"},
     "appliance": {"name", "language", "time_zone"},
@@ -195,6 +227,9 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("database_url must be empty (SQLite) or start with postgres://")
     if settings.max_body_bytes < 1024:
         raise SettingsError("max_body_bytes must be at least 1024")
+    for field in _TIMEOUTS:
+        if getattr(settings, field) < 1:
+            raise SettingsError(f"setting {field} must be at least 1 (seconds)")
     for field in _STR_KEYS:
         if not isinstance(getattr(settings, field), str):
             raise SettingsError(f"setting {field} must be a string")
