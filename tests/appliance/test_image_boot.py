@@ -28,10 +28,10 @@ URNA_SCORE_MAX = 2.0
 UNIT_SCORES_MAX = {
     "urna.service": URNA_SCORE_MAX,
     "urna-init.service": URNA_SCORE_MAX,
-    # Mounts in the host's namespace with CAP_SYS_ADMIN: no mount namespace possible.
-    "urna-media@sda1.service": 4.0,
+    # Asks PID 1 to mount (systemd-mount) and holds no capability itself.
+    "urna-media@sda1.service": URNA_SCORE_MAX,
     # Debian's unit with the image's sandbox drop-in.
-    "nftables.service": 3.0,
+    "nftables.service": URNA_SCORE_MAX,
 }
 # Debian's own units that the image enables: scored and reported, not gated.
 ENABLED_UNITS = ["systemd-networkd.service"]
