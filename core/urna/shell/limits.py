@@ -76,7 +76,7 @@ def _address(transport: asyncio.BaseTransport) -> str:
 class LimitedHttpProtocol(HttpProtocol):
     """sanic's HTTP/1.1 protocol with the deadlines and the cap of the module docstring."""
 
-    __slots__ = ("_limits", "_address", "_phase", "_deadline")
+    __slots__ = ("_address", "_deadline", "_limits", "_phase")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
