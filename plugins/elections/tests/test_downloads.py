@@ -19,6 +19,7 @@ import pytest
 from pypdf import PdfReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+from urna.api import translator
 from urna_elections import reports
 from urna_elections.generate import (
     CANDIDATES,
@@ -121,7 +122,7 @@ async def test_every_download_names_its_file(urna_server):
     generated = await _small(urna_server.services.ledger)
     code, precinct = generated.election.code, generated.precincts[0]
     url = f"/p/elections/elections/{code}"
-    public = urna_server.client()
+    public = urna_server.client(headers={"Accept-Language": "en"})
     expected = {
         "open-data.csv": f'attachment; filename="{code}-open-data.csv"',
         "open-data.json": f'attachment; filename="{code}-open-data.json"',
@@ -142,7 +143,7 @@ async def test_every_download_names_its_file(urna_server):
 async def test_charts_carry_no_inline_style_and_show_names(urna_server):
     generated = await _small(urna_server.services.ledger)
     url = f"/p/elections/elections/{generated.election.code}/charts"
-    public = urna_server.client()
+    public = urna_server.client(headers={"Accept-Language": "en"})
 
     root = svg_tree((await public.get(f"{url}/results.svg")).content)
     assert_no_inline_style(root)
@@ -168,7 +169,7 @@ async def test_charts_carry_no_inline_style_and_show_names(urna_server):
 async def test_eight_long_names_in_the_chart_and_the_results_pdf(urna_server, tmp_path):
     election = await _eight_long_names(urna_server.services.ledger)
     url = f"/p/elections/elections/{election.code}"
-    public = urna_server.client()
+    public = urna_server.client(headers={"Accept-Language": "en"})
 
     root = svg_tree((await public.get(f"{url}/charts/results.svg")).content)
     text = svg_text(root)
@@ -201,15 +202,19 @@ async def test_eight_long_names_in_the_chart_and_the_results_pdf(urna_server, tm
 
 async def test_the_saved_results_pdf_of_official_results_says_official(urna_services):
     ledger = urna_services.ledger
+    english = translator(urna_services, "en")
     generated = await _small(ledger)
     before = generated.election  # as the demo holds it: loaded before the results were official
 
-    preliminary = pdf_text(reports.results_pdf(await compute(before)))
+    preliminary = pdf_text(reports.results_pdf(await compute(before), english))
     assert "not yet official" in preliminary
 
     await mark_official(ledger, before)
     results = await compute(await load_election(before.code))
-    for data in (reports.results_pdf(results), await results_pdf(before, results)):
+    for data in (
+        reports.results_pdf(results, english),
+        await results_pdf(before, results, english),
+    ):
         text = pdf_text(data)
         assert "Official results" in text
         assert "unofficial" not in text

@@ -6,6 +6,7 @@ import csv
 import io
 import random
 
+from urna.api import translator
 from urna_elections.generate import az_protocol_values, generate_election, signed_protocol
 from urna_elections.protocol import protocol_digest
 from urna_elections.protocols import accept_signed
@@ -21,7 +22,8 @@ async def test_open_data_csv_has_a_row_per_precinct_received_or_not(urna_service
     lines, votes = az_protocol_values(random.Random(7), election.candidates)  # noqa: S311
     entry = signed_protocol(election, received, lines, votes, generated.member_keys(received))
     await accept_signed(ledger, election, entry, "api")
-    rows = list(csv.reader(io.StringIO(open_data_csv(await compute(election)))))
+    english = translator(urna_services, "en")
+    rows = list(csv.reader(io.StringIO(open_data_csv(await compute(election), english))))
     line_ids, candidates = election.profile.line_ids, election.candidates
     assert rows[0] == [
         "precinct",

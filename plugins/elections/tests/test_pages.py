@@ -5,6 +5,7 @@ line labels in the page's language, and the entry pages behind the sign-in page.
 from __future__ import annotations
 
 import html
+import io
 import json
 import re
 from html.parser import HTMLParser
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 from babel.messages.mofile import read_mo
 from babel.numbers import format_decimal
+from pypdf import PdfReader
 from urna.testing import catalog_problems
 from urna_elections.law import load_builtin
 from urna_elections.structure import add_commissions, create_election
@@ -206,6 +208,29 @@ async def test_entry_pages_send_a_browser_to_sign_in_and_refuse_an_api_client(
         assert (await anonymous.get(BASE + path)).status_code == 401
     member = await urna_server.login("member", ["elections.member"])
     assert (await member.get(BASE + "/elections/az-2024/enter", headers=HTML)).status_code == 403
+
+
+@SQLITE
+async def test_downloads_are_written_in_the_language_asked_for(urna_server, portal_election):
+    """The CSV, charts and PDFs use the same catalogs as the pages: ``?lang=``, else the
+    request's language; ids and figures stay the same in every language."""
+    generated, _ = portal_election
+    client = urna_server.client()
+    base = f"{BASE}/elections/{generated.election.code}"
+    label = generated.election.profile.lines[0]
+    for language in LANGUAGES:
+        answer = await client.get(f"{base}/open-data.csv?lang={language}")
+        assert answer.headers["content-language"] == language
+        header = answer.text.splitlines()[0]
+        assert header.startswith(say(language, "precinct") + ",")
+        assert f"{label.label_in(language)} (100.2.1)" in header
+        client.cookies.set("urna_lang", language)
+        chart = await client.get(f"{base}/charts/results.svg")
+        assert chart.headers["content-language"] == language
+        assert say(language, "Results by constituency, % of valid votes") in chart.text
+        pdf = await client.get(f"{base}/reports/results.pdf")
+        text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+        assert say(language, "Preliminary results, not yet official") in " ".join(text.split())
 
 
 @SQLITE

@@ -47,7 +47,7 @@ async def test_protocol_results_and_turnout_reports(urna_server, tmp_path):
             f"{URL}/turnout", json={"reports": reports}, headers={"Idempotency-Key": precinct}
         )
         assert answer.status_code == 201, answer.text
-    public = urna_server.client()
+    public = urna_server.client(headers={"Accept-Language": "en"})
 
     answer = await public.get(f"{URL}/protocols/{first}/protocol.pdf")
     assert answer.status_code == 200

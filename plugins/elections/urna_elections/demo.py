@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import click
-from urna.api import DemoContext, DemoResult
+from urna.api import DemoContext, DemoResult, translator
 
 from urna_elections.generate import az_protocol_values, generate_election, signed_protocol
 from urna_elections.protocol import protocol_digest
@@ -113,7 +113,8 @@ async def run_demo(context: DemoContext) -> DemoResult:
     results = await compute(await _reload(election.code))
     out = context.reports_dir / "elections"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "open-data.csv").write_text(open_data_csv(results), encoding="utf-8")
+    words = translator(context.services, context.services.settings.language)
+    (out / "open-data.csv").write_text(open_data_csv(results, words), encoding="utf-8")
     (out / "open-data.json").write_text(
         json.dumps(open_data_json(results), ensure_ascii=False), encoding="utf-8"
     )
@@ -122,7 +123,8 @@ async def run_demo(context: DemoContext) -> DemoResult:
     if NIST_SCHEMA.exists():  # noqa: ASYNC240 - one stat in a one-off demo
         problems = check_nist(report, NIST_SCHEMA)
         click.echo(f"  NIST report: {'valid' if not problems else problems[:3]}")
-    written = await _reports(election, results, out, [generated.precincts[0], *corrected[:1]])
+    precincts = [generated.precincts[0], *corrected[:1]]
+    written = await _reports(election, results, out, precincts, words)
     click.echo(f"  demo took {time.perf_counter() - started:.1f} s")
     base = f"/p/elections/portal/{election.code}"
     return DemoResult(
@@ -132,25 +134,26 @@ async def run_demo(context: DemoContext) -> DemoResult:
     )
 
 
-async def _reports(election, results, out: Path, precincts: list[str]) -> list[Path]:  # type: ignore[no-untyped-def]
-    """The printable reports and charts, written beside the open data."""
+async def _reports(election, results, out: Path, precincts: list[str], words) -> list[Path]:  # type: ignore[no-untyped-def]
+    """The printable reports and charts, written beside the open data in the appliance's
+    language (``words``, its translator)."""
     from urna_elections import reports
     from urna_elections.plugin import precinct_protocol_pdf, results_pdf, turnout_pdf
     from urna_elections.results import turnout_by_hour
 
     written = {
-        out / "results.pdf": await results_pdf(election, results),
-        out / "turnout.pdf": await turnout_pdf(election, results),
+        out / "results.pdf": await results_pdf(election, results, words),
+        out / "turnout.pdf": await turnout_pdf(election, results, words),
     }
     for precinct in precincts:
         written[out / f"protocol-{precinct}.pdf"] = await precinct_protocol_pdf(
-            election, results, precinct
+            election, results, precinct, words
         )
     turnout = await turnout_by_hour(election, results.commissions)
     written[out / "turnout-by-hour.svg"] = reports.turnout_svg(
-        results, turnout, results.central, "Turnout by hour, nationally"
+        results, turnout, results.central, words
     )
-    written[out / "results-by-constituency.svg"] = reports.results_svg(results)
+    written[out / "results-by-constituency.svg"] = reports.results_svg(results, words)
     for path, data in written.items():
         path.write_bytes(data)
     click.echo(f"  reports: {', '.join(p.name for p in written)}")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import gettext
 import json
 import os
 import re
+import zoneinfo
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ from urna.api import (
     Role,
     Route,
     Services,
+    Translator,
     VerifierCheck,
     field,
     guess_secret,
@@ -37,9 +40,11 @@ from urna.api import (
     render,
     run_memory_hard,
     services_of,
+    translator,
     translator_of,
 )
 from urna.crypto.signing import SigningKey
+from urna.languages import LANGUAGES
 from urna.record.bundle import canonical_tar
 
 from urna_elections import hookspecs, models, portal, reports
@@ -366,12 +371,31 @@ def _disposition(name: str, *, inline: bool = False) -> dict[str, str]:
     return {"Content-Disposition": f'{"inline" if inline else "attachment"}; filename="{safe}"'}
 
 
+def _words(request: Request) -> Translator:
+    """The language of a report, chart or CSV: ``?lang=`` when it names one (a link to a
+    file in a chosen language), else the request's, as for its pages."""
+    language = request.args.get("lang", "")
+    if language in LANGUAGES:
+        return translator(services_of(request), language)
+    return translator_of(request)
+
+
+def _in_language(t: Translator, name: str, *, inline: bool = False) -> dict[str, str]:
+    """The headers of a download written in ``t``'s language."""
+    return {
+        **_disposition(name, inline=inline),
+        "Content-Language": t.language,
+        "Vary": "Accept-Language, Cookie",
+    }
+
+
 async def open_data_csv_route(request: Request, code: str) -> HTTPResponse:
     results = await _results(request, await _election(code))
+    t = _words(request)
     return raw(
-        open_data_csv(results).encode("utf-8"),
+        open_data_csv(results, t).encode("utf-8"),
         content_type="text/csv; charset=utf-8",
-        headers=_disposition(f"{code}-open-data.csv"),
+        headers=_in_language(t, f"{code}-open-data.csv"),
     )
 
 
@@ -442,7 +466,9 @@ async def entry_page(request: Request, code: str) -> HTTPResponse:
     return render(request, "elections/entry.html", context)
 
 
-async def precinct_protocol_pdf(election: ElectionInfo, results: Results, precinct: str) -> bytes:
+async def precinct_protocol_pdf(
+    election: ElectionInfo, results: Results, precinct: str, t: Translator
+) -> bytes:
     """The PDF of ``precinct``'s current protocol with its members and signatures."""
     row = await models.Protocol.get_or_none(
         election_id=election.id, precinct_code=precinct, current=True
@@ -456,44 +482,47 @@ async def precinct_protocol_pdf(election: ElectionInfo, results: Results, precin
     )
     signed = json.loads(row.signatures)
     return await asyncio.to_thread(
-        reports.protocol_pdf, results, precinct, signed, members, seq=row.seq
+        reports.protocol_pdf, results, precinct, signed, members, t, seq=row.seq
     )
 
 
-async def results_pdf(election: ElectionInfo, results: Results) -> bytes:
-    return await asyncio.to_thread(reports.results_pdf, results)
+async def results_pdf(election: ElectionInfo, results: Results, t: Translator) -> bytes:
+    return await asyncio.to_thread(reports.results_pdf, results, t)
 
 
-async def turnout_pdf(election: ElectionInfo, results: Results) -> bytes:
+async def turnout_pdf(election: ElectionInfo, results: Results, t: Translator) -> bytes:
     turnout = await turnout_by_hour(election, results.commissions)
-    return await asyncio.to_thread(reports.turnout_pdf, results, turnout)
+    return await asyncio.to_thread(reports.turnout_pdf, results, turnout, t)
 
 
-def _pdf(data: bytes, name: str) -> HTTPResponse:
-    return raw(data, content_type="application/pdf", headers=_disposition(name, inline=True))
+def _pdf(data: bytes, name: str, t: Translator) -> HTTPResponse:
+    return raw(data, content_type="application/pdf", headers=_in_language(t, name, inline=True))
 
 
 async def protocol_pdf_route(request: Request, code: str, precinct: str) -> HTTPResponse:
     election = await _election(code)
     results = await _results(request, election)
-    data = await precinct_protocol_pdf(election, results, precinct)
-    return _pdf(data, f"{code}-{precinct}-protocol.pdf")
+    t = _words(request)
+    data = await precinct_protocol_pdf(election, results, precinct, t)
+    return _pdf(data, f"{code}-{precinct}-protocol.pdf", t)
 
 
 async def results_pdf_route(request: Request, code: str) -> HTTPResponse:
     election = await _election(code)
-    data = await results_pdf(election, await _results(request, election))
-    return _pdf(data, f"{code}-results.pdf")
+    t = _words(request)
+    data = await results_pdf(election, await _results(request, election), t)
+    return _pdf(data, f"{code}-results.pdf", t)
 
 
 async def turnout_pdf_route(request: Request, code: str) -> HTTPResponse:
     election = await _election(code)
-    data = await turnout_pdf(election, await _results(request, election))
-    return _pdf(data, f"{code}-turnout.pdf")
+    t = _words(request)
+    data = await turnout_pdf(election, await _results(request, election), t)
+    return _pdf(data, f"{code}-turnout.pdf", t)
 
 
-def _svg(data: bytes, name: str) -> HTTPResponse:
-    return raw(data, content_type="image/svg+xml", headers=_disposition(name, inline=True))
+def _svg(data: bytes, name: str, t: Translator) -> HTTPResponse:
+    return raw(data, content_type="image/svg+xml", headers=_in_language(t, name, inline=True))
 
 
 async def turnout_svg_route(request: Request, code: str, unit: str) -> HTTPResponse:
@@ -502,14 +531,21 @@ async def turnout_svg_route(request: Request, code: str, unit: str) -> HTTPRespo
     if unit not in results.commissions:
         raise ApiError(404, f"no unit {unit!r} in {code}")
     turnout = await turnout_by_hour(election, results.commissions)
-    chart = reports.turnout_svg(results, turnout, unit)
-    return _svg(chart, f"{code}-{unit}-turnout-by-hour.svg")
+    t = _words(request)
+    chart = reports.turnout_svg(results, turnout, unit, t)
+    return _svg(chart, f"{code}-{unit}-turnout-by-hour.svg", t)
 
 
 async def results_svg_route(request: Request, code: str) -> HTTPResponse:
     election = await _election(code)
     results = await _results(request, election)
-    return _svg(reports.results_svg(results), f"{code}-results-by-constituency.svg")
+    t = _words(request)
+    return _svg(reports.results_svg(results, t), f"{code}-results-by-constituency.svg", t)
+
+
+ENGLISH = Translator("en", gettext.NullTranslations(), zoneinfo.ZoneInfo("UTC"))
+"""``urna report`` renders outside a request and without the services: the reports in the
+language they are written in."""
 
 
 def _report(name: str, title: str, make: Any) -> Report:
@@ -518,7 +554,7 @@ def _report(name: str, title: str, make: Any) -> Report:
             raise ValueError(f"the {name} report is rendered as pdf, not {format!r}")
         code = scope.removeprefix("election.")
         election = await load_election(code)
-        return bytes(await make(election, await compute(election)))
+        return bytes(await make(election, await compute(election), ENGLISH))
 
     return Report(name, title, ("pdf",), render)
 

@@ -17,28 +17,40 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from urna.api import N_, Translator
+
 from urna_elections.results import Results
 
 NIST_TYPE = "ElectionResults."
 NIST_UNIT_TYPES = {"central": "country", "precinct": "precinct"}
 
 
-# The words of the open-data CSV, in English, here so that they can be marked for translation.
-CSV_COLUMNS = ("precinct", "precinct name", "parent", "parent name", "status", "digest")
+# The words of the open-data CSV, written in English and translated through the plugin's catalog.
+CSV_COLUMNS = (
+    N_("precinct"),
+    N_("precinct name"),
+    N_("parent"),
+    N_("parent name"),
+    N_("status"),
+    N_("digest"),
+)
 CSV_NAMED = "{name} ({id})"
+RECEIVED = N_("received")
+NOT_RECEIVED = N_("not received")
 
 
-def open_data_csv(results: Results) -> str:
-    """One row per precinct. A column of a protocol line or of a candidate is headed with its
-    name and, in parentheses, its id in the record: ``Candidate One (c1)``."""
+def open_data_csv(results: Results, t: Translator) -> str:
+    """One row per precinct, its words in ``t``'s language. A column of a protocol line or of
+    a candidate is headed with its name and, in parentheses, its id in the record:
+    ``Candidate One (c1)``; the ids and figures are the same in every language."""
     election = results.election
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     lines = election.profile.lines
     writer.writerow(
         [
-            *CSV_COLUMNS,
-            *(CSV_NAMED.format(name=line.label, id=line.id) for line in lines),
+            *(t.gettext(column) for column in CSV_COLUMNS),
+            *(CSV_NAMED.format(name=line.label_in(t.language), id=line.id) for line in lines),
             *(
                 CSV_NAMED.format(name=election.candidate_names[c], id=c)
                 for c in election.candidates
@@ -51,10 +63,10 @@ def open_data_csv(results: Results) -> str:
             continue
         protocol = results.protocols.get(code)
         if protocol is None:
-            status, digest = "not received", ""
+            status, digest = t.gettext(NOT_RECEIVED), ""
             figures: list[int | str] = [""] * (len(lines) + len(election.candidates))
         else:
-            status, digest, doc = "received", protocol.digest, protocol.doc
+            status, digest, doc = t.gettext(RECEIVED), protocol.digest, protocol.doc
             figures = [
                 *(doc["lines"][line.id] for line in lines),
                 *(doc["votes"][c] for c in election.candidates),

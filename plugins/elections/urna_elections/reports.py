@@ -18,6 +18,10 @@ that Azerbaijani letters print.
 
 The electorate used for turnout percentages is the profile's first line
 (voters on the list in every shipped profile), from the protocols received.
+
+Every word is written in one language, the one of ``t``, a ``urna.api.Translator``
+(the plugin's catalog, as the pages use it); numbers, shares and times are formatted
+for that language, and the protocol lines carry the law's label in it.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from urna.api import N_, Translator
 from urna.crypto.hashing import blake2b_256
 
 from urna_elections.hierarchy import Commission
@@ -44,28 +49,56 @@ FONT_PATHS = (
 COLOURS = ("#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6", "#a5a5a5", "#843c0c")
 CHART_ROWS = 25
 
-# The words of the results and turnout reports and of the charts, in English, each in one place
-# here so that they can be marked for translation.
-OFFICIAL = "Official results"
-PRELIMINARY = "Preliminary results, not yet official"
-SUMMARY_HEADING = "{status}: summary of the central commission"
-RECEIVED = "Protocols received: {received} of {expected} precincts ({percent:.1f}%)"
-RESULTS_TITLE = "{title}: results"
-RESULTS_CHART = "Results by constituency, % of valid votes"
-RESULTS_CHART_PART = "Results by constituency ({first}-{last} of {count}), % of valid votes"
-BY_CONSTITUENCY = "Summary by constituency"
-TURNOUT_TITLE = "{title}: turnout"
-TURNOUT_REPORT = "Turnout report"
-ELECTORATE = "Voters on the list (line {line} of the protocols received): {voters}"
-TURNOUT_NATIONAL = "Turnout by hour, nationally"
-TURNOUT_UNIT = "Turnout by hour: {unit}"
-TURNOUT_AXIS = "turnout, % of voters on the list"
-TURNOUT_BY_CONSTITUENCY = "Turnout by constituency (% of voters on the list)"
-LINES_HEADER = ("line", "item", "total")
-VOTES_HEADER = ("candidate", "votes", "%")
-UNIT_HEADER = ("code", "constituency")
-RECEIVED_HEADER = "received"
-TURNOUT_HEADER = ("hour", "voters", "%", "precincts reporting")
+# The words of the reports and of the charts, written in English and translated through the
+# plugin's catalog (``t.gettext``), each in one place here.
+OFFICIAL = N_("Official results")
+PRELIMINARY = N_("Preliminary results, not yet official")
+SUMMARY_HEADING = N_("%(status)s: summary of the central commission")
+RECEIVED = N_("Protocols received: %(received)s of %(expected)s precincts (%(share)s)")
+RESULTS_TITLE = N_("%(title)s: results")
+RESULTS_CHART = N_("Results by constituency, % of valid votes")
+RESULTS_CHART_PART = N_(
+    "Results by constituency (%(first)s-%(last)s of %(count)s), %% of valid votes"
+)
+BY_CONSTITUENCY = N_("Summary by constituency")
+TURNOUT_TITLE = N_("%(title)s: turnout")
+TURNOUT_REPORT = N_("Turnout report")
+ELECTORATE = N_("Voters on the list (line %(line)s of the protocols received): %(voters)s")
+TURNOUT_NATIONAL = N_("Turnout by hour, nationally")
+TURNOUT_UNIT = N_("Turnout by hour: %(unit)s")
+TURNOUT_AXIS = N_("turnout, % of voters on the list")
+TURNOUT_BY_CONSTITUENCY = N_("Turnout by constituency (% of voters on the list)")
+PAGE_FOOTER = N_("%(title)s, page %(page)s")
+LINES_HEADER = (N_("Line"), N_("Item"), N_("Total"))
+PROTOCOL_LINES_HEADER = (N_("Line"), N_("Item"), N_("Number"))
+VOTES_HEADER = (N_("Candidate"), N_("Votes"), N_("Share"))
+UNIT_HEADER = (N_("Code"), N_("Constituency"))
+RECEIVED_HEADER = N_("Received")
+TURNOUT_HEADER = (N_("Time"), N_("Voters"), N_("Share"), N_("Precincts reporting"))
+SIGNATURES_HEADER = (N_("Member"), N_("Role"), N_("Key fingerprint"), N_("Signature"))
+DID_NOT_SIGN = N_("did not sign")
+SIGNED = N_("signed, signature valid")
+SIGNATURE_INVALID = N_("SIGNATURE INVALID")
+DISSENT = N_("dissenting opinion (signed)")
+DISSENT_INVALID = N_("dissent signature INVALID")
+ADVISORY = N_("%(role)s (advisory vote)")
+PROTOCOL_TITLE = N_("Protocol of %(commission)s")
+PROTOCOL_HEADING = N_("Protocol of the precinct election commission %(commission)s (%(code)s)")
+CONSTITUENCY = N_("Constituency: %(name)s (%(code)s)")
+LAW = N_("Law: %(law)s")
+DIGEST = N_("Protocol digest (BLAKE2b-256): %(digest)s")
+COMPLETED = N_("Completed at: %(time)s")
+REPEAT = N_("Repeat protocol, supersedes %(digest)s: %(reason)s")
+RECORDED = N_("Recorded as event %(seq)s of %(scope)s")
+RATIOS_HOLD = N_("Control ratios: all hold")
+RATIOS_FAIL = N_("Control ratios that do not hold: %(failures)s")
+SIGNATURES = N_("Signatures of the commission members")
+DISSENT_OF = N_("Dissenting opinion of %(name)s: %(opinion)s")
+
+
+def headers(t: Translator, words: Sequence[str]) -> list[str]:
+    """A table's header row in ``t``'s language."""
+    return [t.gettext(word) for word in words]
 
 
 def fingerprint(key_hex: str) -> str:
@@ -79,6 +112,7 @@ def signature_rows(
     digest_hex: str,
     signed: Mapping[str, Any],
     members: Sequence[Mapping[str, Any]],
+    t: Translator,
 ) -> list[dict[str, str]]:
     """One row per member of the commission: name, role, fingerprint, signature status
     (over ``digest_hex``, the digest of the protocol document as computed from it)."""
@@ -89,22 +123,23 @@ def signature_rows(
     for member in members:
         key = member["key"]
         if key not in by_key:
-            status = "did not sign"
+            status = t.gettext(DID_NOT_SIGN)
         elif signature_verifies(key, digest, by_key[key]):
-            status = "signed, signature valid"
+            status = t.gettext(SIGNED)
         else:
-            status = "SIGNATURE INVALID"
+            status = t.gettext(SIGNATURE_INVALID)
         if key in dissents:
             dissent = dissents[key]
             message = dissent_digest(digest_hex, dissent["opinion"])
             if signature_verifies(key, message, dissent["sig"]):
-                status += "; dissenting opinion (signed)"
+                status += "; " + t.gettext(DISSENT)
             else:
-                status += "; dissent signature INVALID"
+                status += "; " + t.gettext(DISSENT_INVALID)
+        role = member["role"]
         rows.append(
             {
                 "name": member["name"],
-                "role": member["role"] + ("" if member["decisive"] else " (advisory)"),
+                "role": role if member["decisive"] else t.gettext(ADVISORY, role=role),
                 "fingerprint": fingerprint(key),
                 "status": status,
             }
@@ -138,13 +173,14 @@ class _Doc:
     """A story of paragraphs, tables and drawings laid out on A4, portrait unless a part asks
     for landscape pages."""
 
-    def __init__(self, title: str) -> None:
+    def __init__(self, title: str, t: Translator) -> None:
         from reportlab.lib.styles import (  # type: ignore[import-untyped,unused-ignore]
             ParagraphStyle,
             getSampleStyleSheet,
         )
 
         self.title = title
+        self.t = t
         self.regular, self.bold = _fonts()
         self.styles = getSampleStyleSheet()
         for style in self.styles.byName.values():
@@ -220,7 +256,8 @@ class _Doc:
         def footer(canvas: Any, doc: Any) -> None:
             canvas.saveState()
             canvas.setFont(regular, 7)
-            canvas.drawString(MARGIN, MARGIN / 2, f"{self.title} - page {doc.page}")
+            footer = self.t.gettext(PAGE_FOOTER, title=self.title, page=self.t.number(doc.page))
+            canvas.drawString(MARGIN, MARGIN / 2, footer)
             canvas.restoreState()
 
         def template(name: str, size: tuple[float, float]) -> Any:
@@ -274,7 +311,9 @@ PRESENTATION = frozenset(
 )
 
 
-def turnout_chart(hours: Sequence[str], percents: Sequence[float], title: str) -> Any:
+def turnout_chart(
+    hours: Sequence[str], percents: Sequence[float], title: str, t: Translator
+) -> Any:
     """A bar chart of turnout (% of voters on the list) by hour: a reportlab Drawing."""
     from reportlab.graphics.charts import barcharts  # type: ignore[import-untyped,unused-ignore]
     from reportlab.graphics.shapes import Drawing, String  # type: ignore[import-untyped,unused-ignore]
@@ -291,16 +330,21 @@ def turnout_chart(hours: Sequence[str], percents: Sequence[float], title: str) -
     chart.valueAxis.valueMax = 100
     chart.valueAxis.valueStep = 20
     chart.valueAxis.labels.fontName = regular
-    chart.valueAxis.labelTextFormat = "%d%%"
+    chart.valueAxis.labelTextFormat = _percent_format(t, 0)
     chart.bars[0].fillColor = colors.HexColor(COLOURS[0])
-    chart.barLabelFormat = "%.1f%%"
+    chart.barLabelFormat = _percent_format(t, 1)
     chart.barLabels.nudge = 7
     chart.barLabels.fontName = regular
     chart.barLabels.fontSize = 8
     drawing.add(chart)
     drawing.add(String(50, 200, title, fontName=bold, fontSize=10))
-    drawing.add(String(50, 12, TURNOUT_AXIS, fontName=regular, fontSize=8))
+    drawing.add(String(50, 12, t.gettext(TURNOUT_AXIS), fontName=regular, fontSize=8))
     return drawing
+
+
+def _percent_format(t: Translator, digits: int) -> Any:
+    """A chart label of a percentage (``12.5`` -> ``12,5 %`` in ru) in ``t``'s language."""
+    return lambda value: t.percent(value / 100, digits)
 
 
 def _wrapped(text: str, font: str, size: float, width: float) -> list[str]:
@@ -350,7 +394,7 @@ def _legend(names: Sequence[str], font: str, size: float, width: float) -> Any:
     return legend
 
 
-def results_chart(results: Results, units: Sequence[Commission], title: str) -> Any:
+def results_chart(results: Results, units: Sequence[Commission], title: str, t: Translator) -> Any:
     """Stacked horizontal bars: each unit's votes by candidate, in % of valid votes, the units
     and candidates by name."""
     from reportlab.graphics.charts import barcharts  # type: ignore[import-untyped,unused-ignore]
@@ -390,7 +434,7 @@ def results_chart(results: Results, units: Sequence[Commission], title: str) -> 
     chart.valueAxis.valueMin = 0
     chart.valueAxis.valueMax = 100
     chart.valueAxis.valueStep = 20
-    chart.valueAxis.labelTextFormat = "%d%%"
+    chart.valueAxis.labelTextFormat = _percent_format(t, 0)
     chart.valueAxis.labels.fontName = regular
     for index in range(len(candidates)):
         chart.bars[index].fillColor = colors.HexColor(COLOURS[index % len(COLOURS)])
@@ -426,23 +470,23 @@ def drawing_svg(drawing: Any, title: str) -> bytes:
     return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True))
 
 
-def results_svg(results: Results) -> bytes:
+def results_svg(results: Results, t: Translator) -> bytes:
     """The chart of results by constituency, as SVG."""
-    chart = results_chart(results, _constituencies(results), RESULTS_CHART)
-    return drawing_svg(chart, RESULTS_CHART)
+    title = t.gettext(RESULTS_CHART)
+    return drawing_svg(results_chart(results, _constituencies(results), title, t), title)
 
 
 def turnout_svg(
     results: Results,
     turnout: Mapping[str, Mapping[str, Mapping[str, int]]],
     code: str,
-    title: str | None = None,
+    t: Translator,
 ) -> bytes:
     """The chart of turnout by hour in commission ``code``, as SVG, titled with the
-    commission's name unless ``title`` is given."""
+    commission's name."""
     hours, percents, _ = turnout_series(results, turnout, code)
-    title = title or TURNOUT_UNIT.format(unit=results.commissions[code].name)
-    return drawing_svg(turnout_chart(hours, percents, title), title)
+    title = t.gettext(TURNOUT_UNIT, unit=results.commissions[code].name)
+    return drawing_svg(turnout_chart(hours, percents, title, t), title)
 
 
 # --- the reports --------------------------------------------------------------------------
@@ -453,6 +497,7 @@ def protocol_pdf(
     precinct: str,
     signed: Mapping[str, Any],
     members: Sequence[Mapping[str, Any]],
+    t: Translator,
     *,
     seq: int | None = None,
 ) -> bytes:
@@ -464,51 +509,56 @@ def protocol_pdf(
     doc = current.doc
     commission = results.commissions[precinct]
     parent = results.commissions.get(commission.parent)
-    out = _Doc(f"Protocol of {commission.name}")
+    out = _Doc(t.gettext(PROTOCOL_TITLE, commission=commission.name), t)
     out.p(f"{election.title}", "Title")
-    out.p(
-        f"Protocol of the precinct election commission {commission.name} ({precinct})", "Heading2"
-    )
+    out.p(t.gettext(PROTOCOL_HEADING, commission=commission.name, code=precinct), "Heading2")
     if parent is not None:
-        out.p(f"Constituency: {parent.name} ({parent.code})")
-    out.p(f"Law: {election.profile.title}")
+        out.p(t.gettext(CONSTITUENCY, name=parent.name, code=parent.code))
+    out.p(t.gettext(LAW, law=election.profile.title))
     digest = protocol_digest(doc).hex()
-    out.p(f"Protocol digest (BLAKE2b-256): {digest}")
+    out.p(t.gettext(DIGEST, digest=digest))
     if doc["completed_at"]:
-        out.p(f"Completed at: {doc['completed_at']}")
+        out.p(t.gettext(COMPLETED, time=t.datetime(doc["completed_at"])))
     if doc["supersedes"]:
-        out.p(f"Repeat protocol, supersedes {doc['supersedes']}: {doc['reason']}")
+        out.p(t.gettext(REPEAT, digest=doc["supersedes"], reason=doc["reason"]))
     if seq is not None:
-        out.p(f"Recorded as event {seq} of {election.scope}")
+        out.p(t.gettext(RECORDED, seq=seq, scope=election.scope))
     out.space()
-    rows = [["line", "item", "number"]]
+    rows = [headers(t, PROTOCOL_LINES_HEADER)]
     for line in election.profile.lines:
-        rows.append([line.id, line.label, str(doc["lines"][line.id])])
+        rows.append([line.id, line.label_in(t.language), t.number(doc["lines"][line.id])])
     out.table(rows, [60, 360, 70])
     out.space()
-    valid = sum(doc["votes"].values()) or 1
-    rows = [["candidate", "votes", "%"]]
+    rows = [headers(t, VOTES_HEADER)]
     for candidate in election.candidates:
-        votes = doc["votes"][candidate]
-        rows.append([election.candidate_names[candidate], str(votes), f"{100 * votes / valid:.2f}"])
+        rows.append(
+            [
+                election.candidate_names[candidate],
+                t.number(doc["votes"][candidate]),
+                _share(doc["votes"], candidate, t),
+            ]
+        )
     out.table(rows, [300, 100, 90])
     out.space()
     failures = election.profile.check(doc["lines"], doc["votes"])
-    out.p("Control ratios: " + ("all hold" if not failures else "; ".join(failures)))
-    out.p("Signatures of the commission members", "Heading3")
-    rows = [["member", "role", "key fingerprint", "signature"]]
-    for row in signature_rows(digest, signed, members):
+    if failures:
+        out.p(t.gettext(RATIOS_FAIL, failures="; ".join(failures)))
+    else:
+        out.p(t.gettext(RATIOS_HOLD))
+    out.p(t.gettext(SIGNATURES), "Heading3")
+    rows = [headers(t, SIGNATURES_HEADER)]
+    for row in signature_rows(digest, signed, members, t):
         rows.append([row["name"], row["role"], row["fingerprint"], row["status"]])
     out.table(rows, [140, 80, 110, 160])
     for dissent in signed.get("dissents", []):
         name = next((m["name"] for m in members if m["key"] == dissent["key"]), dissent["key"][:16])
-        out.p(f"Dissenting opinion of {name}: {dissent['opinion']}")
+        out.p(t.gettext(DISSENT_OF, name=name, opinion=dissent["opinion"]))
     return out.render()
 
 
-def _share(votes: Mapping[str, int], candidate: str) -> str:
+def _share(votes: Mapping[str, int], candidate: str, t: Translator) -> str:
     total = sum(votes.values())
-    return f"{100 * votes.get(candidate, 0) / total:.2f}" if total else "-"
+    return t.percent(votes.get(candidate, 0) / total) if total else "-"
 
 
 def _constituencies(results: Results) -> Sequence[Commission]:
@@ -516,34 +566,36 @@ def _constituencies(results: Results) -> Sequence[Commission]:
     return results.children(results.central)
 
 
-def results_pdf(results: Results) -> bytes:
+def results_pdf(results: Results, t: Translator) -> bytes:
     """The central summary table, results by constituency (chart), and per-constituency tables,
     headed with the status of ``results`` (official or not yet)."""
     election = results.election
     central = results.totals[results.central]
-    out = _Doc(RESULTS_TITLE.format(title=election.title))
+    out = _Doc(t.gettext(RESULTS_TITLE, title=election.title), t)
     out.p(election.title, "Title")
-    status = OFFICIAL if election.status == "official" else PRELIMINARY
-    out.p(SUMMARY_HEADING.format(status=status), "Heading2")
+    status = t.gettext(OFFICIAL) if election.status == "official" else t.gettext(PRELIMINARY)
+    out.p(t.gettext(SUMMARY_HEADING, status=status), "Heading2")
     out.p(
-        RECEIVED.format(
-            received=central["received"],
-            expected=central["expected"],
-            percent=100 * central["received"] / max(1, central["expected"]),
+        t.gettext(
+            RECEIVED,
+            received=t.number(central["received"]),
+            expected=t.number(central["expected"]),
+            share=t.percent(central["received"] / max(1, central["expected"]), 1),
         )
     )
-    rows = [list(LINES_HEADER)]
+    rows = [headers(t, LINES_HEADER)]
     for line in election.profile.lines:
-        rows.append([line.id, line.label, str(central["lines"].get(line.id, 0))])
+        total = central["lines"].get(line.id, 0)
+        rows.append([line.id, line.label_in(t.language), t.number(total)])
     out.table(rows, [60, 360, 70])
     out.space()
-    rows = [list(VOTES_HEADER)]
+    rows = [headers(t, VOTES_HEADER)]
     for candidate in election.candidates:
         rows.append(
             [
                 election.candidate_names[candidate],
-                str(central["votes"].get(candidate, 0)),
-                _share(central["votes"], candidate),
+                t.number(central["votes"].get(candidate, 0)),
+                _share(central["votes"], candidate, t),
             ]
         )
     out.table(rows, [300, 100, 90])
@@ -551,23 +603,23 @@ def results_pdf(results: Results) -> bytes:
     for start in range(0, len(units), CHART_ROWS):
         chunk = units[start : start + CHART_ROWS]
         out.page_break()
-        title = RESULTS_CHART_PART.format(
-            first=start + 1, last=start + len(chunk), count=len(units)
+        title = t.gettext(
+            RESULTS_CHART_PART, first=start + 1, last=start + len(chunk), count=len(units)
         )
-        out.story.append(results_chart(results, chunk, title))
+        out.story.append(results_chart(results, chunk, title, t))
     out.page_break("landscape")
-    out.p(BY_CONSTITUENCY, "Heading2")
+    out.p(t.gettext(BY_CONSTITUENCY), "Heading2")
     names = [election.candidate_names[c] for c in election.candidates]
     for group in _figure_columns(names, out.bold, out.head.fontSize, LANDSCAPE_WIDTH - 210):
-        rows = [[*UNIT_HEADER, RECEIVED_HEADER, *(names[i] for i, _ in group)]]
+        rows = [[*headers(t, (*UNIT_HEADER, RECEIVED_HEADER)), *(names[i] for i, _ in group)]]
         for unit in units:
             total = results.totals[unit.code]
             rows.append(
                 [
                     unit.code,
                     unit.name,
-                    f"{total['received']}/{total['expected']}",
-                    *(str(total["votes"].get(election.candidates[i], 0)) for i, _ in group),
+                    f"{t.number(total['received'])}/{t.number(total['expected'])}",
+                    *(t.number(total["votes"].get(election.candidates[i], 0)) for i, _ in group),
                 ]
             )
         out.table(rows, [45, 110, 55, *(width for _, width in group)])
@@ -614,26 +666,36 @@ def turnout_series(
     return hours, percents, electorate
 
 
-def turnout_pdf(results: Results, turnout: Mapping[str, Mapping[str, Mapping[str, int]]]) -> bytes:
+def turnout_pdf(
+    results: Results, turnout: Mapping[str, Mapping[str, Mapping[str, int]]], t: Translator
+) -> bytes:
     """Turnout at the law's hours, nationally (with a chart) and per constituency."""
     election = results.election
     hours, percents, electorate = turnout_series(results, turnout, results.central)
-    out = _Doc(TURNOUT_TITLE.format(title=election.title))
+    out = _Doc(t.gettext(TURNOUT_TITLE, title=election.title), t)
     out.p(election.title, "Title")
-    out.p(TURNOUT_REPORT, "Heading2")
-    out.p(ELECTORATE.format(line=election.profile.lines[0].id, voters=electorate))
-    out.story.append(turnout_chart(hours, percents, TURNOUT_NATIONAL))
-    rows = [list(TURNOUT_HEADER)]
+    out.p(t.gettext(TURNOUT_REPORT), "Heading2")
+    line = election.profile.lines[0].id
+    out.p(t.gettext(ELECTORATE, line=line, voters=t.number(electorate)))
+    out.story.append(turnout_chart(hours, percents, t.gettext(TURNOUT_NATIONAL), t))
+    rows = [headers(t, TURNOUT_HEADER)]
     national = turnout.get(results.central, {})
     for hour, percent in zip(hours, percents, strict=True):
         slot = national.get(hour, {"voters": 0, "reporting": 0})
-        rows.append([hour, str(slot["voters"]), f"{percent:.2f}", str(slot["reporting"])])
+        rows.append(
+            [
+                hour,
+                t.number(slot["voters"]),
+                t.percent(percent / 100),
+                t.number(slot["reporting"]),
+            ]
+        )
     out.table(rows, [60, 100, 60, 120])
-    out.p(TURNOUT_BY_CONSTITUENCY, "Heading2")
-    rows = [[*UNIT_HEADER, *hours]]
+    out.p(t.gettext(TURNOUT_BY_CONSTITUENCY), "Heading2")
+    rows = [[*headers(t, UNIT_HEADER), *hours]]
     for unit in _constituencies(results):
         _, unit_percents, _ = turnout_series(results, turnout, unit.code)
-        rows.append([unit.code, unit.name, *(f"{p:.1f}" for p in unit_percents)])
+        rows.append([unit.code, unit.name, *(t.percent(p / 100, 1) for p in unit_percents)])
     width = (490 - 175) / max(1, len(hours))
     out.table(rows, [50, 125, *([width] * len(hours))])
     return out.render()
