@@ -121,22 +121,43 @@ async def test_protocol_entry_with_the_keyboard_alone(urna_server, urna_pages, p
 
     lines, votes = az_protocol_values(random.Random(9), election.candidates)  # noqa: S311
     values = [generated.precincts[3], *lines.values(), *votes.values()]
-    await asyncio.to_thread(precinct.clear)
-    await asyncio.to_thread(precinct.click)
-    keys = []
-    for value in values:
-        keys += [str(value), Keys.TAB]
-    await asyncio.to_thread(browser.switch_to.active_element.send_keys, *keys[:-1], Keys.ENTER)
-    await asyncio.to_thread(
-        browser.execute_async_script,
-        "const done = arguments[arguments.length - 1];"
-        "const wait = () => document.getElementById('draft-status')"
-        " ? done() : setTimeout(wait, 50);"
-        "wait();",
-    )
-    status = browser.find_element(By.ID, "draft-status").text
+
+    async def enter(values: list[object]) -> str:
+        """Type every value with the keyboard, Tab between fields, Enter to send."""
+        field = browser.find_element(By.ID, "precinct")
+        await asyncio.to_thread(field.clear)
+        await asyncio.to_thread(field.click)
+        keys: list[str] = []
+        for value in values:
+            keys += [str(value), Keys.TAB]
+        await asyncio.to_thread(browser.switch_to.active_element.send_keys, *keys[:-1], Keys.ENTER)
+        await asyncio.to_thread(
+            browser.execute_async_script,
+            "const done = arguments[arguments.length - 1];"
+            "const wait = () => document.getElementById('draft-status')"
+            " ? done() : setTimeout(wait, 50);"
+            "wait();",
+        )
+        return str(browser.find_element(By.ID, "draft-status").text)
+
+    status = await enter(values)
     assert status == "Ввод сохранён. Теперь второй оператор должен ввести тот же протокол."
     assert not summary.is_displayed()
+
+    # A second operator mistypes line 100.2.13: the summary names that line, in Russian.
+    await urna_pages.sign_out()
+    await urna_pages.sign_in("operator-2", ["elections.operator"])
+    await urna_pages.visit(f"/p/elections/elections/{election.code}/enter", "ru")
+    typo = list(values)
+    typo[10] = int(typo[10]) + 1  # precinct, then lines: 100.2.13 is the tenth line
+    status = await enter(typo)
+    assert status.startswith("Два ввода различаются.")
+    summary = browser.find_element(By.ID, "error-summary")
+    differing = [a.text for a in summary.find_elements(By.TAG_NAME, "a")]
+    assert differing == [
+        "Строка 100.2.13: Число избирательных бюллетеней в стационарных ящиках для голосования:"
+        " два оператора ввели разные числа"
+    ]
 
 
 @SQLITE

@@ -111,6 +111,7 @@
     outcome.textContent = "";
     if (status >= 400 || answer.error) {
       const p = paragraph(messages.refused + " ", "notice bad");
+      p.id = "draft-status";
       const detail = document.createElement("span");
       detail.lang = "en";
       detail.textContent = answer.error || String(status);
