@@ -122,11 +122,14 @@ def urna_register_reports() -> Sequence[Report]:
 
 @hookspec
 def urna_register_verifier_checks() -> Sequence[VerifierCheck]:
-    """Return checks that ``urna verify`` runs over a bundle.
+    """Return checks that the appliance runs over a bundle (``urna restore``).
 
     Check ids must start with ``<plugin>.``; checks must be pure (they run on
     an observer's machine with only the record) and yield a ``Failure`` for
-    every problem they find.
+    every problem they find. ``urna verify`` does not call this hook: it takes
+    the same checks, with the plugin's event types, from the ``VerifierPlugin``
+    that the plugin names under the entry-point group ``urna.verify``, in a
+    module that imports no web or database code. Return the same values here.
 
     Added in 0.1.
     """

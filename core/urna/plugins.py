@@ -15,8 +15,12 @@ import pluggy
 from urna import hookspecs
 from urna.contributions import check_name
 from urna.errors import UrnaError
+from urna.verify.contribution import VerifierPlugin
 
 ENTRY_POINT_GROUP = "urna"
+VERIFY_ENTRY_POINT_GROUP = "urna.verify"
+"""A plugin's pure :class:`~urna.verify.contribution.VerifierPlugin`, named by plugin:
+what ``urna verify`` loads instead of the plugin's hooks (see docs/plugin-tutorial.md)."""
 ALL_INSTALLED = "*"
 PLUGIN_HOOKSPECS = "URNA_HOOKSPECS"
 """A loaded plugin module may name a module (or class) of its own hookspecs in this
@@ -42,6 +46,42 @@ class PluginInfo:
 def installed_plugins() -> dict[str, importlib.metadata.EntryPoint]:
     """Entry points of the ``urna`` group, by plugin name."""
     return {ep.name: ep for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def installed_verifiers() -> dict[str, VerifierPlugin]:
+    """The ``urna.verify`` entry points of the installed plugins, loaded and checked.
+
+    Only these pure modules are imported, never a plugin's hook module: an observer's
+    ``urna verify`` runs without the web server, the database layer or device code.
+    """
+    found: dict[str, VerifierPlugin] = {}
+    for entry_point in importlib.metadata.entry_points(group=VERIFY_ENTRY_POINT_GROUP):
+        name = entry_point.name
+        check_name("plugin", name)
+        try:
+            value = entry_point.load()
+        except Exception as exc:
+            raise PluginError(
+                f"plugin {name!r}: its {VERIFY_ENTRY_POINT_GROUP} entry point "
+                f"{entry_point.value!r} failed to load: {exc}"
+            ) from exc
+        if not isinstance(value, VerifierPlugin):
+            raise PluginError(
+                f"plugin {name!r}: its {VERIFY_ENTRY_POINT_GROUP} entry point "
+                f"{entry_point.value!r} is a {type(value).__name__}, expected a VerifierPlugin"
+            )
+        for event_type in value.event_types:
+            require_namespace(name, "EventType", event_type.name)
+        for check in value.checks:
+            require_namespace(name, "VerifierCheck", check.id)
+        found[name] = value
+    return found
+
+
+def require_namespace(plugin: str, what: str, name: str) -> None:
+    """A plugin's contributions are named ``<plugin>.<something>``."""
+    if not name.startswith(f"{plugin}."):
+        raise PluginError(f"plugin {plugin!r}: {what} {name!r} must start with '{plugin}.'")
 
 
 def make_plugin_manager(

@@ -17,7 +17,7 @@ import click
 import pluggy
 
 from urna.contributions import Demo, DeviceDriver, ModelApp, Page, Report, Role, Route
-from urna.plugins import PluginError, PluginInfo, loaded_plugins
+from urna.plugins import PluginError, PluginInfo, loaded_plugins, require_namespace
 from urna.record.event_types import CORE_EVENT_TYPES, EventType, index_event_types
 from urna.shell.permissions import CORE_ROLES
 from urna.verify.check import VerifierCheck
@@ -58,7 +58,7 @@ def build_registry(manager: pluggy.PluginManager) -> Registry:
     for plugin, plugin_roles in roles.items():
         for role in plugin_roles:
             for permission in role.permissions:
-                _require_namespace(plugin, "permission", permission)
+                require_namespace(plugin, "permission", permission)
     reports = _namespaced(hook.urna_register_reports, Report, lambda r: r.name)
     checks = _namespaced(hook.urna_register_verifier_checks, VerifierCheck, lambda c: c.id)
     all_roles = [*CORE_ROLES, *(r for rs in roles.values() for r in rs)]
@@ -134,10 +134,5 @@ def _namespaced(
     contributions = _per_plugin(hook_caller, kind)
     for plugin, values in contributions.items():
         for value in values:
-            _require_namespace(plugin, kind.__name__, name_of(value))
+            require_namespace(plugin, kind.__name__, name_of(value))
     return contributions
-
-
-def _require_namespace(plugin: str, what: str, name: str) -> None:
-    if not name.startswith(f"{plugin}."):
-        raise PluginError(f"plugin {plugin!r}: {what} {name!r} must start with '{plugin}.'")

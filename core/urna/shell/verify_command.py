@@ -1,20 +1,31 @@
-"""``urna verify``: the observer's command, with every installed plugin's checks."""
+"""``urna verify``: the observer's command, with every installed plugin's checks.
+
+Plugins' checks and event types come from their pure ``urna.verify`` entry points
+(:func:`urna.plugins.installed_verifiers`), never from their hook modules: verifying
+imports no web server, database layer or device code (``docs/verifier.md``).
+"""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
+from typing import TextIO
 
 import click
 
-from urna.plugins import ALL_INSTALLED, PluginError, make_plugin_manager
+from urna.plugins import (
+    VERIFY_ENTRY_POINT_GROUP,
+    PluginError,
+    installed_plugins,
+    installed_verifiers,
+)
 from urna.record.checkpoint import Checkpoint
 from urna.record.errors import RecordError
 from urna.shell import selftest
-from urna.shell.registry import build_registry
 from urna.verify import Report, core_checks, verify_path
 from urna.verify.record_checks import pinned_checks
+from urna.verify.runner import Progress
 
 EXIT_VERIFIED, EXIT_FAILED, EXIT_UNREADABLE = 0, 1, 2
 
@@ -34,31 +45,64 @@ def run_verify(
     """
     try:
         selftest.check_libraries()
-        registry = build_registry(make_plugin_manager([ALL_INSTALLED]))
+        verifiers = installed_verifiers()
     except (PluginError, selftest.SelfTestError) as exc:
         click.echo(f"urna: error: {exc}", err=True)
         return EXIT_UNREADABLE
+    without = sorted(set(installed_plugins()) - set(verifiers))
+    if without and not quiet:
+        click.echo(
+            f"note: plugin(s) {', '.join(without)} declare no '{VERIFY_ENTRY_POINT_GROUP}' "
+            "entry point: their checks do not run and their events are of unknown types",
+            err=True,
+        )
     checks = [
-        *core_checks(registry.event_types.values()),
+        *core_checks(t for verifier in verifiers.values() for t in verifier.event_types),
         *pinned_checks(checkpoint, trusted_key),
-        *registry.checks,
+        *(check for verifier in verifiers.values() for check in verifier.checks),
     ]
-
-    def progress(check: str, done: int, total: int) -> None:
-        if quiet or total < 64 or not sys.stderr.isatty():
-            return
-        click.echo(f"\r{check}: {done}/{total}", nl=done == total, err=True)
-
+    progress = _TerminalProgress(sys.stderr, len(checks) + 1)
     try:
-        report = verify_path(bundle, checks=checks, jobs=jobs, progress=progress)
+        shown: Progress = progress if not quiet and sys.stderr.isatty() else _silent
+        report = verify_path(bundle, checks=checks, jobs=jobs, progress=shown)
     except RecordError as exc:
+        progress.clear()
         click.echo(f"urna: error: {exc}", err=True)
         return EXIT_UNREADABLE
+    progress.clear()
     if json_path is not None:
         json_path.write_text(json.dumps(report.to_json(), indent=2) + "\n", encoding="utf-8")
     if not quiet:
         _print(report, pinned=trusted_key is not None)
     return EXIT_VERIFIED if report.ok else EXIT_FAILED
+
+
+def _silent(check: str, done: int, total: int) -> None:
+    """No progress: not a terminal, or ``--quiet``."""
+
+
+class _TerminalProgress:
+    """One line on a terminal, rewritten in place: which step of how many, and how far."""
+
+    def __init__(self, stream: TextIO, steps: int) -> None:
+        self._stream = stream
+        self._steps = steps
+        self._step = 0
+        self._check = ""
+
+    def __call__(self, check: str, done: int, total: int) -> None:
+        if check != self._check:
+            self._check, self._step = check, min(self._step + 1, self._steps)
+        items = f" {done}/{total}" if total else ""
+        self._stream.write(f"\r\x1b[Kverifying [{self._step}/{self._steps}] {check}{items}")
+        self._stream.flush()
+
+    def clear(self) -> None:
+        """Erase the line, if one was shown, before the report is printed."""
+        if self._step:
+            self._stream.write("\r\x1b[K")
+            self._stream.flush()
+            self._step = 0
 
 
 def _print(report: Report, *, pinned: bool) -> None:

@@ -5,6 +5,7 @@
 """
 
 from urna.verify.check import CheckContext, Failure, VerifierCheck
+from urna.verify.contribution import VerifierPlugin
 from urna.verify.record_view import RecordView
 from urna.verify.report import CheckResult, Report
 from urna.verify.runner import core_checks, verify_files, verify_path
@@ -16,6 +17,7 @@ __all__ = [
     "RecordView",
     "Report",
     "VerifierCheck",
+    "VerifierPlugin",
     "core_checks",
     "verify_files",
     "verify_path",

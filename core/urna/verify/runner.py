@@ -25,6 +25,9 @@ from urna.verify.record_view import RecordView, parse_record
 from urna.verify.report import CheckResult, Report
 
 Progress = Callable[[str, int, int], None]
+"""``progress(check, done, total)``: ``check`` is running and ``done`` of the ``total``
+items of its per-item work are finished; ``(check, 0, 0)`` when it begins
+(``record.format`` while the bundle is parsed), so that every step of a long run shows."""
 ELECTION_EVENTS = ("core.election_", "core.ballot_", "core.tally_")
 
 
@@ -79,6 +82,7 @@ def verify_files(
 ) -> Report:
     """Verify a bundle already read into memory (see ``urna.record.bundle.read_bundle``)."""
     _refuse_duplicate_ids(checks)
+    progress("record.format", 0, 0)
     try:
         record = parse_record(files)
     except RecordError as exc:
@@ -100,6 +104,7 @@ def verify_files(
             if check.start is not None:
                 _start(check.start, record, context)
         for check, context in zip(checks, contexts, strict=True):
+            progress(check.id, 0, 0)
             results.append(_run(check, record, context, event_types))
     return Report(
         bundle,
