@@ -148,3 +148,13 @@ def test_verify_shows_no_progress_when_stderr_is_not_a_terminal(notices_bundle):
 
 def test_verify_quiet_shows_no_progress_even_on_a_terminal(notices_bundle):
     assert _stderr_on_a_terminal("verify", str(notices_bundle), "--quiet") == (0, b"")
+
+
+def test_a_plugin_without_a_verify_entry_point_is_named(notices_bundle, monkeypatch, capsys):
+    from urna.shell import verify_command
+
+    monkeypatch.setattr(
+        verify_command, "installed_plugins", lambda: {**installed_plugins(), "legacy": None}
+    )
+    assert verify_command.run_verify(notices_bundle, None, 1, None, None, quiet=False) == 0
+    assert "plugin(s) legacy declare no 'urna.verify' entry point" in capsys.readouterr().err
