@@ -35,13 +35,16 @@ async def test_every_console_pressing_at_once_is_recorded_exactly_once(urna_serv
     vote = await hall.open_vote(sitting, item=item, mode="named", question="?", rule="simple")
     scope = f"parliament-sitting-{sitting}"
     token = (await urna_server.token_client("gateway", ["parliament.console"])).headers
-    # The consoles' gateway: all presses issued at once over up to 100 connections (the
-    # server's listen backlog); queued presses wait their turn and none is lost.
+    # The consoles' gateway: all presses issued at once over as many connections as the
+    # appliance lets one address hold (server.max_connections_per_address); queued presses
+    # wait their turn and none is lost.
     console = httpx.AsyncClient(
         base_url=urna_server.url,
         headers={"Authorization": token["Authorization"]},
         timeout=httpx.Timeout(600),
-        limits=httpx.Limits(max_connections=100),
+        limits=httpx.Limits(
+            max_connections=urna_server.services.settings.max_connections_per_address
+        ),
     )
     state = await hall.state(sitting)
 
