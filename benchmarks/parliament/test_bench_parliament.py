@@ -16,9 +16,11 @@ import statistics
 import time
 
 import pytest
+from urna.api import render_document
 from urna_parliament.hall import hall_of
 from urna_parliament.majority import MILLI_MAJLIS_RULES
-from urna_parliament.minutes import protocol, render_html
+from urna_parliament.minutes import protocol
+from urna_parliament.pages import words
 from urna_parliament.secret import Commission, check_tally, make_ballot
 from urna_parliament.simulator import chamber, choices, seated_chamber
 from urna_parliament.sitting import VoteState
@@ -68,7 +70,9 @@ async def test_press_to_display_p99_and_result_after_close(urna_server, benchmar
     began = time.perf_counter()
     await hall.close_vote(sitting, vote)
     entry = protocol(await hall.state(sitting))
-    render_html(entry, "az")
+    render_document(
+        urna_server.services, "parliament/minutes.html", {"minutes": entry, **words()}, "az"
+    )
     after_close = (time.perf_counter() - began) * 1000
     benchmark.extra_info.update(
         {

@@ -27,6 +27,7 @@ from urna_parliament.web import (
     current_row,
     find_speeches,
     member_record,
+    member_row,
     refusals,
 )
 from urna_parliament.words import (
@@ -122,9 +123,7 @@ async def member_page(request: Request) -> HTTPResponse:
 
 async def member_record_page(request: Request, member: str) -> HTTPResponse:
     """A member's speeches and votes across sittings (choices of votes by name only)."""
-    row = await Member.get_or_none(member=member)
-    if row is None:
-        raise ApiError(404, f"no member {member!r}")
+    row = await member_row(member)
     return render(
         request,
         "parliament/member.html",

@@ -30,6 +30,7 @@ from urna_parliament.hall import Hall, HallError, hall_of, parse_roster_csv
 from urna_parliament.minutes import display, protocol, render_pdf
 from urna_parliament.models import CastRecord, Member, SpeechRecord
 from urna_parliament.models import Sitting as SittingRow
+from urna_parliament.record import MEMBER_ID
 
 READ = "parliament.read"
 MANAGE = "parliament.manage"
@@ -110,10 +111,15 @@ async def list_members(request: Request) -> HTTPResponse:
 
 async def member_profile(request: Request, member: str) -> HTTPResponse:
     """A member's speeches and votes across sittings (choices of votes by name only)."""
-    row = await Member.get_or_none(member=member)
+    return json(await member_record(request, await member_row(member)))
+
+
+async def member_row(member: str) -> Member:
+    """The roster's member ``member``; 404 for an unknown id or one no roster could hold."""
+    row = await Member.get_or_none(member=member) if MEMBER_ID.fullmatch(member) else None
     if row is None:
-        raise ApiError(404, f"no member {member!r}")
-    return json(await member_record(request, row))
+        raise ApiError(404, f"no member {member[:40]!r}")
+    return row
 
 
 async def my_profile(request: Request) -> HTTPResponse:
