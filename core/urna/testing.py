@@ -345,6 +345,9 @@ def urna_settings(
         database_url=urna_database,
         port=free_port(),
         plugins_allow=tuple(urna_plugins),
+        # Every client of a test server comes from 127.0.0.1, and the kit keeps them open
+        # until the test ends: the per-address cap (urna.shell.limits) counts, never bites.
+        max_connections_per_address=1024,
     )
     if settings.uses_sqlite:
         urna_migrated_templates.sqlite_copy(_model_apps(urna_plugins), settings.sqlite_path)
@@ -602,6 +605,7 @@ class PageChecker:
     async def sign_in(self, username: str, roles: list[str] | None = None) -> None:
         """Create the user (when ``roles`` is given) and sign in through the page's form."""
         from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.ui import WebDriverWait
 
         if roles is not None:
             await self.server.add_user(username, roles)
@@ -609,9 +613,18 @@ class PageChecker:
         await asyncio.to_thread(driver.get, f"{self.server.url}/-/signin")
         await asyncio.to_thread(driver.find_element(By.ID, "username").send_keys, username)
         await asyncio.to_thread(driver.find_element(By.ID, "password").send_keys, TEST_PASSWORD)
+        before = await asyncio.to_thread(driver.get_cookie, "urna_session")
         await asyncio.to_thread(driver.find_element(By.ID, "password").submit)
-        cookies = await asyncio.to_thread(driver.get_cookies)
-        assert any(c["name"] == "urna_session" for c in cookies), "sign-in failed"
+
+        def signed_in(d: Any) -> bool:
+            # The answer is a redirect away from the form with a new session cookie; read
+            # the cookies only once it has arrived, not the old session's.
+            now = d.get_cookie("urna_session")
+            return not str(d.current_url).split("?")[0].endswith("/-/signin") and (
+                now is not None and now != before
+            )
+
+        await asyncio.to_thread(WebDriverWait(driver, 30, poll_frequency=0.05).until, signed_in)
         self.who = username
 
     async def sign_out(self) -> None:

@@ -45,7 +45,7 @@ class Settings:
     """The longest a handler may run, or a response stall, before the client gets 503."""
     keep_alive_seconds: int = 15
     """An idle keep-alive connection is closed after this."""
-    max_connections_per_address: int = 32
+    max_connections_per_address: int = 64
     """Open connections one client address may hold in one server process (0: no cap)."""
     session_idle_seconds: int = 30 * 60
     session_absolute_seconds: int = 12 * 60 * 60
