@@ -85,6 +85,8 @@ class Protocol(Model):
         table = "elections_protocol"
         # (precinct, version) unique: two concurrent first protocols cannot both commit.
         unique_together = (("election", "digest"), ("election", "precinct_code", "version"))
+        # Rows since a seq: how materialised results catch up (``live``).
+        indexes = (("election_id", "seq"),)
 
 
 class Draft(Model):
@@ -120,10 +122,13 @@ class Turnout(Model):
     precinct_code = fields.CharField(max_length=64)
     hour = fields.CharField(max_length=5)
     voters = fields.IntField()
+    seq = fields.BigIntField(default=0)
+    """The event that reported this figure (rows since a seq: ``live``)."""
 
     class Meta:
         table = "elections_turnout"
         unique_together = (("election", "precinct_code", "hour"),)
+        indexes = (("election_id", "seq"),)
 
 
 class Package(Model):

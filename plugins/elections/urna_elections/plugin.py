@@ -52,6 +52,7 @@ from urna_elections.cache import warm
 from urna_elections.importer import ImportError_, import_protocols, mapping_from_file, read_csv_file
 from urna_elections.keystore import KeystoreError, seal, unseal
 from urna_elections.law import DEFAULT_PROFILE, Profile, builtin_profiles
+from urna_elections.live import Live, NoCommissions, live_results
 from urna_elections.package import PackageError
 from urna_elections.protocols import (
     ProtocolRejected,
@@ -108,25 +109,43 @@ async def _election(code: str) -> ElectionInfo:
         raise ApiError(404, str(exc)) from None
 
 
-_RESULTS: dict[tuple[str, str, int], Results] = {}
+async def _live(request: Request, code: str) -> Live:
+    """The election's results as materialised in this process, caught up to its head."""
+    if len(code) > models.CODE_LENGTH:
+        raise ApiError(404, f"no election: codes are at most {models.CODE_LENGTH} characters")
+    try:
+        return await live_results(services_of(request).ledger, code)
+    except NoCommissions as exc:  # nothing to count yet
+        raise ApiError(409, str(exc)) from None
+    except StructureError as exc:
+        raise ApiError(404, str(exc)) from None
 
 
 async def _results(request: Request, election: ElectionInfo) -> Results:
-    """Results recomputed from the protocols, memoised by the scope's head (any new event
-    in the scope invalidates them)."""
-    services = services_of(request)
-    head = await services.ledger.head(election.scope)
-    key = (str(services.settings.data_dir), election.code, head[0] if head else -1)
-    cached = _RESULTS.get(key)
-    if cached is not None and cached.election.status == election.status:
-        return cached
-    try:
-        results = await compute(election)
-    except StructureError as exc:  # no commissions yet: nothing to count
-        raise ApiError(409, str(exc)) from None
-    _RESULTS.clear()
-    _RESULTS[key] = results
-    return results
+    return (await _live(request, election.code)).results
+
+
+def _not_modified(request: Request, etag: str) -> HTTPResponse | None:
+    """304 when the client already holds this version (``If-None-Match``)."""
+    given = request.headers.get("If-None-Match", "")
+    tags = {tag.strip().removeprefix("W/") for tag in given.split(",")}
+    if etag in tags or "*" in tags:
+        return HTTPResponse(status=304, headers={"ETag": etag})
+    return None
+
+
+def _page_etag(request: Request, live: Live) -> str:
+    """A page's ETag: the results' version, the page's language and who reads it (the
+    layout shows the reader's menu and form token)."""
+    principal = principal_of(request)
+    language = translator_of(request).language
+    return live.etag(language, principal.key, principal.csrf_token)
+
+
+def _versioned(response: HTTPResponse, etag: str) -> HTTPResponse:
+    response.headers["ETag"] = etag
+    response.headers["Cache-Control"] = "no-cache"  # kept, but asked again each time
+    return response
 
 
 def _rejected(exc: ProtocolRejected) -> HTTPResponse:
@@ -352,16 +371,22 @@ async def import_package_route(request: Request, code: str) -> HTTPResponse:
 
 
 async def results_json(request: Request, code: str) -> HTTPResponse:
-    election = await _election(code)
-    results = await _results(request, election)
-    return json_response(
-        {
+    live = await _live(request, code)
+    etag = live.etag()
+    unchanged = _not_modified(request, etag)
+    if unchanged is not None:
+        return unchanged
+    body = live.rendered.get("results.json")
+    if body is None:
+        election = live.results.election
+        document = {
             "election": election.code,
             "status": election.status,
-            "totals": results.totals,
-            "turnout": await turnout_by_hour(election, results.commissions),
+            "totals": live.results.totals,
+            "turnout": live.turnout,
         }
-    )
+        body = live.rendered["results.json"] = json.dumps(document).encode()
+    return _versioned(raw(body, content_type="application/json"), etag)
 
 
 def _disposition(name: str, *, inline: bool = False) -> dict[str, str]:
@@ -432,25 +457,31 @@ async def portal_index(request: Request) -> HTTPResponse:
 
 
 async def portal_national(request: Request, code: str) -> HTTPResponse:
-    election = await _election(code)
-    results = await _results(request, election)
-    turnout = await turnout_by_hour(election, results.commissions)
-    context = portal.results_context(results, turnout, results.central)
-    return render(request, "elections/results.html", context)
+    live = await _live(request, code)
+    etag = _page_etag(request, live)
+    unchanged = _not_modified(request, etag)
+    if unchanged is not None:
+        return unchanged
+    context = portal.results_context(live.results, live.turnout, live.results.central)
+    return _versioned(render(request, "elections/results.html", context), etag)
 
 
 async def portal_unit(request: Request, code: str, unit: str) -> HTTPResponse:
     """A constituency's results, or a precinct's protocol."""
-    election = await _election(code)
-    results = await _results(request, election)
+    live = await _live(request, code)
+    results = live.results
     if unit not in results.commissions:
         raise ApiError(404, f"no unit {unit!r} in {code}")
-    turnout = await turnout_by_hour(election, results.commissions)
+    etag = _page_etag(request, live)
+    unchanged = _not_modified(request, etag)
+    if unchanged is not None:
+        return unchanged
     if results.commissions[unit].kind == "precinct":
         language = translator_of(request).language
-        context = portal.precinct_context(results, turnout, unit, language)
-        return render(request, "elections/precinct.html", context)
-    return render(request, "elections/results.html", portal.results_context(results, turnout, unit))
+        context = portal.precinct_context(results, live.turnout, unit, language)
+        return _versioned(render(request, "elections/precinct.html", context), etag)
+    context = portal.results_context(results, live.turnout, unit)
+    return _versioned(render(request, "elections/results.html", context), etag)
 
 
 async def entry_list(request: Request) -> HTTPResponse:
@@ -526,13 +557,11 @@ def _svg(data: bytes, name: str, t: Translator) -> HTTPResponse:
 
 
 async def turnout_svg_route(request: Request, code: str, unit: str) -> HTTPResponse:
-    election = await _election(code)
-    results = await _results(request, election)
-    if unit not in results.commissions:
+    live = await _live(request, code)
+    if unit not in live.results.commissions:
         raise ApiError(404, f"no unit {unit!r} in {code}")
-    turnout = await turnout_by_hour(election, results.commissions)
     t = _words(request)
-    chart = reports.turnout_svg(results, turnout, unit, t)
+    chart = reports.turnout_svg(live.results, live.turnout, unit, t)
     return _svg(chart, f"{code}-{unit}-turnout-by-hour.svg", t)
 
 

@@ -112,7 +112,7 @@ async def report_turnout(
         clean.append({"precinct": item["precinct"], "hour": item["hour"], "voters": voters})
     async with ledger.transaction():
         for start in range(0, len(clean), 5000):
-            await ledger.append(
+            event = await ledger.append(
                 election.scope,
                 TURNOUT_REPORTED,
                 {
@@ -131,7 +131,9 @@ async def report_turnout(
         for item in clean:
             key = (item["precinct"], item["hour"])
             if key in existing:
-                await models.Turnout.filter(id=existing[key]).update(voters=item["voters"])
+                await models.Turnout.filter(id=existing[key]).update(
+                    voters=item["voters"], seq=event.seq
+                )
         await models.Turnout.bulk_create(
             [
                 models.Turnout(
@@ -139,6 +141,7 @@ async def report_turnout(
                     precinct_code=c["precinct"],
                     hour=c["hour"],
                     voters=c["voters"],
+                    seq=event.seq,
                 )
                 for c in clean
                 if (c["precinct"], c["hour"]) not in existing

@@ -94,3 +94,30 @@ INSERT_PROTOCOL = (
     "INSERT INTO elections_protocol (election_id, precinct_code, digest, doc, signatures, "
     "source, current, version, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+
+
+async def repeatable_read(db: BaseDBAsyncClient) -> None:
+    """Make the transaction just begun read one snapshot (PostgreSQL's default reads each
+    statement's own; SQLite's read transaction is one snapshot already)."""
+    if db.capabilities.dialect == "postgres":
+        await db.execute_script("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+
+
+async def last_commission(db: BaseDBAsyncClient, election_id: int) -> int:
+    """The highest commission row id of the election (-1 before it has one)."""
+    rows = await fetch(
+        db, "SELECT MAX(id) FROM elections_commission WHERE election_id = ?", [election_id]
+    )
+    return -1 if not rows or rows[0][0] is None else int(rows[0][0])
+
+
+# Rows recorded by the events after a seq, up to a head (parameters: election id, after,
+# head); index ``(election_id, seq)``. Protocol rows in the order they were recorded.
+PROTOCOLS_SINCE = (
+    "SELECT precinct_code, digest, doc, seq FROM elections_protocol "
+    "WHERE election_id = ? AND seq > ? AND seq <= ? ORDER BY seq, version"
+)
+TURNOUT_SINCE = (
+    "SELECT precinct_code, hour, voters FROM elections_turnout "
+    "WHERE election_id = ? AND seq > ? AND seq <= ?"
+)
