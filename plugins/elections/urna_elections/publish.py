@@ -219,12 +219,12 @@ def nist_report(results: Results, *, generated: str, election_date: str) -> dict
 
 def check_nist(report: Mapping[str, Any], schema_path: Path) -> list[str]:
     """Schema errors plus Urna's own checks; an empty list means the report is good."""
-    import jsonschema  # type: ignore[import-untyped]
+    import jsonschema_rs
 
     schema = json.loads(schema_path.read_text("utf-8"))
-    validator = jsonschema.Draft4Validator(schema)
+    validator = jsonschema_rs.Draft4Validator(schema)
     problems = [
-        f"schema: {'/'.join(str(p) for p in error.absolute_path)}: {error.message[:200]}"
+        f"schema: {'/'.join(str(p) for p in error.instance_path)}: {error.message[:200]}"
         for error in validator.iter_errors(report)
     ][:20]
     ids: dict[str, int] = {}
