@@ -9,7 +9,6 @@ repeat protocol), official results, open data and a checked NIST report.
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import time
@@ -21,7 +20,7 @@ from urna.api import DemoContext, DemoResult, translator
 from urna_elections.generate import az_protocol_values, generate_election, signed_protocol
 from urna_elections.protocol import protocol_digest
 from urna_elections.protocols import ProtocolRejected, accept_many, accept_signed
-from urna_elections.publish import check_nist, nist_report, open_data_csv, open_data_json
+from urna_elections.publish import publish_files
 from urna_elections.results import compute, mark_official, report_turnout
 
 # NIST's schema is not redistributed with Urna: the demo validates against it when it is
@@ -112,16 +111,17 @@ async def run_demo(context: DemoContext) -> DemoResult:
     click.echo(f"  results official: {official['received']} of {official['expected']} protocols")
     results = await compute(await _reload(election.code))
     out = context.reports_dir / "elections"
-    out.mkdir(parents=True, exist_ok=True)
     words = translator(context.services, context.services.settings.language)
-    (out / "open-data.csv").write_text(open_data_csv(results, words), encoding="utf-8")
-    (out / "open-data.json").write_text(
-        json.dumps(open_data_json(results), ensure_ascii=False), encoding="utf-8"
+    published, problems = publish_files(
+        results,
+        out,
+        words,
+        generated="2024-02-08T12:00:00Z",
+        election_date="2024-02-07",
+        schema=NIST_SCHEMA if NIST_SCHEMA.exists() else None,  # noqa: ASYNC240 - one stat
+        say=lambda line: click.echo(f"  {line}"),
     )
-    report = nist_report(results, generated="2024-02-08T12:00:00Z", election_date="2024-02-07")
-    (out / "nist.json").write_text(json.dumps(report), encoding="utf-8")
-    if NIST_SCHEMA.exists():  # noqa: ASYNC240 - one stat in a one-off demo
-        problems = check_nist(report, NIST_SCHEMA)
+    if problems is not None:
         click.echo(f"  NIST report: {'valid' if not problems else problems[:3]}")
     precincts = [generated.precincts[0], *corrected[:1]]
     written = await _reports(election, results, out, precincts, words)
@@ -129,7 +129,7 @@ async def run_demo(context: DemoContext) -> DemoResult:
     base = f"/p/elections/portal/{election.code}"
     return DemoResult(
         scopes=(election.scope,),
-        reports=(out / "open-data.csv", out / "open-data.json", out / "nist.json", *written),
+        reports=(*published, *written),
         urls=(base, f"{base}/con001", f"/p/elections/elections/{election.code}/results.json"),
     )
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -274,3 +275,46 @@ def check_nist(report: Mapping[str, Any], schema_path: Path) -> list[str]:
                             f"its units sum to {summed}"
                         )
     return problems
+
+
+def publish_files(
+    results: Results,
+    out: Path,
+    t: Translator,
+    *,
+    generated: str,
+    election_date: str,
+    schema: Path | None,
+    say: Callable[[str], None] = lambda line: None,
+) -> tuple[list[Path], list[str] | None]:
+    """Write the open data (CSV, JSON) and the NIST report into ``out``, and check the
+    report against NIST's ``schema`` and Urna's own checks when the schema is given.
+    Answers the files written and the problems found (``None``: not checked). Each step
+    is told to ``say`` with the seconds it took, so that a long publication is not silent."""
+    out.mkdir(parents=True, exist_ok=True)
+    steps: list[tuple[str, Path, Callable[[], str]]] = [
+        ("open data CSV", out / "open-data.csv", lambda: open_data_csv(results, t)),
+        (
+            "open data JSON",
+            out / "open-data.json",
+            lambda: json.dumps(open_data_json(results), ensure_ascii=False),
+        ),
+        (
+            "NIST report",
+            out / "nist.json",
+            lambda: json.dumps(
+                nist_report(results, generated=generated, election_date=election_date)
+            ),
+        ),
+    ]
+    for name, path, make in steps:
+        started = time.perf_counter()
+        path.write_text(make(), encoding="utf-8")
+        size = path.stat().st_size / 1e6
+        say(f"{name}: {path.name}, {size:.1f} MB ({time.perf_counter() - started:.1f} s)")
+    if schema is None:
+        return [path for _, path, _ in steps], None
+    started = time.perf_counter()
+    problems = check_nist(json.loads((out / "nist.json").read_text("utf-8")), schema)
+    say(f"NIST report checked against the schema ({time.perf_counter() - started:.1f} s)")
+    return [path for _, path, _ in steps], problems
