@@ -33,9 +33,6 @@ EXPENSIVE = re.compile(r"/(reports|sign|members|users|login)\b")
 # The names handlers read from bodies and items: `body.get("x")`, `field(body, "x", ...)`.
 _READS = re.compile(r"""(?:\.get\(|field\(\w+, )["']([a-z_]+)["']""")
 _SOURCES = ("urna.shell", "urna_elections", "urna_parliament", "urna_example")
-# Known, reported, not yet fixed (the module is being rewritten): a member name longer
-# than its column answers 500. test_known_server_error_is_still_there fails once fixed.
-KNOWN = {("GET", "/p/parliament/members/{member}")}
 
 
 @pytest.fixture
@@ -99,8 +96,6 @@ def fuzz(url: str, known: dict[str, Any], examples: int) -> list[str]:
     failures: list[str] = []
     for result in schema.get_all_operations():
         operation = result.ok()
-        if (operation.method.upper(), operation.path) in KNOWN:
-            continue
         names = {p.name for p in operation.path_parameters}
         fixed = {name: known[name] for name in names if name in known}
         cases = st.one_of(
@@ -144,11 +139,3 @@ async def test_no_input_is_answered_with_a_server_error_long_run(urna_server):
     known = await seed(urna_server)
     failures = await asyncio.to_thread(fuzz, urna_server.url, known, LONG_EXAMPLES)
     assert failures == [], "\n".join(failures)
-
-
-@pytest.mark.xfail(strict=True, reason="parliament web.py: Member.get_or_none(member=<33+ chars>)")
-@pytest.mark.parametrize("urna_database", ["sqlite"], indirect=True)
-async def test_known_server_error_is_still_there(urna_server):
-    admin = await urna_server.token_client("reader", ["parliament.observer"])
-    response = await admin.get("/p/parliament/members/" + "m" * 33)
-    assert response.status_code == 404

@@ -31,7 +31,8 @@ from urna.api import (
 
 from urna_example.board import post_notice
 from urna_example.models import Notice
-from urna_example.record import MAX_TEXT, NOTICE_POSTED, NUMBERING_CHECK, SCOPE
+from urna_example.record import MAX_TEXT, SCOPE
+from urna_example.verifier import VERIFIER
 
 READ = "example.notices.read"
 WRITE = "example.notices.write"
@@ -88,12 +89,12 @@ def urna_register_models() -> list[ModelApp]:
 
 @hookimpl
 def urna_register_event_types() -> list[EventType]:
-    return [NOTICE_POSTED]
+    return list(VERIFIER.event_types)
 
 
 @hookimpl
 def urna_register_verifier_checks() -> list[VerifierCheck]:
-    return [NUMBERING_CHECK]
+    return list(VERIFIER.checks)
 
 
 @click.command(name="notices")
