@@ -312,9 +312,10 @@ PRESENTATION = frozenset(
 
 
 def turnout_chart(
-    hours: Sequence[str], percents: Sequence[float], title: str, t: Translator
+    hours: Sequence[str], percents: Sequence[float | None], title: str, t: Translator
 ) -> Any:
-    """A bar chart of turnout (% of voters on the list) by hour: a reportlab Drawing."""
+    """A bar chart of turnout (% of voters on the list) by hour: a reportlab Drawing. An hour
+    not reported yet has no bar (``None``), never a bar of 0 %."""
     from reportlab.graphics.charts import barcharts  # type: ignore[import-untyped,unused-ignore]
     from reportlab.graphics.shapes import Drawing, String  # type: ignore[import-untyped,unused-ignore]
     from reportlab.lib import colors  # type: ignore[import-untyped,unused-ignore]
@@ -340,6 +341,10 @@ def turnout_chart(
     drawing.add(String(50, 200, title, fontName=bold, fontSize=10))
     drawing.add(String(50, 12, t.gettext(TURNOUT_AXIS), fontName=regular, fontSize=8))
     return drawing
+
+
+def _fraction(percent: float | None) -> float | None:
+    return None if percent is None else percent / 100
 
 
 def _percent_format(t: Translator, digits: int) -> Any:
@@ -651,8 +656,9 @@ def _figure_columns(
 
 def turnout_series(
     results: Results, turnout: Mapping[str, Mapping[str, Mapping[str, int]]], code: str
-) -> tuple[list[str], list[float], int]:
-    """Hours, % of voters on the list by hour, and the electorate, for one commission."""
+) -> tuple[list[str], list[float | None], int]:
+    """Hours, % of voters on the list by hour (``None`` for an hour no precinct has
+    reported yet), and the electorate, for one commission."""
     hours = list(results.election.profile.turnout_hours)
     electorate = 0
     first_line = results.election.profile.lines[0].id
@@ -660,7 +666,9 @@ def turnout_series(
         electorate = results.totals[code]["lines"].get(first_line, 0)
     by_hour = turnout.get(code, {})
     percents = [
-        100.0 * by_hour.get(h, {}).get("voters", 0) / electorate if electorate else 0.0
+        None
+        if h not in by_hour
+        else (100.0 * by_hour[h].get("voters", 0) / electorate if electorate else 0.0)
         for h in hours
     ]
     return hours, percents, electorate
@@ -686,7 +694,7 @@ def turnout_pdf(
             [
                 hour,
                 t.number(slot["voters"]),
-                t.percent(percent / 100),
+                t.percent(_fraction(percent)),
                 t.number(slot["reporting"]),
             ]
         )
@@ -695,7 +703,7 @@ def turnout_pdf(
     rows = [[*headers(t, UNIT_HEADER), *hours]]
     for unit in _constituencies(results):
         _, unit_percents, _ = turnout_series(results, turnout, unit.code)
-        rows.append([unit.code, unit.name, *(t.percent(p / 100, 1) for p in unit_percents)])
+        rows.append([unit.code, unit.name, *(t.percent(_fraction(p), 1) for p in unit_percents)])
     width = (490 - 175) / max(1, len(hours))
     out.table(rows, [50, 125, *([width] * len(hours))])
     return out.render()
