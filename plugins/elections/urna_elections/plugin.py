@@ -9,6 +9,7 @@ import json
 import os
 import re
 import zoneinfo
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,7 @@ from urna_elections.cache import warm
 from urna_elections.importer import ImportError_, import_protocols, mapping_from_file, read_csv_file
 from urna_elections.keystore import KeystoreError, seal, unseal
 from urna_elections.law import DEFAULT_PROFILE, Profile, builtin_profiles
-from urna_elections.live import Live, NoCommissions, live_results
+from urna_elections.live import Live, NoCommissions, live_results, warm_results
 from urna_elections.package import PackageError
 from urna_elections.protocols import (
     ProtocolRejected,
@@ -142,7 +143,27 @@ def _page_etag(request: Request, live: Live) -> str:
     return live.etag(language, principal.key, principal.csrf_token)
 
 
-def _versioned(response: HTTPResponse, etag: str) -> HTTPResponse:
+def _once_per_version(
+    request: Request, live: Live, etag: str, make: Callable[[], HTTPResponse]
+) -> HTTPResponse:
+    """304 when the client holds this version; else the response ``make`` gives, made once
+    per version (and ETag) and path, then served to the next readers as made."""
+    unchanged = _not_modified(request, etag)
+    if unchanged is not None:
+        return unchanged
+    key = f"{request.path}?{request.query_string}\0{etag}"
+    made = live.rendered.get(key)
+    if made is None:
+        response = make()
+        if len(live.rendered) >= 256:  # many signed-in readers of one version: bounded
+            live.rendered.clear()
+        made = live.rendered[key] = (
+            bytes(response.body or b""),
+            response.content_type or "text/html; charset=utf-8",
+            dict(response.headers),
+        )
+    body, content_type, headers = made
+    response = raw(body, content_type=content_type, headers=headers)
     response.headers["ETag"] = etag
     response.headers["Cache-Control"] = "no-cache"  # kept, but asked again each time
     return response
@@ -372,12 +393,8 @@ async def import_package_route(request: Request, code: str) -> HTTPResponse:
 
 async def results_json(request: Request, code: str) -> HTTPResponse:
     live = await _live(request, code)
-    etag = live.etag()
-    unchanged = _not_modified(request, etag)
-    if unchanged is not None:
-        return unchanged
-    body = live.rendered.get("results.json")
-    if body is None:
+
+    def make() -> HTTPResponse:
         election = live.results.election
         document = {
             "election": election.code,
@@ -385,8 +402,9 @@ async def results_json(request: Request, code: str) -> HTTPResponse:
             "totals": live.results.totals,
             "turnout": live.turnout,
         }
-        body = live.rendered["results.json"] = json.dumps(document).encode()
-    return _versioned(raw(body, content_type="application/json"), etag)
+        return raw(json.dumps(document).encode(), content_type="application/json")
+
+    return _once_per_version(request, live, live.etag(), make)
 
 
 def _disposition(name: str, *, inline: bool = False) -> dict[str, str]:
@@ -458,30 +476,31 @@ async def portal_index(request: Request) -> HTTPResponse:
 
 async def portal_national(request: Request, code: str) -> HTTPResponse:
     live = await _live(request, code)
-    etag = _page_etag(request, live)
-    unchanged = _not_modified(request, etag)
-    if unchanged is not None:
-        return unchanged
-    context = portal.results_context(live.results, live.turnout, live.results.central)
-    return _versioned(render(request, "elections/results.html", context), etag)
+    return _results_page(request, live, live.results.central)
 
 
 async def portal_unit(request: Request, code: str, unit: str) -> HTTPResponse:
     """A constituency's results, or a precinct's protocol."""
     live = await _live(request, code)
-    results = live.results
-    if unit not in results.commissions:
+    if unit not in live.results.commissions:
         raise ApiError(404, f"no unit {unit!r} in {code}")
-    etag = _page_etag(request, live)
-    unchanged = _not_modified(request, etag)
-    if unchanged is not None:
-        return unchanged
-    if results.commissions[unit].kind == "precinct":
-        language = translator_of(request).language
-        context = portal.precinct_context(results, live.turnout, unit, language)
-        return _versioned(render(request, "elections/precinct.html", context), etag)
-    context = portal.results_context(results, live.turnout, unit)
-    return _versioned(render(request, "elections/results.html", context), etag)
+    return _results_page(request, live, unit)
+
+
+def _results_page(request: Request, live: Live, unit: str) -> HTTPResponse:
+    """The page of ``unit``: its results (national, constituency), or its protocol."""
+    results = live.results
+    t = translator_of(request)
+
+    def make() -> HTTPResponse:
+        if results.commissions[unit].kind == "precinct":
+            context = portal.precinct_context(results, live.turnout, unit, t.language)
+            return render(request, "elections/precinct.html", context)
+        context = portal.results_context(results, live.turnout, unit)
+        context["grouped"] = portal.grouped(t)
+        return render(request, "elections/results.html", context)
+
+    return _once_per_version(request, live, _page_etag(request, live), make)
 
 
 async def entry_list(request: Request) -> HTTPResponse:
@@ -831,8 +850,10 @@ def urna_register_commands() -> list[click.Command]:
 @hookimpl
 async def urna_on_serving(services: Services) -> None:
     """Load every counting election's structure and decode its members' keys before the
-    first protocol arrives (about 60 us a key, each key used about once)."""
+    first protocol arrives (about 60 us a key, each key used about once), and build each
+    election's results before the first reader asks."""
     await warm(services.ledger)
+    await warm_results(services.ledger)
 
 
 @hookimpl

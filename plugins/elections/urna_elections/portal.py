@@ -7,10 +7,11 @@ so that the templates format them in the page's language (``|number``, ``|percen
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
+from urna.api import Translator
 
 from urna_elections.hierarchy import ancestry
 from urna_elections.results import Results
@@ -19,6 +20,26 @@ PREFIX = "/p/elections"
 
 Turnout = Mapping[str, Mapping[str, Mapping[str, int]]]
 """``{commission: {hour: {"voters", "reporting"}}}`` as ``turnout_by_hour`` answers."""
+
+
+_GROUPED: dict[str, dict[int | None, str]] = {}
+
+
+def grouped(t: Translator) -> Callable[[int | None], str]:
+    """``t.number``, remembered per language: the units table of a results page shows a
+    thousand or more figures, most of them the same from one version to the next, and
+    formatting each again (babel) was most of the page's cost."""
+    known = _GROUPED.setdefault(t.language, {})
+
+    def number(value: int | None) -> str:
+        text = known.get(value)
+        if text is None:
+            if len(known) > 200_000:  # bounded: figures are counts, mostly repeated
+                known.clear()
+            text = known[value] = t.number(value)
+        return text
+
+    return number
 
 
 @attrs.frozen(slots=True)
