@@ -21,7 +21,6 @@ from urna_parliament.models import Member
 from urna_parliament.models import Sitting as SittingRow
 from urna_parliament.web import (
     PRESIDE,
-    READ,
     SELF,
     _hall,
     current_row,
@@ -186,11 +185,11 @@ async def minutes_page(request: Request, sitting: int) -> HTTPResponse:
 
 PAGES: tuple[Page, ...] = (
     Page("/hall", hall_page, N_("Hall display"), nav="public", order=20),
-    Page("/sittings", sittings_page, N_("Sittings"), READ, nav="public", order=21),
-    Page("/stenogram", stenogram_page, N_("Stenogram"), READ, nav="public", order=22),
-    Page("/members", roster_page, N_("Members"), READ, nav="public", order=23),
-    Page("/members/<member>", member_record_page, N_("Member's record"), READ, nav=None),
-    Page("/sittings/<sitting:int>/minutes.html", minutes_page, N_("Minutes"), READ, nav=None),
+    Page("/sittings", sittings_page, N_("Sittings"), nav="public", order=21),
+    Page("/stenogram", stenogram_page, N_("Stenogram"), nav="public", order=22),
+    Page("/members", roster_page, N_("Members"), nav="public", order=23),
+    Page("/members/<member>", member_record_page, N_("Member's record"), nav=None),
+    Page("/sittings/<sitting:int>/minutes.html", minutes_page, N_("Minutes"), nav=None),
     Page("/presiding", presiding_page, N_("Presiding officer's console"), PRESIDE, "work", 20),
     Page("/me", member_page, N_("My page"), SELF, nav="work", order=21),
 )

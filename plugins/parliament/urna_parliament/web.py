@@ -476,14 +476,9 @@ ROUTES: tuple[Route, ...] = (
     Route("/me.json", my_profile, permission=SELF, summary="The member's own record"),
     Route("/roster", import_roster, ("POST",), MANAGE, idempotent=True, summary="Import roster"),
     Route("/members.json", list_members, permission=READ, summary="Roster"),
-    Route(
-        "/members/<member>/record.json",
-        member_profile,
-        permission=READ,
-        summary="A member's record",
-    ),
-    Route("/stenogram.json", stenogram, permission=READ, summary="Stenogram index search"),
-    Route("/sittings.json", list_sittings, permission=READ, summary="Sittings"),
+    Route("/members/<member>/record.json", member_profile, summary="A member's record"),
+    Route("/stenogram.json", stenogram, summary="Stenogram index search"),
+    Route("/sittings.json", list_sittings, summary="Sittings"),
     Route("/sittings/current", current_sitting, summary="The open sitting"),
     Route("/sittings", open_sitting, ("POST",), MANAGE, idempotent=True, summary="Open sitting"),
     Route("/sittings/<sitting:int>/display.json", sitting_state, summary="Hall display data"),
@@ -570,20 +565,12 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route("/sittings/<sitting:int>/cards", card, ("POST",), PRESS, summary="Card in or out"),
     Route("/sittings/<sitting:int>/press", press, ("POST",), PRESS, summary="A console press"),
-    Route(
-        "/sittings/<sitting:int>/minutes.json",
-        minutes_json,
-        permission=READ,
-        summary="E-protocol (JSON)",
-    ),
+    Route("/sittings/<sitting:int>/minutes.json", minutes_json, summary="E-protocol (JSON)"),
     Route(
         "/sittings/<sitting:int>/minutes.pdf",
         minutes_pdf,
-        permission=READ,
         summary="E-protocol (PDF, ?lang=az|en|ru)",
     ),
-    Route(
-        "/sittings/<sitting:int>/popolo.json", popolo, permission=READ, summary="Popolo VoteEvents"
-    ),
-    Route("/sittings/<sitting:int>/akn.xml", akn, permission=READ, summary="Akoma Ntoso debate"),
+    Route("/sittings/<sitting:int>/popolo.json", popolo, summary="Popolo VoteEvents"),
+    Route("/sittings/<sitting:int>/akn.xml", akn, summary="Akoma Ntoso debate"),
 )
