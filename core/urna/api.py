@@ -15,6 +15,7 @@ from urna.contributions import (
     ModelApp,
     Page,
     Report,
+    ReportContext,
     Role,
     Route,
 )
@@ -90,6 +91,7 @@ __all__ = [
     "RecordView",
     "ReplaySource",
     "Report",
+    "ReportContext",
     "Role",
     "Route",
     "Services",

@@ -115,14 +115,26 @@ class ModelApp:
 
 
 @attrs.frozen(slots=True)
+class ReportContext:
+    """What a report is rendered with: the appliance's services (the database is open) and
+    the translator of the language asked for (``urna report --language``)."""
+
+    services: Any
+    translator: Any
+    """A ``urna.api.Translator``: messages, numbers and times in the report's language."""
+
+
+@attrs.frozen(slots=True)
 class Report:
     """A report the plugin renders for a scope, in one or more formats (``pdf``, ``html``...)."""
 
     name: str
     title: str
     formats: tuple[str, ...]
-    render: Callable[[str, str], Awaitable[bytes]]
-    """``await render(scope, format)`` returns the report's bytes."""
+    render: Callable[[str, str, ReportContext], Awaitable[bytes]]
+    """``await render(scope, format, context)`` returns the report's bytes, or raises
+    ``ValueError`` naming what is wrong (a scope the report is not about). Changed in 0.2:
+    the context brings the services and the language."""
 
 
 @attrs.frozen(slots=True)

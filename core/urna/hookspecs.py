@@ -113,8 +113,11 @@ def urna_register_reports() -> Sequence[Report]:
     """Return the reports the plugin can render for a scope.
 
     Report names must start with ``<plugin>.``. They are listed at
-    ``/-/reports.json`` and rendered by ``urna report NAME SCOPE --output FILE``;
-    ``render`` runs with the database open.
+    ``/-/reports.json`` and rendered by ``urna report NAME SCOPE --output FILE
+    [--language az|en|ru]``: ``await render(scope, format, context)`` runs with the
+    database open and gets a ``ReportContext`` (the services, and the translator of the
+    language asked for, the appliance's by default); it raises ``ValueError`` naming
+    what is wrong for a scope it has no report of. Changed in 0.2: the context.
 
     Added in 0.1.
     """

@@ -163,6 +163,11 @@ def test_demo_leaves_verified_bundles_and_exits_0(tmp_path):
     assert board.read_text().splitlines()[0] == "1\tdemo\tSitting opens at 10:00."
     wrong = urna("--data-dir", data, "report", "example.nope", "notices", "--output", board)
     assert wrong.returncode == 2 and "enabled reports: example.board" in wrong.stderr
+    elsewhere = urna(
+        "--data-dir", data, "report", "example.board", "appliance", "--format", "txt",
+        "--output", board, "--language", "ru",
+    )  # fmt: skip
+    one_line_error(elsewhere, "the board report is for scope")
 
 
 def one_line_error(result, *words):

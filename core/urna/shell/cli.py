@@ -20,7 +20,9 @@ import attrs
 import click
 import pluggy
 
+from urna.contributions import ReportContext
 from urna.errors import UrnaError
+from urna.languages import LANGUAGES
 from urna.plugins import PluginError, installed_plugins, make_plugin_manager
 from urna.record.errors import RecordError
 from urna.shell.backup import backup_command, restore_command
@@ -325,9 +327,19 @@ def verify(
 @click.argument("scope")
 @click.option("--format", "format_", default="pdf", show_default=True, help="Output format.")
 @click.option("--output", type=click.Path(path_type=Path), required=True, help="File to write.")
+@click.option(
+    "--language",
+    type=click.Choice(LANGUAGES),
+    help="Language of the report (default: the appliance's language setting).",
+)
 @pass_context
 def report_command(
-    context: CommandContext, name: str, scope: str, format_: str, output: Path
+    context: CommandContext,
+    name: str,
+    scope: str,
+    format_: str,
+    output: Path,
+    language: str | None,
 ) -> None:
     """Render report NAME for SCOPE (``urna plugins`` and /-/reports.json list them)."""
     report = context.registry.reports.get(name)
@@ -338,8 +350,12 @@ def report_command(
         raise click.UsageError(f"report {name} renders {', '.join(report.formats)}, not {format_}")
 
     async def render() -> bytes:
-        async with context.services():
-            return await report.render(scope, format_)
+        async with context.services() as services:
+            words = services.web.translator(language or services.settings.language)
+            try:
+                return await report.render(scope, format_, ReportContext(services, words))
+            except ValueError as exc:  # the report's own refusal: a scope it has no report of
+                raise click.ClickException(str(exc)) from None
 
     output.write_bytes(run(render()))
     click.echo(f"wrote {output}")

@@ -18,6 +18,7 @@ from urna.api import (
     ModelApp,
     Page,
     Report,
+    ReportContext,
     Role,
     Route,
     VerifierCheck,
@@ -115,8 +116,9 @@ def urna_register_commands() -> list[click.Command]:
     return [notices_command]
 
 
-async def render_board(scope: str, format: str) -> bytes:
-    """The notice board as plain text, one notice a line."""
+async def render_board(scope: str, format: str, context: ReportContext) -> bytes:
+    """The notice board as plain text, one notice a line (a text file has no language of
+    its own: the notices are as posted)."""
     if scope != SCOPE:
         raise ValueError(f"the board report is for scope {SCOPE!r}, not {scope!r}")
     notices = await Notice.all().order_by("number")

@@ -11,6 +11,7 @@ import random
 
 import pytest
 from pypdf import PdfReader
+from urna.api import ReportContext, translator
 from urna_elections.generate import az_protocol_values, generate_election, signed_protocol
 from urna_elections.protocol import protocol_digest, sign_dissent
 from urna_elections.reports import fingerprint
@@ -92,7 +93,12 @@ async def test_protocol_results_and_turnout_reports(urna_server, tmp_path):
 
     # The same reports through the core's hook, for `urna report`.
     registered = {r.name: r for r in urna_server.services.registry.reports.values()}
-    data = await registered["elections.results"].render(election.scope, "pdf")
+    services = urna_server.services
+    english = ReportContext(services, translator(services, "en"))
+    data = await registered["elections.results"].render(election.scope, "pdf", english)
     assert "Protocols received: 4 of 6" in pdf_text(data)
+    russian = ReportContext(services, translator(services, "ru"))
+    data = await registered["elections.results"].render(election.scope, "pdf", russian)
+    assert "Получено протоколов: 4 из 6" in pdf_text(data)
     with pytest.raises(ValueError, match="pdf"):
-        await registered["elections.turnout"].render(election.scope, "html")
+        await registered["elections.turnout"].render(election.scope, "html", english)

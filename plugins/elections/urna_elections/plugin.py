@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import gettext
 import json
 import os
 import re
-import zoneinfo
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -28,6 +26,7 @@ from urna.api import (
     ModelApp,
     Page,
     Report,
+    ReportContext,
     Role,
     Route,
     Services,
@@ -591,18 +590,13 @@ async def results_svg_route(request: Request, code: str) -> HTTPResponse:
     return _svg(reports.results_svg(results, t), f"{code}-results-by-constituency.svg", t)
 
 
-ENGLISH = Translator("en", gettext.NullTranslations(), zoneinfo.ZoneInfo("UTC"))
-"""``urna report`` renders outside a request and without the services: the reports in the
-language they are written in."""
-
-
 def _report(name: str, title: str, make: Any) -> Report:
-    async def render(scope: str, format: str) -> bytes:
+    async def render(scope: str, format: str, context: ReportContext) -> bytes:
         if format != "pdf":
             raise ValueError(f"the {name} report is rendered as pdf, not {format!r}")
         code = scope.removeprefix("election.")
         election = await load_election(code)
-        return bytes(await make(election, await compute(election), ENGLISH))
+        return bytes(await make(election, await compute(election), context.translator))
 
     return Report(name, title, ("pdf",), render)
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from urna.api import ReportContext, translator
 from urna.record.bundle import read_bundle
 from urna.verify import core_checks, verify_files
 from urna_parliament.checks import VERIFIER_CHECKS
 from urna_parliament.demo import run_sitting
+from urna_parliament.minutes_report import MINUTES_REPORT
 from urna_parliament.record import EVENT_TYPES
 
 
@@ -34,10 +36,22 @@ async def test_demo_sitting_runs_and_its_record_verifies(urna_services, tmp_path
     html = (tmp_path / "parliament-sitting-1-minutes-en.html").read_text()
     assert "Presiding officer" in html
     assert "Sahibə Qafarova" in html
+    assert "<style>" in html  # a file keeps its look wherever it is opened
+    assert 'href="/-/static' not in html
     await urna_services.ledger.export("parliament-sitting-1", tmp_path / "bundle")
     files = read_bundle(tmp_path / "bundle").files
     report = verify_files(files, bundle="s1", checks=[*core_checks(EVENT_TYPES), *VERIFIER_CHECKS])
     assert report.ok, report.summary_lines()
+
+    # ``urna report parliament.minutes`` renders the same files, in the language asked for.
+    russian = ReportContext(urna_services, translator(urna_services, "ru"))
+    page = (await MINUTES_REPORT.render("parliament-sitting-1", "html", russian)).decode()
+    assert '<html lang="ru">' in page
+    assert "Sahibə Qafarova" in page  # the record's names as recorded
+    pdf = await MINUTES_REPORT.render("parliament-sitting-1", "pdf", russian)
+    assert pdf.startswith(b"%PDF")
+    with pytest.raises(ValueError, match="parliament-sitting-<n>"):
+        await MINUTES_REPORT.render("election.az-2024", "pdf", russian)
 
 
 async def test_a_rewritten_count_and_a_vote_from_the_wrong_seat_are_caught(urna_services):

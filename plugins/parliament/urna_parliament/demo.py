@@ -20,15 +20,13 @@ from urna.api import (
     DemoResult,
     DeviceManager,
     ReplaySource,
-    render_document,
-    translator,
 )
 
 from urna_parliament.devices import DRIVERS, CardInserted, HallBridge, KeyPressed, encode_event
 from urna_parliament.exports import akoma_ntoso, popolo_vote_events
 from urna_parliament.hall import Hall, hall_of
-from urna_parliament.minutes import protocol, render_pdf
-from urna_parliament.pages import words
+from urna_parliament.minutes import protocol
+from urna_parliament.minutes_report import minutes_html, minutes_pdf
 from urna_parliament.record import sitting_scope
 from urna_parliament.secret import Commission
 from urna_parliament.simulator import chamber, choices
@@ -181,12 +179,9 @@ async def run_sitting(context: DemoContext) -> DemoResult:
     reports = []
     for lang in PDF_LANGUAGES:
         html_path = context.reports_dir / f"parliament-sitting-{sitting}-minutes-{lang}.html"
-        page = render_document(
-            context.services, "parliament/minutes.html", {"minutes": minutes, **words()}, lang
-        )
-        html_path.write_text(page, encoding="utf-8")
+        html_path.write_text(minutes_html(context.services, minutes, lang), encoding="utf-8")
         pdf_path = html_path.with_suffix(".pdf")
-        pdf_path.write_bytes(render_pdf(minutes, translator(context.services, lang)))
+        pdf_path.write_bytes(minutes_pdf(context.services, minutes, lang))
         reports += [html_path, pdf_path]
     json_path = context.reports_dir / f"parliament-sitting-{sitting}-minutes.json"
     json_path.write_text(json.dumps(minutes, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -9,6 +9,7 @@ from urna.api import (
     EventType,
     ModelApp,
     Page,
+    Report,
     Role,
     Route,
     Settings,
@@ -20,6 +21,7 @@ from urna_parliament import hookspecs
 from urna_parliament.checks import VERIFIER_CHECKS
 from urna_parliament.config import ParliamentConfig
 from urna_parliament.majority import GENERIC_RULES, MILLI_MAJLIS_RULES, MajorityRule
+from urna_parliament.minutes_report import MINUTES_REPORT
 from urna_parliament.record import EVENT_TYPES
 from urna_parliament.web import MANAGE, PRESIDE, PRESS, READ, ROUTES, SELF
 
@@ -58,6 +60,11 @@ def urna_register_pages() -> list[Page]:
     from urna_parliament.pages import PAGES
 
     return list(PAGES)
+
+
+@hookimpl
+def urna_register_reports() -> list[Report]:
+    return [MINUTES_REPORT]
 
 
 @hookimpl
