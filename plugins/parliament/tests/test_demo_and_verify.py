@@ -25,6 +25,7 @@ async def test_demo_sitting_runs_and_its_record_verifies(urna_services, tmp_path
 
     result = await run_sitting(DemoContext(reports_dir=tmp_path, services=urna_services))
     names = sorted(p.name for p in result.reports)
+    assert result.users == {"parliament.member": "m001"}  # the member page's demo user
     assert "parliament-sitting-1-minutes-az.pdf" in names
     minutes = json.loads((tmp_path / "parliament-sitting-1-minutes.json").read_text())
     votes = [v for item in minutes["agenda"] for v in item["votes"]]

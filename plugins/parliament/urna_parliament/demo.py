@@ -196,6 +196,8 @@ async def run_sitting(context: DemoContext) -> DemoResult:
         scopes=("parliament-roster", sitting_scope(sitting)),
         reports=tuple(reports),
         urls=("/p/parliament/hall", f"/p/parliament/sittings/{sitting}/minutes.html"),
+        # The member's page is the signed-in member's own: its demo user is a roster member.
+        users={"parliament.member": roster[0]["member"]},
     )
 
 
