@@ -325,3 +325,46 @@ def test_verify_says_when_the_appliance_key_was_not_pinned(bundle_dir):
     pinned = urna("verify", bundle_dir, "--key", signer)
     assert pinned.returncode == 0, pinned.stdout
     assert "not pinned" not in pinned.stdout
+
+
+def test_the_readme_demo_serves_every_plugin_it_ran(tmp_path):
+    """The README's main command on a new data directory: the served appliance has the
+    plugins the demo enabled (the settings file the demo writes), their pages and users."""
+    import httpx
+    from urna.testing import free_port
+
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "urna",
+            "demo",
+            "--data-dir",
+            str(tmp_path / "d"),
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        seen = []
+        assert process.stdout is not None
+        for line in process.stdout:  # bounded: the demo prints a few hundred lines, then serves
+            seen.append(line)
+            if line.startswith("Urna is listening"):
+                break
+        assert any(f"start here: http://127.0.0.1:{port}/" in line for line in seen), seen[-20:]
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            landing = client.get("/", headers={"Accept": "text/html"})
+            for plugin in ("elections", "example", "parliament"):
+                assert f"<li>{plugin} 0.1.0</li>" in landing.text
+            assert (
+                client.get("/p/parliament/hall", headers={"Accept": "text/html"}).status_code == 200
+            )
+            assert client.get("/p/elections/portal").status_code == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=60)

@@ -49,12 +49,13 @@ class DemoUser:
 def run_demo(context: CommandContext, *, serve: bool, port: int | None = None) -> None:
     from urna.shell.cli import initialise
 
+    if serve:
+        check_can_listen(context.settings.host, port or context.settings.port)
+    fingerprint = initialise(context, if_missing=True)
+    # Read only now: initialise may have written the settings file that enables the plugins.
     settings = context.settings
     if port is not None:
         settings = attrs.evolve(settings, port=port)
-    if serve:
-        check_can_listen(settings.host, settings.port)
-    fingerprint = initialise(context, if_missing=True)
     click.echo(f"appliance key fingerprint: {fingerprint}")
     bundles, reports, urls, users = asyncio.run(_scenarios(context))
     for bundle in bundles:
