@@ -35,7 +35,7 @@ import httpx
 import pytest
 from election_kit import credential_key, device_ballots, run_ceremony
 from urna.crypto.ballot import SignedBallot
-from urna.testing import TEST_PASSWORD, free_port
+from urna.testing import TEST_PASSWORD, free_port, require_component
 from urna_elections.generate import (
     CANDIDATES,
     ROLES,
@@ -62,7 +62,7 @@ SITTING_SCOPE = "parliament-sitting-1"
 DEVICES = ("booth-0", "booth-1", "booth-2", "booth-3")
 MEMBERS = 125  # the chamber: one signed press per member in the open vote
 COMMISSION_MEMBERS = 5
-GAP = (0.05, 0.6)  # seconds of traffic between a healthy server and the next kill
+GAP = (0.0, 0.4)  # seconds of traffic between a healthy server and the next kill
 RESTART_DEADLINE = 60.0
 RETRY_DEADLINE = 300.0  # per write: how long a client keeps trying before it gives up
 
@@ -72,6 +72,7 @@ class Appliance:
     """``urna serve`` as a subprocess on a loopback port, killed and restarted by PID."""
 
     data_dir: Path
+    database_url: str  # empty: SQLite in the data directory
     port: int = attrs.field(factory=free_port)
     process: asyncio.subprocess.Process | None = None
     starts: int = 0
@@ -80,10 +81,15 @@ class Appliance:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "URNA_DATABASE_URL": self.database_url}
+
     def command(self, *args: str, stdin: str | None = None) -> str:
         done = subprocess.run(
             [URNA, "--data-dir", str(self.data_dir), *args],
             input=stdin,
+            env=self.env,
             capture_output=True,
             text=True,
             timeout=300,
@@ -104,6 +110,7 @@ class Appliance:
                 str(self.port),
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                env=self.env,
             )
         deadline = time.monotonic() + RESTART_DEADLINE
         async with httpx.AsyncClient(base_url=self.url, timeout=2) as probe:
@@ -182,20 +189,37 @@ async def deliver(clients: dict[str, httpx.AsyncClient], write: Write, figures: 
     figures.refused.append(f"{write.kind} {write.key}: no answer in {RETRY_DEADLINE} s")
 
 
+@attrs.define
+class KillCount:
+    """How many kills are done; writes are released in step with them."""
+
+    done: int = 0
+    changed: asyncio.Condition = attrs.field(factory=asyncio.Condition)
+
+    async def add(self, kills: int = 1) -> None:
+        async with self.changed:
+            self.done += kills
+            self.changed.notify_all()
+
+    async def reached(self, kills: float) -> None:
+        async with self.changed:
+            await self.changed.wait_for(lambda: self.done >= kills)
+
+
 async def paced(
     writes: Sequence[Write],
     send: Callable[[Write], Awaitable[None]],
     workers: int,
-    spread: float,
+    kills: KillCount,
 ) -> None:
-    """Send ``writes`` in order by ``workers`` clients, the n-th not before n/len of ``spread``."""
-    started = time.monotonic()
+    """Send ``writes`` in order by ``workers`` clients, the n-th once n/len of the kills are
+    done, so that traffic runs through every kill."""
     queue = collections.deque(enumerate(writes))
 
     async def worker() -> None:
         while queue:
             index, write = queue.popleft()
-            await asyncio.sleep(max(0.0, started + spread * index / len(writes) - time.monotonic()))
+            await kills.reached(KILLS * index / len(writes))
             await send(write)
 
     await asyncio.gather(*(worker() for _ in range(workers)))
@@ -382,9 +406,21 @@ def verify_exit(bundle: Path, fingerprint: str) -> int:
     return subprocess.run(command, check=False, timeout=600).returncode
 
 
-async def test_kill_nine_during_mixed_ingestion_loses_and_doubles_nothing(tmp_path):
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Empty for SQLite, else a new database on the test kit's PostgreSQL server."""
+    if request.param == "sqlite":
+        return ""
+    server = request.getfixturevalue("urna_postgres_server")
+    if isinstance(server, str):
+        require_component("postgresql", server)
+    url: str = server.create_database()
+    return url
+
+
+async def test_kill_nine_during_mixed_ingestion_loses_and_doubles_nothing(tmp_path, database_url):
     started = time.monotonic()
-    appliance = Appliance(tmp_path / "appliance")
+    appliance = Appliance(tmp_path / "appliance", database_url)
     fingerprint = appliance.command("init").rsplit("fingerprint: ", 1)[1].strip()
     appliance.command("db", "migrate")
     await appliance.start()
@@ -395,23 +431,27 @@ async def test_kill_nine_during_mixed_ingestion_loses_and_doubles_nothing(tmp_pa
         protocols = await protocol_writes(clients["setup"], 6 * KILLS)
         chains = await ballot_writes(clients["setup"], 2 * KILLS)
         presses = await press_writes(clients["setup"], clients["gateway"])
-        spread = KILLS * (sum(GAP) / 2 + 1.0)  # about how long the kills take
+        kills = KillCount()
 
         async def send(write: Write) -> None:
             await deliver(clients, write, figures)
 
         async def kill_repeatedly() -> None:
             rng = random.Random(SEED)
-            for _ in range(KILLS):
-                await asyncio.sleep(rng.uniform(*GAP))
-                await appliance.kill()
-                await appliance.start()
+            try:
+                for _ in range(KILLS):
+                    await asyncio.sleep(rng.uniform(*GAP))
+                    await appliance.kill()
+                    await appliance.start()
+                    await kills.add()
+            finally:  # release every write, also when a restart failed
+                await kills.add(KILLS)
 
         await asyncio.gather(
             kill_repeatedly(),
-            paced(protocols, send, 4, spread),
-            *(paced(chain, send, 1, spread) for chain in chains),
-            paced(presses, send, 3, spread),
+            paced(protocols, send, 4, kills),
+            *(paced(chain, send, 1, kills) for chain in chains),
+            paced(presses, send, 3, kills),
         )
     finally:
         for client in clients.values():
@@ -435,7 +475,8 @@ async def test_kill_nine_during_mixed_ingestion_loses_and_doubles_nothing(tmp_pa
         unknown[kind] = len(set(counts) - set(figures.delivered[kind]))
     verified = {kind: verify_exit(bundle, fingerprint) for kind, bundle in bundles.items()}
     print(
-        f"\nfaults (seed {SEED}): {KILLS} kills, {appliance.starts} starts, "
+        f"\nfaults on {database_url.split(':')[0] or 'sqlite'} (seed {SEED}): "
+        f"{KILLS} kills, {appliance.starts} starts, "
         f"{time.monotonic() - started:.0f} s wall time"
     )
     for kind in ("protocol", "ballot", "press"):
