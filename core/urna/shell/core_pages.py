@@ -98,15 +98,7 @@ def _signin_page(
         status=status,
         headers={"Retry-After": str(wait)} if wait else None,
     )
-    response.add_cookie(
-        SIGNIN_COOKIE,
-        form_token,
-        httponly=True,
-        samesite="Strict",
-        secure=services_of(request).settings.origin.startswith("https://"),
-        path="/-/signin",
-        max_age=SIGNIN_COOKIE_SECONDS,
-    )
+    _set_cookie(request, response, SIGNIN_COOKIE, form_token, "/-/signin", SIGNIN_COOKIE_SECONDS)
     return response
 
 
@@ -166,14 +158,8 @@ async def language(request: Request) -> HTTPResponse:
     if choice not in LANGUAGES:
         raise ApiError(404, f"no language {choice!r}; choose one of {', '.join(LANGUAGES)}")
     response = redirect(quote(safe_next(request.args.get("next")), safe="/?=&%-._~"), status=303)
-    response.add_cookie(
-        LANGUAGE_COOKIE,
-        choice,
-        samesite="Lax",
-        secure=services_of(request).settings.origin.startswith("https://"),
-        path="/",
-        max_age=YEAR,
-    )
+    # Lax and readable by scripts: a preference, sent when a link from elsewhere comes in.
+    _set_cookie(request, response, LANGUAGE_COOKIE, choice, "/", YEAR, private=False)
     return response
 
 
@@ -198,6 +184,29 @@ async def static_file(request: Request, name: str) -> HTTPResponse:
         body,
         content_type=f"{STATIC[name]}; charset=utf-8",
         headers={"Cache-Control": "max-age=300"},
+    )
+
+
+def _set_cookie(
+    request: Request,
+    response: HTTPResponse,
+    name: str,
+    value: str,
+    path: str,
+    max_age: int,
+    *,
+    private: bool = True,
+) -> None:
+    """A cookie of a page: Secure over HTTPS (sanic's default would be Secure always, which
+    a browser drops on plain HTTP); a private one is HttpOnly and SameSite=Strict."""
+    response.add_cookie(
+        name,
+        value,
+        httponly=private,
+        samesite="Strict" if private else "Lax",
+        secure=services_of(request).settings.origin.startswith("https://"),
+        path=path,
+        max_age=max_age,
     )
 
 
