@@ -30,6 +30,7 @@ from urna.shell.http import ApiError, error_response
 from urna.shell.idempotency import idempotency_key, run_idempotent
 from urna.shell.ledger import LedgerError, utc_now
 from urna.shell.limits import ConnectionLimits
+from urna.shell.postgres_engine import DatabaseUnavailableError
 from urna.shell.registry import Registry, build_registry
 from urna.shell.services import Services, build_services, services_of
 from urna.shell.settings import Settings, load_settings
@@ -110,6 +111,7 @@ def create_app(
     app.error_handler.add(ApiError, _api_error)
     app.error_handler.add(LedgerError, _ledger_error)
     app.error_handler.add(DatabaseBusyError, _database_busy)
+    app.error_handler.add(DatabaseUnavailableError, _database_busy)
     app.error_handler.add(SanicException, _sanic_error)
     app.error_handler.add(Exception, _internal_error)
     return app
@@ -240,7 +242,9 @@ def _ledger_error(request: Request, exc: LedgerError) -> HTTPResponse:
     return _error(request, 422, str(exc))
 
 
-def _database_busy(request: Request, exc: DatabaseBusyError) -> HTTPResponse:
+def _database_busy(
+    request: Request, exc: DatabaseBusyError | DatabaseUnavailableError
+) -> HTTPResponse:
     return _error(request, 503, str(exc), {"Retry-After": "1"})
 
 

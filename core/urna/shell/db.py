@@ -4,7 +4,8 @@ The core is the tortoise app ``urna``; each plugin with models is an app
 named after the plugin, with its own committed migrations. SQLite runs in
 WAL mode with ``synchronous=FULL`` (WAL with NORMAL can lose committed
 transactions on power loss) and a busy timeout; PostgreSQL is chosen by a
-``database_url``.
+``database_url``, which may name a primary and its standbys
+(:mod:`urna.shell.postgres_engine`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
 
 from tortoise import Tortoise, connections
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -24,6 +24,7 @@ from tortoise.migrations.executor import MigrationExecutor
 
 from urna.contributions import ModelApp
 from urna.errors import UrnaError
+from urna.shell.pg_url import parse_postgres_url
 from urna.shell.settings import Settings
 
 QUERY_LOGGERS = ("tortoise.db_client", "aiosqlite")
@@ -85,19 +86,21 @@ def _connection(settings: Settings) -> dict[str, Any]:
             "engine": "urna.shell.sqlite_engine",
             "credentials": {"file_path": str(settings.sqlite_path), **SQLITE_PRAGMAS},
         }
-    url = urlparse(settings.database_url)
-    return {
-        "engine": "tortoise.backends.asyncpg",
-        "credentials": {
-            "host": url.hostname or "localhost",
-            "port": url.port or 5432,
-            "user": unquote(url.username or ""),
-            "password": unquote(url.password or ""),
-            "database": url.path.lstrip("/"),
-            "minsize": 1,
-            "maxsize": 10,
-        },
+    target = parse_postgres_url(settings.database_url)
+    credentials: dict[str, Any] = {
+        "hosts": list(target.hosts),
+        "ports": list(target.ports),
+        "host": target.hosts[0],
+        "port": target.ports[0],
+        "user": target.user,
+        "password": target.password,
+        "database": target.database,
+        "minsize": 1,
+        "maxsize": 10,
     }
+    if target.target_session_attrs is not None:
+        credentials["target_session_attrs"] = target.target_session_attrs
+    return {"engine": "urna.shell.postgres_engine", "credentials": credentials}
 
 
 async def open_database(settings: Settings, model_apps: Mapping[str, ModelApp]) -> None:

@@ -18,6 +18,7 @@ import attrs
 
 from urna.errors import UrnaError
 from urna.languages import LANGUAGES
+from urna.shell.pg_url import DatabaseUrlError, parse_postgres_url
 
 CONFIG_NAME = "urna.toml"
 DEFAULT_DATA_DIR = Path("urna-data")
@@ -222,9 +223,13 @@ def _validate(settings: Settings) -> None:
         value = getattr(settings, field)
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
             raise SettingsError(f"setting {field} must be a list of plugin names")
-    url = settings.database_url
-    if url and not url.startswith(("postgres://", "postgresql://")):
-        raise SettingsError("database_url must be empty (SQLite) or start with postgres://")
+    if not isinstance(settings.database_url, str):
+        raise SettingsError("setting database_url must be a string")
+    if settings.database_url:
+        try:
+            parse_postgres_url(settings.database_url)
+        except DatabaseUrlError as exc:
+            raise SettingsError(f"{exc} (empty: SQLite)") from None
     if settings.max_body_bytes < 1024:
         raise SettingsError("max_body_bytes must be at least 1024")
     for field in _TIMEOUTS:
