@@ -173,19 +173,16 @@ def start_cluster() -> ReplicatedCluster | str:
     bin_dir = Path(binaries[0]).resolve().parent  # /usr/local/bin may hold only links
     if not (bin_dir / "pg_basebackup").exists():
         return f"no pg_basebackup beside {binaries[0]}"
+    as_root = os.geteuid() == 0  # initdb refuses to run as root: the servers run as postgres
+    if as_root and "postgres" not in {account.pw_name for account in pwd.getpwall()}:
+        return "running as root and there is no 'postgres' user to run the servers"
     base = Path(tempfile.mkdtemp(prefix="urna-pg-replicated-"))
-    prefix: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses to run as root
-        try:
-            account = pwd.getpwnam("postgres")
-        except KeyError:
-            return "running as root and there is no 'postgres' user to run the server"
-        os.chown(base, account.pw_uid, account.pw_gid)
-        prefix = ["runuser", "-u", "postgres", "--"]
+    if as_root:
+        shutil.chown(base, "postgres", "postgres")
     cluster = ReplicatedCluster(
         base=base,
         bin_dir=bin_dir,
-        prefix=prefix,
+        prefix=["runuser", "-u", "postgres", "--"] if as_root else [],
         password=secrets.token_urlsafe(16),
         primary=Node(base / "primary", free_port()),
         standby=Node(base / "standby", free_port()),
