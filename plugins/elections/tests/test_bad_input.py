@@ -37,6 +37,11 @@ async def test_an_overlong_member_key_or_election_code_is_refused_naming_it(urna
         response = await admin.get(path)
         assert response.status_code == 404, response.text
         assert "at most 64 characters" in response.json()["error"]
+    # Found by the long fuzz run: a protocol for an overlong code reached the database.
+    sender = await urna_server.token_client("sender", ["elections.sender"])
+    submitted = await sender.post(f"{ELECTIONS}/{'e' * 65}/protocols", json={})
+    assert submitted.status_code == 404, submitted.text
+    assert "at most 64 characters" in submitted.json()["error"]
 
 
 async def test_results_of_an_election_without_commissions_are_a_conflict(urna_server):

@@ -101,8 +101,6 @@ def profiles_of(services: Services) -> dict[str, Profile]:
 
 
 async def _election(code: str) -> ElectionInfo:
-    if len(code) > models.CODE_LENGTH:
-        raise ApiError(404, f"no election: codes are at most {models.CODE_LENGTH} characters")
     try:
         return await load_election(code)
     except StructureError as exc:
@@ -111,8 +109,6 @@ async def _election(code: str) -> ElectionInfo:
 
 async def _live(request: Request, code: str) -> Live:
     """The election's results as materialised in this process, caught up to its head."""
-    if len(code) > models.CODE_LENGTH:
-        raise ApiError(404, f"no election: codes are at most {models.CODE_LENGTH} characters")
     try:
         return await live_results(services_of(request).ledger, code)
     except NoCommissions as exc:  # nothing to count yet

@@ -65,6 +65,11 @@ def _parse_profile(text: str) -> Profile:
 
 
 async def load_election(code: str) -> ElectionInfo:
+    """The election ``code``; ``StructureError`` names it when there is none. A code no
+    election can have (longer than the column) is refused here, before the query, which
+    would refuse it with a database error instead, on every path that names an election."""
+    if len(code) > models.CODE_LENGTH:
+        raise StructureError(f"no election: codes are at most {models.CODE_LENGTH} characters")
     row = await models.Election.get_or_none(code=code)
     if row is None:
         raise StructureError(f"no election {code!r}")
