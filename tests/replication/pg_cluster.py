@@ -126,6 +126,20 @@ class ReplicatedCluster:
 
         return asyncio.run(run())
 
+    def create_database(self, name: str) -> None:
+        """Create ``name`` on the primary and wait until the standby has replayed it.
+
+        A synchronous commit waits for the standby to flush, not to apply: a client
+        that tries the standby first right away could find no such database there,
+        which asyncpg answers with an error instead of trying the next host."""
+        assert name.isidentifier(), name  # a test's own plain name, spliced into SQL below
+        self.sql(self.primary, f'CREATE DATABASE "{name}"')
+        query = f"SELECT 1 FROM pg_database WHERE datname = '{name}'"  # noqa: S608 - checked
+        deadline = time.monotonic() + 30
+        while not self.sql(self.standby, query):
+            assert time.monotonic() < deadline, f"the standby never replayed database {name}"
+            time.sleep(0.05)
+
     def kill_primary(self) -> None:
         """``kill -9`` of the primary's postmaster (its backends are left to notice)."""
         pid = self.primary.postmaster_pid()

@@ -56,7 +56,7 @@ async def test_the_primary_is_found_in_any_order_and_no_primary_answers_503(
     replicated_cluster, tmp_path
 ):
     cluster = replicated_cluster
-    await asyncio.to_thread(cluster.sql, cluster.primary, "CREATE DATABASE urna")
+    await asyncio.to_thread(cluster.create_database, "urna")
     standby_first = (
         f"postgres://urna:{cluster.password}@127.0.0.1:{cluster.standby.port},"
         f"127.0.0.1:{cluster.primary.port}/urna?target_session_attrs=read-write"

@@ -44,7 +44,7 @@ async def test_kill_primary_promote_standby_every_acknowledged_protocol_once(
     replicated_cluster, tmp_path
 ):
     cluster = replicated_cluster
-    await asyncio.to_thread(cluster.sql, cluster.primary, "CREATE DATABASE urna")
+    await asyncio.to_thread(cluster.create_database, "urna")
     settings = Settings(
         data_dir=tmp_path / "urna-data",
         database_url=cluster.url("urna"),
