@@ -12,7 +12,6 @@ import inspect
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
-from urllib.parse import quote
 
 import pluggy
 from sanic import Blueprint, Request, Sanic
@@ -35,7 +34,7 @@ from urna.shell.registry import Registry, build_registry
 from urna.shell.services import Services, build_services, services_of
 from urna.shell.settings import Settings, load_settings
 from urna.shell.sqlite_engine import DatabaseBusyError
-from urna.shell.web import wants_html
+from urna.shell.web import signin_url, wants_html
 
 log = logging.getLogger("urna.http")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -139,8 +138,7 @@ def _guard(route: Route) -> Callable[..., Coroutine[Any, Any, HTTPResponse]]:
         principal: auth.Principal = request.ctx.principal
         if route.permission is not None:
             if principal.via == "anonymous" and request.method == "GET" and wants_html(request):
-                here = request.path + (f"?{request.query_string}" if request.query_string else "")
-                return redirect("/-/signin?next=" + quote(here, safe="/"), status=303)
+                return redirect(signin_url(request), status=303)
             if principal.via == "anonymous":
                 raise ApiError(401, "sign in or present an API token")
             if not principal.may(route.permission):

@@ -26,7 +26,6 @@ from urna.shell.auth.tokens import new_token
 from urna.shell.http import ApiError
 from urna.shell.i18n import LANGUAGE_COOKIE
 from urna.shell.ledger import utc_now
-from urna.shell.models import Session
 from urna.shell.services import services_of
 from urna.shell.web import render, translator_of
 
@@ -50,7 +49,7 @@ def safe_next(value: str | None) -> str:
         or any(ord(c) < 0x21 or ord(c) == 0x7F for c in value)
     ):
         return "/"
-    return value[:2000]
+    return quote(value[:2000], safe="/?=&%-._~")  # a Location header is ASCII
 
 
 async def landing(request: Request) -> HTTPResponse:
@@ -144,11 +143,8 @@ async def signin_submit(request: Request) -> HTTPResponse:
 
 async def signout(request: Request) -> HTTPResponse:
     """End this session (its token stops working at once) and go to the home page."""
-    principal = request.ctx.principal
-    if principal.session_hash:
-        await Session.filter(token_hash=principal.session_hash).delete()
     response = redirect("/", status=303)
-    response.delete_cookie("urna_session", path="/")
+    await signin.end_session(request.ctx.principal, response)
     return response
 
 
@@ -157,7 +153,7 @@ async def language(request: Request) -> HTTPResponse:
     choice = request.args.get("to", "")
     if choice not in LANGUAGES:
         raise ApiError(404, f"no language {choice!r}; choose one of {', '.join(LANGUAGES)}")
-    response = redirect(quote(safe_next(request.args.get("next")), safe="/?=&%-._~"), status=303)
+    response = redirect(safe_next(request.args.get("next")), status=303)
     # Lax and readable by scripts: a preference, sent when a link from elsewhere comes in.
     _set_cookie(request, response, LANGUAGE_COOKIE, choice, "/", YEAR, private=False)
     return response

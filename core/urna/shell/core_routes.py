@@ -19,7 +19,7 @@ from urna.shell.auth import principal as auth
 from urna.shell.election_routes import ELECTION_ROUTES
 from urna.shell.http import ApiError, field, json_body, scope_name
 from urna.shell.ledger import Ledger, format_time, utc_now
-from urna.shell.models import Session, User
+from urna.shell.models import User
 from urna.shell.permissions import AUTHENTICATED, MANAGE_USERS
 from urna.shell.services import services_of
 
@@ -139,11 +139,8 @@ async def login(request: Request) -> HTTPResponse:
 
 async def logout(request: Request) -> HTTPResponse:
     """End this session everywhere: its token stops working at once."""
-    principal: auth.Principal = request.ctx.principal
-    if principal.session_hash:
-        await Session.filter(token_hash=principal.session_hash).delete()
     response = json({"signed_out": True})
-    response.delete_cookie(auth.SESSION_COOKIE, path="/")
+    await signin.end_session(request.ctx.principal, response)
     return response
 
 

@@ -73,6 +73,9 @@ class Web:
             loaders[plugin] = _loader(package / "templates")
             catalogs.append(Catalog(plugin, package / "locale"))
         self.translations = load_translations(catalogs)
+        self.translators = {
+            lang: make_translator(self.translations, lang, settings.time_zone) for lang in LANGUAGES
+        }
         loader = jinja2.PrefixLoader(loaders)
         self.environments = {lang: self._environment(loader, lang) for lang in LANGUAGES}
         self.stylesheet = (CORE_PACKAGE / "static" / STYLESHEET).read_text(encoding="utf-8")
@@ -111,7 +114,7 @@ class Web:
         return env
 
     def translator(self, language: str) -> Translator:
-        return make_translator(self.translations, language, self.settings.time_zone)
+        return self.translators[language]
 
     def navigation(
         self, principal: Principal, language: str, path: str
@@ -125,12 +128,10 @@ class Web:
                 sections[entry.section].append(NavLink(title, entry.url, entry.url == path))
         return sections
 
-    def document(
-        self, template: str, context: Mapping[str, Any], language: str, *, standalone: bool = True
-    ) -> str:
-        """A page outside a request (a saved report): its stylesheet inside when standalone."""
+    def document(self, template: str, context: Mapping[str, Any], language: str) -> str:
+        """A page outside a request (a saved report): standalone, its stylesheet inside."""
         base = {
-            "standalone": standalone,
+            "standalone": True,
             "stylesheet": self.stylesheet,
             "principal": ANONYMOUS,
             "nav": {"public": [], "work": []},
@@ -169,14 +170,25 @@ def wants_html(request: Request) -> bool:
     return "text/html" in accept and "application/json" not in accept.split(",")[0]
 
 
+def here(request: Request) -> str:
+    """This page's path with its query: where a switch or a sign-in comes back to."""
+    return request.path + (f"?{request.query_string}" if request.query_string else "")
+
+
+def signin_url(request: Request) -> str:
+    """The sign-in page that comes back here (on the sign-in page, to where it would)."""
+    if request.path == "/-/signin":
+        return here(request)
+    return "/-/signin?next=" + quote(here(request), safe="/")
+
+
 def switch_links(request: Request, language: str) -> list[dict[str, str | bool]]:
     """The language switch: a link per language that sets the cookie and comes back here."""
-    here = request.path + (f"?{request.query_string}" if request.query_string else "")
     return [
         {
             "code": code,
             "name": LANGUAGE_NAMES[code],
-            "url": "/-/language?" + urlencode({"to": code, "next": here}),
+            "url": "/-/language?" + urlencode({"to": code, "next": here(request)}),
             "current": code == language,
         }
         for code in LANGUAGES
@@ -194,7 +206,7 @@ def page_context(request: Request, web: Web, fingerprint: str) -> dict[str, Any]
         "nav": web.navigation(principal, language, request.path),
         "languages": switch_links(request, language),
         "path": request.path,
-        "signin_url": "/-/signin?next=" + quote(request.path, safe="/"),
+        "signin_url": signin_url(request),
         "appliance_name": web.settings.name,
         "fingerprint": fingerprint,
         "csrf_token": principal.csrf_token,

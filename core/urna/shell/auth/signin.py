@@ -63,3 +63,11 @@ def set_session_cookie(response: BaseHTTPResponse, token: str, settings: Setting
         path="/",
         max_age=settings.session_absolute_seconds,
     )
+
+
+async def end_session(principal: auth.Principal, response: BaseHTTPResponse) -> None:
+    """End the caller's session everywhere (its token stops working at once) and drop the
+    browser's cookie: the API's logout and the page's sign-out alike."""
+    if principal.session_hash:
+        await Session.filter(token_hash=principal.session_hash).delete()
+    response.delete_cookie(auth.SESSION_COOKIE, path="/")
