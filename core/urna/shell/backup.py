@@ -561,18 +561,12 @@ async def _verify_ledger(
 ) -> None:
     """Verify every scope as an observer would, pinned to ``key`` and to the manifest's
     heads (with every installed plugin's checks); raise naming the first failure."""
-    from urna.plugins import ALL_INSTALLED, make_plugin_manager
+    from urna.plugins import installed_verifiers
     from urna.record.bundle import bundle_files
-    from urna.shell.registry import build_registry
-    from urna.verify import core_checks, verify_files
-    from urna.verify.record_checks import pinned_checks
+    from urna.shell.verify_command import observer_checks
+    from urna.verify import verify_files
 
-    registry = build_registry(make_plugin_manager([ALL_INSTALLED]))
-    checks = [
-        *core_checks(registry.event_types.values()),
-        *pinned_checks(None, key.verify_key.hex()),
-        *registry.checks,
-    ]
+    checks = observer_checks(installed_verifiers(), None, key.verify_key.hex())
     stored = {head.scope: head for head in await ledger.heads()}
     unnamed = sorted(set(stored) - {head.scope for head in manifest.heads})
     if unnamed:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
@@ -23,7 +24,7 @@ from urna.plugins import (
 from urna.record.checkpoint import Checkpoint
 from urna.record.errors import RecordError
 from urna.shell import selftest
-from urna.verify import Report, core_checks, verify_path
+from urna.verify import Report, VerifierCheck, VerifierPlugin, core_checks, verify_path
 from urna.verify.record_checks import pinned_checks
 from urna.verify.runner import Progress
 
@@ -56,11 +57,7 @@ def run_verify(
             "entry point: their checks do not run and their events are of unknown types",
             err=True,
         )
-    checks = [
-        *core_checks(t for verifier in verifiers.values() for t in verifier.event_types),
-        *pinned_checks(checkpoint, trusted_key),
-        *(check for verifier in verifiers.values() for check in verifier.checks),
-    ]
+    checks = observer_checks(verifiers, checkpoint, trusted_key)
     progress = _TerminalProgress(sys.stderr, len(checks) + 1)
     try:
         shown: Progress = progress if not quiet and sys.stderr.isatty() else _silent
@@ -75,6 +72,20 @@ def run_verify(
     if not quiet:
         _print(report, pinned=trusted_key is not None)
     return EXIT_VERIFIED if report.ok else EXIT_FAILED
+
+
+def observer_checks(
+    verifiers: Mapping[str, VerifierPlugin],
+    checkpoint: Checkpoint | None,
+    trusted_key: str | None,
+) -> list[VerifierCheck]:
+    """What an observer's ``urna verify`` runs: the core's checks over the plugins' event
+    types, the pins given (a checkpoint, a trusted key), and every plugin's checks."""
+    return [
+        *core_checks(t for verifier in verifiers.values() for t in verifier.event_types),
+        *pinned_checks(checkpoint, trusted_key),
+        *(check for verifier in verifiers.values() for check in verifier.checks),
+    ]
 
 
 def _silent(check: str, done: int, total: int) -> None:
