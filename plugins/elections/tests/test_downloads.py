@@ -266,4 +266,3 @@ def width_of(text: str, size: float, *, bold: bool) -> float:
     if f"Test{name}" not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(TTFont(f"Test{name}", str(DEJAVU / f"{name}.ttf")))
     return float(pdfmetrics.stringWidth(text, f"Test{name}", size))
-
