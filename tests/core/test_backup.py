@@ -253,7 +253,7 @@ async def test_a_backup_during_signed_protocols_over_http_restores_them_and_cont
     remaining protocols, continuing the same chain under the same key."""
     from urna.record.bundle import read_bundle
     from urna.testing import free_port, serve_in_process
-    from urna_elections.generate import az_protocol_values, generate_election, signed_protocol
+    from urna_elections.generate import generate_election
     from urna_elections.protocol import protocol_digest
     from urna_elections.record import EVENT_TYPES, PROTOCOL_ACCEPTED, VERIFIER_CHECKS
 
@@ -261,17 +261,7 @@ async def test_a_backup_during_signed_protocols_over_http_restores_them_and_cont
         urna_server.services.ledger, constituencies=2, precincts=PRECINCTS, abroad=0, members=5
     )
     election = generated.election
-    rng = random.Random(19)
-    entries = {
-        precinct: signed_protocol(
-            election,
-            precinct,
-            *az_protocol_values(rng, election.candidates),
-            generated.member_keys(precinct),
-            signers=4,
-        )
-        for precinct in generated.precincts
-    }
+    entries = generated.signed_protocols(random.Random(19))
     url = f"/p/elections/elections/{election.code}/protocols"
     sender = await urna_server.token_client("precinct-sender", ["elections.sender"])
     queue = list(generated.precincts)

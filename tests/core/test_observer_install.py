@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from urna_elections.generate import az_protocol_values, generate_election, signed_protocol
+from urna_elections.generate import generate_election
 
 REPO = Path(__file__).resolve().parents[2]
 OBSERVER_INSTALL = ["./core", "./plugins/parliament", "./plugins/elections"]
@@ -48,15 +48,7 @@ async def test_the_observer_install_verifies_an_election_record_without_the_appl
     generated = await generate_election(ledger, constituencies=1, precincts=4, abroad=0, members=5)
     election = generated.election
     sender = await urna_server.token_client("precinct-sender", ["elections.sender"])
-    rng = random.Random(3)
-    for precinct in generated.precincts:
-        entry = signed_protocol(
-            election,
-            precinct,
-            *az_protocol_values(rng, election.candidates),
-            generated.member_keys(precinct),
-            signers=4,
-        )
+    for entry in generated.signed_protocols(random.Random(3)).values():
         url = f"/p/elections/elections/{election.code}/protocols"
         assert (await sender.post(url, json=entry)).status_code == 201
     bundle = await ledger.export(election.scope, tmp_path / "record")

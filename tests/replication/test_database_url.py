@@ -12,7 +12,7 @@ from urna.shell.keys import create_key_file
 from urna.shell.pg_url import PostgresTarget, parse_postgres_url
 from urna.shell.settings import Settings, SettingsError, load_settings
 from urna.testing import free_port, serve_in_process
-from urna_elections.generate import az_protocol_values, generate_election, signed_protocol
+from urna_elections.generate import generate_election
 
 SECRET = "s3cr%40t"
 
@@ -123,17 +123,7 @@ async def test_the_primary_is_found_in_any_order_and_no_primary_answers_503(
         )
         election = generated.election
         sender = await server.token_client("precinct-sender", ["elections.sender"])
-        rng = random.Random(7)
-        entries = [
-            signed_protocol(
-                election,
-                precinct,
-                *az_protocol_values(rng, election.candidates),
-                generated.member_keys(precinct),
-                signers=4,
-            )
-            for precinct in generated.precincts
-        ]
+        entries = list(generated.signed_protocols(random.Random(7)).values())
         url = f"/p/elections/elections/{election.code}/protocols"
         assert (await sender.post(url, json=entries[0])).status_code == 201
         cluster.kill_primary()

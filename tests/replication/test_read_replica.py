@@ -23,7 +23,7 @@ from urna.shell.keys import create_key_file
 from urna.shell.replica import APPLICATION_NAME, PROBE_SECONDS
 from urna.shell.settings import Settings
 from urna.testing import free_port, serve_in_process
-from urna_elections.generate import az_protocol_values, generate_election, signed_protocol
+from urna_elections.generate import generate_election
 
 pytestmark = [pytest.mark.postgres, pytest.mark.replication]
 
@@ -72,17 +72,7 @@ async def test_portal_reads_come_from_the_standby_and_fall_back_to_the_primary(
             server.services.ledger, constituencies=1, precincts=6, abroad=0, members=5
         )
         election = generated.election
-        rng = random.Random(5)
-        entries = [
-            signed_protocol(
-                election,
-                precinct,
-                *az_protocol_values(rng, election.candidates),
-                generated.member_keys(precinct),
-                signers=4,
-            )
-            for precinct in generated.precincts
-        ]
+        entries = list(generated.signed_protocols(random.Random(5)).values())
         sender = await server.token_client("precinct-sender", ["elections.sender"])
         reader = server.client()
         protocols = f"/p/elections/elections/{election.code}/protocols"
