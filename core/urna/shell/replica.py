@@ -137,7 +137,7 @@ class ReadReplica:
     def _set(self, state: ReplicaState) -> ReplicaState:
         if state.usable != self.state.usable:
             if state.usable:
-                log.warning("public reads go to the read replica again (%s)", state.reason)
+                log.warning("public reads go to the read replica: %s", state.reason)
             else:
                 log.warning("public reads go to the primary: %s", state.reason)
         self.state = state
