@@ -32,6 +32,8 @@ READERS = (
     "/p/elections/elections/{code}/results.json",
     "/p/elections/portal/{code}",
     "/-/scopes/{scope}/checkpoint.json",
+    "/-/scopes/{scope}/bundle.tar",
+    "/p/elections/elections/{code}/record.tar",
 )
 PUBLIC_READS = (
     f"SELECT count(*) FROM pg_stat_activity WHERE datname = 'urna' "  # noqa: S608 - constant

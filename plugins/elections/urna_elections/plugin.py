@@ -461,7 +461,8 @@ async def nist_route(request: Request, code: str) -> HTTPResponse:
 
 async def record_route(request: Request, code: str) -> HTTPResponse:
     election = await _election(code)
-    files = await services_of(request).ledger.bundle_files(election.scope)
+    services = services_of(request)
+    files = await public_read(services, lambda: services.ledger.bundle_files(election.scope))
     return raw(
         canonical_tar(files),
         content_type="application/x-tar",
