@@ -248,7 +248,8 @@ def build_wheelhouse(wheels: Path, src: Path, plugins: list[dict], python: str) 
             str(wheels),
             "--find-links",
             str(wheels),
-            *[str(p) for p in sorted(wheels.glob("*.whl"))],
+            # Each with its appliance's parts: `urna` alone is the observer's verifier.
+            *[f"{p}[appliance]" for p in sorted(wheels.glob("*.whl"))],
         ],
         env=env,
     )
@@ -539,8 +540,8 @@ def _install_urna(root: Path, staged: Path, plugins: list[dict]) -> list[dict]: 
         STAGED_WHEELS,
         "--no-compile",
         "--no-cache-dir",
-        "urna",
-        *[p["distribution"] for p in plugins],
+        "urna[appliance]",
+        *[f"{p['distribution']}[appliance]" for p in plugins],
     )
     frozen = json.loads(
         chroot(

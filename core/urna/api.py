@@ -38,6 +38,7 @@ from urna.shell.http import ApiError, field, json_body
 from urna.shell.i18n import N_, Translator
 from urna.shell.ledger import Ledger, LedgerError
 from urna.shell.permissions import AUTHENTICATED
+from urna.shell.replica import public_read
 from urna.shell.services import Services, services_of
 from urna.shell.settings import Settings
 from urna.shell.web import render, translator_of
@@ -104,6 +105,7 @@ __all__ = [
     "hookimpl",
     "json_body",
     "principal_of",
+    "public_read",
     "render",
     "render_document",
     "require_fields",

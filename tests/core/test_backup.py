@@ -8,6 +8,7 @@ without leaving anything behind.
 
 import asyncio
 import os
+import random
 import subprocess
 import sys
 
@@ -237,3 +238,91 @@ def test_backup_refuses_a_used_directory_or_a_short_passphrase(urna_settings, tm
     assert not (tmp_path / "new").exists()
     not_a_backup = urna(attrs.evolve(urna_settings, data_dir=tmp_path / "r"), "restore", used)
     assert_refused(not_a_backup, "not an Urna backup")
+
+
+PRECINCTS = 600
+SENDERS = 4
+
+
+async def test_a_backup_during_signed_protocols_over_http_restores_them_and_continues(
+    urna_server, urna_settings, urna_registry, urna_pm, target, tmp_path
+):
+    """Real load: four clients submit signed protocols over HTTP to a running server while
+    ``urna backup`` runs. The restore holds every protocol acknowledged before the backup
+    began, exactly once, verifies with the elections checks, and a server on it takes the
+    remaining protocols, continuing the same chain under the same key."""
+    from urna.record.bundle import read_bundle
+    from urna.testing import free_port, serve_in_process
+    from urna_elections.generate import generate_election
+    from urna_elections.protocol import protocol_digest
+    from urna_elections.record import EVENT_TYPES, PROTOCOL_ACCEPTED, VERIFIER_CHECKS
+
+    generated = await generate_election(
+        urna_server.services.ledger, constituencies=2, precincts=PRECINCTS, abroad=0, members=5
+    )
+    election = generated.election
+    entries = generated.signed_protocols(random.Random(19))
+    url = f"/p/elections/elections/{election.code}/protocols"
+    sender = await urna_server.token_client("precinct-sender", ["elections.sender"])
+    queue = list(generated.precincts)
+    acknowledged: dict[str, int] = {}
+    stop, warmed = asyncio.Event(), asyncio.Event()
+
+    async def submit() -> None:
+        while queue and not stop.is_set():
+            precinct = queue.pop()
+            response = await sender.post(url, json=entries[precinct])
+            assert response.status_code == 201, response.text
+            acknowledged[precinct] = response.json()["seq"]
+            if len(acknowledged) >= 20:
+                warmed.set()
+
+    senders = [asyncio.create_task(submit()) for _ in range(SENDERS)]
+    await warmed.wait()
+    before = dict(acknowledged)
+    made = await asyncio.to_thread(urna, urna_settings, "backup", tmp_path / "backup")
+    during = len(acknowledged) - len(before)
+    stop.set()
+    await asyncio.gather(*senders)
+    assert made.returncode == 0, made.stderr
+    assert during > 0, "no protocol was acknowledged while the backup ran"
+
+    restored = await asyncio.to_thread(urna, target, "restore", tmp_path / "backup")
+    assert restored.returncode == 0, restored.stderr
+    assert f"verified {election.scope}" in restored.stdout
+
+    async with serve_in_process(attrs.evolve(target, port=free_port()), urna_pm) as server:
+        ledger = server.services.ledger
+        accepted = [e for e in await ledger.events(election.scope) if e.type == PROTOCOL_ACCEPTED]
+        by_precinct = {e.payload["protocol"]["precinct"]: e for e in accepted}
+        assert len(by_precinct) == len(accepted), "a protocol restored twice"
+        assert set(before) <= set(by_precinct), "an acknowledged protocol is missing"
+        for precinct, event in by_precinct.items():
+            assert event.seq == acknowledged[precinct]
+            assert event.payload["digest"] == protocol_digest(entries[precinct]["protocol"]).hex()
+
+        head = await ledger.head(election.scope)
+        rest = [p for p in generated.precincts if p not in by_precinct]
+        assert rest, "the backup held every protocol: nothing left to continue with"
+        resender = await server.token_client("precinct-sender-2", ["elections.sender"])
+        first = await resender.post(url, json=entries[rest[0]])
+        assert first.status_code == 201, first.text
+        assert first.json()["seq"] == head[0] + 1
+        (continued,) = await ledger.events(election.scope, after=head[0])
+        assert continued.prev == head[1]
+        for precinct in rest[1:]:
+            assert (await resender.post(url, json=entries[precinct])).status_code == 201
+        folder = tmp_path / "record"
+        await ledger.export(election.scope, folder)
+    report = verify_files(
+        read_bundle(folder).files,
+        bundle=election.scope,
+        checks=[*core_checks(EVENT_TYPES), *VERIFIER_CHECKS],
+    )
+    assert report.ok, report.summary_lines()
+    assert len(by_precinct) + len(rest) == PRECINCTS
+    print(
+        f"\nbackup under load ({'SQLite' if urna_settings.uses_sqlite else 'PostgreSQL'}): "
+        f"{len(before)} protocols acknowledged before it began, {during} while it ran; "
+        f"restored {len(by_precinct)}; {len(rest)} more taken by the restored appliance"
+    )

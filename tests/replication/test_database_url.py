@@ -12,7 +12,7 @@ from urna.shell.keys import create_key_file
 from urna.shell.pg_url import PostgresTarget, parse_postgres_url
 from urna.shell.settings import Settings, SettingsError, load_settings
 from urna.testing import free_port, serve_in_process
-from urna_elections.generate import az_protocol_values, generate_election, signed_protocol
+from urna_elections.generate import generate_election
 
 SECRET = "s3cr%40t"
 
@@ -51,6 +51,54 @@ def test_a_bad_url_is_refused_naming_the_part_and_not_the_password(url, names, t
     assert "s3cr" not in str(refused.value)
 
 
+@pytest.mark.parametrize(
+    ("env", "names"),
+    [
+        ({"URNA_READ_REPLICA_URL": f"postgres://urna:{SECRET}@db2/urna"}, "needs database_url"),
+        (
+            {
+                "URNA_DATABASE_URL": f"postgres://urna:{SECRET}@db1/urna",
+                "URNA_READ_REPLICA_URL": f"postgres://urna:{SECRET}@db2,db3/urna",
+            },
+            "read_replica_url names several hosts: add ?target_session_attrs=standby",
+        ),
+        (
+            {
+                "URNA_DATABASE_URL": f"postgres://urna:{SECRET}@db1/urna",
+                "URNA_READ_REPLICA_URL": (
+                    f"postgres://urna:{SECRET}@db1,db2/urna?target_session_attrs=read-write"
+                ),
+            },
+            "must not ask for the primary",
+        ),
+        (
+            {
+                "URNA_DATABASE_URL": f"postgres://urna:{SECRET}@db1/urna",
+                "URNA_READ_REPLICA_URL": f"postgres://urna:{SECRET}@db2:0/urna",
+            },
+            "read_replica_url port '0'",
+        ),
+    ],
+)
+def test_a_bad_read_replica_url_is_refused_naming_the_part(env, names, tmp_path):
+    with pytest.raises(SettingsError) as refused:
+        load_settings(data_dir=tmp_path, env=env)
+    assert names in str(refused.value)
+    assert "s3cr" not in str(refused.value)
+
+
+def test_a_read_replica_url_is_kept_out_of_the_settings_repr(tmp_path):
+    settings = load_settings(
+        data_dir=tmp_path,
+        env={
+            "URNA_DATABASE_URL": f"postgres://urna:{SECRET}@db1/urna",
+            "URNA_READ_REPLICA_URL": f"postgres://urna:{SECRET}@db2/urna",
+        },
+    )
+    assert settings.read_replica_max_lag_seconds == 5
+    assert "s3cr" not in repr(settings)
+
+
 @pytest.mark.postgres
 async def test_the_primary_is_found_in_any_order_and_no_primary_answers_503(
     replicated_cluster, tmp_path
@@ -75,17 +123,7 @@ async def test_the_primary_is_found_in_any_order_and_no_primary_answers_503(
         )
         election = generated.election
         sender = await server.token_client("precinct-sender", ["elections.sender"])
-        rng = random.Random(7)
-        entries = [
-            signed_protocol(
-                election,
-                precinct,
-                *az_protocol_values(rng, election.candidates),
-                generated.member_keys(precinct),
-                signers=4,
-            )
-            for precinct in generated.precincts
-        ]
+        entries = list(generated.signed_protocols(random.Random(7)).values())
         url = f"/p/elections/elections/{election.code}/protocols"
         assert (await sender.post(url, json=entries[0])).status_code == 201
         cluster.kill_primary()

@@ -27,7 +27,7 @@ from urna.shell.keys import create_key_file
 from urna.shell.settings import Settings
 from urna.testing import free_port, serve_in_process
 from urna.verify import core_checks, verify_files
-from urna_elections.generate import az_protocol_values, generate_election, signed_protocol
+from urna_elections.generate import generate_election
 from urna_elections.protocol import protocol_digest
 from urna_elections.record import EVENT_TYPES, PROTOCOL_ACCEPTED, VERIFIER_CHECKS
 
@@ -59,17 +59,7 @@ async def test_kill_primary_promote_standby_every_acknowledged_protocol_once(
             ledger, constituencies=2, precincts=PRECINCTS, abroad=0, members=5
         )
         election = generated.election
-        rng = random.Random(19)
-        entries = {
-            precinct: signed_protocol(
-                election,
-                precinct,
-                *az_protocol_values(rng, election.candidates),
-                generated.member_keys(precinct),
-                signers=4,
-            )
-            for precinct in generated.precincts
-        }
+        entries = generated.signed_protocols(random.Random(19))
         sender = await server.token_client("precinct-sender", ["elections.sender"])
         queue: asyncio.Queue[str] = asyncio.Queue()
         for precinct in generated.precincts:

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+import attrs
 import pluggy
 from sanic import Blueprint, Request, Sanic
 from sanic.exceptions import SanicException
@@ -31,6 +32,7 @@ from urna.shell.ledger import LedgerError, utc_now
 from urna.shell.limits import ConnectionLimits
 from urna.shell.postgres_engine import DatabaseUnavailableError
 from urna.shell.registry import Registry, build_registry
+from urna.shell.replica import read_replica
 from urna.shell.services import Services, build_services, services_of
 from urna.shell.settings import Settings, load_settings
 from urna.shell.sqlite_engine import DatabaseBusyError
@@ -92,18 +94,22 @@ def create_app(
     async def start(app: App) -> None:
         selftest.check_libraries()
         await db.open_database(settings, registry.model_apps)
-        app.ctx.services = build_services(settings, registry, manager)
+        app.ctx.services = services = attrs.evolve(
+            build_services(settings, registry, manager), replica=read_replica(settings)
+        )
+        if services.replica is not None:
+            services.replica.start()
         try:
             for warming in manager.hook.urna_on_serving(services=app.ctx.services):
                 if inspect.isawaitable(warming):
                     await warming
         except BaseException:
-            await db.close_database()  # no stop listener runs after a failed start
+            await _close(app.ctx.services)  # no stop listener runs after a failed start
             raise
 
     @app.after_server_stop
     async def stop(app: App) -> None:
-        await db.close_database()
+        await _close(app.ctx.services)
 
     app.register_middleware(_authenticate, "request")
     app.register_middleware(_secure_headers, "response")
@@ -114,6 +120,12 @@ def create_app(
     app.error_handler.add(SanicException, _sanic_error)
     app.error_handler.add(Exception, _internal_error)
     return app
+
+
+async def _close(services: Services) -> None:
+    if services.replica is not None:
+        await services.replica.close()
+    await db.close_database()
 
 
 def _mount(app: App, blueprint: Blueprint, routes: Any, prefix: str) -> None:

@@ -45,6 +45,7 @@ from urna.record.canonical import canonical_bytes
 from urna.record.errors import RecordError
 from urna.record.event import Event
 from urna.shell.keys import load_key_file, write_key_file
+from urna.shell.pg_url import parse_postgres_url
 from urna.shell.settings import Settings
 
 if TYPE_CHECKING:
@@ -63,6 +64,8 @@ OPSLIMIT = nacl.pwhash.argon2id.OPSLIMIT_MODERATE
 MEMLIMIT = nacl.pwhash.argon2id.MEMLIMIT_MODERATE
 MANIFEST_LABEL = b"urna.backup.v1"
 FILE_LABEL = b"urna.backup.file"
+# The address of the server a connection reached (NULL over a Unix socket).
+SERVER_SQL = "SELECT host(inet_server_addr()), inet_server_port()"
 HEADS_SQL = "SELECT scope, seq, hash FROM urna_ledger_head WHERE seq >= 0"
 EVENTS_SQL = (
     "SELECT scope, seq, prev, time, type, payload, signer, sig FROM urna_ledger_event "
@@ -296,17 +299,14 @@ def _read_only(path: Path) -> str:
 async def _dump_postgres(settings: Settings, target: Path) -> list[Head]:
     """``pg_dump`` of a snapshot exported by the transaction that reads the heads, so
     the manifest's heads are those of the dump, whatever commits meanwhile."""
-    import asyncpg
-
-    with _postgres_errors():
-        connection = await asyncpg.connect(**_postgres_params(settings))
+    connection, server = await _connect(settings)
     try:
         with _postgres_errors():
             async with connection.transaction(isolation="repeatable_read", readonly=True):
                 snapshot = await connection.fetchval("SELECT pg_export_snapshot()")
                 heads = await _PostgresLedger(connection).heads()
                 await _run_tool(
-                    settings,
+                    server,
                     "pg_dump",
                     "--format=custom",
                     f"--snapshot={snapshot}",
@@ -328,33 +328,56 @@ def _postgres_errors() -> Iterator[None]:
         raise BackupError(f"PostgreSQL: {exc}") from None
 
 
-def _postgres_params(settings: Settings) -> dict[str, Any]:
-    """asyncpg's connection arguments, from the same parse of ``database_url`` as tortoise's."""
-    from urna.shell.db import connection_name, tortoise_config
+@attrs.frozen(slots=True)
+class _Server:
+    """The one PostgreSQL server a backup or restore works on, for its client tools."""
 
-    credentials = tortoise_config(settings, {})["connections"][connection_name(settings)][
-        "credentials"
-    ]
-    return {
-        "host": credentials["host"],
-        "port": credentials["port"],
-        "user": credentials["user"] or None,
-        "password": credentials["password"] or None,
-        "database": credentials["database"],
-    }
+    host: str
+    port: int
+    user: str
+    password: str = attrs.field(repr=False)
+    database: str
 
 
-async def _run_tool(settings: Settings, name: str, *arguments: str) -> None:
-    """Run a PostgreSQL client tool against the database; the password goes in its
+async def _connect(settings: Settings) -> tuple[asyncpg.Connection, _Server]:
+    """A connection chosen as the server chooses one (:mod:`urna.shell.postgres_engine`):
+    the first of the URL's hosts that matches its ``target_session_attrs``, the writable
+    primary for a primary and its standbys; and that server's address, so that
+    ``pg_dump`` reads the snapshot the connection exported and ``pg_restore`` writes
+    where the appliance will (the standby would refuse it)."""
+    import asyncpg
+
+    target = parse_postgres_url(settings.database_url)
+    with _postgres_errors():
+        connection = await asyncpg.connect(
+            host=list(target.hosts),
+            port=list(target.ports),
+            user=target.user or None,
+            password=target.password or None,
+            database=target.database,
+            target_session_attrs=target.target_session_attrs,
+        )
+    try:
+        row = await connection.fetchrow(SERVER_SQL)
+    except BaseException:
+        await connection.close()
+        raise
+    host, port = row[0], row[1]
+    if host is None:  # a Unix socket: the URL names one address
+        host, port = target.hosts[0], target.ports[0]
+    return connection, _Server(host, port, target.user, target.password, target.database)
+
+
+async def _run_tool(server: _Server, name: str, *arguments: str) -> None:
+    """Run a PostgreSQL client tool against ``server``; the password goes in its
     environment, never on its command line (where ``ps`` would show it)."""
-    params = _postgres_params(settings)
     environment = {
         **os.environ,
-        "PGHOST": params["host"],
-        "PGPORT": str(params["port"]),
-        "PGDATABASE": params["database"],
+        "PGHOST": server.host,
+        "PGPORT": str(server.port),
+        "PGDATABASE": server.database,
     }
-    for variable, value in (("PGUSER", params["user"]), ("PGPASSWORD", params["password"])):
+    for variable, value in (("PGUSER", server.user), ("PGPASSWORD", server.password)):
         if value:
             environment[variable] = value
     process = await asyncio.create_subprocess_exec(
@@ -518,26 +541,22 @@ async def _sqlite_target(settings: Settings, copy: Path) -> AsyncIterator[_Ledge
 async def _postgres_target(settings: Settings, copy: Path) -> AsyncIterator[_Ledger]:
     """The dump restored (in one transaction) into the empty database; every table is
     dropped again when the body refuses it."""
-    import asyncpg
-
-    params = _postgres_params(settings)
-    with _postgres_errors():
-        connection = await asyncpg.connect(**params)
+    connection, server = await _connect(settings)
     try:
         present = [row[0] for row in await connection.fetch(OCCUPIED_SQL)]
         if present:
             raise BackupError(
-                f"database {params['database']} already holds {present[0]} "
+                f"database {server.database} already holds {present[0]} "
                 f"(and {len(present) - 1} more): restore only into an empty database"
             )
         await _run_tool(
-            settings,
+            server,
             "pg_restore",
             "--no-owner",
             "--no-privileges",
             "--exit-on-error",
             "--single-transaction",
-            f"--dbname={params['database']}",
+            f"--dbname={server.database}",
             str(copy),
         )
         try:

@@ -39,6 +39,10 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 KNOWN_ERRORS = (UrnaError, RecordError, OSError)
+# What `pip install urna` leaves out and `urna[appliance]` brings (docs/verifier.md).
+APPLIANCE_MODULES = frozenset(
+    {"sanic", "sanic_routing", "tortoise", "asyncpg", "aiosqlite", "pyudev", "jinja2", "babel"}
+)
 
 
 class NotInitialisedError(UrnaError):
@@ -425,10 +429,33 @@ def main() -> NoReturn:
     except click.ClickException as exc:
         exc.show()
         sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
-    except KNOWN_ERRORS as exc:
-        click.echo(f"urna: error: {_describe(exc)}", err=True)
+    except (*KNOWN_ERRORS, ModuleNotFoundError) as exc:
+        missing = _missing_appliance_module(exc)
+        if missing is not None:
+            click.echo(
+                f"urna: error: this command runs the appliance, and its parts are not "
+                f"installed here (no module {missing}): install 'urna[appliance]' and each "
+                "plugin with [appliance]; an observer's install runs 'urna verify'",
+                err=True,
+            )
+        elif isinstance(exc, ModuleNotFoundError):
+            raise
+        else:
+            click.echo(f"urna: error: {_describe(exc)}", err=True)
         sys.exit(1)
     sys.exit(0)
+
+
+def _missing_appliance_module(exc: BaseException | None) -> str | None:
+    """The appliance's module that an observer's install (``pip install urna``) lacks, when
+    its absence is why ``exc`` happened (a plugin's hook module importing sanic, say)."""
+    while exc is not None:
+        if isinstance(exc, ModuleNotFoundError) and exc.name:
+            top = exc.name.split(".")[0]
+            if top in APPLIANCE_MODULES:
+                return top
+        exc = exc.__cause__
+    return None
 
 
 def _describe(exc: BaseException) -> str:

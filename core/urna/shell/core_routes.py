@@ -21,6 +21,7 @@ from urna.shell.http import ApiError, field, json_body, scope_name
 from urna.shell.ledger import Ledger, format_time, utc_now
 from urna.shell.models import User
 from urna.shell.permissions import AUTHENTICATED, MANAGE_USERS
+from urna.shell.replica import public_read
 from urna.shell.services import services_of
 
 T = TypeVar("T")
@@ -79,14 +80,15 @@ async def reports(request: Request) -> HTTPResponse:
 
 async def scopes(request: Request) -> HTTPResponse:
     """Every scope (ledger) with its head: the last seq and hash."""
-    heads = await services_of(request).ledger.scopes()
+    services = services_of(request)
+    heads = await public_read(services, services.ledger.scopes)
     return json([{"scope": h.scope, "seq": h.seq, "hash": h.hash} for h in heads])
 
 
 async def checkpoint(request: Request, scope: str) -> HTTPResponse:
     """The scope's head, signed now by the appliance: keep it to detect truncation later."""
     services = services_of(request)
-    head = await _head(services.ledger, scope)
+    head = await public_read(services, lambda: _head(services.ledger, scope))
     signed = sign_checkpoint(
         scope=scope, seq=head[0], hash=head[1], time=format_time(utc_now()), key=services.key
     )
@@ -95,9 +97,13 @@ async def checkpoint(request: Request, scope: str) -> HTTPResponse:
 
 async def bundle(request: Request, scope: str) -> HTTPResponse:
     """The scope's record bundle as a canonical tar, for ``urna verify``."""
-    ledger = services_of(request).ledger
-    await _head(ledger, scope)
-    files = await ledger.bundle_files(scope)
+    services = services_of(request)
+
+    async def read() -> dict[str, bytes]:
+        await _head(services.ledger, scope)
+        return await services.ledger.bundle_files(scope)
+
+    files = await public_read(services, read)
     return raw(
         canonical_tar(files),
         content_type="application/x-tar",

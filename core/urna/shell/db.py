@@ -24,7 +24,7 @@ from tortoise.migrations.executor import MigrationExecutor
 
 from urna.contributions import ModelApp
 from urna.errors import UrnaError
-from urna.shell.pg_url import parse_postgres_url
+from urna.shell.pg_url import PostgresTarget, parse_postgres_url
 from urna.shell.settings import Settings
 
 QUERY_LOGGERS = ("tortoise.db_client", "aiosqlite")
@@ -86,7 +86,14 @@ def _connection(settings: Settings) -> dict[str, Any]:
             "engine": "urna.shell.sqlite_engine",
             "credentials": {"file_path": str(settings.sqlite_path), **SQLITE_PRAGMAS},
         }
-    target = parse_postgres_url(settings.database_url)
+    return {
+        "engine": "urna.shell.postgres_engine",
+        "credentials": postgres_credentials(parse_postgres_url(settings.database_url)),
+    }
+
+
+def postgres_credentials(target: PostgresTarget) -> dict[str, Any]:
+    """The arguments of :class:`~urna.shell.postgres_engine.MultiHostClient` for ``target``."""
     credentials: dict[str, Any] = {
         "hosts": list(target.hosts),
         "ports": list(target.ports),
@@ -100,7 +107,7 @@ def _connection(settings: Settings) -> dict[str, Any]:
     }
     if target.target_session_attrs is not None:
         credentials["target_session_attrs"] = target.target_session_attrs
-    return {"engine": "urna.shell.postgres_engine", "credentials": credentials}
+    return credentials
 
 
 async def open_database(settings: Settings, model_apps: Mapping[str, ModelApp]) -> None:

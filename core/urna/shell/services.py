@@ -17,6 +17,7 @@ from urna.shell.db import close_database, open_database
 from urna.shell.keys import load_key_file
 from urna.shell.ledger import Ledger
 from urna.shell.registry import Registry
+from urna.shell.replica import ReadReplica
 from urna.shell.settings import Settings
 from urna.shell.web import Web
 
@@ -32,6 +33,8 @@ class Services:
     ledger: Ledger
     key: SigningKey
     web: Web
+    replica: ReadReplica | None = None
+    """Where public reads go when it is fresh (``read_replica_url``; only in a server)."""
 
     @property
     def fingerprint(self) -> str:

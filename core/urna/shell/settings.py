@@ -32,6 +32,10 @@ class SettingsError(UrnaError, ValueError):
 class Settings:
     data_dir: Path
     database_url: str = attrs.field(default="", repr=False)  # may carry a password
+    read_replica_url: str = attrs.field(default="", repr=False)
+    """A PostgreSQL hot standby for the public portal's reads (``docs/operator.md``)."""
+    read_replica_max_lag_seconds: int = 5
+    """Public reads go to the primary while the replica lags it by more than this."""
     host: str = "127.0.0.1"
     port: int = 8080
     workers: int = 1
@@ -92,9 +96,11 @@ _INT_KEYS = {
     "max_connections_per_address": ("server", "max_connections_per_address"),
     "session_idle_seconds": ("auth", "session_idle_seconds"),
     "session_absolute_seconds": ("auth", "session_absolute_seconds"),
+    "read_replica_max_lag_seconds": ("", "read_replica_max_lag_seconds"),
 }
 _STR_KEYS = {
     "database_url": ("", "database_url"),
+    "read_replica_url": ("", "read_replica_url"),
     "host": ("server", "host"),
     "public_origin": ("server", "public_origin"),
     "name": ("appliance", "name"),
@@ -109,7 +115,7 @@ _TIMEOUTS = (
 )
 _LIST_KEYS = {"plugins_allow": ("plugins", "allow"), "plugins_require": ("plugins", "require")}
 _KNOWN = {
-    "": {"data_dir", "database_url"},
+    "": {"data_dir", "database_url", "read_replica_url", "read_replica_max_lag_seconds"},
     "server": {
         "host",
         "port",
@@ -129,6 +135,7 @@ _KNOWN = {
 _ENV = {
     "URNA_DATA_DIR": "data_dir",
     "URNA_DATABASE_URL": "database_url",
+    "URNA_READ_REPLICA_URL": "read_replica_url",
     "URNA_HOST": "host",
     "URNA_PORT": "port",
     "URNA_WORKERS": "workers",
@@ -230,6 +237,7 @@ def _validate(settings: Settings) -> None:
             parse_postgres_url(settings.database_url)
         except DatabaseUrlError as exc:
             raise SettingsError(f"{exc} (empty: SQLite)") from None
+    _validate_replica(settings)
     if settings.max_body_bytes < 1024:
         raise SettingsError("max_body_bytes must be at least 1024")
     for field in _TIMEOUTS:
@@ -244,3 +252,25 @@ def _validate(settings: Settings) -> None:
         zoneinfo.ZoneInfo(settings.time_zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise SettingsError(f"time_zone {settings.time_zone!r} is not a known IANA zone") from None
+
+
+def _validate_replica(settings: Settings) -> None:
+    if not settings.read_replica_url:
+        return
+    if not isinstance(settings.read_replica_url, str):
+        raise SettingsError("setting read_replica_url must be a string")
+    if settings.uses_sqlite:
+        raise SettingsError("read_replica_url needs database_url: replicas are PostgreSQL's")
+    try:
+        target = parse_postgres_url(
+            settings.read_replica_url, setting="read_replica_url", several_hosts_need="standby"
+        )
+    except DatabaseUrlError as exc:
+        raise SettingsError(str(exc)) from None
+    if target.target_session_attrs in ("read-write", "primary"):
+        raise SettingsError(
+            "read_replica_url must not ask for the primary: use target_session_attrs=standby "
+            "(or prefer-standby)"
+        )
+    if settings.read_replica_max_lag_seconds < 1:
+        raise SettingsError("setting read_replica_max_lag_seconds must be at least 1 (seconds)")

@@ -48,6 +48,23 @@ class Generated:
     def member_keys(self, precinct: str) -> list[SigningKey]:
         return list(member_keys(self.seed, precinct, self.members))
 
+    def signed_protocols(
+        self, rng: random.Random, *, signers: int = 4
+    ) -> dict[str, dict[str, object]]:
+        """For every precinct, a protocol of consistent figures signed by its first
+        ``signers`` members: what a stream of real submissions sends (tests, benchmarks)."""
+        election = self.election
+        return {
+            precinct: signed_protocol(
+                election,
+                precinct,
+                *az_protocol_values(rng, election.candidates),
+                self.member_keys(precinct),
+                signers=signers,
+            )
+            for precinct in self.precincts
+        }
+
 
 def member_keys(seed: str, commission: str, count: int) -> Iterator[SigningKey]:
     for index in range(count):

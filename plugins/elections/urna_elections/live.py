@@ -24,6 +24,9 @@ since the version it holds:
   figure the same way;
 * the structure only grows; when a commission was added, the process builds
   its state again from all rows (the same replay from seq -1).
+* public reads may come from a read replica (``urna.api.public_read``), whose
+  head can be behind the version the process holds (it caught up on the
+  primary before): it keeps what it holds, so results never move backwards.
 
 This works alike for several sanic workers and several appliances sharing one
 PostgreSQL database: no process needs to hear of another's writes, it reads
@@ -105,7 +108,7 @@ async def live_results(ledger: Ledger, code: str) -> Live:
     live = state.live
     if live is not None:
         head = await ledger.head(live.results.election.scope)
-        if (head[0] if head else -1) == live.seq:
+        if (head[0] if head else -1) <= live.seq:  # a read replica may be behind: never back
             return live
     async with state.lock:
         async with ledger.transaction():
@@ -113,7 +116,7 @@ async def live_results(ledger: Ledger, code: str) -> Live:
             election = await load_election(code)
             head = await ledger.head(election.scope)
             seq = head[0] if head else -1
-            if state.live is None or state.live.seq != seq:
+            if state.live is None or state.live.seq < seq:
                 try:
                     state.live = await _catch_up(state, election, seq)
                 except BaseException:

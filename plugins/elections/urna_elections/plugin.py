@@ -37,6 +37,7 @@ from urna.api import (
     hookimpl,
     json_body,
     principal_of,
+    public_read,
     render,
     run_memory_hard,
     services_of,
@@ -107,18 +108,23 @@ async def _election(code: str) -> ElectionInfo:
         raise ApiError(404, str(exc)) from None
 
 
-async def _live(request: Request, code: str) -> Live:
-    """The election's results as materialised in this process, caught up to its head."""
+async def _live(request: Request, code: str, *, public: bool = True) -> Live:
+    """The election's results as materialised in this process, caught up to its head: as
+    the read replica has it for the public (when one is configured and fresh), as the
+    primary has it for the operators' pages (``public=False``: they see their own writes)."""
+    services = services_of(request)
     try:
-        return await live_results(services_of(request).ledger, code)
+        if not public:
+            return await live_results(services.ledger, code)
+        return await public_read(services, lambda: live_results(services.ledger, code))
     except NoCommissions as exc:  # nothing to count yet
         raise ApiError(409, str(exc)) from None
     except StructureError as exc:
         raise ApiError(404, str(exc)) from None
 
 
-async def _results(request: Request, election: ElectionInfo) -> Results:
-    return (await _live(request, election.code)).results
+async def _results(request: Request, election: ElectionInfo, *, public: bool = True) -> Results:
+    return (await _live(request, election.code, public=public)).results
 
 
 def _not_modified(request: Request, etag: str) -> HTTPResponse | None:
@@ -455,7 +461,8 @@ async def nist_route(request: Request, code: str) -> HTTPResponse:
 
 async def record_route(request: Request, code: str) -> HTTPResponse:
     election = await _election(code)
-    files = await services_of(request).ledger.bundle_files(election.scope)
+    services = services_of(request)
+    files = await public_read(services, lambda: services.ledger.bundle_files(election.scope))
     return raw(
         canonical_tar(files),
         content_type="application/x-tar",
@@ -506,7 +513,7 @@ async def entry_list(request: Request) -> HTTPResponse:
 
 async def entry_page(request: Request, code: str) -> HTTPResponse:
     election = await _election(code)
-    results = await _results(request, election)
+    results = await _results(request, election, public=False)
     context = portal.entry_context(results, translator_of(request).language)
     return render(request, "elections/entry.html", context)
 
