@@ -18,9 +18,9 @@ import time
 import pytest
 from urna.api import render_document
 from urna_parliament.hall import hall_of
-from urna_parliament.majority import MILLI_MAJLIS_RULES
 from urna_parliament.minutes import protocol
 from urna_parliament.pages import words
+from urna_parliament.rule_sets import MILLI_MAJLIS_RULES
 from urna_parliament.secret import Commission, check_tally, make_ballot
 from urna_parliament.simulator import chamber, choices, seated_chamber
 from urna_parliament.sitting import VoteState

@@ -34,6 +34,7 @@ async def test_named_vote_counts_and_decides_by_the_rule(urna_services):
         "abstain": 10,
         "not_voting": 10,
         "absent": 15,
+        "vacant": 0,
         "threshold": 63,
         "outcome": "adopted",
         "tally": None,

@@ -40,6 +40,7 @@ from urna_parliament.record import (
     signed_statement,
     sitting_scope,
     validate_roster,
+    validate_seating,
 )
 from urna_parliament.sitting import SittingState, Violation, VoteState, close_figures
 
@@ -77,11 +78,19 @@ class Hall:
     ) -> None:
         self.ledger = ledger
         self.config = config
-        self.rules = dict(rules)
+        names = config.rule_set or tuple(rules)
+        unknown = [name for name in names if name not in rules]
+        if unknown:
+            raise ValueError(
+                f"[plugin.parliament] rule_set names unknown rules {', '.join(unknown)} "
+                f"(known: {', '.join(sorted(rules))})"
+            )
+        self.rules = {name: rules[name] for name in names}
+        """The rules this chamber's agenda items may name: its rule set, in that order."""
         if config.default_rule not in self.rules:
             raise ValueError(
-                f"[plugin.parliament] default_rule {config.default_rule!r} is not a known rule "
-                f"({', '.join(sorted(self.rules))})"
+                f"[plugin.parliament] default_rule {config.default_rule!r} is not in the "
+                f"chamber's rules ({', '.join(self.rules)})"
             )
         self._states: dict[str, SittingState] = {}
         self._hashes: dict[str, str] = {}
@@ -223,8 +232,10 @@ class Hall:
         """Replace the roster with ``members`` (validated), recorded in ``parliament-roster``."""
         if await SittingRow.filter(closed=False).exists():
             raise HallError("close the open sitting before importing a roster")
+        config = self.config
         try:
-            validate_roster(members, self.config.membership)
+            validate_roster(members)
+            validate_seating(members, config.membership, config.seats, list(config.vacant_seats))
         except ValueError as exc:
             raise HallError(f"roster rejected: {exc}", 422) from None
         async with self.ledger.transaction():
@@ -267,6 +278,8 @@ class Hall:
             "convocation": members[0].convocation,
             "membership": self.config.membership,
             "quorum": self.config.quorum,
+            "seats": self.config.seats,
+            "vacant": list(self.config.vacant_seats),
             "invited": list(invited),
             "members": [m.roster_entry() for m in members],
         }
@@ -451,6 +464,7 @@ class Hall:
                 "present": list(state.present()),
                 "quorum": state.quorum,
                 "membership": state.membership,
+                "in_office": state.in_office,
                 "repeats": repeats,
                 "reason": reason,
                 "election": election,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -54,11 +55,14 @@ def member_key(seed: str, member: str) -> SigningKey:
 
 
 def chamber(
-    size: int = 125, seed: str = "urna-demo"
+    size: int = 125, seed: str = "urna-demo", vacant: Collection[int] = ()
 ) -> tuple[list[dict[str, Any]], dict[str, SimulatedCard]]:
-    """A roster of ``size`` members (seat n for member n) and each member's card."""
+    """The roster of a chamber of ``size`` mandates (member n in seat n), the ``vacant``
+    seats left empty, and each member's card."""
     roster, cards = [], {}
     for n in range(1, size + 1):
+        if n in vacant:
+            continue
         member = f"m{n:03d}"
         key = member_key(seed, member)
         card = f"AZ-{n:04d}"
@@ -96,7 +100,7 @@ def choices(size: int, yes: int, no: int, abstain: int, seed: int = 7) -> list[s
 
 async def seated_chamber(
     hall: Hall,
-    size: int = 125,
+    size: int | None = None,
     present: int | None = None,
     *,
     seed: str = "urna-demo",
@@ -104,14 +108,18 @@ async def seated_chamber(
     presiding: str = "Sahibə Qafarova",
     invited: tuple[str, ...] = (),
 ) -> tuple[int, dict[str, SimulatedCard]]:
-    """Import a chamber's roster, open a sitting, insert ``present`` cards, register them."""
-    roster, cards = chamber(size, seed)
+    """Import the roster of a chamber of ``size`` mandates (the configured membership and
+    vacant seats by default), open a sitting, insert ``present`` cards, register them."""
+    if size is None:
+        roster, cards = chamber(hall.config.membership, seed, hall.config.vacant_seats)
+    else:
+        roster, cards = chamber(size, seed)
     await hall.import_roster("VII", roster)
     sitting = await hall.open_sitting(
         protocol="12", date=date, presiding=presiding, invited=invited
     )
     await hall.registration(sitting, "open")
-    for entry in roster[: size if present is None else present]:
+    for entry in roster[:present]:
         member = entry["member"]
         await hall.card(sitting, entry["seat"], entry["card"], inserted=True, signer=cards[member])
         await hall.press(sitting, entry["seat"], "register")

@@ -84,6 +84,7 @@ class VoteState:
     present: tuple[str, ...]
     quorum: int
     membership: int
+    in_office: int
     repeats: int | None
     reason: str
     election: dict[str, Any] | None
@@ -110,7 +111,8 @@ class VoteState:
         return set(self.present) | self.voters()
 
     def figures(self) -> dict[str, int]:
-        """For, against, abstain (open votes), not voting and absent, from the casts."""
+        """For, against, abstain (open votes), not voting, absent and vacant, from the casts:
+        a vacant seat has no member to be absent, so it is counted apart."""
         tally = {choice: 0 for choice in ("for", "against", "abstain")}
         for cast in self.casts.values():
             tally[cast.choice] += 1
@@ -118,7 +120,8 @@ class VoteState:
         return {
             **tally,
             "not_voting": len(attending - self.voters()),
-            "absent": self.membership - len(attending),
+            "absent": self.in_office - len(attending),
+            "vacant": self.membership - self.in_office,
         }
 
     def standings(self, members: Iterable[str]) -> dict[str, str]:
@@ -133,7 +136,9 @@ class VoteState:
 
     def decide(self, yes: int, no: int, abstain: int) -> tuple[int, str]:
         attending = len(self.attending())
-        counts = Counts(yes, no, abstain, present=attending, members=self.membership)
+        counts = Counts(
+            yes, no, abstain, present=attending, members=self.membership, in_office=self.in_office
+        )
         outcome = self.rule.decide(counts)
         return outcome.threshold, outcome.word
 
@@ -202,6 +207,8 @@ class SittingState:
     seq: int = -1
     closed: str = ""
     opened: str = ""
+    minutes_signed: dict[str, Any] = attrs.field(factory=dict)
+    """The presiding officer's ``parliament.minutes_signed`` payload, with its time and seq."""
     prechecked: bool = False
     """Set by the hall for the one event it has just checked: apply skips re-verifying it."""
 
@@ -218,6 +225,15 @@ class SittingState:
     @property
     def quorum(self) -> int:
         return int(self.header.get("quorum", 0))
+
+    @property
+    def in_office(self) -> int:
+        """Members holding a mandate: those on the sitting's roster."""
+        return len(self.members)
+
+    @property
+    def vacant_seats(self) -> tuple[int, ...]:
+        return tuple(self.header.get("vacant", ()))
 
     def card_member(self, seat: int) -> str | None:
         card = self.seats.get(seat)
@@ -272,7 +288,7 @@ class SittingState:
         if name != "sitting_opened":
             if not self.header:
                 raise refuse(CHECK_SEQUENCE, f"{type_} before the sitting opened")
-            if self.closed:
+            if self.closed and name != "minutes_signed":
                 raise refuse(CHECK_SEQUENCE, f"{type_} after the sitting closed")
         handler(p, seq, time, commit)
 
@@ -333,6 +349,16 @@ class SittingState:
             raise refuse(CHECK_SEQUENCE, f"vote {self.open_vote} is still open")
         if commit:
             self.closed = time
+
+    def _on_minutes_signed(self, p: Mapping[str, Any], seq: int, time: str, commit: bool) -> None:
+        """The presiding officer signs the closed sitting's minutes, once; the signature and
+        the record it names are checked by ``minutes_signature.py`` (parliament.minutes)."""
+        if not self.closed:
+            raise refuse(CHECK_SEQUENCE, "the minutes are signed after the sitting closes")
+        if self.minutes_signed:
+            raise refuse(CHECK_SEQUENCE, "the minutes are already signed")
+        if commit:
+            self.minutes_signed = {**p, "time": time, "seq": seq}
 
     def _on_card_inserted(self, p: Mapping[str, Any], seq: int, time: str, commit: bool) -> None:
         seat, card = p["seat"], p["card"]
@@ -477,8 +503,15 @@ class SittingState:
             raise refuse(CHECK_SEQUENCE, f"vote {self.open_vote} is still open")
         if p["vote"] != self.next_vote_number():
             raise refuse(CHECK_SEQUENCE, f"vote {p['vote']} out of order")
-        if p["quorum"] != self.quorum or p["membership"] != self.membership:
-            raise refuse(CHECK_QUORUM, "the vote's quorum or membership differs from the sitting's")
+        if (p["quorum"], p["membership"], p["in_office"]) != (
+            self.quorum,
+            self.membership,
+            self.in_office,
+        ):
+            raise refuse(
+                CHECK_QUORUM,
+                "the vote's quorum, membership or members in office differ from the sitting's",
+            )
         present = self.present()
         if list(present) != p["present"]:
             raise refuse(CHECK_QUORUM, "the present list does not match registrations and cards")
@@ -505,6 +538,7 @@ class SittingState:
                 present,
                 p["quorum"],
                 p["membership"],
+                p["in_office"],
                 repeats,
                 p["reason"],
                 dict(p["election"]) if p["election"] is not None else None,
@@ -610,7 +644,7 @@ class SittingState:
             figures.update({"for": yes, "against": no, "abstain": abstain})
         elif p["tally"] is not None:
             raise refuse(CHECK_TOTALS, "an open vote carries no tally")
-        for name in ("for", "against", "abstain", "not_voting", "absent"):
+        for name in ("for", "against", "abstain", "not_voting", "absent", "vacant"):
             if p[name] != figures[name]:
                 raise refuse(
                     CHECK_TOTALS,

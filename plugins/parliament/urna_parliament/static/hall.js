@@ -1,6 +1,6 @@
 "use strict";
 const M = urna.messages;
-const FIGURES = ["for", "against", "abstain", "not_voting", "absent", "threshold"];
+const FIGURES = ["for", "against", "abstain", "not_voting", "absent", "vacant", "threshold"];
 let timer = null;
 
 function renderSeats(state) {
