@@ -15,8 +15,15 @@ from sanic import Request
 from sanic.response import HTTPResponse
 from urna.api import N_, ApiError, Page, Translator, principal_of, render, translator_of
 
+from urna_parliament.drafts import registered_drafts
 from urna_parliament.majority import MajorityRule
-from urna_parliament.minutes import correction_line, protocol, registration_line, repeat_line
+from urna_parliament.minutes import (
+    correction_line,
+    protocol,
+    registration_line,
+    repeat_line,
+    signature_line,
+)
 from urna_parliament.models import Member
 from urna_parliament.models import Sitting as SittingRow
 from urna_parliament.web import (
@@ -24,7 +31,6 @@ from urna_parliament.web import (
     SELF,
     _hall,
     current_row,
-    find_speeches,
     member_record,
     member_row,
     refusals,
@@ -56,6 +62,7 @@ def words() -> dict[str, Any]:
         "registration_line": registration_line,
         "repeat_line": repeat_line,
         "correction_line": correction_line,
+        "signature_line": signature_line,
     }
 
 
@@ -142,51 +149,21 @@ async def sittings_page(request: Request) -> HTTPResponse:
     return render(request, "parliament/sittings.html", {"sittings": rows})
 
 
-async def stenogram_page(request: Request) -> HTTPResponse:
-    """The stenogram index: speeches per sitting and item, searchable by member and matter."""
-    member = request.args.get("member", "").strip()
-    matter = request.args.get("matter", "").strip()
-    speeches = await find_speeches(member, matter)
-    sittings: dict[int, dict[int, list[Any]]] = {}
-    for speech in speeches:
-        sittings.setdefault(speech.sitting, {}).setdefault(speech.item, []).append(speech)
-    speakers = {s.member for s in speeches if s.member}
-    names = {
-        row.member: row.name
-        for row in await Member.filter(member__in=list(speakers)).only("member", "name")
-    }
-    dates = {
-        row.number: row.date
-        for row in await SittingRow.filter(number__in=list(sittings)).only("number", "date")
-    }
-    return render(
-        request,
-        "parliament/stenogram.html",
-        {
-            "member": member,
-            "matter": matter,
-            "sittings": sittings,
-            "dates": dates,
-            "names": names,
-        },
-    )
-
-
 @refusals
 async def minutes_page(request: Request, sitting: int) -> HTTPResponse:
     """The e-protocol as a document page, with its PDF in each language."""
     minutes = protocol(await _hall(request).state(sitting))
+    drafts = await registered_drafts([item["draft_number"] for item in minutes["agenda"]])
     return render(
         request,
         "parliament/minutes.html",
-        {"minutes": minutes, **words()},
+        {"minutes": minutes, "drafts": drafts, **words()},
     )
 
 
 PAGES: tuple[Page, ...] = (
     Page("/hall", hall_page, N_("Hall display"), nav="public", order=20),
     Page("/sittings", sittings_page, N_("Sittings"), nav="public", order=21),
-    Page("/stenogram", stenogram_page, N_("Stenogram"), nav="public", order=22),
     Page("/members", roster_page, N_("Members"), nav="public", order=23),
     Page("/members/<member>", member_record_page, N_("Member's record"), nav=None),
     Page("/sittings/<sitting:int>/minutes.html", minutes_page, N_("Minutes"), nav=None),

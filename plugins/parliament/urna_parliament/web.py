@@ -31,6 +31,7 @@ from urna_parliament.minutes import display, protocol, render_pdf
 from urna_parliament.models import CastRecord, Member, SpeechRecord
 from urna_parliament.models import Sitting as SittingRow
 from urna_parliament.record import MEMBER_ID
+from urna_parliament.stenogram import files_of, speech_json
 
 READ = "parliament.read"
 MANAGE = "parliament.manage"
@@ -150,50 +151,8 @@ async def member_record(request: Request, row: Member) -> dict[str, Any]:
             }
         )
     identity = {k: v for k, v in row.roster_entry().items() if k not in ("card", "key")}
-    return {**identity, "speeches": [_speech_json(s) for s in speeches], "votes": votes}
-
-
-def _speech_json(s: SpeechRecord) -> dict[str, Any]:
-    return {
-        "sitting": s.sitting,
-        "speech": s.speech,
-        "item": s.item,
-        "matter": s.matter,
-        "draft_number": s.draft_number,
-        "speaker": s.speaker,
-        "member": s.member,
-        "started": s.started,
-        "ended": s.ended,
-        "audio": s.audio,
-        "video": s.video,
-        "transcript": s.transcript,
-    }
-
-
-async def stenogram(request: Request) -> HTTPResponse:
-    """The stenogram index: speeches, searchable by ``member`` and by ``matter`` (title/number)."""
-    member = request.args.get("member", "").strip()
-    matter = request.args.get("matter", "").strip()
-    return json([_speech_json(s) for s in await find_speeches(member, matter)])
-
-
-async def find_speeches(member: str, matter: str) -> list[SpeechRecord]:
-    """Speeches by a member (id or part of a name) on a matter (part of a title or number)."""
-    query = SpeechRecord.all()
-    if len(member) > 200 or len(matter) > 200:
-        raise ApiError(422, "search terms must be at most 200 characters")
-    if member:
-        ids = await Member.filter(name__icontains=member).values_list("member", flat=True)
-        query = (
-            query.filter(member__in=[member, *ids])
-            if ids
-            else query.filter(speaker__icontains=member)
-        )
-    if matter:
-        by_title = await query.filter(matter__icontains=matter).values_list("id", flat=True)
-        by_number = await query.filter(draft_number__icontains=matter).values_list("id", flat=True)
-        query = SpeechRecord.filter(id__in=[*by_title, *by_number])
-    return list(await query.order_by("sitting", "speech").limit(1000))
+    files = await files_of(speeches)
+    return {**identity, "speeches": [speech_json(s, files) for s in speeches], "votes": votes}
 
 
 # -- sittings -----------------------------------------------------------------------------
@@ -477,7 +436,6 @@ ROUTES: tuple[Route, ...] = (
     Route("/roster", import_roster, ("POST",), MANAGE, idempotent=True, summary="Import roster"),
     Route("/members.json", list_members, permission=READ, summary="Roster"),
     Route("/members/<member>/record.json", member_profile, summary="A member's record"),
-    Route("/stenogram.json", stenogram, summary="Stenogram index search"),
     Route("/sittings.json", list_sittings, summary="Sittings"),
     Route("/sittings/current", current_sitting, summary="The open sitting"),
     Route("/sittings", open_sitting, ("POST",), MANAGE, idempotent=True, summary="Open sitting"),
