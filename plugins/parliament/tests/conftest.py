@@ -1,12 +1,10 @@
 import attrs
 import pytest
 
-
 CHAMBER_450 = {
     "membership": 450,
     "quorum": 226,
     "vacant_seats": [17, 203, 388],
-    "seats_per_row": 30,
     "default_rule": "majority",
     "rule_set": ["majority", "two-thirds", "one-third"],
     "rules": [

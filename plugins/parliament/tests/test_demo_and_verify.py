@@ -8,10 +8,12 @@ import pytest
 from urna.api import ReportContext, translator
 from urna.record.bundle import read_bundle
 from urna.verify import core_checks, verify_files
-from urna_parliament.checks import VERIFIER_CHECKS
 from urna_parliament.demo import run_sitting
 from urna_parliament.minutes_report import MINUTES_REPORT
-from urna_parliament.record import EVENT_TYPES
+from urna_parliament.verifier import VERIFIER
+
+EVENT_TYPES, VERIFIER_CHECKS = VERIFIER.event_types, VERIFIER.checks
+"""The plugin's event types and checks as urna verify loads them (the archive's too)."""
 
 
 @pytest.fixture
@@ -38,11 +40,19 @@ async def test_the_demo_runs_a_450_seat_chamber_with_vacant_seats(urna_services,
 
 
 async def verified(services, tmp_path) -> None:
-    """The demo's sitting exported and verified as an observer would."""
-    await services.ledger.export("parliament-sitting-1", tmp_path / "bundle")
-    files = read_bundle(tmp_path / "bundle").files
-    report = verify_files(files, bundle="s1", checks=[*core_checks(EVENT_TYPES), *VERIFIER_CHECKS])
-    assert report.ok, report.summary_lines()
+    """The demo's sitting and its secret vote's ballot box, exported and verified as an
+    observer would: the sitting's result is the one the ballot box's record proves."""
+    for scope in ("parliament-sitting-1", "parliament-ballot-1-1"):
+        await services.ledger.export(scope, tmp_path / scope)
+        files = read_bundle(tmp_path / scope).files
+        checks = [*core_checks(EVENT_TYPES), *VERIFIER_CHECKS]
+        report = verify_files(files, bundle=scope, checks=checks)
+        assert report.ok, report.summary_lines()
+    sitting = await services.ledger.events("parliament-sitting-1")
+    box = await services.ledger.events("parliament-ballot-1-1")
+    closed = [e for e in sitting if e.type == "parliament.vote_closed"][-1]
+    decrypted = next(e for e in box if e.type == "core.tally_decrypted")
+    assert closed.payload["tally"]["result"] == decrypted.payload["result"]
 
 
 @pytest.mark.milli_majlis

@@ -6,7 +6,6 @@ Defaults follow the Milli Majlis (FIELD.md section 1)::
     membership = 125          # the constitutional membership: mandates of the chamber
     quorum = 83               # members present for the sitting to decide
     seats = 125               # the hall's seat plan: seats 1..seats (default: membership)
-    seats_per_row = 25        # how the hall display lays the seat plan out
     vacant_seats = []         # seats whose mandate is vacant: shown and counted as vacant
     place = "Bakı, Milli Məclis"
     default_rule = "ordinary" # majority rule when an item names none
@@ -38,7 +37,6 @@ KEYS = {
     "membership",
     "quorum",
     "seats",
-    "seats_per_row",
     "vacant_seats",
     "place",
     "default_rule",
@@ -56,7 +54,6 @@ class ParliamentConfig:
     membership: int = 125
     quorum: int = 83
     seats: int = 125
-    seats_per_row: int = 25
     vacant_seats: tuple[int, ...] = ()
     place: str = "Bakı, Milli Məclis"
     default_rule: str = "ordinary"
@@ -74,7 +71,6 @@ class ParliamentConfig:
         defaults = cls()
         membership = _int(raw, "membership", defaults.membership, 1, MAX_SEATS)
         seats = _int(raw, "seats", membership, membership, MAX_SEATS)
-        per_row = _int(raw, "seats_per_row", defaults.seats_per_row, 1, 100)
         vacant = _vacant_seats(raw.get("vacant_seats", []), seats, membership)
         in_office = membership - len(vacant)
         quorum = _int(raw, "quorum", defaults.quorum, 1, membership)
@@ -123,7 +119,6 @@ class ParliamentConfig:
             membership,
             quorum,
             seats,
-            per_row,
             vacant,
             place,
             default_rule,

@@ -26,6 +26,7 @@ from urna.api import (
     ReplaySource,
 )
 
+from urna_parliament.demo_archive import file_demo_archive
 from urna_parliament.devices import DRIVERS, CardInserted, HallBridge, KeyPressed, encode_event
 from urna_parliament.exports import akoma_ntoso, popolo_vote_events
 from urna_parliament.hall import Hall, hall_of
@@ -34,8 +35,7 @@ from urna_parliament.minutes import protocol
 from urna_parliament.minutes_report import minutes_html, minutes_pdf
 from urna_parliament.record import sitting_scope
 from urna_parliament.rule_sets import MILLI_MAJLIS_RULES
-from urna_parliament.secret import Commission
-from urna_parliament.simulator import chamber, choices
+from urna_parliament.simulator import SimulatedCommission, chamber, choices
 from urna_parliament.web import PDF_LANGUAGES
 
 MILLI_MAJLIS_SIZE = 125
@@ -132,11 +132,13 @@ async def run_sitting(context: DemoContext) -> DemoResult:
     config = hall.config
     plan = Plan.for_hall(hall)
     roster, cards = chamber(config.membership, vacant=config.vacant_seats)
+    # The Speaker presides and is a member: her card signs the minutes (demo_archive.py).
+    roster[0]["name"] = "Sahibə Qafarova"
     await hall.import_roster("VII", roster)
     sitting = await hall.open_sitting(
         protocol="12",
         date="2026-03-10",
-        presiding="Sahibə Qafarova",
+        presiding=roster[0]["name"],
         invited=["Nazirlər Kabinetinin nümayəndəsi", "Hesablama Palatasının sədri"],
     )
     await hall.registration(sitting, "open")
@@ -152,7 +154,7 @@ async def run_sitting(context: DemoContext) -> DemoResult:
         draft_number="1234-7GQ",
         reading="I",
         rule=plan.rules[0],
-        documents=[{"title": "Qanun layihəsi", "href": "/docs/1234-7GQ.pdf"}],
+        documents=[{"title": "Qanun layihəsi", "href": "/p/parliament/drafts/1234-7GQ"}],
     )
     resolution = await hall.add_item(
         sitting,
@@ -178,13 +180,7 @@ async def run_sitting(context: DemoContext) -> DemoResult:
         await hall.order_speakers(sitting, item, list(reversed(speakers)))
         for member in reversed(speakers):
             speech = await hall.start_speech(sitting, item, member)
-            await hall.end_speech(
-                sitting,
-                speech,
-                audio=f"/media/{sitting}/{speech}.opus",
-                video=f"/media/{sitting}/{speech}.webm",
-                transcript=f"/stenogram/{sitting}/{speech}.html",
-            )
+            await hall.end_speech(sitting, speech)
         if item == law:
             vote = await vote_by_consoles(
                 hall,
@@ -229,8 +225,9 @@ async def run_sitting(context: DemoContext) -> DemoResult:
             )
             await hall.close_vote(sitting, again)
         else:
-            await secret_vote(hall, sitting, item, plan)
+            ballots = await secret_vote(hall, sitting, item, plan)
     await hall.close_sitting(sitting)
+    await file_demo_archive(context.services, sitting, cards)
 
     state = await hall.state(sitting)
     minutes = protocol(state)
@@ -251,7 +248,7 @@ async def run_sitting(context: DemoContext) -> DemoResult:
     akn_path.write_bytes(akoma_ntoso(state))
     reports += [json_path, popolo_path, akn_path]
     return DemoResult(
-        scopes=("parliament-roster", sitting_scope(sitting)),
+        scopes=("parliament-roster", sitting_scope(sitting), ballots),
         reports=tuple(reports),
         urls=("/p/parliament/hall", f"/p/parliament/sittings/{sitting}/minutes.html"),
         # The member's page is the signed-in member's own: its demo user is a roster member.
@@ -259,15 +256,15 @@ async def run_sitting(context: DemoContext) -> DemoResult:
     )
 
 
-async def secret_vote(hall: Hall, sitting: int, item: int, plan: Plan) -> None:
-    """A secret vote counted by a commission of five members as guardians (urna.crypto):
-    any three decrypt the sum; no single ballot is decrypted. The demo's seats are plain
-    keypads, so the hall sees each key press, encrypts it and has the seat's card sign the
-    ballot (a smart console would encrypt at the desk and post the ballot). The record
-    keeps the encrypted ballots and their proofs, never a member's choice."""
-    state = await hall.state(sitting)
-    counters = tuple(plan.member(i) for i in (9, 19, 29, 39, 49))
-    commission = Commission.create(f"{state.scope}-vote-{state.next_vote_number()}", counters, 3)
+async def secret_vote(hall: Hall, sitting: int, item: int, plan: Plan) -> str:
+    """A secret vote through the core's ballot box, counted by a commission of five members
+    as guardians: any three decrypt the sum; no single ballot is decrypted. The demo's
+    seats are plain keypads, so the hall sees each key press, encrypts it and has the
+    seat's card sign the ballot (a smart console would encrypt at the desk and post the
+    ballot). Answers the ballot box's scope, whose record ``urna verify`` checks too."""
+    counters = [plan.member(i) for i in (9, 19, 29, 39, 49)]
+    scope = await hall.prepare_secret_vote(sitting, counters, 3)
+    commission = await SimulatedCommission.key_ceremony(hall.box, scope)
     vote = await vote_by_consoles(
         hall,
         sitting,
@@ -277,10 +274,11 @@ async def secret_vote(hall: Hall, sitting: int, item: int, plan: Plan) -> None:
         (97, 12, 4),
         seed=4,
         plan=plan,
-        election=commission.election_json(),
     )
-    state = await hall.state(sitting)
-    await hall.close_vote(sitting, vote, commission.count(state.votes[vote], guardians=[1, 3, 5]))
+    await hall.end_secret_voting(sitting, vote)
+    await commission.decrypt(hall.box, [1, 3, 5])
+    await hall.close_vote(sitting, vote)
+    return scope
 
 
 DEMOS = (Demo("plenary-sitting", run_sitting),)

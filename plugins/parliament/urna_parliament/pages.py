@@ -13,7 +13,7 @@ from typing import Any
 
 from sanic import Request
 from sanic.response import HTTPResponse
-from urna.api import N_, ApiError, Page, Translator, principal_of, render, translator_of
+from urna.api import N_, Page, Translator, render, translator_of
 
 from urna_parliament.drafts import registered_drafts
 from urna_parliament.majority import MajorityRule
@@ -27,8 +27,6 @@ from urna_parliament.minutes import (
 from urna_parliament.models import Member
 from urna_parliament.models import Sitting as SittingRow
 from urna_parliament.web import (
-    PRESIDE,
-    SELF,
     _hall,
     current_row,
     member_record,
@@ -44,9 +42,6 @@ from urna_parliament.words import (
     rule_text,
     term,
 )
-
-CONSOLE_MODES = ("named", "totals")
-"""What the console opens; a secret vote needs its commission's election (the API)."""
 
 
 def words() -> dict[str, Any]:
@@ -91,42 +86,6 @@ async def hall_page(request: Request) -> HTTPResponse:
     )
 
 
-async def presiding_page(request: Request) -> HTTPResponse:
-    """The presiding officer's console for the open (or latest) sitting."""
-    t = translator_of(request)
-    row = await current_row()
-    agenda: list[dict[str, Any]] = []
-    if row is not None:
-        agenda = protocol(await _hall(request).state(row.number))["agenda"]
-    return render(
-        request,
-        "parliament/presiding.html",
-        {
-            "sitting": row,
-            "agenda": agenda,
-            "console_modes": CONSOLE_MODES,
-            "outcome_words": _translated(t, OUTCOMES),
-            **words(),
-        },
-    )
-
-
-async def member_page(request: Request) -> HTTPResponse:
-    """The signed-in member's own record (their user name is their member id)."""
-    row = await Member.get_or_none(member=principal_of(request).username)
-    if row is None:
-        raise ApiError(404, "your user name is not a member id of the roster")
-    return render(
-        request,
-        "parliament/me.html",
-        {
-            "record": await member_record(request, row),
-            "sitting": await current_row(),
-            **words(),
-        },
-    )
-
-
 async def member_record_page(request: Request, member: str) -> HTTPResponse:
     """A member's speeches and votes across sittings (choices of votes by name only)."""
     row = await member_row(member)
@@ -167,6 +126,4 @@ PAGES: tuple[Page, ...] = (
     Page("/members", roster_page, N_("Members"), nav="public", order=23),
     Page("/members/<member>", member_record_page, N_("Member's record"), nav=None),
     Page("/sittings/<sitting:int>/minutes.html", minutes_page, N_("Minutes"), nav=None),
-    Page("/presiding", presiding_page, N_("Presiding officer's console"), PRESIDE, "work", 20),
-    Page("/me", member_page, N_("My page"), SELF, nav="work", order=21),
 )

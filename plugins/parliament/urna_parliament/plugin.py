@@ -58,14 +58,17 @@ def urna_register_verifier_checks() -> list[VerifierCheck]:
 
 @hookimpl
 def urna_register_routes() -> list[Route]:
-    return [*ROUTES, *ARCHIVE_ROUTES]
+    from urna_parliament.console import CONSOLE_ROUTES
+
+    return [*ROUTES, *ARCHIVE_ROUTES, *CONSOLE_ROUTES]
 
 
 @hookimpl
 def urna_register_pages() -> list[Page]:
+    from urna_parliament.console import CONSOLE_PAGES
     from urna_parliament.pages import PAGES
 
-    return [*PAGES, *ARCHIVE_PAGES]
+    return [*PAGES, *ARCHIVE_PAGES, *CONSOLE_PAGES]
 
 
 @hookimpl

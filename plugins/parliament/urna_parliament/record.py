@@ -36,6 +36,8 @@ READINGS = ("", "I", "II", "III")
 MEMBER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
 CARD_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 HEX128 = re.compile(r"^[0-9a-f]{128}$")
+HEX64 = re.compile(r"^[0-9a-f]{64}$")
+HEX32 = re.compile(r"^[0-9a-f]{32}$")
 MAX_SEATS = 1000
 MAX_TEXT = 500
 MAX_NUMBER = 1_000_000
@@ -368,6 +370,9 @@ def _vote_opened(p: Mapping[str, Any]) -> None:
         text(p["reason"], "reason for the repeat vote")
     if (p["mode"] == "secret") != (p["election"] is not None):
         raise ValueError("a secret vote, and only a secret vote, carries its election")
+    if p["election"] is not None:
+        require_fields(p["election"], {"scope": str, "election_hash": str})
+        hex_field(p["election"]["election_hash"], HEX64, "election_hash")
 
 
 def _vote_cast(p: Mapping[str, Any]) -> None:
@@ -411,11 +416,32 @@ def _vote_corrected(p: Mapping[str, Any]) -> None:
 
 def _ballot_cast(p: Mapping[str, Any]) -> None:
     require_fields(
-        p, {"vote": int, "member": str, "seat": int, "card": str, "ballot": dict, "sig": str}
+        p,
+        {
+            "vote": int,
+            "member": str,
+            "seat": int,
+            "card": str,
+            "ballot_id": str,
+            "confirmation_code": str,
+            "sig": str,
+        },
     )
     number(p["vote"], "vote")
     _seated_member(p)
+    hex_field(p["ballot_id"], HEX32, "ballot_id")
+    hex_field(p["confirmation_code"], HEX64, "confirmation_code")
     hex_field(p["sig"], HEX128, "sig")
+
+
+def _secret_vote_prepared(p: Mapping[str, Any]) -> None:
+    require_fields(p, {"ballot_scope": str, "commission": list, "quorum": int})
+    text(p["ballot_scope"], "ballot_scope", limit=100)
+    if not p["commission"] or len(set(p["commission"])) != len(p["commission"]):
+        raise ValueError("the commission must list distinct members")
+    for member in p["commission"]:
+        member_id(member, "commission member")
+    number(p["quorum"], "quorum", 1, len(p["commission"]))
 
 
 def _vote_closed(p: Mapping[str, Any]) -> None:
@@ -439,6 +465,8 @@ def _vote_closed(p: Mapping[str, Any]) -> None:
         number(p[name], name, 0, MAX_SEATS)
     number(p["threshold"], "threshold", 0, MAX_SEATS * 2)
     one_of(p["outcome"], ("adopted", "rejected"), "outcome")
+    if p["tally"] is not None:
+        require_fields(p["tally"], {"scope": str, "result": dict})
 
 
 def _type(name: str, description: str, validate: Callable[[Mapping[str, Any]], None]) -> EventType:
@@ -495,7 +523,14 @@ EVENT_TYPES: tuple[EventType, ...] = (
         _vote_corrected,
     ),
     _type(
-        "ballot_cast", "A member's encrypted ballot in a secret vote, signed by them.", _ballot_cast
+        "secret_vote_prepared",
+        "A secret vote's election in the ballot box, with its counting commission.",
+        _secret_vote_prepared,
+    ),
+    _type(
+        "ballot_cast",
+        "A member cast a secret ballot at their seat (its id and code), signed by them.",
+        _ballot_cast,
     ),
     _type("vote_closed", "A vote closed with its figures and outcome.", _vote_closed),
 )

@@ -93,6 +93,7 @@ class VoteState:
     """Each member's counted vote (their latest, after corrections)."""
     history: list[Cast | Correction] = attrs.field(factory=list)
     ballots: dict[str, dict[str, Any]] = attrs.field(factory=dict)
+    """A secret vote's ballots by member: seat, ballot id and confirmation code."""
     allowed_corrections: dict[str, str] = attrs.field(factory=dict)
     last_seq: dict[str, int] = attrs.field(factory=dict)
     closed: dict[str, Any] | None = None
@@ -141,6 +142,16 @@ class VoteState:
         )
         outcome = self.rule.decide(counts)
         return outcome.threshold, outcome.word
+
+
+@attrs.define
+class PreparedSecretVote:
+    """A secret vote's election in the ballot box, and the commission that counts it."""
+
+    ballot_scope: str
+    commission: tuple[str, ...]
+    quorum: int
+    used_by: int | None = None
 
 
 @attrs.define
@@ -202,6 +213,8 @@ class SittingState:
     speaking: int | None = None
     votes: dict[int, VoteState] = attrs.field(factory=dict)
     open_vote: int | None = None
+    prepared: dict[str, PreparedSecretVote] = attrs.field(factory=dict)
+    """Secret-vote elections by ballot scope, in the order they were prepared."""
     card_log: list[tuple[str, str, int, str]] = attrs.field(factory=list)
     """(time, "inserted"/"removed", seat, card), for the protocol and the hall."""
     seq: int = -1
@@ -520,6 +533,13 @@ class SittingState:
                 CHECK_QUORUM,
                 f"no quorum: {len(present)} members present, {self.quorum} needed",
             )
+        prepared = None
+        if p["election"] is not None:
+            prepared = self.prepared.get(p["election"]["scope"])
+            if prepared is None or prepared.used_by is not None:
+                raise refuse(
+                    CHECK_SECRET, f"{p['election']['scope']} is not a prepared, unused election"
+                )
         repeats = p["repeats"]
         if repeats is not None:
             earlier = self.votes.get(repeats)
@@ -547,6 +567,8 @@ class SittingState:
             self.open_vote = p["vote"]
             if repeats is not None:
                 self.votes[repeats].repeated_by = p["vote"]
+            if prepared is not None:
+                prepared.used_by = p["vote"]
 
     def _open(self, number: int) -> VoteState:
         vote = self.votes.get(number)
@@ -605,6 +627,22 @@ class SittingState:
             vote.last_seq[member] = seq
             del vote.allowed_corrections[member]
 
+    def _on_secret_vote_prepared(
+        self, p: Mapping[str, Any], seq: int, time: str, commit: bool
+    ) -> None:
+        from urna_parliament.secret import ballot_scope
+
+        expected = ballot_scope(self.sitting, len(self.prepared) + 1)
+        if p["ballot_scope"] != expected:
+            raise refuse(CHECK_SECRET, f"the next secret vote's scope is {expected}")
+        strangers = [m for m in p["commission"] if m not in self.members]
+        if strangers:
+            raise refuse(CHECK_ROSTER, f"not members: {', '.join(strangers)}")
+        if commit:
+            self.prepared[expected] = PreparedSecretVote(
+                expected, tuple(p["commission"]), p["quorum"]
+            )
+
     def _on_ballot_cast(self, p: Mapping[str, Any], seq: int, time: str, commit: bool) -> None:
         vote = self._open(p["vote"])
         member = p["member"]
@@ -613,16 +651,17 @@ class SittingState:
         self._at_seat(member, p["seat"], p["card"])
         if member in vote.ballots:
             raise refuse(CHECK_SEQUENCE, f"{member} has already voted in vote {vote.vote}")
-        from urna_parliament.secret import ballot_statement, check_ballot
+        if any(b["ballot_id"] == p["ballot_id"] for b in vote.ballots.values()):
+            raise refuse(CHECK_SECRET, f"ballot {p['ballot_id']} was already cast")
+        from urna_parliament.secret import ballot_statement
 
         self._signed(member, ballot_statement(self.scope, p), p["sig"])
-        try:
-            if not self.prechecked:
-                check_ballot(vote, p, self._member_key(member))
-        except ValueError as exc:
-            raise refuse(CHECK_SECRET, f"{member}'s ballot: {exc}") from None
         if commit:
-            vote.ballots[member] = dict(p["ballot"])
+            vote.ballots[member] = {
+                "seat": p["seat"],
+                "ballot_id": p["ballot_id"],
+                "confirmation_code": p["confirmation_code"],
+            }
             vote.last_seq[member] = seq
 
     def _on_vote_closed(self, p: Mapping[str, Any], seq: int, time: str, commit: bool) -> None:
@@ -630,14 +669,15 @@ class SittingState:
         figures = vote.figures()
         if vote.mode == "secret":
             if p["tally"] is None:
-                raise refuse(CHECK_SECRET, "a secret vote closes with its decrypted tally")
-            from urna_parliament.secret import check_tally
+                raise refuse(CHECK_SECRET, "a secret vote closes with its decrypted result")
+            from urna_parliament.secret import result_counts
 
+            election = vote.election or {}
+            if p["tally"]["scope"] != election.get("scope"):
+                raise refuse(CHECK_SECRET, f"vote {vote.vote}: the result is another scope's")
             try:
-                yes, no, abstain = (
-                    (p["for"], p["against"], p["abstain"])
-                    if self.prechecked
-                    else check_tally(vote, p["tally"])
+                yes, no, abstain = result_counts(
+                    p["tally"]["result"], election.get("election_hash", ""), len(vote.ballots)
                 )
             except ValueError as exc:
                 raise refuse(CHECK_SECRET, f"vote {vote.vote}: {exc}") from None

@@ -25,9 +25,10 @@ from urna.api import (
     translator_of,
 )
 
+from urna_parliament.display import display
 from urna_parliament.exports import akoma_ntoso, popolo_vote_events
 from urna_parliament.hall import Hall, HallError, hall_of, parse_roster_csv
-from urna_parliament.minutes import display, protocol, render_pdf
+from urna_parliament.minutes import protocol, render_pdf
 from urna_parliament.models import CastRecord, Member, SpeechRecord
 from urna_parliament.models import Sitting as SittingRow
 from urna_parliament.record import MEMBER_ID
@@ -321,7 +322,8 @@ async def end_speech(request: Request, sitting: int, speech: int) -> HTTPRespons
 
 @refusals
 async def open_vote(request: Request, sitting: int) -> HTTPResponse:
-    """Open a vote; refused without quorum. Secret votes need ``election`` (see secret.py)."""
+    """Open a vote; refused without quorum. A secret vote opens the next prepared election
+    whose counting commission has finished its key ceremony (see secret.py)."""
     body = json_body(request)
     number = await _hall(request).open_vote(
         sitting,
@@ -331,16 +333,14 @@ async def open_vote(request: Request, sitting: int) -> HTTPResponse:
         rule=_optional(body, "rule", str, None),
         repeats=_optional(body, "repeats", int, None),
         reason=_optional(body, "reason", str, ""),
-        election=_optional(body, "election", dict, None),
     )
     return json({"vote": number}, status=201)
 
 
 @refusals
 async def close_vote(request: Request, sitting: int, vote: int) -> HTTPResponse:
-    """Close a vote: figures and outcome by its rule. A secret vote needs its ``tally``."""
-    body = json_body(request) if request.body else {}
-    event = await _hall(request).close_vote(sitting, vote, _optional(body, "tally", dict, None))
+    """Close a vote: figures and outcome by its rule; a secret vote's from its ballot box."""
+    event = await _hall(request).close_vote(sitting, vote)
     return json(event.payload)
 
 

@@ -86,8 +86,8 @@ def rule_label(rule: MajorityRule, t: Translator, counts: Counts | None = None) 
         name=t.gettext(rule.title) if rule.title else rule.name,
         rule=rule_text(rule, t),
     )
-    if counts is None or rule.base not in FIXED_BASES:
-        return text
+    if counts is None or rule.base not in FIXED_BASES or rule.fraction == 0:
+        return text  # a fixed number of votes already says what it needs
     needed = rule.threshold(counts)
     return t.ngettext("%(rule)s (%(num)s vote)", "%(rule)s (%(num)s votes)", needed, rule=text)
 

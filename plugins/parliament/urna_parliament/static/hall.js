@@ -18,6 +18,12 @@ function renderSeats(state) {
   }
   for (const n of numbers) {
     const seat = state.seats[n];
+    if (seat.vacant) {
+      const cell = document.getElementById(`seat-${n}`);
+      cell.className = "seat vacant";
+      cell.title = M.vacant;
+      continue;
+    }
     const classes = ["seat"];
     if (seat.card) { classes.push("card"); }
     if (seat.present) { classes.push("present"); }
