@@ -161,6 +161,20 @@ FONT_PATHS = (
 )
 
 
+def pdf_fonts() -> tuple[str, str]:
+    """The regular and bold font names for reportlab: DejaVu Sans (registered once) where
+    it is installed, else Helvetica (see :func:`render_pdf`)."""
+    from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
+    from reportlab.pdfbase.ttfonts import TTFont  # type: ignore[import-untyped]
+
+    if not all(Path(p).is_file() for p in FONT_PATHS):
+        return "Helvetica", "Helvetica-Bold"
+    if "UrnaSans" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("UrnaSans", FONT_PATHS[0]))
+        pdfmetrics.registerFont(TTFont("UrnaSans-Bold", FONT_PATHS[1]))
+    return "UrnaSans", "UrnaSans-Bold"
+
+
 def render_pdf(minutes: dict[str, Any], t: Translator) -> bytes:
     """The minutes as PDF (reportlab) in ``t``'s language.
 
@@ -174,8 +188,6 @@ def render_pdf(minutes: dict[str, Any], t: Translator) -> bytes:
     from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
     from reportlab.lib.styles import getSampleStyleSheet  # type: ignore[import-untyped]
     from reportlab.lib.units import mm  # type: ignore[import-untyped]
-    from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
-    from reportlab.pdfbase.ttfonts import TTFont  # type: ignore[import-untyped]
     from reportlab.platypus import (  # type: ignore[import-untyped]
         Paragraph,
         SimpleDocTemplate,
@@ -183,12 +195,7 @@ def render_pdf(minutes: dict[str, Any], t: Translator) -> bytes:
         Table,
     )
 
-    regular, bold = "Helvetica", "Helvetica-Bold"
-    if all(Path(p).is_file() for p in FONT_PATHS):
-        if "UrnaSans" not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(TTFont("UrnaSans", FONT_PATHS[0]))
-            pdfmetrics.registerFont(TTFont("UrnaSans-Bold", FONT_PATHS[1]))
-        regular, bold = "UrnaSans", "UrnaSans-Bold"
+    regular, bold = pdf_fonts()
     styles = getSampleStyleSheet()
     for style in styles.byName.values():
         style.fontName = bold if "Heading" in style.name or style.name == "Title" else regular
