@@ -89,9 +89,9 @@ async def test_a_secret_vote_goes_through_the_ballot_box_and_records_no_choice(u
         await hall.open_vote(sitting, item=item, mode="secret", question="?")
     scope = await hall.prepare_secret_vote(sitting, ["m001", "m002", "m003"], 2)
     assert scope == f"parliament-ballot-{sitting}-1"
-    assert not await hall.secret_ready(sitting)  # the commission has no key yet
+    assert not (await hall.secret_overview(sitting))["ready"]  # the commission has no key yet
     commission = await SimulatedCommission.key_ceremony(hall.box, scope)
-    assert await hall.secret_ready(sitting)
+    assert (await hall.secret_overview(sitting))["ready"]
     vote = await hall.open_vote(sitting, item=item, mode="secret", question="?")
     state = await hall.state(sitting)
     member, card = state.card_member(2), state.seats[2]
