@@ -22,14 +22,16 @@ CREATE TRIGGER parliament_transcript_fts_update AFTER UPDATE ON parliament_trans
 END;
 """
 POSTGRES_FULL_TEXT = """
-CREATE INDEX parliament_transcript_tsv ON parliament_transcript
-USING gin (to_tsvector('simple', text));
+ALTER TABLE parliament_transcript ADD COLUMN search tsvector
+GENERATED ALWAYS AS (to_tsvector('simple', text)) STORED;
+CREATE INDEX parliament_transcript_search ON parliament_transcript USING gin (search);
 """
 
 
 async def full_text_index(apps: object, editor: BaseSchemaEditor) -> None:
-    """Transcripts' full-text index: FTS5 kept by triggers on SQLite, a GIN index of the
-    'simple' text search configuration on PostgreSQL (search.py queries both)."""
+    """Transcripts' full-text index: FTS5 kept by triggers on SQLite; on PostgreSQL a stored
+    tsvector of the 'simple' configuration (ranked without recomputing it) under a GIN
+    index. search.py queries both."""
     postgres = editor.client.capabilities.dialect == "postgres"
     await editor.client.execute_script(POSTGRES_FULL_TEXT if postgres else SQLITE_FULL_TEXT)
 
