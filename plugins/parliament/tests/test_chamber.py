@@ -93,12 +93,14 @@ async def test_the_console_and_the_members_view_answer_their_own_roles(urna_serv
     stranger = await chair.post(
         f"/p/parliament/sittings/{sitting}/secret-votes",
         json={"commission": ["m001", "x99"], "quorum": 1},
+        headers={"Idempotency-Key": "commission-1"},
     )
     assert stranger.status_code == 409
     assert "not members: x99" in stranger.json()["error"]
     too_many = await chair.post(
         f"/p/parliament/sittings/{sitting}/secret-votes",
         json={"commission": ["m001", "m002"], "quorum": 3},
+        headers={"Idempotency-Key": "commission-2"},
     )
     assert too_many.status_code == 422
     assert not (await hall.state(sitting)).prepared
