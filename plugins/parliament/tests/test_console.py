@@ -179,7 +179,7 @@ async def run_whole_sitting(urna_server: Any, urna_pages: Any, language: str) ->
     not_voted = text_of(driver, "not-voted")
     silent = next(e for e, c in zip(present, named, strict=True) if not c)
     assert silent["name"] in not_voted
-    await urna_pages.visit("/p/parliament/presiding", language)  # the vote open, looked at
+    await urna_pages.visit("/p/parliament/presiding#h-vote", language)  # the vote open
     await urna_pages.visit("/p/parliament/hall", language)
     wrong = next(e for e, c in zip(present, named, strict=True) if c == "for")
     await urna_pages.visit("/p/parliament/presiding", language)

@@ -16,7 +16,7 @@ from sanic.response import HTTPResponse
 from urna.api import N_, Page, Translator, render, translator_of
 
 from urna_parliament.drafts import registered_drafts
-from urna_parliament.majority import MajorityRule
+from urna_parliament.majority import Counts
 from urna_parliament.minutes import (
     correction_line,
     protocol,
@@ -39,6 +39,7 @@ from urna_parliament.words import (
     MODES,
     OUTCOMES,
     item_line,
+    rule_label,
     rule_text,
     term,
 )
@@ -66,8 +67,12 @@ def _translated(t: Translator, table: dict[str, str]) -> dict[str, str]:
 
 
 def _rules(request: Request, t: Translator) -> dict[str, str]:
-    rules: dict[str, MajorityRule] = _hall(request).rules
-    return {name: rule_text(rule, t) for name, rule in rules.items()}
+    """The chamber's rules as the hall display names them: title, what they ask, and the
+    votes they need in this chamber."""
+    hall = _hall(request)
+    config = hall.config
+    full = Counts(0, 0, 0, config.in_office, config.membership, config.in_office)
+    return {name: rule_label(rule, t, full) for name, rule in hall.rules.items()}
 
 
 async def hall_page(request: Request) -> HTTPResponse:
