@@ -1,4 +1,4 @@
-"""The e-protocol (minutes) and the hall display, both generated from the replayed record.
+"""The e-protocol (minutes), generated from the replayed record.
 
 :func:`protocol` turns a :class:`SittingState` into the minutes in the order
 the Milli Majlis prints them: protocol number, place, date, presiding
@@ -6,8 +6,8 @@ officer, members present, registration, invited participants, the agenda,
 then for each item its speakers and its votes with figures and outcome.
 :func:`render_pdf` prints it in the translator's language (az, en or ru; the
 content stays as recorded); the served page and the saved HTML come from the
-template ``parliament/minutes.html``. :func:`display` is what the hall screen
-shows.
+template ``parliament/minutes.html``. What the hall's screens show is
+:mod:`urna_parliament.display`.
 """
 
 from __future__ import annotations
@@ -364,79 +364,3 @@ def correction_line(c: dict[str, Any], t: Translator) -> str:
         member=c["member"],
         reason=c["reason"],
     )
-
-
-def display(state: SittingState) -> dict[str, Any]:
-    """What the hall screen shows: presence and quorum, the item, the speaker, the vote."""
-    present = state.present()
-    item = state.items.get(state.current_item or 0)
-    speech = state.speeches.get(state.speaking or 0)
-    seats = {}
-    for member in state.members.values():
-        seats[member.seat] = {
-            "member": member.member,
-            "name": member.name,
-            "card": state.seats.get(member.seat) == member.card,
-            "present": member.member in present,
-        }
-    open_vote = state.votes.get(state.open_vote or 0)
-    vote = None
-    if open_vote is not None:
-        voted = sorted(open_vote.voters())
-        vote = {
-            "vote": open_vote.vote,
-            "question": open_vote.question,
-            "mode": open_vote.mode,
-            "rule": open_vote.rule.describe(),
-            "rule_name": open_vote.rule.name,
-            "voted_count": len(voted),
-            "voted": [] if open_vote.mode == "secret" else voted,
-            "present": len(open_vote.present),
-        }
-    last = next((v for v in reversed(state.votes.values()) if v.closed is not None), None)
-    result = None
-    if last is not None and last.closed is not None:
-        result = {
-            "vote": last.vote,
-            "question": last.question,
-            "mode": last.mode,
-            "rule": last.rule.describe(),
-            "rule_name": last.rule.name,
-            **{k: last.closed[k] for k in (*FIGURES, "outcome")},
-        }
-        if last.mode == "named":
-            result["named"] = {m: c.choice for m, c in last.casts.items()}
-    return {
-        "sitting": state.sitting,
-        "protocol": state.header.get("protocol", ""),
-        "date": state.header.get("date", ""),
-        "presiding": state.header.get("presiding", ""),
-        "open": state.is_open,
-        "membership": state.membership,
-        "quorum": state.quorum,
-        "present": len(present),
-        "quorum_reached": len(present) >= state.quorum,
-        "registration_open": bool(state.rounds and not state.rounds[-1].closed),
-        "item": None
-        if item is None
-        else {
-            "item": item.item,
-            "title": item.title,
-            "draft_number": item.draft_number,
-            "reading": item.reading,
-            "kind": item.kind,
-            "queue": item.order,
-        },
-        "speech": None
-        if speech is None
-        else {
-            "speech": speech.speech,
-            "speaker": _speaker_name(state, speech.speaker),
-            "started": speech.started,
-            "limit_seconds": speech.limit_seconds,
-        },
-        "vote": vote,
-        "result": result,
-        "seats": seats,
-        "seq": state.seq,
-    }
