@@ -167,6 +167,7 @@ async def run_whole_sitting(urna_server: Any, urna_pages: Any, language: str) ->
     second = speakers[1]["member"]
     await click(driver, f"queue-floor-{second}")
     await wait_text(driver, "speaking", speakers[1]["name"])
+    assert text_of(driver, "timer") in ("5:00", "4:59", "4:58")  # the speaking time counts down
     await click(driver, "speech-end")
 
     # A vote by name with a correction.

@@ -30,7 +30,6 @@ def display(state: SittingState) -> dict[str, Any]:
     and the seat plan with every seat: a member's (card in, registered, voted) or vacant."""
     present = set(state.present())
     item = state.items.get(state.current_item or 0)
-    speech = state.speeches.get(state.speaking or 0)
     seats: dict[int, dict[str, Any]] = {seat: {"vacant": True} for seat in state.vacant_seats}
     for member in state.members.values():
         seats[member.seat] = {
@@ -88,19 +87,25 @@ def display(state: SittingState) -> dict[str, Any]:
             "kind": item.kind,
             "queue": [speaker_name(state, m) for m in item.order],
         },
-        "speech": None
-        if speech is None
-        else {
-            "speech": speech.speech,
-            "speaker": speaker_name(state, speech.speaker),
-            "started": speech.started,
-            "limit_seconds": speech.limit_seconds,
-        },
+        "speech": _speech(state),
         "vote": vote,
         "result": result,
         "seats": seats,
         "seats_in_plan": int(state.header.get("seats", state.membership)),
         "seq": state.seq,
+    }
+
+
+def _speech(state: SittingState) -> dict[str, Any] | None:
+    """The speech under way, for the speaking timer: who, since when, for how long."""
+    speech = state.speeches.get(state.speaking or 0)
+    if speech is None:
+        return None
+    return {
+        "speech": speech.speech,
+        "speaker": speaker_name(state, speech.speaker),
+        "started": speech.started,
+        "limit_seconds": speech.limit_seconds,
     }
 
 
@@ -141,7 +146,6 @@ def console(
     present = state.present()
     full = Counts(0, 0, 0, len(present), state.membership, state.in_office)
     open_vote = state.votes.get(state.open_vote or 0)
-    speaking = state.speeches.get(state.speaking or 0)
     agenda = []
     for item in state.items.values():
         rule = rules.get(item.rule)
@@ -223,14 +227,7 @@ def console(
         "agenda": agenda,
         "current_item": state.current_item,
         "debate": debate,
-        "speech": None
-        if speaking is None
-        else {
-            "speech": speaking.speech,
-            "speaker": speaker_name(state, speaking.speaker),
-            "started": speaking.started,
-            "limit_seconds": speaking.limit_seconds,
-        },
+        "speech": _speech(state),
         "vote": vote,
         "result": result,
         "repeatable": [

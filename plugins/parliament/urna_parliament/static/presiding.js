@@ -71,14 +71,7 @@ function renderDebate(v) {
   clearInterval(timer);
   if (v.speech) {
     urna.text("speaking", fmt(M.speaking, {name: v.speech.speaker}));
-    const started = Date.parse(v.speech.started);
-    const tick = () => {
-      const left = v.speech.limit_seconds - Math.floor((Date.now() - started) / 1000);
-      const clock = `${Math.floor(Math.abs(left) / 60)}:${String(Math.abs(left) % 60).padStart(2, "0")}`;
-      urna.text("timer", left < 0 ? `+${clock} ${M.overtime}` : clock);
-    };
-    tick();
-    timer = setInterval(tick, 1000);
+    timer = urna.timer("timer", v.speech, M.overtime);
   } else {
     urna.text("speaking", M.nobody);
     urna.text("timer", "");
