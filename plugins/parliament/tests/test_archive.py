@@ -141,6 +141,27 @@ async def test_a_speech_file_is_checked_stored_by_digest_and_served_with_ranges(
     page = (await files.get("/p/parliament/stenogram/1", headers={"Accept": "text/html"})).text
     assert page.count(f'href="/p/parliament/files/{digest}"') == 1
     assert "/media/" not in page
+    # Bytes gone from the store (removed by hand): no link any more, and the file 404s.
+    stored.unlink()
+    assert (await files.get("/p/parliament/stenogram.json")).json()[0]["audio"] is None
+    assert (await files.get(f"/p/parliament/files/{digest}")).status_code == 404
+
+
+async def test_an_upload_limit_above_the_servers_request_limit_refuses_to_start(urna_settings):
+    from urna_parliament.media import upload_limit
+
+    assert upload_limit(urna_settings) == LIMIT
+    sections = {"parliament": {"upload_max_bytes": urna_settings.max_body_bytes + 1}}
+    with pytest.raises(
+        ValueError, match=r"upload_max_bytes \(\d+\) is more than .*\[server\] max_body_bytes"
+    ):
+        upload_limit(attrs.evolve(urna_settings, plugin_sections=sections))
+    with pytest.raises(ValueError, match="positive integer"):
+        upload_limit(
+            attrs.evolve(urna_settings, plugin_sections={"parliament": {"upload_max_bytes": "1MB"}})
+        )
+    unset = attrs.evolve(urna_settings, plugin_sections={"parliament": {}})
+    assert upload_limit(unset) == urna_settings.max_body_bytes
 
 
 async def test_the_stenogram_is_searched_by_member_matter_and_full_text(urna_server):

@@ -121,14 +121,18 @@ async def stored_file(request: Request, digest: str) -> HTTPResponse:
     )
 
 
-async def files_of(speeches: list[SpeechRecord]) -> Files:
-    """The stored files of these speeches: (sitting, speech) -> kind -> file."""
+async def files_of(services: Services, speeches: list[SpeechRecord]) -> Files:
+    """The stored files of these speeches: (sitting, speech) -> kind -> file. A file whose
+    bytes are missing from the store (removed by hand, a restore without them) is left out,
+    so that no page links what would answer 404."""
     files: Files = {}
     sittings = {s.sitting for s in speeches}
     if not sittings:
         return files
+    store = file_store(services)
     for row in await SpeechFile.filter(sitting__in=list(sittings)):
-        files.setdefault((row.sitting, row.speech), {})[row.kind] = row
+        if store.exists(row.digest):
+            files.setdefault((row.sitting, row.speech), {})[row.kind] = row
     return files
 
 
@@ -169,7 +173,7 @@ async def stenogram_json(request: Request) -> HTTPResponse:
     """The stenogram, searchable by ``member``, ``matter`` and full text ``q``."""
     terms = _search_terms(request)
     found = await search_speeches(terms["member"], terms["matter"], terms["q"])
-    files = await files_of(found.speeches)
+    files = await files_of(services_of(request), found.speeches)
     return json(
         [
             speech_json(s, files)
@@ -216,7 +220,7 @@ async def stenogram_page(request: Request) -> HTTPResponse:
             "sittings": sittings,
             "headers": {row.number: row for row in rows},
             "names": await _names(found.speeches),
-            "files": await files_of(found.speeches),
+            "files": await files_of(services_of(request), found.speeches),
             "speech_json": speech_json,
             "snippets": found.snippets,
             "marks": (MARK_START, MARK_END),
@@ -256,7 +260,7 @@ async def sitting_stenogram_page(
             "one_item": item is not None,
             "speeches": by_item,
             "names": await _names(speeches),
-            "files": await files_of(speeches),
+            "files": await files_of(services_of(request), speeches),
             "speech_json": speech_json,
             "duration": duration,
             "item_line": item_line,

@@ -152,7 +152,7 @@ async def member_record(request: Request, row: Member) -> dict[str, Any]:
             }
         )
     identity = {k: v for k, v in row.roster_entry().items() if k not in ("card", "key")}
-    files = await files_of(speeches)
+    files = await files_of(services_of(request), speeches)
     return {**identity, "speeches": [speech_json(s, files) for s in speeches], "votes": votes}
 
 
