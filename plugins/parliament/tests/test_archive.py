@@ -13,8 +13,9 @@ from urna_parliament.media import file_digest, file_store
 from urna_parliament.models import SpeechFile, Transcript
 from urna_parliament.simulator import seated_chamber
 
-LIMIT = 64 * 1024
-OGG = b"OggS" + bytes(range(256)) * 40  # 10,244 bytes that start as an Ogg file does
+LIMIT = 600 * 1024
+OGG = b"OggS" + bytes(range(256)) * 1200  # 307,204 bytes that start as an Ogg file does,
+# more than one chunk of the streamed answer (media.CHUNK_BYTES)
 TRANSCRIPT_AZ = (
     "Hörmətli sədr, hörmətli deputatlar! Vergi Məcəlləsinə dəyişikliklər kiçik və orta "
     "sahibkarlığın yükünü azaldır.\n\nTəklif edirəm ki, layihə birinci oxunuşda qəbul edilsin."
@@ -24,10 +25,11 @@ TRANSCRIPT_EN = "The budget committee supports the amendments on customs duties.
 
 @pytest.fixture
 def urna_settings(urna_settings):
-    """The plugin's test chamber with an upload limit small enough to pass."""
+    """The plugin's test chamber with an upload limit below the server's request limit, so
+    that the archive's own limit is the one a larger file meets."""
     sections = dict(urna_settings.plugin_sections)
     sections["parliament"] = {**sections.get("parliament", {}), "upload_max_bytes": LIMIT}
-    return attrs.evolve(urna_settings, plugin_sections=sections)
+    return attrs.evolve(urna_settings, plugin_sections=sections, max_body_bytes=1024 * 1024)
 
 
 async def sitting_with_speeches(services, speakers=("m001", "m002", "m003")):
@@ -124,9 +126,15 @@ async def test_a_speech_file_is_checked_stored_by_digest_and_served_with_ranges(
     assert part.status_code == 206
     assert part.content == OGG[100:200]
     assert part.headers["content-range"] == f"bytes 100-199/{len(OGG)}"
+    across = await files.get(
+        f"/p/parliament/files/{digest}", headers={"Range": "bytes=262000-300000"}
+    )
+    assert across.status_code == 206
+    assert across.content == OGG[262000:300001]
+    assert across.headers["content-length"] == str(300001 - 262000)
     tail = await files.get(f"/p/parliament/files/{digest}", headers={"Range": "bytes=-10"})
     assert (tail.status_code, tail.content) == (206, OGG[-10:])
-    beyond = await files.get(f"/p/parliament/files/{digest}", headers={"Range": "bytes=99999-"})
+    beyond = await files.get(f"/p/parliament/files/{digest}", headers={"Range": "bytes=999999-"})
     assert beyond.status_code == 416
     assert beyond.headers["content-range"] == f"bytes */{len(OGG)}"
     unknown = await files.get("/p/parliament/files/" + "0" * 64)

@@ -23,13 +23,13 @@ from urllib.parse import quote
 
 import attrs
 from sanic import Request
-from sanic.response import HTTPResponse, raw
 from urna.api import ApiError, Services, Settings
 
 from urna_parliament.archive_record import DIGEST
 from urna_parliament.models import DraftDocument, SpeechFile
 
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+CHUNK_BYTES = 256 * 1024
 TEXT_TYPES = ("text/plain",)
 SIGNATURES: dict[str, tuple[tuple[int, bytes], ...]] = {
     "application/pdf": ((0, b"%PDF-"),),
@@ -190,10 +190,11 @@ def upload_limit(settings: Settings) -> int:
     return value
 
 
-def serve_file(
+async def serve_file(
     request: Request, store: FileStore, digest: str, media_type: str, filename: str
-) -> HTTPResponse:
-    """The file, whole or the one byte range asked for (206; 416 when it lies outside)."""
+) -> None:
+    """Stream the file, whole or the one byte range asked for (206; 416 when it lies
+    outside), in chunks: a video of hundreds of megabytes never sits in memory."""
     path = store.path(digest)
     try:
         size = path.stat().st_size
@@ -222,14 +223,25 @@ def serve_file(
             start, end = max(0, size - int(last)), size - 1
         if start > end or start >= size:
             raise ApiError(
-                416, f"the range lies outside the file's {size} bytes", headers=_unsatisfied(size)
+                416,
+                f"the range lies outside the file's {size} bytes",
+                headers=_unsatisfied(size),
             )
         status = 206
         headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    headers["Content-Length"] = str(end - start + 1)
+    response = await request.respond(status=status, headers=headers, content_type=content_type)
+    assert response is not None
     with path.open("rb") as source:
         source.seek(start)
-        body = source.read(end - start + 1)
-    return raw(body, status=status, content_type=content_type, headers=headers)
+        remaining = end - start + 1
+        while remaining > 0:
+            chunk = source.read(min(CHUNK_BYTES, remaining))
+            if not chunk:
+                break
+            await response.send(chunk)
+            remaining -= len(chunk)
+    await response.eof()
 
 
 def _unsatisfied(size: int) -> dict[str, str]:

@@ -109,16 +109,17 @@ def duration(speech: dict[str, Any]) -> str:
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
-async def stored_file(request: Request, digest: str) -> HTTPResponse:
+async def stored_file(request: Request, digest: str) -> Any:
     """A stored file of the archive, by digest, with its type; ranges answered (206)."""
     row: SpeechFile | DraftDocument | None = await SpeechFile.filter(digest=digest).first()
     if row is None:
         row = await DraftDocument.filter(digest=digest).first()
     if row is None:
         raise ApiError(404, f"no file {digest[:64]!r} in the archive")
-    return serve_file(
+    await serve_file(
         request, file_store(services_of(request)), digest, row.media_type, row.filename
     )
+    return None  # the response went out through request.respond()
 
 
 async def files_of(services: Services, speeches: list[SpeechRecord]) -> Files:
