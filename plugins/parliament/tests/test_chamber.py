@@ -105,3 +105,21 @@ async def test_the_console_and_the_members_view_answer_their_own_roles(urna_serv
     assert too_many.status_code == 422
     assert not (await hall.state(sitting)).prepared
     assert not await urna_server.services.ledger.events(f"parliament-ballot-{sitting}-1")
+
+
+async def test_a_rule_set_naming_an_unknown_rule_refuses_to_serve(urna_services):
+    """The rule set is checked against every plugin's rules when the server starts
+    (``urna_on_serving``), not at the first request."""
+    from urna_parliament.hall import Hall, collect_rules
+
+    config = ParliamentConfig.from_mapping({"rule_set": ["ordinary", "by-acclamation"]})
+    with pytest.raises(ValueError, match="rule_set names unknown rules by-acclamation"):
+        Hall(urna_services.ledger, config, collect_rules(urna_services, config))
+    config = ParliamentConfig.from_mapping({"rule_set": ["simple"]})
+    with pytest.raises(ValueError, match="default_rule 'ordinary' is not in the chamber's rules"):
+        Hall(urna_services.ledger, config, collect_rules(urna_services, config))
+    hook = urna_services.plugin_manager.hook.urna_on_serving
+    assert "urna_parliament.plugin" in {impl.plugin_name for impl in hook.get_hookimpls()} | {
+        getattr(impl.plugin, "__name__", "") for impl in hook.get_hookimpls()
+    }
+    hook(services=urna_services)  # the configured chamber serves

@@ -12,6 +12,7 @@ from urna.api import (
     Report,
     Role,
     Route,
+    Services,
     Settings,
     VerifierCheck,
     hookimpl,
@@ -39,6 +40,15 @@ def urna_configure(settings: Settings) -> None:
     """Refuse to start on a bad ``[plugin.parliament]`` section."""
     ParliamentConfig.from_mapping(settings.plugin_config("parliament"))
     upload_limit(settings)
+
+
+@hookimpl
+def urna_on_serving(services: Services) -> None:
+    """Refuse to serve when the chamber's rule set or default rule names a rule no plugin
+    or setting defines (the contributed rules are known only once the plugins are)."""
+    from urna_parliament.hall import hall_of
+
+    hall_of(services)
 
 
 @hookimpl
