@@ -139,6 +139,8 @@ async def test_a_speech_file_is_checked_stored_by_digest_and_served_with_ranges(
     assert beyond.headers["content-range"] == f"bytes */{len(OGG)}"
     unknown = await files.get("/p/parliament/files/" + "0" * 64)
     assert unknown.status_code == 404
+    not_a_digest = await files.get("/p/parliament/files/" + "%C3%A0" * 40)
+    assert not_a_digest.status_code == 404
 
     # A link only for a file that exists: speech 1 has its audio, nothing else has a file.
     speeches = (await files.get("/p/parliament/stenogram.json")).json()

@@ -18,7 +18,7 @@ from sanic import Request
 from sanic.response import HTTPResponse, json
 from urna.api import ApiError, Event, Services, render, services_of
 
-from urna_parliament.archive_record import SPEECH_FILE_TYPES, STENOGRAM_SCOPE
+from urna_parliament.archive_record import DIGEST, SPEECH_FILE_TYPES, STENOGRAM_SCOPE
 from urna_parliament.drafts import registered_drafts
 from urna_parliament.hall import HallError, hall_of
 from urna_parliament.media import (
@@ -111,6 +111,8 @@ def duration(speech: dict[str, Any]) -> str:
 
 async def stored_file(request: Request, digest: str) -> Any:
     """A stored file of the archive, by digest, with its type; ranges answered (206)."""
+    if not DIGEST.fullmatch(digest):
+        raise ApiError(404, "a file is named by its BLAKE2b-256: 64 lowercase hex digits")
     row: SpeechFile | DraftDocument | None = await SpeechFile.filter(digest=digest).first()
     if row is None:
         row = await DraftDocument.filter(digest=digest).first()
