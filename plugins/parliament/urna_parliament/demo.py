@@ -26,7 +26,7 @@ from urna.api import (
     ReplaySource,
 )
 
-from urna_parliament.demo_archive import file_demo_archive
+from urna_parliament.demo_archive import ARCHIVE_SCOPES, file_demo_archive
 from urna_parliament.devices import DRIVERS, CardInserted, HallBridge, KeyPressed, encode_event
 from urna_parliament.exports import akoma_ntoso, popolo_vote_events
 from urna_parliament.hall import Hall, hall_of
@@ -248,9 +248,14 @@ async def run_sitting(context: DemoContext) -> DemoResult:
     akn_path.write_bytes(akoma_ntoso(state))
     reports += [json_path, popolo_path, akn_path]
     return DemoResult(
-        scopes=("parliament-roster", sitting_scope(sitting), ballots),
+        scopes=("parliament-roster", sitting_scope(sitting), ballots, *ARCHIVE_SCOPES),
         reports=tuple(reports),
-        urls=("/p/parliament/hall", f"/p/parliament/sittings/{sitting}/minutes.html"),
+        urls=(
+            "/p/parliament/hall",
+            f"/p/parliament/sittings/{sitting}/minutes.html",
+            f"/p/parliament/stenogram/{sitting}",
+            "/p/parliament/drafts",
+        ),
         # The member's page is the signed-in member's own: its demo user is a roster member.
         users={"parliament.member": roster[0]["member"]},
     )

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 
 from urna.api import Services
 
+from urna_parliament.archive_record import DRAFTS_SCOPE, STENOGRAM_SCOPE
 from urna_parliament.drafts import attach_document, register_draft, set_reading
 from urna_parliament.hall import CardSigner, hall_of
 from urna_parliament.media import Upload, file_digest
@@ -25,6 +26,8 @@ from urna_parliament.models import SpeechRecord
 from urna_parliament.signing import sign_minutes, statement_to_sign
 from urna_parliament.stenogram import attach_speech_file
 
+ARCHIVE_SCOPES = (STENOGRAM_SCOPE, DRAFTS_SCOPE)
+"""The archive's scopes, which the demo exports and verifies beside the sitting's."""
 DRAFTS = {
     "1234-7GQ": ("Vergi Məcəlləsinə dəyişikliklər edilməsi haqqında", "Nazirlər Kabineti"),
     "0077-7GK": ("Konstitusiya qanununa əlavələr", "Milli Məclisin deputatları"),
