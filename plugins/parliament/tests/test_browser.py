@@ -38,9 +38,10 @@ async def test_hall_display_and_presiding_console_run_a_vote(urna_server, urna_b
 
     hall = hall_of(urna_server.services)
     sitting, _ = await seated_chamber(hall, present=120)
-    await hall.add_item(
+    item = await hall.add_item(
         sitting, kind="draft", title="Təhsil haqqında", draft_number="99-7", reading="III"
     )
+    await hall.take_up(sitting, item)  # a vote is on the item under discussion
     chair = await urna_server.login("chair", ["parliament.presiding"])
     cookie = chair.cookies.get("urna_session")
     display = urna_browser
@@ -61,7 +62,7 @@ async def test_hall_display_and_presiding_console_run_a_vote(urna_server, urna_b
     await asyncio.to_thread(question.clear)
     await asyncio.to_thread(question.send_keys, "Üçüncü oxunuşda qəbul edilsin")
     await asyncio.to_thread(display.find_element(By.ID, "vote-open").click)
-    await asyncio.to_thread(wait_for, display, "vote-state", "Voted: 0 of 120.")
+    await asyncio.to_thread(wait_for, display, "vote-progress", "Voted: 0 of 120 members present.")
     assert not display.find_element(By.ID, "vote-close").get_attribute("disabled")
     assert display.find_element(By.ID, "vote-open").get_attribute("disabled")
 
@@ -78,7 +79,7 @@ async def test_hall_display_and_presiding_console_run_a_vote(urna_server, urna_b
     await asyncio.to_thread(wait_for, display, "vote-progress", "Voted: 115 of 120")
     await asyncio.to_thread(display.switch_to.window, console)
     await asyncio.to_thread(display.find_element(By.ID, "vote-close").click)
-    await asyncio.to_thread(wait_for, display, "result", "ADOPTED")
+    await asyncio.to_thread(wait_for, display, "result-outcome", "ADOPTED")
     await asyncio.to_thread(display.switch_to.window, hall_tab)
     await asyncio.to_thread(wait_for, display, "result-outcome", "ADOPTED")
     board = {

@@ -8,15 +8,51 @@ import pytest
 from urna.api import ReportContext, translator
 from urna.record.bundle import read_bundle
 from urna.verify import core_checks, verify_files
-from urna_parliament.checks import VERIFIER_CHECKS
 from urna_parliament.demo import run_sitting
 from urna_parliament.minutes_report import MINUTES_REPORT
-from urna_parliament.record import EVENT_TYPES
+from urna_parliament.verifier import VERIFIER
+
+EVENT_TYPES, VERIFIER_CHECKS = VERIFIER.event_types, VERIFIER.checks
+"""The plugin's event types and checks as urna verify loads them (the archive's too)."""
 
 
 @pytest.fixture
 def urna_database() -> str:
     return ""  # the demo runs on the embedded SQLite, as the README's main command does
+
+
+@pytest.mark.chamber_450
+async def test_the_demo_runs_a_450_seat_chamber_with_vacant_seats(urna_services, tmp_path):
+    """The chamber comes from the configuration (conftest's CHAMBER_450): 447 members in
+    office and three vacant seats, rules of 226, 300 and 150 of the 450 mandates."""
+    from urna.api import DemoContext
+
+    await run_sitting(DemoContext(reports_dir=tmp_path, services=urna_services))
+    minutes = json.loads((tmp_path / "parliament-sitting-1-minutes.json").read_text())
+    await verified(urna_services, tmp_path)
+    assert (minutes["membership"], minutes["quorum"], minutes["present"]) == (450, 226, 422)
+    votes = [v for item in minutes["agenda"] for v in item["votes"]]
+    assert [v["result"]["threshold"] for v in votes] == [226, 150, 150, 300]
+    for vote in votes:
+        result = vote["result"]
+        assert result["vacant"] == 3
+        assert sum(result[k] for k in ("for", "against", "abstain", "not_voting", "absent")) == 447
+
+
+async def verified(services, tmp_path) -> None:
+    """The demo's sitting and its secret vote's ballot box, exported and verified as an
+    observer would: the sitting's result is the one the ballot box's record proves."""
+    for scope in ("parliament-sitting-1", "parliament-ballot-1-1"):
+        await services.ledger.export(scope, tmp_path / scope)
+        files = read_bundle(tmp_path / scope).files
+        checks = [*core_checks(EVENT_TYPES), *VERIFIER_CHECKS]
+        report = verify_files(files, bundle=scope, checks=checks)
+        assert report.ok, report.summary_lines()
+    sitting = await services.ledger.events("parliament-sitting-1")
+    box = await services.ledger.events("parliament-ballot-1-1")
+    closed = [e for e in sitting if e.type == "parliament.vote_closed"][-1]
+    decrypted = next(e for e in box if e.type == "core.tally_decrypted")
+    assert closed.payload["tally"]["result"] == decrypted.payload["result"]
 
 
 @pytest.mark.milli_majlis
@@ -39,10 +75,9 @@ async def test_demo_sitting_runs_and_its_record_verifies(urna_services, tmp_path
     assert "Sahibə Qafarova" in html
     assert "<style>" in html  # a file keeps its look wherever it is opened
     assert 'href="/-/static' not in html
-    await urna_services.ledger.export("parliament-sitting-1", tmp_path / "bundle")
-    files = read_bundle(tmp_path / "bundle").files
-    report = verify_files(files, bundle="s1", checks=[*core_checks(EVENT_TYPES), *VERIFIER_CHECKS])
-    assert report.ok, report.summary_lines()
+    assert [v["result"]["threshold"] for v in votes] == [63, 83, 83, 95]
+    assert {v["result"]["vacant"] for v in votes} == {0}
+    await verified(urna_services, tmp_path)
 
     # ``urna report parliament.minutes`` renders the same files, in the language asked for.
     russian = ReportContext(urna_services, translator(urna_services, "ru"))

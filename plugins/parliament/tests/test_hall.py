@@ -6,9 +6,8 @@ import pytest
 from urna.crypto.ballot import SignedBallot
 from urna_parliament.hall import HallError, hall_of
 from urna_parliament.models import CastRecord
-from urna_parliament.record import statement
-from urna_parliament.secret import Commission, make_ballot
-from urna_parliament.simulator import choices, seated_chamber
+from urna_parliament.secret import ballot_statement, make_ballot
+from urna_parliament.simulator import SimulatedCommission, choices, seated_chamber
 
 
 @pytest.mark.milli_majlis
@@ -34,6 +33,7 @@ async def test_named_vote_counts_and_decides_by_the_rule(urna_services):
         "abstain": 10,
         "not_voting": 10,
         "absent": 15,
+        "vacant": 0,
         "threshold": 63,
         "outcome": "adopted",
         "tally": None,
@@ -78,31 +78,54 @@ async def test_a_correction_replaces_the_cast_row_and_a_card_without_signer_cann
     assert refused.value.status == 422
 
 
-async def test_a_secret_ballot_made_and_signed_by_the_console_is_recorded_without_its_choice(
-    urna_services,
-):
+async def test_a_secret_vote_goes_through_the_ballot_box_and_records_no_choice(urna_services):
+    """The console's own ballot and one the hall encrypts for a key press both go into the
+    vote's ballot box; the sitting records who voted where, never what; the vote closes
+    only with the commission's decrypted result, which the ballot box's record proves."""
     hall = hall_of(urna_services)
     sitting, cards = await seated_chamber(hall, size=9)
     item = await hall.add_item(sitting, kind="other", title="Q", rule="absolute")
-    commission = Commission.create("test-secret", ("m001", "m002", "m003"), 2)
-    vote = await hall.open_vote(
-        sitting, item=item, mode="secret", question="?", election=commission.election_json()
-    )
+    with pytest.raises(HallError, match="no secret vote is ready"):
+        await hall.open_vote(sitting, item=item, mode="secret", question="?")
+    scope = await hall.prepare_secret_vote(sitting, ["m001", "m002", "m003"], 2)
+    assert scope == f"parliament-ballot-{sitting}-1"
+    assert not (await hall.secret_overview(sitting))["ready"]  # the commission has no key yet
+    commission = await SimulatedCommission.key_ceremony(hall.box, scope)
+    assert (await hall.secret_overview(sitting))["ready"]
+    vote = await hall.open_vote(sitting, item=item, mode="secret", question="?")
     state = await hall.state(sitting)
-    member = state.card_member(2)
-    card = state.seats[2]
-    ballot = make_ballot(state.votes[vote], state.members[member].key, 2, "for", cards[member].sign)
-    digest = SignedBallot.from_json(ballot).ballot.digest().hex()
-    sig = cards[member].sign(
-        statement("ballot", state.scope, vote=vote, member=member, seat=2, card=card, ballot=digest)
-    )
+    member, card = state.card_member(2), state.seats[2]
+    election = await hall.box.election(scope)
+    ballot = make_ballot(election, state.members[member].key, 2, "for", cards[member].sign)
+    decoded = SignedBallot.from_json(ballot).ballot
+    payload = {
+        "vote": vote,
+        "member": member,
+        "seat": 2,
+        "card": card,
+        "ballot_id": decoded.ballot_id.hex(),
+        "confirmation_code": decoded.confirmation_code().hex(),
+    }
+    sig = cards[member].sign(ballot_statement(state.scope, payload))
     cast = await hall.press(sitting, 2, "for", sig=sig.hex(), ballot=ballot)
     assert cast.type == "parliament.ballot_cast"
-    assert cast.payload["ballot"] == ballot
+    assert cast.payload == {**payload, "sig": sig.hex()}
+    with pytest.raises(HallError, match="already voted"):
+        await hall.press(sitting, 2, "against")
     made = await hall.press(sitting, 3, "against")  # the hall encrypts, the card signs
     assert made.type == "parliament.ballot_cast"
     rows = await CastRecord.filter(sitting=sitting, vote=vote).values_list("member", "choice")
     assert sorted(rows) == [(member, None), (made.payload["member"], None)]
-    state = await hall.state(sitting)
-    closed = await hall.close_vote(sitting, vote, commission.count(state.votes[vote]))
+    assert (await hall.box.status(scope))["cast"] == 2
+    with pytest.raises(HallError, match="end the secret vote's voting first"):
+        await hall.close_vote(sitting, vote)
+    await hall.end_secret_voting(sitting, vote)
+    with pytest.raises(HallError, match="ballot box refused"):
+        await hall.press(sitting, 4, "for")
+    with pytest.raises(HallError, match="published 0 of the 2 decryption shares"):
+        await hall.close_vote(sitting, vote)
+    await commission.decrypt(hall.box, [1, 3])
+    closed = await hall.close_vote(sitting, vote)
     assert (closed.payload["for"], closed.payload["against"]) == (1, 1)
+    assert closed.payload["tally"]["scope"] == scope
+    assert (await hall.box.status(scope))["status"] == "decrypted"

@@ -14,14 +14,8 @@ from pathlib import Path
 
 import pytest
 from urna.testing import require_component
-from urna_parliament.majority import (
-    GENERIC_RULES,
-    MILLI_MAJLIS_RULES,
-    Counts,
-    MajorityRule,
-    RuleError,
-    index_rules,
-)
+from urna_parliament.majority import Counts, MajorityRule, RuleError, index_rules
+from urna_parliament.rule_sets import GENERIC_RULES, MILLI_MAJLIS_RULES
 
 DATA = Path(__file__).resolve().parents[3].parent / "shared/data/rollcalls/european-parliament"
 RULES = index_rules(GENERIC_RULES)

@@ -96,7 +96,9 @@ VERIFIER_CHECKS: tuple[VerifierCheck, ...] = (
     ),
     _check(
         CHECK_SECRET,
-        "Secret-vote ballots and tally proofs",
-        "Secret ballots carry valid proofs; the totals are the proven decryption of their sum.",
+        "Secret votes tied to their ballot box",
+        """Each secret vote opens a prepared ballot box, its ballots are signed by their members
+    at their seats, and its figures are that ballot box's decrypted result over exactly the
+    sitting's ballots (the ballots' proofs and the decryption: ``election.*`` checks).""",
     ),
 )

@@ -1,7 +1,10 @@
-"""``urna demo``: a whole sitting of 125 members, driven through the device layer.
+"""``urna demo``: a whole sitting of the configured chamber, driven through the device layer.
 
-125 simulated consoles insert their cards and register through the replay
-source and the core's device manager; a quorum is reached; three items are
+The chamber is the configuration's (``[plugin.parliament]``: membership, vacant
+seats, quorum, rules): by default the Milli Majlis's 125 seats. A simulated
+console per member inserts its card and registers through the replay source
+and the core's device manager (118 of every 125 members in office); a
+quorum is reached; three items are
 debated with speakers; votes by name and totals-only, a correction, a failed
 vote repeated, and a secret vote counted by a commission of members as
 guardians; the minutes are written to the reports directory as HTML (a standalone
@@ -14,6 +17,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import attrs
 from urna.api import (
     Demo,
     DemoContext,
@@ -22,17 +26,66 @@ from urna.api import (
     ReplaySource,
 )
 
+from urna_parliament.demo_archive import ARCHIVE_SCOPES, file_demo_archive
 from urna_parliament.devices import DRIVERS, CardInserted, HallBridge, KeyPressed, encode_event
 from urna_parliament.exports import akoma_ntoso, popolo_vote_events
 from urna_parliament.hall import Hall, hall_of
+from urna_parliament.majority import Counts
 from urna_parliament.minutes import protocol
 from urna_parliament.minutes_report import minutes_html, minutes_pdf
 from urna_parliament.record import sitting_scope
-from urna_parliament.secret import Commission
-from urna_parliament.simulator import chamber, choices
+from urna_parliament.rule_sets import MILLI_MAJLIS_RULES
+from urna_parliament.simulator import SimulatedCommission, chamber, choices
 from urna_parliament.web import PDF_LANGUAGES
 
-SIZE = 125
+MILLI_MAJLIS_SIZE = 125
+"""The figures below are the Milli Majlis's; another chamber's are scaled to its size."""
+
+
+@attrs.frozen(slots=True)
+class Plan:
+    """Who does what in the demo's sitting, fitted to the configured chamber."""
+
+    roster: list[dict[str, Any]]
+    registered: list[dict[str, Any]]
+    rules: tuple[str, str, str]
+    """The rules of the law, the resolution and the constitutional law."""
+
+    @classmethod
+    def for_hall(cls, hall: Hall) -> Plan:
+        config = hall.config
+        roster, _ = chamber(config.membership, vacant=config.vacant_seats)
+        registered = roster[: scaled(118, len(roster))]
+        return cls(roster, registered, _demo_rules(hall))
+
+    def member(self, index: int) -> str:
+        """The ``index``-th registered member, spread over the hall."""
+        step = max(1, len(self.registered) // 25)
+        return str(self.registered[(index * step) % len(self.registered)]["member"])
+
+    def figures(self, yes: int, no: int, abstain: int) -> tuple[int, int, int]:
+        """A Milli Majlis vote's figures (of 118 present) for this chamber's members present."""
+        present = len(self.registered)
+        return scaled(yes, present, 118), scaled(no, present, 118), scaled(abstain, present, 118)
+
+
+def scaled(figure: int, size: int, of: int = MILLI_MAJLIS_SIZE) -> int:
+    """``figure`` of ``of``, in a chamber of ``size``; exact for the Milli Majlis's own."""
+    return figure if size == of else round(figure * size / of)
+
+
+def _demo_rules(hall: Hall) -> tuple[str, str, str]:
+    """The default rule for the law; for the resolution and the constitutional law the
+    chamber's next two rules (its rule set, else the Milli Majlis's), the less demanding
+    first."""
+    config = hall.config
+    names = config.rule_set or tuple(rule.name for rule in MILLI_MAJLIS_RULES)
+    others = [hall.rules[name] for name in names if name != config.default_rule][:2]
+    if len(others) < 2:
+        raise ValueError("the demo needs a rule set of at least three rules")
+    full = Counts(0, 0, 0, config.in_office, config.membership, config.in_office)
+    lower, higher = sorted(others, key=lambda rule: rule.threshold(full))
+    return config.default_rule, lower.name, higher.name
 
 
 async def drive(hall: Hall, sitting: int, events: list[Any]) -> HallBridge:
@@ -57,13 +110,17 @@ async def vote_by_consoles(
     figures: tuple[int, int, int],
     *,
     seed: int,
-    present: int = SIZE,
+    plan: Plan,
     **options: Any,
 ) -> int:
+    """Open a vote and have the registered members' consoles press ``figures`` of it."""
     vote = await hall.open_vote(sitting, item=item, mode=mode, question=question, **options)
+    seats = [m["seat"] for m in plan.registered]
     presses = [
         KeyPressed(seat, choice)
-        for seat, choice in enumerate(choices(present, *figures, seed=seed), start=1)
+        for seat, choice in zip(
+            seats, choices(len(seats), *plan.figures(*figures), seed=seed), strict=True
+        )
         if choice
     ]
     await drive(hall, sitting, presses)
@@ -72,17 +129,21 @@ async def vote_by_consoles(
 
 async def run_sitting(context: DemoContext) -> DemoResult:
     hall = hall_of(context.services)
-    roster, cards = chamber(SIZE)
+    config = hall.config
+    plan = Plan.for_hall(hall)
+    roster, cards = chamber(config.membership, vacant=config.vacant_seats)
+    # The Speaker presides and is a member: her card signs the minutes (demo_archive.py).
+    roster[0]["name"] = "Sahibə Qafarova"
     await hall.import_roster("VII", roster)
     sitting = await hall.open_sitting(
         protocol="12",
         date="2026-03-10",
-        presiding="Sahibə Qafarova",
+        presiding=roster[0]["name"],
         invited=["Nazirlər Kabinetinin nümayəndəsi", "Hesablama Palatasının sədri"],
     )
     await hall.registration(sitting, "open")
     seated: list[Any] = [CardInserted(m["seat"], m["card"], cards[m["member"]]) for m in roster]
-    seated += [KeyPressed(m["seat"], "register") for m in roster[:118]]
+    seated += [KeyPressed(m["seat"], "register") for m in plan.registered]
     await drive(hall, sitting, seated)
     await hall.registration(sitting, "close")
 
@@ -92,14 +153,14 @@ async def run_sitting(context: DemoContext) -> DemoResult:
         title="Vergi Məcəlləsinə dəyişikliklər edilməsi haqqında",
         draft_number="1234-7GQ",
         reading="I",
-        rule="ordinary",
-        documents=[{"title": "Qanun layihəsi", "href": "/docs/1234-7GQ.pdf"}],
+        rule=plan.rules[0],
+        documents=[{"title": "Qanun layihəsi", "href": "/p/parliament/drafts/1234-7GQ"}],
     )
     resolution = await hall.add_item(
         sitting,
         kind="resolution",
         title="Hesablama Palatasının hesabatı haqqında",
-        rule="qualified",
+        rule=plan.rules[1],
     )
     constitutional = await hall.add_item(
         sitting,
@@ -107,25 +168,19 @@ async def run_sitting(context: DemoContext) -> DemoResult:
         title="Konstitusiya qanununa əlavələr",
         draft_number="0077-7GK",
         reading="I",
-        rule="constitutional",
+        rule=plan.rules[2],
     )
     for item, speakers in (
-        (law, ("m004", "m017", "m052")),
-        (resolution, ("m033", "m090")),
-        (constitutional, ("m008",)),
+        (law, (plan.member(3), plan.member(16), plan.member(51))),
+        (resolution, (plan.member(32), plan.member(89))),
+        (constitutional, (plan.member(7),)),
     ):
         await hall.take_up(sitting, item)
         await drive(hall, sitting, [KeyPressed(int(m[1:]), "speak") for m in speakers])
         await hall.order_speakers(sitting, item, list(reversed(speakers)))
         for member in reversed(speakers):
             speech = await hall.start_speech(sitting, item, member)
-            await hall.end_speech(
-                sitting,
-                speech,
-                audio=f"/media/{sitting}/{speech}.opus",
-                video=f"/media/{sitting}/{speech}.webm",
-                transcript=f"/stenogram/{sitting}/{speech}.html",
-            )
+            await hall.end_speech(sitting, speech)
         if item == law:
             vote = await vote_by_consoles(
                 hall,
@@ -135,15 +190,14 @@ async def run_sitting(context: DemoContext) -> DemoResult:
                 "Birinci oxunuşda qəbul",
                 (71, 30, 12),
                 seed=1,
-                present=118,
+                plan=plan,
             )
-            # Seat 5 pressed the wrong key and asks for a correction from the chair.
+            # The first member who voted pressed the wrong key and asks the chair to correct.
             state = await hall.state(sitting)
-            corrected = state.card_member(5)
-            assert corrected is not None
-            await hall.allow_correction(sitting, vote, corrected, "səhv düymə / wrong button")
-            fixed = "against" if state.votes[vote].casts[corrected].choice == "for" else "for"
-            await drive(hall, sitting, [KeyPressed(5, fixed)])
+            cast = next(iter(sorted(state.votes[vote].casts.values(), key=lambda c: c.seat)))
+            await hall.allow_correction(sitting, vote, cast.member, "səhv düymə / wrong button")
+            fixed = "against" if cast.choice == "for" else "for"
+            await drive(hall, sitting, [KeyPressed(cast.seat, fixed)])
             await hall.close_vote(sitting, vote)
         elif item == resolution:
             first = await vote_by_consoles(
@@ -154,7 +208,7 @@ async def run_sitting(context: DemoContext) -> DemoResult:
                 "Qətnamə qəbul edilsin",
                 (80, 20, 5),
                 seed=2,
-                present=118,
+                plan=plan,
             )
             await hall.close_vote(sitting, first)
             again = await vote_by_consoles(
@@ -165,14 +219,15 @@ async def run_sitting(context: DemoContext) -> DemoResult:
                 "Qətnamə qəbul edilsin",
                 (90, 15, 5),
                 seed=3,
-                present=118,
+                plan=plan,
                 repeats=first,
                 reason="səsvermə sistemində nasazlıq / console fault",
             )
             await hall.close_vote(sitting, again)
         else:
-            await secret_vote(hall, sitting, item)
+            ballots = await secret_vote(hall, sitting, item, plan)
     await hall.close_sitting(sitting)
+    await file_demo_archive(context.services, sitting, cards)
 
     state = await hall.state(sitting)
     minutes = protocol(state)
@@ -193,23 +248,28 @@ async def run_sitting(context: DemoContext) -> DemoResult:
     akn_path.write_bytes(akoma_ntoso(state))
     reports += [json_path, popolo_path, akn_path]
     return DemoResult(
-        scopes=("parliament-roster", sitting_scope(sitting)),
+        scopes=("parliament-roster", sitting_scope(sitting), ballots, *ARCHIVE_SCOPES),
         reports=tuple(reports),
-        urls=("/p/parliament/hall", f"/p/parliament/sittings/{sitting}/minutes.html"),
+        urls=(
+            "/p/parliament/hall",
+            f"/p/parliament/sittings/{sitting}/minutes.html",
+            f"/p/parliament/stenogram/{sitting}",
+            "/p/parliament/drafts",
+        ),
         # The member's page is the signed-in member's own: its demo user is a roster member.
         users={"parliament.member": roster[0]["member"]},
     )
 
 
-async def secret_vote(hall: Hall, sitting: int, item: int) -> None:
-    """A secret vote counted by a commission of five members as guardians (urna.crypto):
-    any three decrypt the sum; no single ballot is decrypted. The demo's seats are plain
-    keypads, so the hall sees each key press, encrypts it and has the seat's card sign the
-    ballot (a smart console would encrypt at the desk and post the ballot). The record
-    keeps the encrypted ballots and their proofs, never a member's choice."""
-    state = await hall.state(sitting)
-    counters = ("m010", "m020", "m030", "m040", "m050")
-    commission = Commission.create(f"{state.scope}-vote-{state.next_vote_number()}", counters, 3)
+async def secret_vote(hall: Hall, sitting: int, item: int, plan: Plan) -> str:
+    """A secret vote through the core's ballot box, counted by a commission of five members
+    as guardians: any three decrypt the sum; no single ballot is decrypted. The demo's
+    seats are plain keypads, so the hall sees each key press, encrypts it and has the
+    seat's card sign the ballot (a smart console would encrypt at the desk and post the
+    ballot). Answers the ballot box's scope, whose record ``urna verify`` checks too."""
+    counters = [plan.member(i) for i in (9, 19, 29, 39, 49)]
+    scope = await hall.prepare_secret_vote(sitting, counters, 3)
+    commission = await SimulatedCommission.key_ceremony(hall.box, scope)
     vote = await vote_by_consoles(
         hall,
         sitting,
@@ -218,11 +278,12 @@ async def secret_vote(hall: Hall, sitting: int, item: int) -> None:
         "Konstitusiya qanununa əlavələr qəbul edilsin",
         (97, 12, 4),
         seed=4,
-        present=len(state.present()),
-        election=commission.election_json(),
+        plan=plan,
     )
-    state = await hall.state(sitting)
-    await hall.close_vote(sitting, vote, commission.count(state.votes[vote], guardians=[1, 3, 5]))
+    await hall.end_secret_voting(sitting, vote)
+    await commission.decrypt(hall.box, [1, 3, 5])
+    await hall.close_vote(sitting, vote)
+    return scope
 
 
 DEMOS = (Demo("plenary-sitting", run_sitting),)

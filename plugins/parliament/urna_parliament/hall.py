@@ -19,12 +19,20 @@ import contextlib
 import csv
 import io
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 import attrs
 from tortoise.exceptions import IntegrityError
-from urna.api import Event, Ledger, LedgerError, Services
+from urna.api import (
+    BallotBox,
+    BallotBoxError,
+    Event,
+    Ledger,
+    LedgerError,
+    Services,
+    ballot_box_for,
+)
 
 from urna_parliament.config import ParliamentConfig
 from urna_parliament.majority import MajorityRule, RuleError, index_rules
@@ -40,6 +48,7 @@ from urna_parliament.record import (
     signed_statement,
     sitting_scope,
     validate_roster,
+    validate_seating,
 )
 from urna_parliament.sitting import SittingState, Violation, VoteState, close_figures
 
@@ -77,11 +86,19 @@ class Hall:
     ) -> None:
         self.ledger = ledger
         self.config = config
-        self.rules = dict(rules)
+        names = config.rule_set or tuple(rules)
+        unknown = [name for name in names if name not in rules]
+        if unknown:
+            raise ValueError(
+                f"[plugin.parliament] rule_set names unknown rules {', '.join(unknown)} "
+                f"(known: {', '.join(sorted(rules))})"
+            )
+        self.rules = {name: rules[name] for name in names}
+        """The rules this chamber's agenda items may name: its rule set, in that order."""
         if config.default_rule not in self.rules:
             raise ValueError(
-                f"[plugin.parliament] default_rule {config.default_rule!r} is not a known rule "
-                f"({', '.join(sorted(self.rules))})"
+                f"[plugin.parliament] default_rule {config.default_rule!r} is not in the "
+                f"chamber's rules ({', '.join(self.rules)})"
             )
         self._states: dict[str, SittingState] = {}
         self._hashes: dict[str, str] = {}
@@ -124,7 +141,15 @@ class Hall:
     def _lock(self, scope: str) -> asyncio.Lock:
         return self._locks.setdefault(scope, asyncio.Lock())
 
-    async def _act(self, sitting: int, type_: str, payload: dict[str, Any]) -> Event:
+    async def _act(
+        self,
+        sitting: int,
+        type_: str,
+        payload: dict[str, Any],
+        inside: Callable[[], Awaitable[object]] | None = None,
+    ) -> Event:
+        """Check and append one event with its table rows; ``inside`` runs first in the same
+        transaction (the ballot box's step of a secret vote), so both are kept or neither."""
         scope = sitting_scope(sitting)
         async with self._lock(scope):
             for _attempt in range(2):
@@ -135,6 +160,8 @@ class Hall:
                     raise HallError(exc.message) from None
                 try:
                     async with self.ledger.transaction():
+                        if inside is not None:
+                            await inside()
                         event = await self.ledger.append(scope, type_, payload)
                         if event.prev != self._hashes.get(scope):
                             # Another writer appended since our replay: check again.
@@ -147,6 +174,9 @@ class Hall:
                     raise HallError("already recorded") from None
                 except LedgerError as exc:
                     raise HallError(str(exc), 422) from None
+                except BallotBoxError as exc:
+                    self._states.pop(scope, None)
+                    raise HallError(f"the ballot box refused: {exc}", exc.status) from None
                 except BaseException:
                     self._states.pop(scope, None)
                     raise
@@ -223,8 +253,10 @@ class Hall:
         """Replace the roster with ``members`` (validated), recorded in ``parliament-roster``."""
         if await SittingRow.filter(closed=False).exists():
             raise HallError("close the open sitting before importing a roster")
+        config = self.config
         try:
-            validate_roster(members, self.config.membership)
+            validate_roster(members)
+            validate_seating(members, config.membership, config.seats, list(config.vacant_seats))
         except ValueError as exc:
             raise HallError(f"roster rejected: {exc}", 422) from None
         async with self.ledger.transaction():
@@ -267,6 +299,8 @@ class Hall:
             "convocation": members[0].convocation,
             "membership": self.config.membership,
             "quorum": self.config.quorum,
+            "seats": self.config.seats,
+            "vacant": list(self.config.vacant_seats),
             "invited": list(invited),
             "members": [m.roster_entry() for m in members],
         }
@@ -425,9 +459,10 @@ class Hall:
         rule: str | None = None,
         repeats: int | None = None,
         reason: str = "",
-        election: dict[str, Any] | None = None,
     ) -> int:
-        """Open a vote; refused without quorum, with the count present and needed."""
+        """Open a vote; refused without quorum, with the count present and needed. A secret
+        vote opens the next prepared election whose commission has finished its key
+        ceremony (:meth:`prepare_secret_vote`), in the same transaction."""
         state = await self.state(sitting)
         if mode not in MODES:
             raise HallError(f"mode must be one of {', '.join(MODES)}", 422)
@@ -436,8 +471,21 @@ class Hall:
         majority = self._rule(rule or state.items[item].rule)
         if (repeats is None) != (not reason):
             raise HallError("a repeat vote names the vote it repeats and the reason", 422)
-        if mode == "secret" and election is None:
-            raise HallError("a secret vote needs its counting commission's election key", 422)
+        election, inside = None, None
+        if mode == "secret":
+            scope = await self._ready_election(state)
+            if scope is None:
+                raise HallError(
+                    "no secret vote is ready: prepare one, and let its counting commission "
+                    "finish the key ceremony",
+                    409,
+                )
+            keyed = await self.box.election(scope)
+            election = {"scope": scope, "election_hash": keyed.election_hash.hex()}
+
+            async def inside() -> object:
+                return await self.box.open(scope)
+
         number = state.next_vote_number()
         await self._act(
             sitting,
@@ -451,10 +499,12 @@ class Hall:
                 "present": list(state.present()),
                 "quorum": state.quorum,
                 "membership": state.membership,
+                "in_office": state.in_office,
                 "repeats": repeats,
                 "reason": reason,
                 "election": election,
             },
+            inside,
         )
         return number
 
@@ -472,37 +522,150 @@ class Hall:
             {"vote": vote, "member": member, "reason": reason},
         )
 
-    async def close_vote(
-        self, sitting: int, vote: int, tally: dict[str, Any] | None = None
-    ) -> Event:
+    async def close_vote(self, sitting: int, vote: int) -> Event:
+        """Close a vote with its figures and outcome by its rule. A secret vote closes with
+        the ballot box's decrypted result: its voting ended (:meth:`end_secret_voting`) and
+        at least ``k`` of its commission published their decryption shares."""
         state = await self.state(sitting)
         current = state.votes.get(vote)
         if current is None or not current.is_open:
             raise HallError(f"vote {vote} is not open")
-        if current.mode == "secret" and tally is None:
-            raise HallError("a secret vote closes with its decrypted tally", 422)
         try:
-            payload = close_figures(current, tally)
+            payload = close_figures(current)
         except RuleError as exc:
             raise HallError(str(exc), 422) from None
-        if current.mode == "secret" and tally is not None:
-            from urna_parliament.secret import check_tally
-
-            try:
-                yes, no, abstain = check_tally(current, tally)
-            except ValueError as exc:
-                raise HallError(f"tally rejected: {exc}", 422) from None
-            threshold, outcome = current.decide(yes, no, abstain)
-            payload.update(
-                {
-                    "for": yes,
-                    "against": no,
-                    "abstain": abstain,
-                    "threshold": threshold,
-                    "outcome": outcome,
-                }
-            )
+        if current.mode == "secret":
+            payload.update(await self._secret_result(current))
         return await self._act(sitting, "parliament.vote_closed", payload)
+
+    async def _secret_result(self, vote: VoteState) -> dict[str, Any]:
+        """The decrypted result of a secret vote, published in the ballot box if its
+        commission's shares allow: the close payload's figures, outcome and tally."""
+        scope = str((vote.election or {})["scope"])
+        counting = await self.secret_counting(vote)
+        if counting["result"] is None:
+            if not counting["voting_ended"]:
+                raise HallError("end the secret vote's voting first, then count")
+            if counting["shares"] < counting["needed"]:
+                raise HallError(
+                    f"the counting commission has published {counting['shares']} of the "
+                    f"{counting['needed']} decryption shares needed"
+                )
+            try:
+                await self.box.publish_result(scope)
+            except BallotBoxError as exc:
+                raise HallError(f"the ballot box refused: {exc}", exc.status) from None
+            counting = await self.secret_counting(vote)
+        result = counting["result"]
+        from urna_parliament.secret import result_counts
+
+        yes, no, abstain = result_counts(
+            result, str((vote.election or {})["election_hash"]), len(vote.ballots)
+        )
+        threshold, outcome = vote.decide(yes, no, abstain)
+        return {
+            "for": yes,
+            "against": no,
+            "abstain": abstain,
+            "threshold": threshold,
+            "outcome": outcome,
+            "tally": {"scope": scope, "result": result},
+        }
+
+    # -- secret votes through the ballot box ----------------------------------------------
+
+    @property
+    def box(self) -> BallotBox:
+        return ballot_box_for(self.ledger)
+
+    async def prepare_secret_vote(
+        self, sitting: int, commission: Sequence[str], quorum: int
+    ) -> str:
+        """Create the next secret vote's election in the ballot box, every member's key its
+        credential, the ``commission`` (members) its guardians of whom any ``quorum``
+        count; answers its scope. The guardians then run the key ceremony on their devices
+        through the core's election routes."""
+        from urna_parliament.secret import ballot_scope, parameters
+
+        state = await self.state(sitting)
+        if not 1 <= quorum <= len(commission):
+            raise HallError("the counting quorum must be 1..the commission's size", 422)
+        scope = ballot_scope(sitting, len(state.prepared) + 1)
+        payload = {"ballot_scope": scope, "commission": list(commission), "quorum": quorum}
+        members = list(state.members.values())
+
+        async def inside() -> object:
+            await self.box.create_election(
+                scope, parameters(scope, len(commission), quorum).to_json()
+            )
+            for member in members:
+                await self.box.register_credential(scope, member.key, member.member)
+            return None
+
+        await self._act(sitting, "parliament.secret_vote_prepared", payload, inside)
+        return scope
+
+    async def _ready_election(self, state: SittingState) -> str | None:
+        """The first prepared, unused election whose guardians have all confirmed the key."""
+        for prepared in state.prepared.values():
+            if prepared.used_by is None:
+                status = await self.box.status(prepared.ballot_scope)
+                if status["status"] == "keyed" and len(status["confirmed"]) == len(
+                    prepared.commission
+                ):
+                    return prepared.ballot_scope
+        return None
+
+    async def secret_overview(self, sitting: int) -> dict[str, Any]:
+        """For the console: whether a secret vote can open now, each prepared election's
+        key ceremony (guardians keyed and confirmed of the commission), and the open
+        secret vote's count (:meth:`secret_counting`)."""
+        state = await self.state(sitting)
+        pending = []
+        for prepared in state.prepared.values():
+            if prepared.used_by is None:
+                status = await self.box.status(prepared.ballot_scope)
+                pending.append(
+                    {
+                        "scope": prepared.ballot_scope,
+                        "commission": list(prepared.commission),
+                        "quorum": prepared.quorum,
+                        "keyed": len(status["guardians"]),
+                        "confirmed": len(status["confirmed"]),
+                    }
+                )
+        vote = state.votes.get(state.open_vote or 0)
+        return {
+            "ready": await self._ready_election(state) is not None,
+            "pending": pending,
+            "counting": await self.secret_counting(vote)
+            if vote is not None and vote.mode == "secret"
+            else None,
+        }
+
+    async def secret_counting(self, vote: VoteState) -> dict[str, Any]:
+        """Where a secret vote's ballot box stands: voting ended, shares published of the
+        ``k`` needed, the decrypted result once published."""
+        status = await self.box.status(str((vote.election or {})["scope"]))
+        needed = int(status["parameters"]["quorum"])
+        return {
+            "voting_ended": status["tally"] is not None,
+            "shares": len(status["shares"]),
+            "needed": needed,
+            "result": status["result"],
+        }
+
+    async def end_secret_voting(self, sitting: int, vote: int) -> None:
+        """End a secret vote's voting: the ballot box sums the ballots, which the counting
+        commission then decrypts; the vote closes with the result (:meth:`close_vote`)."""
+        current = (await self.state(sitting)).votes.get(vote)
+        if current is None or not current.is_open or current.mode != "secret":
+            raise HallError(f"vote {vote} is not an open secret vote")
+        try:
+            await self.box.tally(str((current.election or {})["scope"]))
+        except BallotBoxError as exc:
+            raise HallError(f"the ballot box refused: {exc}", exc.status) from None
+        self._wake()
 
     # -- presses from the seats -----------------------------------------------------------
 
@@ -566,19 +729,55 @@ class Hall:
         ballot: dict[str, Any] | None,
     ) -> Event:
         """A secret vote takes only encrypted ballots: the console's own, or else one the hall
-        encrypts for the key pressed and has the card in the seat's reader sign."""
-        from urna_parliament.secret import ballot_statement, make_ballot
+        encrypts for the key pressed and has the card in the seat's reader sign. The ballot
+        goes into the vote's ballot box and the sitting records who cast it, where, and its
+        id and code, in one transaction."""
+        from urna_parliament.secret import (
+            ballot_statement,
+            device_id,
+            make_ballot,
+            signed_ballot,
+        )
 
+        scope = str((vote.election or {})["scope"])
         if ballot is None:
-            sign = self._signer(pressed).sign
-            key_hex = state.members[pressed.member].key
+            election = await self.box.election(scope)
+            previous = [
+                bytes.fromhex(b["confirmation_code"])
+                for b in vote.ballots.values()
+                if b["seat"] == pressed.seat
+            ]
             try:
-                ballot = make_ballot(vote, key_hex, pressed.seat, key, sign)
+                ballot = make_ballot(
+                    election,
+                    state.members[pressed.member].key,
+                    pressed.seat,
+                    key,
+                    self._signer(pressed).sign,
+                    previous[-1] if previous else None,
+                )
             except ValueError as exc:
                 raise HallError(str(exc), 422) from None
-        payload = {"vote": vote.vote, **pressed.identity(), "ballot": ballot}
+        try:
+            decoded = signed_ballot(ballot).ballot
+            prepared = await self.box.prepare_cast(scope, ballot, device=device_id(pressed.seat))
+        except (ValueError, BallotBoxError) as exc:
+            raise HallError(f"ballot rejected: {exc}", 422) from None
+        payload = {
+            "vote": vote.vote,
+            **pressed.identity(),
+            "ballot_id": decoded.ballot_id.hex(),
+            "confirmation_code": decoded.confirmation_code().hex(),
+        }
         message = ballot_statement(pressed.scope, payload)
-        return await self._signed_act(pressed, "parliament.ballot_cast", payload, message)
+        sig = pressed.sig or self._signer(pressed).sign(message).hex()
+
+        async def inside() -> object:
+            return await self.box.cast_prepared(prepared)
+
+        return await self._act(
+            pressed.sitting, "parliament.ballot_cast", {**payload, "sig": sig}, inside
+        )
 
     async def _correct_vote(self, vote: VoteState, pressed: _Press, key: str) -> Event:
         """The member's new choice once the presiding officer allowed it: nothing is

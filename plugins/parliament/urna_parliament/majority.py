@@ -25,10 +25,11 @@ from typing import Any, Literal
 
 import attrs
 
-Base = Literal["members", "present", "cast", "for_against"]
-BASES: tuple[Base, ...] = ("members", "present", "cast", "for_against")
+Base = Literal["members", "in_office", "present", "cast", "for_against"]
+BASES: tuple[Base, ...] = ("members", "in_office", "present", "cast", "for_against")
 BASE_LABELS = {
     "members": "of all members",
+    "in_office": "of the members in office",
     "present": "of the members present",
     "cast": "of the votes cast (for, against, abstain)",
     "for_against": "of the votes for and against (abstentions not counted)",
@@ -43,13 +44,16 @@ class RuleError(ValueError):
 
 @attrs.frozen(slots=True)
 class Counts:
-    """The figures of one vote. ``present`` counts the members registered present."""
+    """The figures of one vote. ``present`` counts the members registered present;
+    ``members`` is the constitutional membership, ``in_office`` the members holding a
+    mandate now (the membership less the vacant seats; ``None``: no seat is vacant)."""
 
     yes: int
     no: int
     abstain: int
     present: int
     members: int
+    in_office: int | None = None
 
     @property
     def cast(self) -> int:
@@ -58,6 +62,7 @@ class Counts:
     def base(self, base: Base) -> int:
         return {
             "members": self.members,
+            "in_office": self.members if self.in_office is None else self.in_office,
             "present": self.present,
             "cast": self.cast,
             "for_against": self.yes + self.no,
@@ -184,8 +189,10 @@ def check_counts(counts: Counts) -> None:
         value = getattr(counts, name)
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_MEMBERS:
             raise RuleError(f"count {name} must be an integer 0..{MAX_MEMBERS}")
-    if counts.cast > counts.members:
-        raise RuleError(f"{counts.cast} votes cast by only {counts.members} members")
+    if counts.in_office is not None and not 0 <= counts.in_office <= counts.members:
+        raise RuleError(f"{counts.in_office} members in office of a membership of {counts.members}")
+    if counts.cast > counts.base("in_office"):
+        raise RuleError(f"{counts.cast} votes cast by only {counts.base('in_office')} members")
 
 
 def index_rules(rules: Iterable[MajorityRule]) -> dict[str, MajorityRule]:
@@ -198,59 +205,3 @@ def index_rules(rules: Iterable[MajorityRule]) -> dict[str, MajorityRule]:
             raise RuleError(f"majority rule {rule.name!r} is defined twice")
         result[rule.name] = rule
     return result
-
-
-MILLI_MAJLIS_RULES: tuple[MajorityRule, ...] = (
-    MajorityRule.create(
-        "ordinary",
-        "Ordinary laws and resolutions: 63 of 125 members",
-        base="members",
-        constant=63,
-        confirmed=False,
-    ),
-    MajorityRule.create(
-        "qualified",
-        "Certain resolutions, veto override of laws: 83 of 125 members",
-        base="members",
-        constant=83,
-        confirmed=False,
-    ),
-    MajorityRule.create(
-        "constitutional",
-        "Constitutional laws and additions, veto override of them: 95 of 125",
-        base="members",
-        constant=95,
-        confirmed=True,
-    ),
-)
-"""The Milli Majlis defaults (FIELD.md section 1); 63 and 83 are commonly cited, *unconfirmed*."""
-
-GENERIC_RULES: tuple[MajorityRule, ...] = (
-    MajorityRule.create(
-        "simple",
-        "Simple majority: more for than against",
-        base="for_against",
-        fraction="1/2",
-        more_than=True,
-    ),
-    MajorityRule.create(
-        "absolute",
-        "Majority of all members",
-        base="members",
-        fraction="1/2",
-        more_than=True,
-    ),
-    MajorityRule.create(
-        "two-thirds-present",
-        "Two thirds of the members present",
-        base="present",
-        fraction="2/3",
-    ),
-    MajorityRule.create(
-        "three-fifths-cast",
-        "Three fifths of the votes cast",
-        base="cast",
-        fraction="3/5",
-    ),
-)
-"""Rules other parliaments use; the European Parliament's are ``simple`` and ``absolute``."""

@@ -1,4 +1,4 @@
-"""The e-protocol (minutes) and the hall display, both generated from the replayed record.
+"""The e-protocol (minutes), generated from the replayed record.
 
 :func:`protocol` turns a :class:`SittingState` into the minutes in the order
 the Milli Majlis prints them: protocol number, place, date, presiding
@@ -6,8 +6,8 @@ officer, members present, registration, invited participants, the agenda,
 then for each item its speakers and its votes with figures and outcome.
 :func:`render_pdf` prints it in the translator's language (az, en or ru; the
 content stays as recorded); the served page and the saved HTML come from the
-template ``parliament/minutes.html``. :func:`display` is what the hall screen
-shows.
+template ``parliament/minutes.html``. What the hall's screens show is
+:mod:`urna_parliament.display`.
 """
 
 from __future__ import annotations
@@ -130,7 +130,23 @@ def protocol(state: SittingState) -> dict[str, Any]:
         "agenda": items,
         "opened": state.opened,
         "closed": state.closed,
+        "signature": _signature_json(state),
         "record_seq": state.seq,
+    }
+
+
+def _signature_json(state: SittingState) -> dict[str, Any] | None:
+    """Who signed the minutes, when, and the record hash they signed (minutes_signature.py)."""
+    signed = state.minutes_signed
+    if not signed:
+        return None
+    member = state.members[signed["member"]]
+    return {
+        "member": member.member,
+        "name": member.name,
+        "key": member.key,
+        "record": signed["record"],
+        "time": signed["time"],
     }
 
 
@@ -143,6 +159,20 @@ FONT_PATHS = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
     "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
 )
+
+
+def pdf_fonts() -> tuple[str, str]:
+    """The regular and bold font names for reportlab: DejaVu Sans (registered once) where
+    it is installed, else Helvetica (see :func:`render_pdf`)."""
+    from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
+    from reportlab.pdfbase.ttfonts import TTFont  # type: ignore[import-untyped]
+
+    if not all(Path(p).is_file() for p in FONT_PATHS):
+        return "Helvetica", "Helvetica-Bold"
+    if "UrnaSans" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("UrnaSans", FONT_PATHS[0]))
+        pdfmetrics.registerFont(TTFont("UrnaSans-Bold", FONT_PATHS[1]))
+    return "UrnaSans", "UrnaSans-Bold"
 
 
 def render_pdf(minutes: dict[str, Any], t: Translator) -> bytes:
@@ -158,8 +188,6 @@ def render_pdf(minutes: dict[str, Any], t: Translator) -> bytes:
     from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
     from reportlab.lib.styles import getSampleStyleSheet  # type: ignore[import-untyped]
     from reportlab.lib.units import mm  # type: ignore[import-untyped]
-    from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
-    from reportlab.pdfbase.ttfonts import TTFont  # type: ignore[import-untyped]
     from reportlab.platypus import (  # type: ignore[import-untyped]
         Paragraph,
         SimpleDocTemplate,
@@ -167,12 +195,7 @@ def render_pdf(minutes: dict[str, Any], t: Translator) -> bytes:
         Table,
     )
 
-    regular, bold = "Helvetica", "Helvetica-Bold"
-    if all(Path(p).is_file() for p in FONT_PATHS):
-        if "UrnaSans" not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(TTFont("UrnaSans", FONT_PATHS[0]))
-            pdfmetrics.registerFont(TTFont("UrnaSans-Bold", FONT_PATHS[1]))
-        regular, bold = "UrnaSans", "UrnaSans-Bold"
+    regular, bold = pdf_fonts()
     styles = getSampleStyleSheet()
     for style in styles.byName.values():
         style.fontName = bold if "Heading" in style.name or style.name == "Title" else regular
@@ -186,64 +209,124 @@ def render_pdf(minutes: dict[str, Any], t: Translator) -> bytes:
         return p(f"{label}: {value}")
 
     title = t.gettext("Minutes of the plenary sitting")
-    story: list[Any] = [
-        p(title, styles["Title"]),
-        fact(t.gettext("Protocol No."), minutes["protocol"]),
-        fact(t.gettext("Place"), minutes["place"]),
-        fact(t.gettext("Date"), t.date(minutes["date"])),
-        fact(t.gettext("Presiding officer"), minutes["presiding"]),
-        fact(t.gettext("Present"), t.number(minutes["present"])),
-        fact(t.gettext("Quorum"), t.number(minutes["quorum"])),
-        fact(t.gettext("Members"), t.number(minutes["membership"])),
-        p(t.gettext("Registration"), h2),
-    ]
-    for r in minutes["registration"]:
-        story.append(p(registration_line(r, t)))
-    story += [
-        p(t.gettext("Invited participants"), h2),
-        p(", ".join(minutes["invited"]) or none),
-        p(t.gettext("Agenda"), h2),
-    ]
-    for item in minutes["agenda"]:
-        story.append(p(f"{item['item']}. {item_line(item, t)}"))
-    for item in minutes["agenda"]:
-        story.append(p(f"{item['item']}. {item_line(item, t)}", h3))
-        speakers = ", ".join(s["speaker"] for s in item["speakers"]) or none
-        story.append(fact(t.gettext("Speakers"), speakers))
-        for vote in item["votes"]:
-            story.append(
-                p(
-                    t.gettext(
-                        "Vote %(number)s: %(question)s",
-                        number=vote["vote"],
-                        question=vote["question"],
+
+    def flowables() -> list[Any]:
+        """The minutes' paragraphs and tables: new ones for each layout pass (reportlab
+        keeps layout state in them)."""
+        story: list[Any] = [
+            p(title, styles["Title"]),
+            fact(t.gettext("Protocol No."), minutes["protocol"]),
+            fact(t.gettext("Place"), minutes["place"]),
+            fact(t.gettext("Date"), t.date(minutes["date"])),
+            fact(t.gettext("Presiding officer"), minutes["presiding"]),
+            fact(t.gettext("Present"), t.number(minutes["present"])),
+            fact(t.gettext("Quorum"), t.number(minutes["quorum"])),
+            fact(t.gettext("Members"), t.number(minutes["membership"])),
+            p(t.gettext("Registration"), h2),
+        ]
+        for r in minutes["registration"]:
+            story.append(p(registration_line(r, t)))
+        story += [
+            p(t.gettext("Invited participants"), h2),
+            p(", ".join(minutes["invited"]) or none),
+            p(t.gettext("Agenda"), h2),
+        ]
+        for item in minutes["agenda"]:
+            story.append(p(f"{item['item']}. {item_line(item, t)}"))
+        for item in minutes["agenda"]:
+            story.append(p(f"{item['item']}. {item_line(item, t)}", h3))
+            speakers = ", ".join(speaker_line(s, t) for s in item["speakers"]) or none
+            story.append(fact(t.gettext("Speakers"), speakers))
+            for vote in item["votes"]:
+                story.append(
+                    p(
+                        t.gettext(
+                            "Vote %(number)s: %(question)s",
+                            number=vote["vote"],
+                            question=vote["question"],
+                        )
+                        + f" ({term(t, MODES, vote['mode'])}; {rule_text(vote['rule'], t)})"
                     )
-                    + f" ({term(t, MODES, vote['mode'])}; {rule_text(vote['rule'], t)})"
                 )
-            )
-            if vote["repeats"] is not None:
-                story.append(p(repeat_line(vote, t)))
-            result = vote.get("result")
-            if result:
-                table = Table(
-                    [
-                        [Paragraph(escape(t.gettext(FIGURES[k])), body) for k in FIGURES],
-                        [t.number(result[k]) for k in FIGURES],
+                if vote["repeats"] is not None:
+                    story.append(p(repeat_line(vote, t)))
+                result = vote.get("result")
+                if result:
+                    table = Table(
+                        [
+                            [Paragraph(escape(t.gettext(FIGURES[k])), body) for k in FIGURES],
+                            [t.number(result[k]) for k in FIGURES],
+                        ]
+                    )
+                    table.setStyle([("FONT", (0, 0), (-1, -1), regular, 8)])
+                    story += [
+                        table,
+                        fact(t.gettext("Outcome"), term(t, OUTCOMES, result["outcome"])),
                     ]
-                )
-                table.setStyle([("FONT", (0, 0), (-1, -1), regular, 8)])
-                story += [table, fact(t.gettext("Outcome"), term(t, OUTCOMES, result["outcome"]))]
-            for c in vote["corrections"]:
-                story.append(fact(t.gettext("Corrections"), correction_line(c, t)))
-        story.append(Spacer(1, 3 * mm))
-    if minutes["closed"]:
-        story.append(fact(t.gettext("Sitting closed"), t.datetime(minutes["closed"])))
-    buffer = io.BytesIO()
-    document = SimpleDocTemplate(
-        buffer, pagesize=A4, title=f"{title} {minutes['protocol']}", invariant=True
+                for c in vote["corrections"]:
+                    story.append(fact(t.gettext("Corrections"), correction_line(c, t)))
+                if vote.get("named"):
+                    story.append(p(t.gettext("Votes by name"), styles["Heading4"]))
+                    rows = [[t.gettext("Member"), t.gettext("Faction"), t.gettext("Choice")]]
+                    rows += [
+                        [r["name"], r["faction"], term(t, FIGURES, r["choice"])]
+                        for r in vote["named"]
+                    ]
+                    roll_call = Table(rows, repeatRows=1, hAlign="LEFT")
+                    roll_call.setStyle(
+                        [
+                            ("FONT", (0, 0), (-1, -1), regular, 8),
+                            ("FONT", (0, 0), (-1, 0), bold, 8),
+                            ("LINEBELOW", (0, 0), (-1, 0), 0.5, "#000000"),
+                        ]
+                    )
+                    story.append(roll_call)
+            story.append(Spacer(1, 3 * mm))
+        if minutes["closed"]:
+            story.append(fact(t.gettext("Sitting closed"), t.datetime(minutes["closed"])))
+        signature = minutes.get("signature")
+        story.append(p(signature_line(signature, t) if signature else t.gettext("Not yet signed.")))
+        return story
+
+    def build(pages: int) -> tuple[bytes, int]:
+        """One pass of the layout; the page numbers say "of ``pages``" once it is known."""
+        buffer = io.BytesIO()
+        document = SimpleDocTemplate(
+            buffer, pagesize=A4, title=f"{title} {minutes['protocol']}", invariant=True
+        )
+
+        def footer(canvas: Any, doc: Any) -> None:
+            canvas.setFont(regular, 8)
+            canvas.drawRightString(
+                A4[0] - doc.rightMargin,
+                10 * mm,
+                t.gettext("Page %(page)s of %(pages)s", page=doc.page, pages=pages or "…"),
+            )
+            canvas.drawString(doc.leftMargin, 10 * mm, f"{title} {minutes['protocol']}")
+
+        document.build(flowables(), onFirstPage=footer, onLaterPages=footer)
+        return bytes(buffer.getvalue()), document.page
+
+    _, pages = build(0)
+    pdf, _ = build(pages)
+    return pdf
+
+
+def speaker_line(speech: dict[str, Any], t: Translator) -> str:
+    """A speaker as the minutes list them, with the times of the speech in the local zone."""
+    return f"{speech['speaker']} ({t.time(speech['started'])}–{t.time(speech['ended'])})"
+
+
+def signature_line(signature: dict[str, Any], t: Translator) -> str:
+    """Who signed the minutes, when, and over which record."""
+    return t.gettext(
+        "Signed by the presiding officer %(name)s (key %(key)s) on %(time)s over the record "
+        "%(record)s.",
+        name=signature["name"],
+        key=signature["key"][:16],
+        time=t.datetime(signature["time"]),
+        record=signature["record"][:16],
     )
-    document.build(story)
-    return bytes(buffer.getvalue())
 
 
 def registration_line(r: dict[str, Any], t: Translator) -> str:
@@ -281,79 +364,3 @@ def correction_line(c: dict[str, Any], t: Translator) -> str:
         member=c["member"],
         reason=c["reason"],
     )
-
-
-def display(state: SittingState) -> dict[str, Any]:
-    """What the hall screen shows: presence and quorum, the item, the speaker, the vote."""
-    present = state.present()
-    item = state.items.get(state.current_item or 0)
-    speech = state.speeches.get(state.speaking or 0)
-    seats = {}
-    for member in state.members.values():
-        seats[member.seat] = {
-            "member": member.member,
-            "name": member.name,
-            "card": state.seats.get(member.seat) == member.card,
-            "present": member.member in present,
-        }
-    open_vote = state.votes.get(state.open_vote or 0)
-    vote = None
-    if open_vote is not None:
-        voted = sorted(open_vote.voters())
-        vote = {
-            "vote": open_vote.vote,
-            "question": open_vote.question,
-            "mode": open_vote.mode,
-            "rule": open_vote.rule.describe(),
-            "rule_name": open_vote.rule.name,
-            "voted_count": len(voted),
-            "voted": [] if open_vote.mode == "secret" else voted,
-            "present": len(open_vote.present),
-        }
-    last = next((v for v in reversed(state.votes.values()) if v.closed is not None), None)
-    result = None
-    if last is not None and last.closed is not None:
-        result = {
-            "vote": last.vote,
-            "question": last.question,
-            "mode": last.mode,
-            "rule": last.rule.describe(),
-            "rule_name": last.rule.name,
-            **{k: last.closed[k] for k in (*FIGURES, "outcome")},
-        }
-        if last.mode == "named":
-            result["named"] = {m: c.choice for m, c in last.casts.items()}
-    return {
-        "sitting": state.sitting,
-        "protocol": state.header.get("protocol", ""),
-        "date": state.header.get("date", ""),
-        "presiding": state.header.get("presiding", ""),
-        "open": state.is_open,
-        "membership": state.membership,
-        "quorum": state.quorum,
-        "present": len(present),
-        "quorum_reached": len(present) >= state.quorum,
-        "registration_open": bool(state.rounds and not state.rounds[-1].closed),
-        "item": None
-        if item is None
-        else {
-            "item": item.item,
-            "title": item.title,
-            "draft_number": item.draft_number,
-            "reading": item.reading,
-            "kind": item.kind,
-            "queue": item.order,
-        },
-        "speech": None
-        if speech is None
-        else {
-            "speech": speech.speech,
-            "speaker": _speaker_name(state, speech.speaker),
-            "started": speech.started,
-            "limit_seconds": speech.limit_seconds,
-        },
-        "vote": vote,
-        "result": result,
-        "seats": seats,
-        "seq": state.seq,
-    }

@@ -18,9 +18,10 @@ from urna_parliament.record import SITTING_SCOPE_PREFIX
 
 
 def minutes_html(services: Services, minutes: dict[str, Any], language: str) -> str:
-    """The minutes page as a file: the same template, the stylesheet inside."""
+    """The minutes page as a file: the same template, the stylesheet inside (no links to the
+    appliance's draft pages, which a file opened elsewhere could not follow)."""
     return render_document(
-        services, "parliament/minutes.html", {"minutes": minutes, **words()}, language
+        services, "parliament/minutes.html", {"minutes": minutes, "drafts": (), **words()}, language
     )
 
 

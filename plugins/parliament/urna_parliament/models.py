@@ -86,3 +86,86 @@ class SpeechRecord(Model):
     class Meta:
         table = "parliament_speech"
         unique_together = (("sitting", "speech"),)
+
+
+class SpeechFile(Model):
+    """A speech's audio, video or transcript file: the latest upload of each kind.
+
+    The file lies under the data directory by its BLAKE2b digest (``media.py``);
+    every upload, replaced ones too, stays in the ledger.
+    """
+
+    id = fields.IntField(primary_key=True)
+    sitting = fields.IntField()
+    speech = fields.IntField()
+    kind = fields.CharField(max_length=16)
+    digest = fields.CharField(max_length=64, db_index=True)
+    size = fields.BigIntField()
+    media_type = fields.CharField(max_length=100)
+    filename = fields.CharField(max_length=200)
+    seq = fields.BigIntField()
+
+    class Meta:
+        table = "parliament_speech_file"
+        unique_together = (("sitting", "speech", "kind"),)
+
+
+class Transcript(Model):
+    """A speech's transcript text, indexed for full-text search (FTS5 or PostgreSQL)."""
+
+    id = fields.IntField(primary_key=True)
+    sitting = fields.IntField()
+    speech = fields.IntField()
+    text = fields.TextField()
+
+    class Meta:
+        table = "parliament_transcript"
+        unique_together = (("sitting", "speech"),)
+
+
+class Draft(Model):
+    """A draft law or resolution before the chamber, by its registration number."""
+
+    id = fields.IntField(primary_key=True)
+    number = fields.CharField(max_length=50, unique=True)
+    title = fields.CharField(max_length=500)
+    initiator = fields.CharField(max_length=200, default="")
+    registered = fields.CharField(max_length=10)
+    seq = fields.BigIntField()
+
+    class Meta:
+        table = "parliament_draft"
+
+
+class DraftReading(Model):
+    """The status of one reading (I, II, III) of a draft: the latest the secretariat set."""
+
+    id = fields.IntField(primary_key=True)
+    draft = fields.CharField(max_length=50)
+    reading = fields.CharField(max_length=4)
+    status = fields.CharField(max_length=20)
+    date = fields.CharField(max_length=10)
+    sitting = fields.IntField(null=True)
+    seq = fields.BigIntField()
+
+    class Meta:
+        table = "parliament_draft_reading"
+        unique_together = (("draft", "reading"),)
+
+
+class DraftDocument(Model):
+    """A document of a draft (the text, a committee's opinion...), numbered within the draft."""
+
+    id = fields.IntField(primary_key=True)
+    draft = fields.CharField(max_length=50)
+    document = fields.IntField()
+    title = fields.CharField(max_length=500)
+    digest = fields.CharField(max_length=64, db_index=True)
+    size = fields.BigIntField()
+    media_type = fields.CharField(max_length=100)
+    filename = fields.CharField(max_length=200)
+    seq = fields.BigIntField()
+
+    class Meta:
+        table = "parliament_draft_document"
+        unique_together = (("draft", "document"),)

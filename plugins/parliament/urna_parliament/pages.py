@@ -13,18 +13,22 @@ from typing import Any
 
 from sanic import Request
 from sanic.response import HTTPResponse
-from urna.api import N_, ApiError, Page, Translator, principal_of, render, translator_of
+from urna.api import N_, Page, Translator, render, translator_of
 
-from urna_parliament.majority import MajorityRule
-from urna_parliament.minutes import correction_line, protocol, registration_line, repeat_line
+from urna_parliament.drafts import registered_drafts
+from urna_parliament.majority import Counts
+from urna_parliament.minutes import (
+    correction_line,
+    protocol,
+    registration_line,
+    repeat_line,
+    signature_line,
+)
 from urna_parliament.models import Member
 from urna_parliament.models import Sitting as SittingRow
 from urna_parliament.web import (
-    PRESIDE,
-    SELF,
     _hall,
     current_row,
-    find_speeches,
     member_record,
     member_row,
     refusals,
@@ -35,12 +39,10 @@ from urna_parliament.words import (
     MODES,
     OUTCOMES,
     item_line,
+    rule_label,
     rule_text,
     term,
 )
-
-CONSOLE_MODES = ("named", "totals")
-"""What the console opens; a secret vote needs its commission's election (the API)."""
 
 
 def words() -> dict[str, Any]:
@@ -56,6 +58,7 @@ def words() -> dict[str, Any]:
         "registration_line": registration_line,
         "repeat_line": repeat_line,
         "correction_line": correction_line,
+        "signature_line": signature_line,
     }
 
 
@@ -64,8 +67,12 @@ def _translated(t: Translator, table: dict[str, str]) -> dict[str, str]:
 
 
 def _rules(request: Request, t: Translator) -> dict[str, str]:
-    rules: dict[str, MajorityRule] = _hall(request).rules
-    return {name: rule_text(rule, t) for name, rule in rules.items()}
+    """The chamber's rules as the hall display names them: title, what they ask, and the
+    votes they need in this chamber."""
+    hall = _hall(request)
+    config = hall.config
+    full = Counts(0, 0, 0, config.in_office, config.membership, config.in_office)
+    return {name: rule_label(rule, t, full) for name, rule in hall.rules.items()}
 
 
 async def hall_page(request: Request) -> HTTPResponse:
@@ -80,42 +87,6 @@ async def hall_page(request: Request) -> HTTPResponse:
             "outcomes": _translated(t, OUTCOMES),
             "modes": _translated(t, MODES),
             "rules": _rules(request, t),
-        },
-    )
-
-
-async def presiding_page(request: Request) -> HTTPResponse:
-    """The presiding officer's console for the open (or latest) sitting."""
-    t = translator_of(request)
-    row = await current_row()
-    agenda: list[dict[str, Any]] = []
-    if row is not None:
-        agenda = protocol(await _hall(request).state(row.number))["agenda"]
-    return render(
-        request,
-        "parliament/presiding.html",
-        {
-            "sitting": row,
-            "agenda": agenda,
-            "console_modes": CONSOLE_MODES,
-            "outcome_words": _translated(t, OUTCOMES),
-            **words(),
-        },
-    )
-
-
-async def member_page(request: Request) -> HTTPResponse:
-    """The signed-in member's own record (their user name is their member id)."""
-    row = await Member.get_or_none(member=principal_of(request).username)
-    if row is None:
-        raise ApiError(404, "your user name is not a member id of the roster")
-    return render(
-        request,
-        "parliament/me.html",
-        {
-            "record": await member_record(request, row),
-            "sitting": await current_row(),
-            **words(),
         },
     )
 
@@ -142,54 +113,22 @@ async def sittings_page(request: Request) -> HTTPResponse:
     return render(request, "parliament/sittings.html", {"sittings": rows})
 
 
-async def stenogram_page(request: Request) -> HTTPResponse:
-    """The stenogram index: speeches per sitting and item, searchable by member and matter."""
-    member = request.args.get("member", "").strip()
-    matter = request.args.get("matter", "").strip()
-    speeches = await find_speeches(member, matter)
-    sittings: dict[int, dict[int, list[Any]]] = {}
-    for speech in speeches:
-        sittings.setdefault(speech.sitting, {}).setdefault(speech.item, []).append(speech)
-    speakers = {s.member for s in speeches if s.member}
-    names = {
-        row.member: row.name
-        for row in await Member.filter(member__in=list(speakers)).only("member", "name")
-    }
-    dates = {
-        row.number: row.date
-        for row in await SittingRow.filter(number__in=list(sittings)).only("number", "date")
-    }
-    return render(
-        request,
-        "parliament/stenogram.html",
-        {
-            "member": member,
-            "matter": matter,
-            "sittings": sittings,
-            "dates": dates,
-            "names": names,
-        },
-    )
-
-
 @refusals
 async def minutes_page(request: Request, sitting: int) -> HTTPResponse:
     """The e-protocol as a document page, with its PDF in each language."""
     minutes = protocol(await _hall(request).state(sitting))
+    drafts = await registered_drafts([item["draft_number"] for item in minutes["agenda"]])
     return render(
         request,
         "parliament/minutes.html",
-        {"minutes": minutes, **words()},
+        {"minutes": minutes, "drafts": drafts, **words()},
     )
 
 
 PAGES: tuple[Page, ...] = (
     Page("/hall", hall_page, N_("Hall display"), nav="public", order=20),
     Page("/sittings", sittings_page, N_("Sittings"), nav="public", order=21),
-    Page("/stenogram", stenogram_page, N_("Stenogram"), nav="public", order=22),
     Page("/members", roster_page, N_("Members"), nav="public", order=23),
     Page("/members/<member>", member_record_page, N_("Member's record"), nav=None),
     Page("/sittings/<sitting:int>/minutes.html", minutes_page, N_("Minutes"), nav=None),
-    Page("/presiding", presiding_page, N_("Presiding officer's console"), PRESIDE, "work", 20),
-    Page("/me", member_page, N_("My page"), SELF, nav="work", order=21),
 )

@@ -12,17 +12,23 @@ from urna.api import (
     Report,
     Role,
     Route,
+    Services,
     Settings,
     VerifierCheck,
     hookimpl,
 )
 
 from urna_parliament import hookspecs
+from urna_parliament.archive import ARCHIVE_PAGES, ARCHIVE_ROUTES
+from urna_parliament.archive_record import ARCHIVE_EVENT_TYPES
 from urna_parliament.checks import VERIFIER_CHECKS
 from urna_parliament.config import ParliamentConfig
-from urna_parliament.majority import GENERIC_RULES, MILLI_MAJLIS_RULES, MajorityRule
+from urna_parliament.majority import MajorityRule
+from urna_parliament.media import upload_limit
 from urna_parliament.minutes_report import MINUTES_REPORT
+from urna_parliament.minutes_signature import MINUTES_CHECK, MINUTES_SIGNED
 from urna_parliament.record import EVENT_TYPES
+from urna_parliament.rule_sets import GENERIC_RULES, MILLI_MAJLIS_RULES
 from urna_parliament.web import MANAGE, PRESIDE, PRESS, READ, ROUTES, SELF
 
 URNA_HOOKSPECS = hookspecs
@@ -33,6 +39,16 @@ URNA_HOOKSPECS = hookspecs
 def urna_configure(settings: Settings) -> None:
     """Refuse to start on a bad ``[plugin.parliament]`` section."""
     ParliamentConfig.from_mapping(settings.plugin_config("parliament"))
+    upload_limit(settings)
+
+
+@hookimpl
+def urna_on_serving(services: Services) -> None:
+    """Refuse to serve when the chamber's rule set or default rule names a rule no plugin
+    or setting defines (the contributed rules are known only once the plugins are)."""
+    from urna_parliament.hall import hall_of
+
+    hall_of(services)
 
 
 @hookimpl
@@ -42,24 +58,27 @@ def urna_register_models() -> list[ModelApp]:
 
 @hookimpl
 def urna_register_event_types() -> list[EventType]:
-    return list(EVENT_TYPES)
+    return [*EVENT_TYPES, *ARCHIVE_EVENT_TYPES, MINUTES_SIGNED]
 
 
 @hookimpl
 def urna_register_verifier_checks() -> list[VerifierCheck]:
-    return list(VERIFIER_CHECKS)
+    return [*VERIFIER_CHECKS, MINUTES_CHECK]
 
 
 @hookimpl
 def urna_register_routes() -> list[Route]:
-    return list(ROUTES)
+    from urna_parliament.console import CONSOLE_ROUTES
+
+    return [*ROUTES, *ARCHIVE_ROUTES, *CONSOLE_ROUTES]
 
 
 @hookimpl
 def urna_register_pages() -> list[Page]:
+    from urna_parliament.console import CONSOLE_PAGES
     from urna_parliament.pages import PAGES
 
-    return list(PAGES)
+    return [*PAGES, *ARCHIVE_PAGES, *CONSOLE_PAGES]
 
 
 @hookimpl

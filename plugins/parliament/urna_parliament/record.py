@@ -36,6 +36,8 @@ READINGS = ("", "I", "II", "III")
 MEMBER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
 CARD_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 HEX128 = re.compile(r"^[0-9a-f]{128}$")
+HEX64 = re.compile(r"^[0-9a-f]{64}$")
+HEX32 = re.compile(r"^[0-9a-f]{32}$")
 MAX_SEATS = 1000
 MAX_TEXT = 500
 MAX_NUMBER = 1_000_000
@@ -151,7 +153,7 @@ def validate_member_entry(entry: Any) -> None:
         raise ValueError(f"member {entry['member']}: key rejected: {exc}") from None
 
 
-def validate_roster(members: Any, membership: int | None = None) -> None:
+def validate_roster(members: Any) -> None:
     if not isinstance(members, list) or not members:
         raise ValueError("members must be a non-empty list")
     for entry in members:
@@ -161,8 +163,31 @@ def validate_roster(members: Any, membership: int | None = None) -> None:
         if len(set(values)) != len(values):
             duplicate = next(v for v in values if values.count(v) > 1)
             raise ValueError(f"two members share the {field} {duplicate!r}")
-    if membership is not None and len(members) > membership:
-        raise ValueError(f"{len(members)} members listed but the membership is {membership}")
+
+
+def validate_seating(
+    members: list[dict[str, Any]], membership: int, seats: int, vacant: Any
+) -> None:
+    """Every mandate is a member in a seat of the plan or a vacant seat, never both."""
+    if not isinstance(vacant, list) or len(set(vacant)) != len(vacant):
+        raise ValueError("vacant must be a list of distinct seat numbers")
+    for seat in vacant:
+        number(seat, "vacant seat", 1, seats)
+    for entry in members:
+        if entry["seat"] > seats:
+            raise ValueError(
+                f"member {entry['member']}'s seat {entry['seat']} is not in the seat plan "
+                f"1..{seats}"
+            )
+        if entry["seat"] in vacant:
+            raise ValueError(
+                f"member {entry['member']} sits in seat {entry['seat']}, which is marked vacant"
+            )
+    if len(members) + len(vacant) != membership:
+        raise ValueError(
+            f"{len(members)} members and {len(vacant)} vacant seats do not make the membership "
+            f"of {membership}: list every member, or mark the seats of vacant mandates vacant"
+        )
 
 
 def _roster_imported(p: Mapping[str, Any]) -> None:
@@ -183,6 +208,8 @@ def _sitting_opened(p: Mapping[str, Any]) -> None:
             "convocation": str,
             "membership": int,
             "quorum": int,
+            "seats": int,
+            "vacant": list,
             "invited": list,
             "members": list,
         },
@@ -196,9 +223,11 @@ def _sitting_opened(p: Mapping[str, Any]) -> None:
     text(p["convocation"], "convocation", limit=100)
     number(p["membership"], "membership", 1, MAX_SEATS)
     number(p["quorum"], "quorum", 1, p["membership"])
+    number(p["seats"], "seats", p["membership"], MAX_SEATS)
     for guest in p["invited"]:
         text(guest, "invited participant", limit=200)
-    validate_roster(p["members"], p["membership"])
+    validate_roster(p["members"])
+    validate_seating(p["members"], p["membership"], p["seats"], p["vacant"])
 
 
 def _sitting_closed(p: Mapping[str, Any]) -> None:
@@ -317,6 +346,7 @@ def _vote_opened(p: Mapping[str, Any]) -> None:
             "present": list,
             "quorum": int,
             "membership": int,
+            "in_office": int,
             "repeats": (int, type(None)),
             "reason": str,
             "election": (dict, type(None)),
@@ -334,11 +364,15 @@ def _vote_opened(p: Mapping[str, Any]) -> None:
         member_id(member)
     number(p["quorum"], "quorum", 1, MAX_SEATS)
     number(p["membership"], "membership", 1, MAX_SEATS)
+    number(p["in_office"], "in_office", 1, p["membership"])
     if p["repeats"] is not None:
         number(p["repeats"], "repeats")
         text(p["reason"], "reason for the repeat vote")
     if (p["mode"] == "secret") != (p["election"] is not None):
         raise ValueError("a secret vote, and only a secret vote, carries its election")
+    if p["election"] is not None:
+        require_fields(p["election"], {"scope": str, "election_hash": str})
+        hex_field(p["election"]["election_hash"], HEX64, "election_hash")
 
 
 def _vote_cast(p: Mapping[str, Any]) -> None:
@@ -382,11 +416,32 @@ def _vote_corrected(p: Mapping[str, Any]) -> None:
 
 def _ballot_cast(p: Mapping[str, Any]) -> None:
     require_fields(
-        p, {"vote": int, "member": str, "seat": int, "card": str, "ballot": dict, "sig": str}
+        p,
+        {
+            "vote": int,
+            "member": str,
+            "seat": int,
+            "card": str,
+            "ballot_id": str,
+            "confirmation_code": str,
+            "sig": str,
+        },
     )
     number(p["vote"], "vote")
     _seated_member(p)
+    hex_field(p["ballot_id"], HEX32, "ballot_id")
+    hex_field(p["confirmation_code"], HEX64, "confirmation_code")
     hex_field(p["sig"], HEX128, "sig")
+
+
+def _secret_vote_prepared(p: Mapping[str, Any]) -> None:
+    require_fields(p, {"ballot_scope": str, "commission": list, "quorum": int})
+    text(p["ballot_scope"], "ballot_scope", limit=100)
+    if not p["commission"] or len(set(p["commission"])) != len(p["commission"]):
+        raise ValueError("the commission must list distinct members")
+    for member in p["commission"]:
+        member_id(member, "commission member")
+    number(p["quorum"], "quorum", 1, len(p["commission"]))
 
 
 def _vote_closed(p: Mapping[str, Any]) -> None:
@@ -399,16 +454,19 @@ def _vote_closed(p: Mapping[str, Any]) -> None:
             "abstain": int,
             "not_voting": int,
             "absent": int,
+            "vacant": int,
             "threshold": int,
             "outcome": str,
             "tally": (dict, type(None)),
         },
     )
     number(p["vote"], "vote")
-    for name in ("for", "against", "abstain", "not_voting", "absent"):
+    for name in ("for", "against", "abstain", "not_voting", "absent", "vacant"):
         number(p[name], name, 0, MAX_SEATS)
     number(p["threshold"], "threshold", 0, MAX_SEATS * 2)
     one_of(p["outcome"], ("adopted", "rejected"), "outcome")
+    if p["tally"] is not None:
+        require_fields(p["tally"], {"scope": str, "result": dict})
 
 
 def _type(name: str, description: str, validate: Callable[[Mapping[str, Any]], None]) -> EventType:
@@ -418,7 +476,9 @@ def _type(name: str, description: str, validate: Callable[[Mapping[str, Any]], N
 EVENT_TYPES: tuple[EventType, ...] = (
     _type("roster_imported", "A convocation's members, seats, cards and keys.", _roster_imported),
     _type(
-        "sitting_opened", "A plenary sitting opened, with its roster and quorum.", _sitting_opened
+        "sitting_opened",
+        "A plenary sitting opened: roster, seat plan, vacant seats, quorum.",
+        _sitting_opened,
     ),
     _type("sitting_closed", "The sitting closed.", _sitting_closed),
     _type("card_inserted", "A member's ID card was inserted at a seat.", _card),
@@ -463,7 +523,14 @@ EVENT_TYPES: tuple[EventType, ...] = (
         _vote_corrected,
     ),
     _type(
-        "ballot_cast", "A member's encrypted ballot in a secret vote, signed by them.", _ballot_cast
+        "secret_vote_prepared",
+        "A secret vote's election in the ballot box, with its counting commission.",
+        _secret_vote_prepared,
+    ),
+    _type(
+        "ballot_cast",
+        "A member cast a secret ballot at their seat (its id and code), signed by them.",
+        _ballot_cast,
     ),
     _type("vote_closed", "A vote closed with its figures and outcome.", _vote_closed),
 )

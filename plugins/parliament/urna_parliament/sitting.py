@@ -84,6 +84,7 @@ class VoteState:
     present: tuple[str, ...]
     quorum: int
     membership: int
+    in_office: int
     repeats: int | None
     reason: str
     election: dict[str, Any] | None
@@ -92,6 +93,7 @@ class VoteState:
     """Each member's counted vote (their latest, after corrections)."""
     history: list[Cast | Correction] = attrs.field(factory=list)
     ballots: dict[str, dict[str, Any]] = attrs.field(factory=dict)
+    """A secret vote's ballots by member: seat, ballot id and confirmation code."""
     allowed_corrections: dict[str, str] = attrs.field(factory=dict)
     last_seq: dict[str, int] = attrs.field(factory=dict)
     closed: dict[str, Any] | None = None
@@ -110,7 +112,8 @@ class VoteState:
         return set(self.present) | self.voters()
 
     def figures(self) -> dict[str, int]:
-        """For, against, abstain (open votes), not voting and absent, from the casts."""
+        """For, against, abstain (open votes), not voting, absent and vacant, from the casts:
+        a vacant seat has no member to be absent, so it is counted apart."""
         tally = {choice: 0 for choice in ("for", "against", "abstain")}
         for cast in self.casts.values():
             tally[cast.choice] += 1
@@ -118,7 +121,8 @@ class VoteState:
         return {
             **tally,
             "not_voting": len(attending - self.voters()),
-            "absent": self.membership - len(attending),
+            "absent": self.in_office - len(attending),
+            "vacant": self.membership - self.in_office,
         }
 
     def standings(self, members: Iterable[str]) -> dict[str, str]:
@@ -133,9 +137,21 @@ class VoteState:
 
     def decide(self, yes: int, no: int, abstain: int) -> tuple[int, str]:
         attending = len(self.attending())
-        counts = Counts(yes, no, abstain, present=attending, members=self.membership)
+        counts = Counts(
+            yes, no, abstain, present=attending, members=self.membership, in_office=self.in_office
+        )
         outcome = self.rule.decide(counts)
         return outcome.threshold, outcome.word
+
+
+@attrs.define
+class PreparedSecretVote:
+    """A secret vote's election in the ballot box, and the commission that counts it."""
+
+    ballot_scope: str
+    commission: tuple[str, ...]
+    quorum: int
+    used_by: int | None = None
 
 
 @attrs.define
@@ -197,11 +213,15 @@ class SittingState:
     speaking: int | None = None
     votes: dict[int, VoteState] = attrs.field(factory=dict)
     open_vote: int | None = None
+    prepared: dict[str, PreparedSecretVote] = attrs.field(factory=dict)
+    """Secret-vote elections by ballot scope, in the order they were prepared."""
     card_log: list[tuple[str, str, int, str]] = attrs.field(factory=list)
     """(time, "inserted"/"removed", seat, card), for the protocol and the hall."""
     seq: int = -1
     closed: str = ""
     opened: str = ""
+    minutes_signed: dict[str, Any] = attrs.field(factory=dict)
+    """The presiding officer's ``parliament.minutes_signed`` payload, with its time and seq."""
     prechecked: bool = False
     """Set by the hall for the one event it has just checked: apply skips re-verifying it."""
 
@@ -218,6 +238,15 @@ class SittingState:
     @property
     def quorum(self) -> int:
         return int(self.header.get("quorum", 0))
+
+    @property
+    def in_office(self) -> int:
+        """Members holding a mandate: those on the sitting's roster."""
+        return len(self.members)
+
+    @property
+    def vacant_seats(self) -> tuple[int, ...]:
+        return tuple(self.header.get("vacant", ()))
 
     def card_member(self, seat: int) -> str | None:
         card = self.seats.get(seat)
@@ -272,7 +301,7 @@ class SittingState:
         if name != "sitting_opened":
             if not self.header:
                 raise refuse(CHECK_SEQUENCE, f"{type_} before the sitting opened")
-            if self.closed:
+            if self.closed and name != "minutes_signed":
                 raise refuse(CHECK_SEQUENCE, f"{type_} after the sitting closed")
         handler(p, seq, time, commit)
 
@@ -333,6 +362,16 @@ class SittingState:
             raise refuse(CHECK_SEQUENCE, f"vote {self.open_vote} is still open")
         if commit:
             self.closed = time
+
+    def _on_minutes_signed(self, p: Mapping[str, Any], seq: int, time: str, commit: bool) -> None:
+        """The presiding officer signs the closed sitting's minutes, once; the signature and
+        the record it names are checked by ``minutes_signature.py`` (parliament.minutes)."""
+        if not self.closed:
+            raise refuse(CHECK_SEQUENCE, "the minutes are signed after the sitting closes")
+        if self.minutes_signed:
+            raise refuse(CHECK_SEQUENCE, "the minutes are already signed")
+        if commit:
+            self.minutes_signed = {**p, "time": time, "seq": seq}
 
     def _on_card_inserted(self, p: Mapping[str, Any], seq: int, time: str, commit: bool) -> None:
         seat, card = p["seat"], p["card"]
@@ -477,8 +516,15 @@ class SittingState:
             raise refuse(CHECK_SEQUENCE, f"vote {self.open_vote} is still open")
         if p["vote"] != self.next_vote_number():
             raise refuse(CHECK_SEQUENCE, f"vote {p['vote']} out of order")
-        if p["quorum"] != self.quorum or p["membership"] != self.membership:
-            raise refuse(CHECK_QUORUM, "the vote's quorum or membership differs from the sitting's")
+        if (p["quorum"], p["membership"], p["in_office"]) != (
+            self.quorum,
+            self.membership,
+            self.in_office,
+        ):
+            raise refuse(
+                CHECK_QUORUM,
+                "the vote's quorum, membership or members in office differ from the sitting's",
+            )
         present = self.present()
         if list(present) != p["present"]:
             raise refuse(CHECK_QUORUM, "the present list does not match registrations and cards")
@@ -487,6 +533,13 @@ class SittingState:
                 CHECK_QUORUM,
                 f"no quorum: {len(present)} members present, {self.quorum} needed",
             )
+        prepared = None
+        if p["election"] is not None:
+            prepared = self.prepared.get(p["election"]["scope"])
+            if prepared is None or prepared.used_by is not None:
+                raise refuse(
+                    CHECK_SECRET, f"{p['election']['scope']} is not a prepared, unused election"
+                )
         repeats = p["repeats"]
         if repeats is not None:
             earlier = self.votes.get(repeats)
@@ -505,6 +558,7 @@ class SittingState:
                 present,
                 p["quorum"],
                 p["membership"],
+                p["in_office"],
                 repeats,
                 p["reason"],
                 dict(p["election"]) if p["election"] is not None else None,
@@ -513,6 +567,8 @@ class SittingState:
             self.open_vote = p["vote"]
             if repeats is not None:
                 self.votes[repeats].repeated_by = p["vote"]
+            if prepared is not None:
+                prepared.used_by = p["vote"]
 
     def _open(self, number: int) -> VoteState:
         vote = self.votes.get(number)
@@ -571,6 +627,22 @@ class SittingState:
             vote.last_seq[member] = seq
             del vote.allowed_corrections[member]
 
+    def _on_secret_vote_prepared(
+        self, p: Mapping[str, Any], seq: int, time: str, commit: bool
+    ) -> None:
+        from urna_parliament.secret import ballot_scope
+
+        expected = ballot_scope(self.sitting, len(self.prepared) + 1)
+        if p["ballot_scope"] != expected:
+            raise refuse(CHECK_SECRET, f"the next secret vote's scope is {expected}")
+        strangers = [m for m in p["commission"] if m not in self.members]
+        if strangers:
+            raise refuse(CHECK_ROSTER, f"not members: {', '.join(strangers)}")
+        if commit:
+            self.prepared[expected] = PreparedSecretVote(
+                expected, tuple(p["commission"]), p["quorum"]
+            )
+
     def _on_ballot_cast(self, p: Mapping[str, Any], seq: int, time: str, commit: bool) -> None:
         vote = self._open(p["vote"])
         member = p["member"]
@@ -579,16 +651,17 @@ class SittingState:
         self._at_seat(member, p["seat"], p["card"])
         if member in vote.ballots:
             raise refuse(CHECK_SEQUENCE, f"{member} has already voted in vote {vote.vote}")
-        from urna_parliament.secret import ballot_statement, check_ballot
+        if any(b["ballot_id"] == p["ballot_id"] for b in vote.ballots.values()):
+            raise refuse(CHECK_SECRET, f"ballot {p['ballot_id']} was already cast")
+        from urna_parliament.secret import ballot_statement
 
         self._signed(member, ballot_statement(self.scope, p), p["sig"])
-        try:
-            if not self.prechecked:
-                check_ballot(vote, p, self._member_key(member))
-        except ValueError as exc:
-            raise refuse(CHECK_SECRET, f"{member}'s ballot: {exc}") from None
         if commit:
-            vote.ballots[member] = dict(p["ballot"])
+            vote.ballots[member] = {
+                "seat": p["seat"],
+                "ballot_id": p["ballot_id"],
+                "confirmation_code": p["confirmation_code"],
+            }
             vote.last_seq[member] = seq
 
     def _on_vote_closed(self, p: Mapping[str, Any], seq: int, time: str, commit: bool) -> None:
@@ -596,21 +669,22 @@ class SittingState:
         figures = vote.figures()
         if vote.mode == "secret":
             if p["tally"] is None:
-                raise refuse(CHECK_SECRET, "a secret vote closes with its decrypted tally")
-            from urna_parliament.secret import check_tally
+                raise refuse(CHECK_SECRET, "a secret vote closes with its decrypted result")
+            from urna_parliament.secret import result_counts
 
+            election = vote.election or {}
+            if p["tally"]["scope"] != election.get("scope"):
+                raise refuse(CHECK_SECRET, f"vote {vote.vote}: the result is another scope's")
             try:
-                yes, no, abstain = (
-                    (p["for"], p["against"], p["abstain"])
-                    if self.prechecked
-                    else check_tally(vote, p["tally"])
+                yes, no, abstain = result_counts(
+                    p["tally"]["result"], election.get("election_hash", ""), len(vote.ballots)
                 )
             except ValueError as exc:
                 raise refuse(CHECK_SECRET, f"vote {vote.vote}: {exc}") from None
             figures.update({"for": yes, "against": no, "abstain": abstain})
         elif p["tally"] is not None:
             raise refuse(CHECK_TOTALS, "an open vote carries no tally")
-        for name in ("for", "against", "abstain", "not_voting", "absent"):
+        for name in ("for", "against", "abstain", "not_voting", "absent", "vacant"):
             if p[name] != figures[name]:
                 raise refuse(
                     CHECK_TOTALS,

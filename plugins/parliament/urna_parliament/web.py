@@ -25,12 +25,14 @@ from urna.api import (
     translator_of,
 )
 
+from urna_parliament.display import display
 from urna_parliament.exports import akoma_ntoso, popolo_vote_events
 from urna_parliament.hall import Hall, HallError, hall_of, parse_roster_csv
-from urna_parliament.minutes import display, protocol, render_pdf
+from urna_parliament.minutes import protocol, render_pdf
 from urna_parliament.models import CastRecord, Member, SpeechRecord
 from urna_parliament.models import Sitting as SittingRow
 from urna_parliament.record import MEMBER_ID
+from urna_parliament.stenogram import files_of, speech_json
 
 READ = "parliament.read"
 MANAGE = "parliament.manage"
@@ -150,50 +152,8 @@ async def member_record(request: Request, row: Member) -> dict[str, Any]:
             }
         )
     identity = {k: v for k, v in row.roster_entry().items() if k not in ("card", "key")}
-    return {**identity, "speeches": [_speech_json(s) for s in speeches], "votes": votes}
-
-
-def _speech_json(s: SpeechRecord) -> dict[str, Any]:
-    return {
-        "sitting": s.sitting,
-        "speech": s.speech,
-        "item": s.item,
-        "matter": s.matter,
-        "draft_number": s.draft_number,
-        "speaker": s.speaker,
-        "member": s.member,
-        "started": s.started,
-        "ended": s.ended,
-        "audio": s.audio,
-        "video": s.video,
-        "transcript": s.transcript,
-    }
-
-
-async def stenogram(request: Request) -> HTTPResponse:
-    """The stenogram index: speeches, searchable by ``member`` and by ``matter`` (title/number)."""
-    member = request.args.get("member", "").strip()
-    matter = request.args.get("matter", "").strip()
-    return json([_speech_json(s) for s in await find_speeches(member, matter)])
-
-
-async def find_speeches(member: str, matter: str) -> list[SpeechRecord]:
-    """Speeches by a member (id or part of a name) on a matter (part of a title or number)."""
-    query = SpeechRecord.all()
-    if len(member) > 200 or len(matter) > 200:
-        raise ApiError(422, "search terms must be at most 200 characters")
-    if member:
-        ids = await Member.filter(name__icontains=member).values_list("member", flat=True)
-        query = (
-            query.filter(member__in=[member, *ids])
-            if ids
-            else query.filter(speaker__icontains=member)
-        )
-    if matter:
-        by_title = await query.filter(matter__icontains=matter).values_list("id", flat=True)
-        by_number = await query.filter(draft_number__icontains=matter).values_list("id", flat=True)
-        query = SpeechRecord.filter(id__in=[*by_title, *by_number])
-    return list(await query.order_by("sitting", "speech").limit(1000))
+    files = await files_of(services_of(request), speeches)
+    return {**identity, "speeches": [speech_json(s, files) for s in speeches], "votes": votes}
 
 
 # -- sittings -----------------------------------------------------------------------------
@@ -362,7 +322,8 @@ async def end_speech(request: Request, sitting: int, speech: int) -> HTTPRespons
 
 @refusals
 async def open_vote(request: Request, sitting: int) -> HTTPResponse:
-    """Open a vote; refused without quorum. Secret votes need ``election`` (see secret.py)."""
+    """Open a vote; refused without quorum. A secret vote opens the next prepared election
+    whose counting commission has finished its key ceremony (see secret.py)."""
     body = json_body(request)
     number = await _hall(request).open_vote(
         sitting,
@@ -372,16 +333,14 @@ async def open_vote(request: Request, sitting: int) -> HTTPResponse:
         rule=_optional(body, "rule", str, None),
         repeats=_optional(body, "repeats", int, None),
         reason=_optional(body, "reason", str, ""),
-        election=_optional(body, "election", dict, None),
     )
     return json({"vote": number}, status=201)
 
 
 @refusals
 async def close_vote(request: Request, sitting: int, vote: int) -> HTTPResponse:
-    """Close a vote: figures and outcome by its rule. A secret vote needs its ``tally``."""
-    body = json_body(request) if request.body else {}
-    event = await _hall(request).close_vote(sitting, vote, _optional(body, "tally", dict, None))
+    """Close a vote: figures and outcome by its rule; a secret vote's from its ballot box."""
+    event = await _hall(request).close_vote(sitting, vote)
     return json(event.payload)
 
 
@@ -477,7 +436,6 @@ ROUTES: tuple[Route, ...] = (
     Route("/roster", import_roster, ("POST",), MANAGE, idempotent=True, summary="Import roster"),
     Route("/members.json", list_members, permission=READ, summary="Roster"),
     Route("/members/<member>/record.json", member_profile, summary="A member's record"),
-    Route("/stenogram.json", stenogram, summary="Stenogram index search"),
     Route("/sittings.json", list_sittings, summary="Sittings"),
     Route("/sittings/current", current_sitting, summary="The open sitting"),
     Route("/sittings", open_sitting, ("POST",), MANAGE, idempotent=True, summary="Open sitting"),

@@ -13,7 +13,7 @@ from typing import Any
 
 from urna.api import N_, Translator
 
-from urna_parliament.majority import MajorityRule
+from urna_parliament.majority import Counts, MajorityRule
 
 MODES = {
     "named": N_("vote by name"),
@@ -26,20 +26,25 @@ FIGURES = {
     "abstain": N_("Abstain"),
     "not_voting": N_("Present, did not vote"),
     "absent": N_("Absent"),
+    "vacant": N_("Vacant seats"),
     "threshold": N_("Votes needed"),
 }
 """A closed vote's figures in the order the minutes print them; the first five are also
-what a member's line in a vote by name says."""
+what a member's line in a vote by name says. A vacant seat is counted apart, never absent."""
+FIXED_BASES = ("members", "in_office")
+"""Bases known before a vote: a rule over them needs a number of votes the console can show."""
 OUTCOMES = {"adopted": N_("ADOPTED"), "rejected": N_("REJECTED")}
 KINDS = {"draft": N_("draft law"), "resolution": N_("resolution"), "other": N_("other matter")}
 AT_LEAST = {
     "members": N_("at least %(fraction)s of all members"),
+    "in_office": N_("at least %(fraction)s of the members in office"),
     "present": N_("at least %(fraction)s of the members present"),
     "cast": N_("at least %(fraction)s of the votes cast"),
     "for_against": N_("at least %(fraction)s of the votes for and against"),
 }
 MORE_THAN = {
     "members": N_("more than %(fraction)s of all members"),
+    "in_office": N_("more than %(fraction)s of the members in office"),
     "present": N_("more than %(fraction)s of the members present"),
     "cast": N_("more than %(fraction)s of the votes cast"),
     "for_against": N_("more than %(fraction)s of the votes for and against"),
@@ -72,11 +77,32 @@ def rule_text(rule: MajorityRule | Mapping[str, Any], t: Translator) -> str:
     return text
 
 
+def rule_label(rule: MajorityRule, t: Translator, counts: Counts | None = None) -> str:
+    """A rule as the console offers it: its name in the page's language, what it asks for,
+    and, where the chamber's size fixes it (``counts``), the votes it needs:
+    'Constitutional laws and additions: at least 95 votes of all members (95 votes)'."""
+    text = t.gettext(
+        "%(name)s: %(rule)s",
+        name=t.gettext(rule.title) if rule.title else rule.name,
+        rule=rule_text(rule, t),
+    )
+    if counts is None or rule.base not in FIXED_BASES or rule.fraction == 0:
+        return text  # a fixed number of votes already says what it needs
+    needed = rule.threshold(counts)
+    return t.ngettext("%(rule)s (%(num)s vote)", "%(rule)s (%(num)s votes)", needed, rule=text)
+
+
 def _fixed(base: str, count: int, t: Translator) -> str:
     if base == "members":
         return t.ngettext(
             "at least %(num)s vote of all members",
             "at least %(num)s votes of all members",
+            count,
+        )
+    if base == "in_office":
+        return t.ngettext(
+            "at least %(num)s vote of the members in office",
+            "at least %(num)s votes of the members in office",
             count,
         )
     if base == "present":

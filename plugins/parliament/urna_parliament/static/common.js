@@ -26,6 +26,18 @@ const urna = {
     });
   },
   text(id, value) { const el = document.getElementById(id); if (el) { el.textContent = value; } },
+  // The speaking timer of a speech ({started, limit_seconds}) in element ``id``: time left,
+  // then "+m:ss <overtime>"; answers the interval to clear when the speech changes.
+  timer(id, speech, overtime) {
+    const started = Date.parse(speech.started);
+    const tick = () => {
+      const left = speech.limit_seconds - Math.floor((Date.now() - started) / 1000);
+      const clock = `${Math.floor(Math.abs(left) / 60)}:${String(Math.abs(left) % 60).padStart(2, "0")}`;
+      urna.text(id, left < 0 ? `+${clock} ${overtime}` : clock);
+    };
+    tick();
+    return setInterval(tick, 1000);
+  },
   follow(sitting, onState, onStatus) {
     // Server-sent events of the page's sitting; the browser reconnects by itself after "retry".
     if (!sitting) {

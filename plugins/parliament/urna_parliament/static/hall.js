@@ -1,6 +1,6 @@
 "use strict";
 const M = urna.messages;
-const FIGURES = ["for", "against", "abstain", "not_voting", "absent", "threshold"];
+const FIGURES = ["for", "against", "abstain", "not_voting", "absent", "vacant", "threshold"];
 let timer = null;
 
 function renderSeats(state) {
@@ -18,6 +18,12 @@ function renderSeats(state) {
   }
   for (const n of numbers) {
     const seat = state.seats[n];
+    if (seat.vacant) {
+      const cell = document.getElementById(`seat-${n}`);
+      cell.className = "seat vacant";
+      cell.title = M.vacant;
+      continue;
+    }
     const classes = ["seat"];
     if (seat.card) { classes.push("card"); }
     if (seat.present) { classes.push("present"); }
@@ -46,14 +52,7 @@ function render(state) {
   clearInterval(timer);
   if (state.speech) {
     urna.text("speaker", state.speech.speaker);
-    const started = Date.parse(state.speech.started);
-    const tick = () => {
-      const left = state.speech.limit_seconds - Math.floor((Date.now() - started) / 1000);
-      const clock = `${Math.floor(Math.abs(left) / 60)}:${String(Math.abs(left) % 60).padStart(2, "0")}`;
-      urna.text("timer", left < 0 ? `+${clock} ${M.overtime}` : clock);
-    };
-    tick();
-    timer = setInterval(tick, 1000);
+    timer = urna.timer("timer", state.speech, M.overtime);
   } else {
     urna.text("speaker", M.none);
     urna.text("timer", "");
