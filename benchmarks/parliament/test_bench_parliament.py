@@ -20,7 +20,7 @@ from urna.record.bundle import read_bundle
 from urna.verify import core_checks, verify_files
 from urna_parliament.hall import hall_of
 from urna_parliament.minutes import protocol
-from urna_parliament.pages import words
+from urna_parliament.pages import minutes_context
 from urna_parliament.simulator import SimulatedCommission, choices, seated_chamber
 
 
@@ -69,7 +69,7 @@ async def test_press_to_display_p99_and_result_after_close(urna_server, benchmar
     await hall.close_vote(sitting, vote)
     entry = protocol(await hall.state(sitting))
     render_document(
-        urna_server.services, "parliament/minutes.html", {"minutes": entry, **words()}, "az"
+        urna_server.services, "parliament/minutes.html", await minutes_context(entry), "az"
     )
     after_close = (time.perf_counter() - began) * 1000
     benchmark.extra_info.update(

@@ -117,12 +117,13 @@ async def sittings_page(request: Request) -> HTTPResponse:
 async def minutes_page(request: Request, sitting: int) -> HTTPResponse:
     """The e-protocol as a document page, with its PDF in each language."""
     minutes = protocol(await _hall(request).state(sitting))
+    return render(request, "parliament/minutes.html", await minutes_context(minutes))
+
+
+async def minutes_context(minutes: dict[str, Any]) -> dict[str, Any]:
+    """What the minutes template reads: the minutes, the drafts they link to, the words."""
     drafts = await registered_drafts([item["draft_number"] for item in minutes["agenda"]])
-    return render(
-        request,
-        "parliament/minutes.html",
-        {"minutes": minutes, "drafts": drafts, **words()},
-    )
+    return {"minutes": minutes, "drafts": drafts, **words()}
 
 
 PAGES: tuple[Page, ...] = (
