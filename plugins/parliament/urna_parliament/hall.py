@@ -337,6 +337,11 @@ class Hall:
     async def close_sitting(self, sitting: int) -> Event:
         return await self._act(sitting, "parliament.sitting_closed", {"sitting": sitting})
 
+    async def sign_minutes(self, sitting: int, payload: dict[str, Any]) -> Event:
+        """Append the presiding officer's signature of a closed sitting's minutes (checked
+        by the replay like every act, under the sitting's lock)."""
+        return await self._act(sitting, "parliament.minutes_signed", payload)
+
     async def card(
         self,
         sitting: int,

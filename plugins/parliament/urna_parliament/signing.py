@@ -61,9 +61,7 @@ async def sign_minutes(hall: Hall, sitting: int, member: str, record: str, sig: 
     problem = signature_problem(state, payload, head[1] if head else "")
     if problem is not None:
         raise HallError(problem, 422)
-    # The hall appends it like every act of the sitting: checked by the replay, under the
-    # sitting's lock, the chain compared with the cached replay.
-    return await hall._act(sitting, "parliament.minutes_signed", payload)
+    return await hall.sign_minutes(sitting, payload)
 
 
 async def minutes_statement_json(request: Request, sitting: int) -> HTTPResponse:
