@@ -297,6 +297,14 @@ class BallotBox:
             "result": state.result.to_json() if state.result else None,
         }
 
+    async def device_code(self, scope: str, device_id: str) -> bytes:
+        """The head of ``device_id``'s confirmation-code chain: the ``previous_code`` its
+        next ballot must carry (:func:`initial_code` before its first ballot). A device
+        that encrypts on the appliance (a voting booth) reads it here before encrypting."""
+        state = await self._state(scope)
+        _keyed(state)
+        return state.device_code(device_id)
+
     # -- setting up ----------------------------------------------------------------------------
 
     async def create_election(self, scope: str, parameters: object) -> Event:
