@@ -94,6 +94,16 @@ class Kit:
                     return
         raise AssertionError(f"the ceremony did not complete: {outs}")
 
+    async def quick_ceremony(self) -> Any:
+        """The ceremony run in this process (as the demo does): for tests about polling day."""
+        from urna_evoting.demo import run_ceremony
+
+        return await run_ceremony(self.server.services, "city", 3, 2)
+
+    async def head(self) -> int:
+        head = await self.server.services.ledger.head("city")
+        return int(head[0]) if head else -1
+
     async def status(self) -> dict[str, Any]:
         from urna_evoting.polls import box_of
 
@@ -120,6 +130,26 @@ class Kit:
         assert response.status_code == 200
         value: int | None = response.json()["session"]
         return value
+
+    async def verify_record(self) -> dict[str, str]:
+        """Export the election's record and run ``urna verify`` on it as an observer would:
+        answer every check's status."""
+        import json
+
+        tar = await self.server.services.ledger.export("city", self.tmp_path / "record")
+        report = self.tmp_path / "verify.json"
+        code, out = await self.urna(
+            self.tmp_path / "observer",
+            "verify",
+            str(tar),
+            "--key",
+            self.server.services.fingerprint,
+            "--json",
+            str(report),
+        )
+        assert code == 0, out
+        checks = json.loads(report.read_text())["checks"]
+        return {check["id"]: check["status"] for check in checks}
 
     @staticmethod
     def code_on(page: str) -> str:

@@ -66,3 +66,10 @@ async def test_booth_election_end_to_end_over_http(kit):
         assert "Your ballot is in the ballot box" in page
     results = (await public.get("/p/evoting/results")).text
     assert "Nigar Rzayeva" in results  # guardian 3, named as not having decrypted
+    checks = await kit.verify_record()
+    applicable = {c: s for c, s in checks.items() if s != "not applicable"}
+    assert set(applicable.values()) == {"passed"}, checks
+    # Every check of the record and the election applies to it, and passed.
+    assert {c for c in checks if c.startswith(("record.", "election.", "ballot", "tally"))} <= set(
+        applicable
+    ), checks

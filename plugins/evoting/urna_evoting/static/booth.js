@@ -8,7 +8,7 @@ function updateContest(fieldset) {
   const boxes = Array.from(fieldset.querySelectorAll("input[type=checkbox]"));
   const chosen = boxes.filter((box) => box.checked).length;
   const count = fieldset.querySelector(".count");
-  let text = count.dataset.template.replace("%(chosen)s", chosen).replace("%(limit)s", limit);
+  let text = count.dataset.template.replace("{chosen}", chosen).replace("{limit}", limit);
   if (chosen >= limit) {
     text += " " + count.dataset.full;
   }
