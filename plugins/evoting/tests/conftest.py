@@ -112,14 +112,20 @@ class Kit:
     async def booth(self, name: str) -> Any:
         """Enrol booth ``name`` and open its enrolment URL in a fresh client: the booth."""
         secret = await booths.enrol(self.server.services, name)
-        client = self.server.client(headers={"Origin": self.server.url})
+        client = self.server.client(headers={"Origin": self.server.url, "Accept-Language": "en"})
         response = await client.get(f"/p/evoting/booth/enrol/{name}/{secret}")
         assert response.status_code == 303, response.text
         assert booths.COOKIE in client.cookies
         return client
 
     async def poll_worker(self) -> Any:
-        return await self.server.login("worker", ["evoting.pollworker"])
+        worker = await self.server.login("worker", ["evoting.pollworker"])
+        worker.headers["Accept-Language"] = "en"
+        return worker
+
+    def public(self) -> Any:
+        """An anonymous visitor reading the pages in English."""
+        return self.server.client(headers={"Accept-Language": "en"})
 
     async def poll_form(self, worker: Any, action: str, **form: str) -> Any:
         data = {"csrf_token": worker.headers["X-CSRF-Token"], **form}

@@ -60,7 +60,7 @@ async def test_booth_election_end_to_end_over_http(kit):
     status = await kit.status()
     counts = {(c["contest_id"], c["selection_id"]): c["count"] for c in status["result"]["counts"]}
     assert counts == {key: expected.get(key, 0) for key in counts}
-    public = kit.server.client()
+    public = kit.public()
     for code in receipts:
         page = (await public.get("/p/evoting/tracker", params={"code": code})).text
         assert "Your ballot is in the ballot box" in page

@@ -69,7 +69,7 @@ async def test_each_refusal_names_its_reason_and_stores_nothing(kit):
     assert await _snapshot(kit) == before
 
     # A browser that is no enrolled booth at all.
-    stranger = kit.server.client(headers={"Origin": kit.server.url})
+    stranger = kit.server.client(headers={"Origin": kit.server.url, "Accept-Language": "en"})
     response = await stranger.post("/p/evoting/booth/cast", data={"session": str(session)})
     assert response.status_code == 403
     assert await _snapshot(kit) == before
