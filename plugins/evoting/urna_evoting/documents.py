@@ -14,7 +14,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from urna.api import Services, translator
+from urna.api import PrintError, Services, translator
 
 from urna_evoting.models import Election
 from urna_evoting.polls import counts, status
@@ -68,7 +68,20 @@ def _pdf(title: str, lines: list[tuple[str, str]], width_mm: float = 80) -> byte
 
 
 def _wrap(text: str, size: int) -> list[str]:
-    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
+    """Lines of at most ``size`` characters, broken between words (a word longer than a
+    line, such as an address, is broken where it must)."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        pieces = [word[i : i + size] for i in range(0, len(word), size)]
+        for piece in pieces:
+            if line and len(line) + 1 + len(piece) <= size:
+                line = f"{line} {piece}"
+            else:
+                if line:
+                    lines.append(line)
+                line = piece
+    return [*lines, line]
 
 
 def _code_groups(code: str) -> str:
@@ -122,26 +135,29 @@ async def poll_report_pdf(
     return _pdf(heading, lines, width_mm=100)
 
 
-async def _print(services: Services, document: bytes, title: str) -> None:
-    """Send a PDF to the appliance's printer, when one is configured. A printer fault never
-    undoes a cast ballot or a closed poll: it is logged for the poll worker to reprint."""
-    printer = getattr(services, "printer", None)
-    if printer is None or not printer.configured:
-        return
+async def _print(services: Services, document: bytes, title: str) -> str | None:
+    """Send a PDF to the appliance's printer (``[printing] printer``); answer CUPS's job id,
+    or ``None`` when there is no printer or it failed. A printer fault never undoes a cast
+    ballot or a closed poll: it is logged, and the page says so, for a poll worker to fix
+    and reprint (the receipt is on the screen, the reports are a link away)."""
+    if not services.printer.configured:
+        return None
     try:
-        await printer.print_pdf(document, title=title)
-    except Exception as exc:  # the printer's fault is the operator's to fix, not the voter's
+        job = await services.printer.print_pdf(document, title=title)
+    except PrintError as exc:
         log.warning("printing %s failed: %s", title, exc)
+        return None
+    return job.id
 
 
 async def print_receipt(
     services: Services, election: Election, receipt: dict[str, Any], language: str
-) -> None:
-    await _print(services, receipt_pdf(services, election, receipt, language), "receipt")
+) -> str | None:
+    return await _print(services, receipt_pdf(services, election, receipt, language), "receipt")
 
 
 async def print_poll_report(
     services: Services, election: Election, kind: str, language: str
-) -> None:
+) -> str | None:
     pdf = await poll_report_pdf(services, election, kind, language)
-    await _print(services, pdf, f"polls-{kind}")
+    return await _print(services, pdf, f"polls-{kind}")

@@ -321,3 +321,13 @@ async def unseal(services: Services, election: Election, booth: str, session_id:
     await services.ledger.run(
         lambda: BoothSession.filter(id=session.id, state="active").update(pending=None)
     )
+
+
+async def note_printing(
+    services: Services, session_id: int, job: str | None, configured: bool
+) -> None:
+    """Keep what became of the receipt's printing on the receipt the booth shows: CUPS's job
+    id, or that it failed (the voter is told to ask a poll worker)."""
+    session = await BoothSession.get(id=session_id)
+    receipt = {**session.receipt, "print_job": job, "print_failed": configured and job is None}
+    await services.ledger.run(lambda: BoothSession.filter(id=session_id).update(receipt=receipt))

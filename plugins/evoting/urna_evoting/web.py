@@ -220,7 +220,9 @@ async def booth_cast(request: Request) -> HTTPResponse:
         return await booth_page(request, exc)
     from urna_evoting.documents import print_receipt
 
-    await print_receipt(services_of(request), election, receipt, _language(request))
+    services = services_of(request)
+    job = await print_receipt(services, election, receipt, _language(request))
+    await polls.note_printing(services, session_id, job, services.printer.configured)
     return redirect("/p/evoting/booth", status=303)
 
 
@@ -309,6 +311,7 @@ async def polls_page(request: Request, error: PollError | None = None) -> HTTPRe
     done = request.args.get("done")
     if done in DONE:
         context["done"] = translator_of(request).gettext(DONE[done])
+    context["printing_failed"] = request.args.get("printing") == "failed"
     try:
         election = await polls.current_election()
     except PollError as exc:
@@ -367,7 +370,9 @@ async def _poll_action(request: Request, action: str) -> HTTPResponse:
     if action in ("open", "close"):
         from urna_evoting.documents import print_poll_report
 
-        await print_poll_report(services, election, action, _language(request))
+        job = await print_poll_report(services, election, action, _language(request))
+        if services.printer.configured and job is None:
+            return redirect(f"/p/evoting/polls?done={done}&printing=failed", status=303)
     return redirect(f"/p/evoting/polls?done={done}", status=303)
 
 
