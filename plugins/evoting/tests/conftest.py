@@ -118,6 +118,12 @@ class Kit:
         assert booths.COOKIE in client.cookies
         return client
 
+    async def booth_client(self, token: str) -> Any:
+        """An HTTP client carrying booth ``token``: the same device as a browser with it."""
+        client = self.server.client(headers={"Origin": self.server.url, "Accept-Language": "en"})
+        client.cookies.set("urna_booth", token, path="/p/evoting")
+        return client
+
     async def poll_worker(self) -> Any:
         worker = await self.server.login("worker", ["evoting.pollworker"])
         worker.headers["Accept-Language"] = "en"

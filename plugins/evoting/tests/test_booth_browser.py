@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import WebDriverWait
 from urna_evoting.demo import CANDIDATES, QUESTION
 
@@ -51,13 +50,17 @@ def choose(driver: Any, choices: dict[str, list[str]]) -> None:
 
 
 def press(driver: Any, label: str) -> None:
-    """Press a button (or follow a link) by its text and wait for the next page."""
-    page = driver.find_element(By.TAG_NAME, "html")
+    """Press a button (or follow a link) by its text and wait for the next page: the old
+    page's marker is gone and the new one has loaded."""
+    driver.execute_script("window.urnaOldPage = true;")
     driver.find_element(
         By.XPATH, f"//button[normalize-space()='{label}'] | //a[normalize-space()='{label}']"
     ).click()
-    WebDriverWait(driver, 30).until(staleness_of(page))
-    WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.TAG_NAME, "main"))
+    WebDriverWait(driver, 30, poll_frequency=0.05).until(
+        lambda d: d.execute_script(
+            "return window.urnaOldPage === undefined && document.readyState === 'complete';"
+        )
+    )
 
 
 def vote(

@@ -35,8 +35,9 @@ async def test_booth_election_end_to_end_over_http(kit):
             response = await booth.post(
                 "/p/evoting/booth/challenge", data={"session": str(session)}
             )
-            assert response.status_code == 200
-            assert "Your ballot was challenged" in response.text
+            assert response.status_code == 303
+            opened = await booth.get(response.headers["location"])
+            assert "Your ballot was challenged" in opened.text
             response = await booth.post("/p/evoting/booth/review", data=form)
         review = await booth.get("/p/evoting/booth")
         code = kit.code_on(review.text)

@@ -108,9 +108,7 @@ def _display(request: Request) -> list[str]:
 # -- the booth ------------------------------------------------------------------------------
 
 
-async def booth_page(
-    request: Request, error: PollError | None = None, challenged: dict[str, Any] | None = None
-) -> HTTPResponse:
+async def booth_page(request: Request, error: PollError | None = None) -> HTTPResponse:
     """The voter's screen: waiting, the ballot, the review, the receipt."""
     context: dict[str, Any] = {"display": _display(request), "error": None, "stage": "unenrolled"}
     status = 200
@@ -135,7 +133,7 @@ async def booth_page(
     if session is not None and session.state == "cast":
         context["stage"] = "receipt"
         context["receipt"] = session.receipt
-    elif challenged is not None:
+    elif (challenged := await _challenged(request, election, session)) is not None:
         context["stage"] = "challenged"
         crypto = await polls.box_of(services).election(election.scope)
         context["contests"] = ballot_layout(election, crypto.manifest, language)
@@ -161,6 +159,15 @@ async def booth_page(
             context["stage"] = "ballot"
             context["chosen"] = {}
     return render(request, "evoting/booth.html", context, status=status)
+
+
+async def _challenged(request: Request, election: Election, session: Any) -> TrackedBallot | None:
+    """The ballot this booth's voter just challenged (``?challenged=CODE``), to show it
+    opened until the voter starts again. Challenged ballots are public (the tracker)."""
+    code = str(request.args.get("challenged", ""))
+    if session is None or session.state != "active" or not CODE.fullmatch(code):
+        return None
+    return await TrackedBallot.get_or_none(election=election.id, code=code, position__isnull=True)
 
 
 async def _booth_post(request: Request) -> tuple[str, Election, int]:
@@ -233,7 +240,7 @@ async def booth_challenge(request: Request) -> HTTPResponse:
         answer = await polls.challenge(services_of(request), election, booth, session_id)
     except PollError as exc:
         return await booth_page(request, exc)
-    return await booth_page(request, challenged=answer)
+    return redirect(f"/p/evoting/booth?challenged={answer['confirmation_code']}", status=303)
 
 
 async def booth_done(request: Request) -> HTTPResponse:
