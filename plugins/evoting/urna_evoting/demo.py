@@ -4,8 +4,9 @@ Three guardians (any two decrypt) run their ceremony in this process, as
 their commands would on their own machines; twelve voters check in and vote
 at two booths through the same polling-day code the pages use, one of them
 challenging a ballot first; the polls close; guardians 1 and 2 decrypt,
-guardian 3 stays away; the result is published. The booths stay enrolled and
-the polls console and the public pages show the outcome.
+guardian 3 stays away; the result is published. The public pages and the
+polls console show the outcome, and a printed enrolment link makes any browser
+a third booth (which then shows that the polls are closed).
 """
 
 from __future__ import annotations
@@ -147,8 +148,8 @@ async def run(context: DemoContext) -> DemoResult:
     await polls.close_polls(services, election)
     await decrypt(services, election.scope, key_shares, [1, 2])
     await publish_result(services, election)
-    for name in ("booth-1", "booth-2"):  # fresh enrolment links for the booths' browsers
-        await booths.enrol(services, name)
+    # A fresh enrolment link: open it once in a browser and that browser is booth-3.
+    secret = await booths.enrol(services, "booth-3")
     return DemoResult(
         scopes=(election.scope,),
         urls=(
@@ -156,6 +157,7 @@ async def run(context: DemoContext) -> DemoResult:
             "/p/evoting/tracker",
             "/p/evoting/guardians",
             "/p/evoting/polls",
+            f"/p/evoting/booth/enrol/booth-3/{secret}",
         ),
         users={"evoting.guardian": "guardian1"},
     )
