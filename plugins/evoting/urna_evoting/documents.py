@@ -153,11 +153,15 @@ async def _print(services: Services, document: bytes, title: str) -> str | None:
 async def print_receipt(
     services: Services, election: Election, receipt: dict[str, Any], language: str
 ) -> str | None:
+    if not services.printer.configured:  # no PDF to make for nobody
+        return None
     return await _print(services, receipt_pdf(services, election, receipt, language), "receipt")
 
 
 async def print_poll_report(
     services: Services, election: Election, kind: str, language: str
 ) -> str | None:
+    if not services.printer.configured:
+        return None
     pdf = await poll_report_pdf(services, election, kind, language)
     return await _print(services, pdf, f"polls-{kind}")

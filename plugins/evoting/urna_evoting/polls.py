@@ -232,9 +232,10 @@ async def seal(
 
 
 async def _sealed(
-    services: Services, election: Election, booth: str, session_id: int
+    election: Election, booth: str, session_id: int
 ) -> tuple[BoothSession, dict[str, Any]]:
-    await _require_open(services, election)
+    """The session's sealed ballot. Whether the polls are still open is the ballot box's
+    to say, under its lock (``election.closed``)."""
     session = await _active(election, booth, session_id)
     if session.pending is None:
         raise PollError("session.unsealed", "no ballot is sealed for review at this booth", 409)
@@ -244,9 +245,16 @@ async def _sealed(
 async def cast(
     services: Services, election: Election, booth: str, session_id: int
 ) -> dict[str, Any]:
-    """Cast the sealed ballot; the session is used up; answer the receipt."""
-    session, pending = await _sealed(services, election, booth, session_id)
+    """Cast the sealed ballot; the session is used up; answer the receipt.
+
+    The ballot's signature and proofs are checked before the write (``prepare_cast``),
+    so other booths' writes do not wait through them."""
+    session, pending = await _sealed(election, booth, session_id)
     box = box_of(services)
+    try:
+        prepared = await box.prepare_cast(election.scope, pending["signed"], device=booth)
+    except BallotBoxError as exc:
+        raise _boxed(exc) from None
 
     async def unit() -> dict[str, Any]:
         # The session row is claimed first, so a second cast of it finds it used.
@@ -255,7 +263,7 @@ async def cast(
         )
         if not claimed:
             raise PollError("session.used", "this booth session has already cast its ballot")
-        receipt = await box.cast(election.scope, pending["signed"], device=booth)
+        receipt = await box.cast_prepared(prepared)
         position = await TrackedBallot.filter(
             election=election.id, position__not_isnull=True
         ).count()
@@ -280,17 +288,21 @@ async def challenge(
 ) -> dict[str, Any]:
     """Spoil the sealed ballot: publish its nonces; the voter starts again in the same
     session. Answer its code and decrypted choices."""
-    session, pending = await _sealed(services, election, booth, session_id)
+    session, pending = await _sealed(election, booth, session_id)
     box = box_of(services)
     code = SignedBallot.from_json(pending["signed"]).ballot.confirmation_code().hex()
+    try:
+        prepared = await box.prepare_challenge(
+            election.scope, pending["signed"], pending["reveal"], device=booth
+        )
+    except BallotBoxError as exc:
+        raise _boxed(exc) from None
 
     async def unit() -> dict[str, Any]:
         claimed = await BoothSession.filter(id=session.id, state="active").update(pending=None)
         if not claimed:
             raise PollError("session.used", "this booth session has already cast its ballot")
-        choices = await box.challenge(
-            election.scope, pending["signed"], pending["reveal"], device=booth
-        )
+        choices = await box.challenge_prepared(prepared)
         head = await services.ledger.head(election.scope)
         await TrackedBallot.create(
             election=election.id,
@@ -327,7 +339,10 @@ async def note_printing(
     services: Services, session_id: int, job: str | None, configured: bool
 ) -> None:
     """Keep what became of the receipt's printing on the receipt the booth shows: CUPS's job
-    id, or that it failed (the voter is told to ask a poll worker)."""
+    id, or that it failed (the voter is told to ask a poll worker). Nothing to keep on an
+    appliance without a printer."""
+    if not configured:
+        return
     session = await BoothSession.get(id=session_id)
     receipt = {**session.receipt, "print_job": job, "print_failed": configured and job is None}
     await services.ledger.run(lambda: BoothSession.filter(id=session_id).update(receipt=receipt))
