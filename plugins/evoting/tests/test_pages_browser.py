@@ -48,6 +48,8 @@ async def _booth_token(kit: Any, driver: Any, name: str) -> str:
 
 
 async def _visit_all(urna_pages: Any, path: str) -> None:
+    """``path`` in every language; a booth page's ``?at=`` (which the page ignores) names
+    its stage in the screenshots."""
     for language in LANGUAGES:
         await urna_pages.visit(path, language)
 
@@ -60,13 +62,13 @@ async def test_every_page_in_three_languages(kit, urna_pages):
     for path in ("/p/evoting/guardians", "/p/evoting/results", "/p/evoting/verify"):
         await _visit_all(urna_pages, path)  # before the ceremony
     await kit.quick_ceremony()
-    await _visit_all(urna_pages, "/p/evoting/booth")  # not an enrolled booth
+    await _visit_all(urna_pages, "/p/evoting/booth?at=unenrolled")
     token = await _booth_token(kit, driver, "b1")
     await _as_booth(driver, origin, token)
-    await _visit_all(urna_pages, "/p/evoting/booth")  # the polls are not open
+    await _visit_all(urna_pages, "/p/evoting/booth?at=closed")
     worker = await kit.poll_worker()
     assert (await kit.poll_form(worker, "open")).status_code == 303
-    await _visit_all(urna_pages, "/p/evoting/booth")  # waiting for a session
+    await _visit_all(urna_pages, "/p/evoting/booth?at=waiting")
     assert (await kit.poll_form(worker, "check-in", voter="v0001")).status_code == 303
     assert (await kit.poll_form(worker, "check-in", voter="v0002")).status_code == 303
     await urna_pages.sign_in("console", ["evoting.pollworker"])
@@ -75,16 +77,16 @@ async def test_every_page_in_three_languages(kit, urna_pages):
     await urna_pages.sign_out()
     assert (await kit.poll_form(worker, "activate", voter="v0001", booth="b1")).status_code == 303
     await _as_booth(driver, origin, token)
-    await _visit_all(urna_pages, "/p/evoting/booth")  # the ballot
+    await _visit_all(urna_pages, "/p/evoting/booth?at=ballot")
     for display in ("large", "contrast", "large.contrast"):
         await _as_booth(driver, origin, token, display)
-        await _visit_all(urna_pages, "/p/evoting/booth")
+        await _visit_all(urna_pages, f"/p/evoting/booth?at=ballot-{display}")
     await _as_booth(driver, origin, token)
     session = await kit.session_of(await kit.booth_client(token))
     form = {"session": str(session), "contest-council": ["aliyeva"], "contest-park": "yes"}
     client = await kit.booth_client(token)
     assert (await client.post("/p/evoting/booth/review", data=form)).status_code == 303
-    await _visit_all(urna_pages, "/p/evoting/booth")  # the review
+    await _visit_all(urna_pages, "/p/evoting/booth?at=review")
     response = await client.post("/p/evoting/booth/challenge", data={"session": str(session)})
     await _visit_all(urna_pages, response.headers["location"])  # the challenged ballot
     challenged = (await TrackedBallot.get(position__isnull=True)).code
@@ -92,7 +94,7 @@ async def test_every_page_in_three_languages(kit, urna_pages):
     assert (
         await client.post("/p/evoting/booth/cast", data={"session": str(session)})
     ).status_code == 303
-    await _visit_all(urna_pages, "/p/evoting/booth")  # the receipt
+    await _visit_all(urna_pages, "/p/evoting/booth?at=receipt")
     cast = (await BoothSession.get(id=session)).receipt["confirmation_code"]
     for code in (cast, challenged, "0" * 64, "not-a-code"):
         await _visit_all(urna_pages, f"/p/evoting/tracker?code={code}")
@@ -155,7 +157,7 @@ async def test_the_ballot_with_the_keyboard_alone(kit, urna_pages):
     seen = await asyncio.to_thread(use_keyboard)
     assert seen["boxes"] == ["aliyeva", "huseynov"]
     assert sorted(seen["disabled"]) == ["mammadova", "quliyev"]
-    assert seen["count"].startswith("2 of 2 chosen.")
+    assert seen["count"].startswith("Chosen: 2 of 2.")
     assert seen["after"] == ("contest-park", "yes")
     assert seen["button"] == "Review my choices"
     await asyncio.sleep(0.5)

@@ -65,6 +65,9 @@ async def test_booth_election_end_to_end_over_http(kit):
     for code in receipts:
         page = (await public.get("/p/evoting/tracker", params={"code": code})).text
         assert "Your ballot is in the ballot box" in page
+    printed = " ".join(receipts[0][i : i + 8] for i in range(0, 64, 8)).upper()
+    page = (await public.get("/p/evoting/tracker", params={"code": printed})).text
+    assert "Your ballot is in the ballot box" in page  # typed as the receipt prints it
     results = (await public.get("/p/evoting/results")).text
     assert "Nigar Rzayeva" in results  # guardian 3, named as not having decrypted
     checks = await kit.verify_record()

@@ -510,7 +510,7 @@ async def results_page(request: Request) -> HTTPResponse:
 
 async def tracker_page(request: Request) -> HTTPResponse:
     """Find a ballot by its confirmation code: counted at which position, or challenged."""
-    code = str(request.args.get("code", "")).strip().lower()[:100]
+    code = "".join(str(request.args.get("code", ""))[:200].split()).lower()  # as printed
     context: dict[str, Any] = {"code": code, "found": None, "invalid": False, "error": None}
     status = 200
     if code:
