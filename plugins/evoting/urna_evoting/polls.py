@@ -20,7 +20,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from urna.api import BallotBox, BallotBoxError, Services, ballot_box_for
+from urna.api import ApiError, BallotBox, BallotBoxError, Services, ballot_box_for
 from urna.crypto.ballot import SignedBallot, challenge_ballot, encrypt_ballot, sign_ballot
 from urna.crypto.election import Election as CryptoElection
 
@@ -28,14 +28,13 @@ from urna_evoting.credentials import credential_key, credential_name
 from urna_evoting.models import BoothSession, Election, TrackedBallot, Voter
 
 
-class PollError(Exception):
-    """A polling-day step was refused; nothing was stored."""
+class PollError(ApiError):
+    """A polling-day step was refused; nothing was stored. Where a page does not answer
+    it itself, the core answers it like any API error (a page or JSON, never a 500)."""
 
     def __init__(self, check: str, message: str, status: int = 409) -> None:
-        super().__init__(message)
+        super().__init__(status, message)
         self.check = check
-        self.status = status
-        self.message = message
 
     def to_json(self) -> dict[str, str]:
         return {"error": f"[{self.check}] {self.message}", "check": self.check}

@@ -311,7 +311,7 @@ async def booth_enrol(request: Request, name: str, secret: str) -> HTTPResponse:
 
 async def polls_page(request: Request, error: PollError | None = None) -> HTTPResponse:
     """The poll worker's console: polls, check-in, booth activation, counts (never a choice)."""
-    context: dict[str, Any] = {"error": None, "done": None}
+    context: dict[str, Any] = {"error": None, "done": None, "election": None, "title": None}
     status = 200
     if error is not None:
         context["error"] = _refusal(request, error)
@@ -511,7 +511,13 @@ async def results_page(request: Request) -> HTTPResponse:
 async def tracker_page(request: Request) -> HTTPResponse:
     """Find a ballot by its confirmation code: counted at which position, or challenged."""
     code = "".join(str(request.args.get("code", ""))[:200].split()).lower()  # as printed
-    context: dict[str, Any] = {"code": code, "found": None, "invalid": False, "error": None}
+    context: dict[str, Any] = {
+        "code": code,
+        "found": None,
+        "invalid": False,
+        "error": None,
+        "searched": False,
+    }
     status = 200
     if code:
         try:
