@@ -40,12 +40,16 @@ class Kit:
             await self.server.add_user(f"guardian{i}", ["evoting.guardian"])
         return election
 
-    async def urna(self, data_dir: Path, *args: str) -> tuple[int, str]:
-        """Run ``urna --data-dir DATA_DIR ARGS`` as a separate process (a guardian's machine)."""
+    async def urna(
+        self, data_dir: Path, *args: str, env: dict[str, str] | None = None
+    ) -> tuple[int, str]:
+        """Run ``urna --data-dir DATA_DIR ARGS`` as a separate process (a guardian's machine),
+        the guardian's password and passphrase in its environment unless ``env`` says else."""
         env = {
             **os.environ,
             "URNA_GUARDIAN_PASSWORD": TEST_PASSWORD,
             "URNA_GUARDIAN_PASSPHRASE": GUARDIAN_PASSPHRASE,
+            **(env or {}),
         }
         process = await asyncio.create_subprocess_exec(
             sys.executable,
