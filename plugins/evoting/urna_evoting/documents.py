@@ -158,6 +158,24 @@ async def print_receipt(
     return await _print(services, receipt_pdf(services, election, receipt, language), "receipt")
 
 
+async def print_access_code(
+    services: Services, election: Election, code: str, language: str
+) -> str | None:
+    """The voter's slip: the access code to type at any free booth."""
+    if not services.printer.configured:
+        return None
+    t = translator(services, language)
+    title = election.names["title"].get(language) or election.names["title"]["en"]
+    pdf = _pdf(
+        t.gettext("Access code"),
+        [
+            (t.gettext("Election"), title),
+            (t.gettext("Access code"), f"{code[:4]} {code[4:8]} {code[8:]}"),
+        ],
+    )
+    return await _print(services, pdf, "access code")
+
+
 async def print_poll_report(
     services: Services, election: Election, kind: str, language: str
 ) -> str | None:

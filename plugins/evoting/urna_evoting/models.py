@@ -80,7 +80,10 @@ class BoothSession(Model):
     credential = fields.IntField()
     booth = fields.CharField(max_length=64)
     state = fields.CharField(max_length=16, default="active")
-    """``active`` (the voter is choosing or reviewing), ``cast``, ``done`` (receipt seen)."""
+    """``code`` (waiting for its access code at a booth), ``active`` (the voter is choosing
+    or reviewing), ``cast``, ``done`` (receipt seen)."""
+    access_hash = fields.CharField(max_length=64, null=True, unique=True)
+    """SHA-256 of the one-time access code printed for the voter, until a booth takes it."""
     pending: Any = fields.JSONField(null=True)
     """Secret while it exists: the sealed ballot under review and its nonces (for a
     challenge). Erased when the ballot is cast or challenged."""

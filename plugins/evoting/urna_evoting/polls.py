@@ -16,7 +16,9 @@ decision; casting erases them, challenging publishes them.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import os
+import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -138,13 +140,19 @@ async def check_in(services: Services, election: Election, voter_id: str) -> Vot
     return voter
 
 
-async def activate(services: Services, election: Election, voter_id: str, booth: str) -> None:
-    """Give a checked-in voter one session at a free booth. The session takes the next
-    unused credential and is not linked to the voter."""
+async def activate(
+    services: Services, election: Election, voter_id: str, booth: str | None
+) -> str | None:
+    """Give a checked-in voter one session: at a free booth, or (``booth`` None) behind a
+    one-time access code the voter types at any free booth; answer that code. The session
+    takes the next unused credential and is not linked to the voter."""
     from urna_evoting.models import Booth
 
     await _require_open(services, election)
-    if await Booth.get_or_none(name=booth, token_hash__not_isnull=True) is None:
+    if (
+        booth is not None
+        and await Booth.get_or_none(name=booth, token_hash__not_isnull=True) is None
+    ):
         raise PollError("booth.unknown", f"no enrolled booth {booth!r}", 404)
     voter = await Voter.get_or_none(election=election.id, voter_id=voter_id)
     if voter is None or voter.checked_in_at is None:
@@ -152,18 +160,82 @@ async def activate(services: Services, election: Election, voter_id: str, booth:
     if voter.activated:
         raise PollError("voter.activated", f"voter {voter_id!r} already had a booth session")
 
+    code = new_access_code() if booth is None else None
+
     async def unit() -> None:
-        if await BoothSession.filter(election=election.id, booth=booth, state="active").exists():
+        if (
+            booth is not None
+            and await BoothSession.filter(
+                election=election.id, booth=booth, state="active"
+            ).exists()
+        ):
             raise PollError("booth.busy", f"booth {booth!r} is in use")
         if not await Voter.filter(id=voter.id, activated=False).update(activated=True):
             raise PollError("voter.activated", f"voter {voter_id!r} already had a booth session")
         index = await BoothSession.filter(election=election.id).count() + 1
-        await BoothSession.filter(election=election.id, booth=booth, state="cast").update(
-            state="done"
-        )
-        await BoothSession.create(election=election.id, credential=index, booth=booth)
+        if code is None:
+            await BoothSession.filter(election=election.id, booth=booth, state="cast").update(
+                state="done"
+            )
+            await BoothSession.create(election=election.id, credential=index, booth=booth)
+        else:
+            await BoothSession.create(
+                election=election.id,
+                credential=index,
+                booth="",
+                state="code",
+                access_hash=access_hash(code),
+            )
 
     await services.ledger.run(unit)
+    return code
+
+
+ACCESS_DIGITS = 12
+"""An access code: 12 digits (about 40 bits), typed on any keypad, guesses throttled."""
+
+
+def new_access_code() -> str:
+    return "".join(secrets.choice("0123456789") for _ in range(ACCESS_DIGITS))
+
+
+def access_hash(code: str) -> str:
+    return hashlib.sha256(b"urna-evoting access\x00" + code.encode()).hexdigest()
+
+
+class AccessCodeError(PollError):
+    """A wrong or used access code (a guess, counted by the throttle)."""
+
+
+async def take_access_code(
+    services: Services, election: Election, booth: str, typed: str, client: str
+) -> None:
+    """Start the session behind ``typed`` at this booth (throttled per booth and client)."""
+    from urna.api import guess_secret
+
+    code = "".join(c for c in typed if c.isdigit())[:ACCESS_DIGITS]
+    await _require_open(services, election)
+
+    async def check() -> None:
+        async def unit() -> None:
+            if await BoothSession.filter(
+                election=election.id, booth=booth, state="active"
+            ).exists():
+                raise PollError("booth.busy", f"booth {booth!r} is in use")
+            taken = await BoothSession.filter(
+                election=election.id, state="code", access_hash=access_hash(code)
+            ).update(booth=booth, state="active", access_hash=None)
+            if not taken:
+                raise AccessCodeError("session.code", "this access code is wrong or used", 403)
+            await BoothSession.filter(election=election.id, booth=booth, state="cast").update(
+                state="done"
+            )
+
+        await services.ledger.run(unit)
+
+    await guess_secret(
+        [f"evoting.code:{booth}", f"evoting.code-from:{client}"], check, wrong=AccessCodeError
+    )
 
 
 async def session_of(election: Election, booth: str) -> BoothSession | None:

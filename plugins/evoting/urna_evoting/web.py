@@ -44,6 +44,7 @@ STATIC = {"evoting.css": "text/css", "booth.js": "text/javascript"}
 
 REFUSALS: dict[str, str] = {
     "session.none": N_("No voting session is active at this booth. Please ask a poll worker."),
+    "session.code": N_("This access code is wrong or has been used. Check it and try again."),
     "session.booth": N_("This voting session belongs to another booth."),
     "session.used": N_("This voting session has already been used to cast a ballot."),
     "session.unsealed": N_("Review your choices before you cast or challenge."),
@@ -309,9 +310,17 @@ async def booth_enrol(request: Request, name: str, secret: str) -> HTTPResponse:
 # -- the poll worker ------------------------------------------------------------------------
 
 
-async def polls_page(request: Request, error: PollError | None = None) -> HTTPResponse:
+async def polls_page(
+    request: Request, error: PollError | None = None, access_code: str | None = None
+) -> HTTPResponse:
     """The poll worker's console: polls, check-in, booth activation, counts (never a choice)."""
-    context: dict[str, Any] = {"error": None, "done": None, "election": None, "title": None}
+    context: dict[str, Any] = {
+        "error": None,
+        "done": None,
+        "election": None,
+        "title": None,
+        "access_code": access_code,
+    }
     status = 200
     if error is not None:
         context["error"] = _refusal(request, error)
@@ -362,6 +371,13 @@ async def _poll_action(request: Request, action: str) -> HTTPResponse:
         elif action == "close":
             await polls.close_polls(services, election)
             done = "closed"
+        elif action == "code":
+            code = await polls.activate(services, election, _form(request, "voter")[:64], None)
+            assert code is not None
+            from urna_evoting.documents import print_access_code
+
+            await print_access_code(services, election, code, _language(request))
+            return await polls_page(request, access_code=code)
         elif action == "check-in":
             await polls.check_in(services, election, _form(request, "voter")[:64])
             done = "checked-in"
@@ -402,6 +418,28 @@ async def polls_check_in(request: Request) -> HTTPResponse:
 async def polls_activate(request: Request) -> HTTPResponse:
     """Activate one booth session for a checked-in voter."""
     return await _poll_action(request, "activate")
+
+
+async def polls_access_code(request: Request) -> HTTPResponse:
+    """A checked-in voter's session behind a one-time access code, printed and shown once:
+    the voter types it at any free booth."""
+    return await _poll_action(request, "code")
+
+
+async def booth_code(request: Request) -> HTTPResponse:
+    """Start the session behind the access code the voter typed at this booth."""
+    booth = await booths.booth_of(request)
+    if booth is None:
+        raise ApiError(403, "this browser is not an enrolled booth")
+    client = request.remote_addr or request.ip or "unknown"
+    try:
+        election = await polls.current_election()
+        await polls.take_access_code(
+            services_of(request), election, booth, _form(request, "code")[:64], client
+        )
+    except PollError as exc:
+        return await booth_page(request, exc)
+    return redirect("/p/evoting/booth", status=303)
 
 
 async def poll_report(request: Request, kind: str) -> HTTPResponse:
@@ -593,6 +631,8 @@ ROUTES: tuple[Route, ...] = (
     Route("/polls/close", polls_close, ("POST",), POLL, summary="Close the polls"),
     Route("/polls/check-in", polls_check_in, ("POST",), POLL, summary="Check a voter in"),
     Route("/polls/activate", polls_activate, ("POST",), POLL, summary="Activate a booth"),
+    Route("/polls/access-code", polls_access_code, ("POST",), POLL, summary="An access code"),
+    Route("/booth/code", booth_code, ("POST",), summary="Start a session by its access code"),
     Route("/polls/report/<kind>", poll_report, permission=POLL, summary="A poll report"),
     Route("/api/result", publish, ("POST",), MANAGE, summary="Publish the result"),
     Route("/static/<name>", static_file, summary="Page assets"),

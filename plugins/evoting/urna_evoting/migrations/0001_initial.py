@@ -43,6 +43,7 @@ class Migration(migrations.Migration):
                 ("credential", fields.IntField()),
                 ("booth", fields.CharField(max_length=64)),
                 ("state", fields.CharField(default="active", max_length=16)),
+                ("access_hash", fields.CharField(null=True, unique=True, max_length=64)),
                 (
                     "pending",
                     fields.JSONField(
