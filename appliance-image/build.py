@@ -72,6 +72,23 @@ PACKAGES = [
     "python3",
 ]
 
+# What a [kiosk] table adds: the Wayland kiosk compositor, the browser, a font with the
+# Azerbaijani and Cyrillic letters.
+KIOSK_PACKAGES = ["cage", "chromium", "fonts-dejavu-core"]
+KIOSK_DIR = HERE / "kiosk"
+
+
+def profile_packages(profile: dict) -> list[str]:  # type: ignore[type-arg]
+    """The Debian packages this profile installs on top of the common ones."""
+    return PACKAGES + (KIOSK_PACKAGES if kiosk_of(profile) else [])
+
+
+def kiosk_of(profile: dict) -> dict | None:  # type: ignore[type-arg]
+    """The profile's [kiosk] table when it runs a page on the local display, else None."""
+    kiosk = profile.get("kiosk")
+    return kiosk if kiosk and kiosk.get("enabled", True) else None
+
+
 # GPT partition types (UAPI Discoverable Partitions Specification) and layout, MiB.
 ESP_TYPE = "C12A7328-F81F-11D2-BA4B-00A0C93EC93B"
 ROOT_TYPE = "4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709"  # root, x86-64
@@ -311,7 +328,7 @@ def debootstrap(root: Path, debcache: Path) -> None:
     )
 
 
-def install_packages(root: Path, debcache: Path) -> None:
+def install_packages(root: Path, debcache: Path, packages: list[str]) -> None:
     (root / "etc/apt/sources.list").write_text(
         f"deb {MIRROR} {SUITE} main\n"
         f"deb {MIRROR} {SUITE}-updates main\n"
@@ -328,7 +345,7 @@ def install_packages(root: Path, debcache: Path) -> None:
     with chroot_mounts(root):
         chroot(root, "apt-get", "update", "-q", stdout=subprocess.DEVNULL)
         chroot(root, "apt-get", "dist-upgrade", "-y", "-q", stdout=subprocess.DEVNULL)
-        chroot(root, "apt-get", "install", "-y", "-q", *PACKAGES, stdout=subprocess.DEVNULL)
+        chroot(root, "apt-get", "install", "-y", "-q", *packages, stdout=subprocess.DEVNULL)
     for deb in archives.glob("*.deb"):
         if not (debcache / deb.name).exists():
             shutil.copy2(deb, debcache / deb.name)
@@ -457,6 +474,10 @@ LABEL="urna_usb_end"
             "DeviceAllow=char-ttyUSB rw\nDeviceAllow=char-ttyACM rw\n",
         )
 
+    kiosk = kiosk_of(profile)
+    if kiosk is not None:
+        configure_kiosk(root, kiosk, port)
+
     write_text(root / "etc/hostname", f"urna-{pname}\n")
     write_text(root / "etc/hosts", f"127.0.0.1 localhost\n127.0.1.1 urna-{pname}\n")
     write_text(root / "usr/lib/urna-appliance/image.json", json.dumps(image_info, indent=2) + "\n")
@@ -469,7 +490,85 @@ LABEL="urna_usb_end"
         write_text(root / "usr/share/doc/urna-appliance/appliance.md", doc.read_text())
 
 
-def lock_down(root: Path) -> None:
+# Chromium's switches in the kiosk: no first-run or error dialogs, no background network,
+# no swipe or pinch away from the page, software rendering (no GPU is assumed). Its own
+# sandbox needs user namespaces, which the kiosk's unit refuses: the unit is the sandbox
+# (docs/appliance.md, "The kiosk"), and --test-type hides the warning bar that says so.
+CHROMIUM_SWITCHES = [
+    "--ozone-platform=wayland",
+    "--kiosk",
+    "--no-first-run",
+    "--noerrdialogs",
+    "--disable-infobars",
+    "--no-sandbox",
+    "--no-zygote",
+    "--test-type",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--disable-breakpad",
+    "--disable-features=Translate,MediaRouter,OptimizationHints,DialMediaRouteProvider",
+    "--overscroll-history-navigation=0",
+    "--disable-pinch",
+    "--autoplay-policy=no-user-gesture-required",
+    "--password-store=basic",
+    "--check-for-update-interval=31536000",
+]
+
+
+def configure_kiosk(root: Path, kiosk: dict, port: int) -> None:  # type: ignore[type-arg]
+    """The kiosk of a booth or a hall display: cage + Chromium on the local display, as
+    its own user, showing one page of the local Urna (docs/appliance.md, "The kiosk")."""
+    origin = f"http://127.0.0.1:{port}"
+    path = str(kiosk["path"])
+    accepts_input = bool(kiosk.get("input", False))
+    booth = bool(kiosk.get("booth", False))
+    settings = {
+        "origin": origin,
+        "path": path,
+        "language": str(kiosk.get("language", "az")),
+        "profile": "/var/lib/urna/kiosk/chromium",
+        "chromium": CHROMIUM_SWITCHES,
+    }
+    write_text(root / "etc/urna/kiosk.json", json.dumps(settings, indent=2) + "\n")
+    policy = (KIOSK_DIR / "chromium-policy.json").read_text()
+    policy = policy.replace("@ORIGIN@", origin).replace("@PATH@", path)
+    write_text(root / "etc/chromium/policies/managed/urna-kiosk.json", policy)
+    for unit in ("urna-kiosk.service", *(["urna-booth-enrol.service"] if booth else [])):
+        write_text(root / "etc/systemd/system" / unit, (KIOSK_DIR / unit).read_text())
+    write_text(root / "usr/lib/urna-appliance/kiosk", (KIOSK_DIR / "kiosk").read_text(), 0o755)
+    write_text(
+        root / "etc/tmpfiles.d/urna-kiosk.conf", (KIOSK_DIR / "urna-kiosk.tmpfiles").read_text()
+    )
+    write_text(
+        root / "etc/systemd/system/seatd.service.d/urna-sandbox.conf",
+        (KIOSK_DIR / "seatd-sandbox.conf").read_text(),
+    )
+    devices = "[Service]\n"
+    if not accepts_input:
+        # The display only: no input backend at all, so no keyboard or pointer reaches it.
+        devices += "Environment=WLR_BACKENDS=drm\n"
+    else:
+        # Keyboards and switches (through seatd); their dangerous keys are gone (the hwdb).
+        write_text(
+            root / "etc/udev/hwdb.d/70-urna-kiosk-keys.hwdb",
+            (KIOSK_DIR / "70-urna-kiosk-keys.hwdb").read_text(),
+        )
+    if booth:
+        devices += "ReadWritePaths=/run/urna-booth\n"
+        write_text(root / "etc/urna/booth-origin", origin + "\n")
+        write_text(
+            root / "usr/lib/urna-appliance/booth-enrol",
+            (KIOSK_DIR / "booth-enrol").read_text(),
+            0o755,
+        )
+    write_text(root / "etc/systemd/system/urna-kiosk.service.d/profile.conf", devices)
+
+
+def lock_down(root: Path, profile: dict) -> None:  # type: ignore[type-arg]
     """Users, units, no login anywhere, no setuid."""
     chroot(
         root,
@@ -485,6 +584,18 @@ def lock_down(root: Path) -> None:
     )
     chroot(root, "passwd", "--lock", "root", stdout=subprocess.DEVNULL)
     enable = ["urna-init.service", "urna.service", "nftables.service", "systemd-networkd.service"]
+    kiosk = kiosk_of(profile)
+    if kiosk is not None:
+        chroot(
+            root, "useradd", "--system", "--user-group", "--home-dir", "/run/urna-kiosk",
+            "--no-create-home", "--shell", "/usr/sbin/nologin", "urna-kiosk",
+        )  # fmt: skip
+        # seatd (Debian's unit, sandboxed by the image's drop-in) hands the kiosk its devices.
+        enable += ["seatd.service", "urna-kiosk.service"]
+        if kiosk.get("booth"):
+            enable.append("urna-booth-enrol.service")
+        # The image's own key map (70-urna-kiosk-keys.hwdb) compiled into the read-only root.
+        chroot(root, "systemd-hwdb", "update")
     run(["systemctl", f"--root={root}", "enable", *enable], stderr=subprocess.DEVNULL)
     mask = [
         "getty@.service",
@@ -914,10 +1025,10 @@ def main() -> None:
     with timer.step("overlay"):
         copy_overlay(root)
     with timer.step("packages"):
-        install_packages(root, debcache)
+        install_packages(root, debcache, profile_packages(profile))
     with timer.step("configure"):
         configure(root, src, profile, plugins, image_info)
-        lock_down(root)
+        lock_down(root, profile)
     with timer.step("urna"):
         python_dists = install_urna(root, work / "wheels", plugins)
     with timer.step("initramfs"):

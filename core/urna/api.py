@@ -38,6 +38,7 @@ from urna.shell.http import ApiError, field, json_body
 from urna.shell.i18n import N_, Translator
 from urna.shell.ledger import Ledger, LedgerError
 from urna.shell.permissions import AUTHENTICATED
+from urna.shell.printing import Printer, PrintError, PrintJob
 from urna.shell.replica import public_read
 from urna.shell.services import Services, services_of
 from urna.shell.settings import Settings
@@ -89,6 +90,9 @@ __all__ = [
     "Page",
     "PreparedBallot",
     "Principal",
+    "PrintError",
+    "PrintJob",
+    "Printer",
     "RecordView",
     "ReplaySource",
     "Report",

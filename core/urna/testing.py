@@ -12,13 +12,15 @@ Installed with ``pip install urna[testing]`` and loaded by pytest through the
 ``urna_keys``      deterministic Ed25519 keys by name
 ``urna_browser``   headless Chromium (Debian's) driven by Selenium
 ``urna_pages``     pages seen in that browser: axe-core, language and screenshots
+``urna_cups``      a private CUPS scheduler for the session (Debian's cups)
+``urna_printer``   a CUPS-PDF printer on it whose jobs come out as PDFs to read back
 
 ``pytest --screenshots DIR`` writes a PNG of every page ``urna_pages`` visits.
 
 PostgreSQL comes from ``URNA_TEST_POSTGRES_URL`` or is started from the
 ``initdb``/``pg_ctl`` binaries. When a component is missing the test is
 skipped, unless ``URNA_TEST_REQUIRE`` names it (CI sets
-``postgresql,chromium``), in which case the test fails.
+``postgresql,chromium,umockdev,shared-data,cups``), in which case the test fails.
 """
 
 from __future__ import annotations
@@ -37,9 +39,10 @@ import socket
 import ssl
 import subprocess
 import tempfile
+import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import attrs
 import pluggy
@@ -62,6 +65,7 @@ from urna.crypto.signing import SigningKey
 from urna.plugins import PluginError, make_plugin_manager
 from urna.shell import db
 from urna.shell.keys import create_key_file
+from urna.shell.printing import PrintJob
 from urna.shell.registry import Registry, build_registry
 from urna.shell.services import Services, running_services
 from urna.shell.settings import Settings
@@ -80,6 +84,7 @@ except ImportError:  # pragma: no cover - the kit needs urna[testing]
 
 __all__ = [
     "Ceremony",
+    "CupsServer",
     "KeyFactory",
     "MigratedTemplates",
     "PageChecker",
@@ -88,6 +93,7 @@ __all__ = [
     "PostgresServer",
     "RecordBuilder",
     "UrnaServer",
+    "VirtualPrinter",
     "catalog_problems",
     "drbg",
     "honest_ceremony",
@@ -104,7 +110,7 @@ POSTGRES_URL_ENV = "URNA_TEST_POSTGRES_URL"
 TEST_PASSWORD = "correct horse battery staple"  # noqa: S105 - for test users only
 
 
-def require_component(name: str, reason: str) -> None:
+def require_component(name: str, reason: str) -> NoReturn:
     """Skip for want of ``name``, or fail when ``URNA_TEST_REQUIRE`` says it must be there."""
     required = {part.strip() for part in os.environ.get(REQUIRE_ENV, "").split(",")}
     if name in required or "all" in required:
@@ -489,6 +495,178 @@ async def serve_in_process(
         server.close()
         await server.wait_closed()
         await server.after_stop()
+
+
+CUPS_PDF_BACKEND = Path("/usr/lib/cups/backend/cups-pdf")
+CUPS_PDF_PPD = Path("/usr/share/ppd/cups-pdf/CUPS-PDF_opt.ppd")
+CUPS_PDF_CONFIG_DIR = Path("/etc/cups")
+"""CUPS-PDF reads an instance's settings only from here (``cups-pdf-<instance>.conf``)."""
+
+
+@attrs.frozen
+class VirtualPrinter:
+    """A CUPS-PDF printer of a test's own: every job it prints becomes a PDF in ``output``."""
+
+    name: str
+    server: str
+    """The private scheduler's socket: what ``[printing] server`` names."""
+    output: Path
+
+    def configure(self, settings: Settings) -> Settings:
+        """``settings`` printing on this printer (override ``urna_settings`` with it)."""
+        return attrs.evolve(settings, printer=self.name, print_server=self.server)
+
+    def jobs(self, which: str = "all") -> list[str]:
+        """The ids of the jobs CUPS holds for this printer: ``all``, ``completed`` or
+        ``not-completed`` (``lpstat -W``). A test that nothing was printed: ``== []``."""
+        listing = subprocess.run(
+            ["lpstat", "-h", self.server, "-W", which, "-o", self.name],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "LC_ALL": "C"},
+        ).stdout
+        return [line.split()[0] for line in listing.splitlines() if line.strip()]
+
+    def printed(self, job: PrintJob, timeout: float = 60) -> Path:
+        """The PDF that ``job`` came out as, once CUPS reports the job completed."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = sorted(self.output.glob(f"*-job_{job.number}.pdf"))
+            if found and job.id in self.jobs("completed"):
+                return found[0]
+            time.sleep(0.1)
+        log = Path(self.server).parent / "log" / "error_log"
+        tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+        raise AssertionError(f"job {job.id} printed nothing within {timeout} s; CUPS:\n{tail}")
+
+    def printed_text(self, job: PrintJob) -> str:
+        """The text of every page of ``job``'s PDF, as a reader of the paper would see it."""
+        from pypdf import PdfReader
+
+        reader = PdfReader(self.printed(job))
+        return "\n".join(page.extract_text() or "" for page in reader.pages)
+
+
+class CupsServer:
+    """A private CUPS scheduler: its own configuration, spool, logs and socket in a
+    temporary directory (nothing of the system's CUPS is used or changed), with CUPS-PDF
+    printers added per test.
+
+    It runs as root: CUPS runs the CUPS-PDF backend (mode 0700) only from a scheduler
+    running as root, and CUPS-PDF refuses to run otherwise. CUPS-PDF reads each printer's
+    settings from ``/etc/cups/cups-pdf-<printer>.conf``, which ``add_printer`` writes and
+    ``remove_printer`` deletes.
+    """
+
+    def __init__(self, base: Path, process: subprocess.Popen[bytes]) -> None:
+        self.base = base
+        self.process = process
+        self.socket = str(base / "cups.sock")
+        self._counter = itertools.count()
+
+    def lpadmin(self, *arguments: str) -> None:
+        subprocess.run(["lpadmin", "-h", self.socket, *arguments], check=True, capture_output=True)
+
+    def add_printer(self) -> VirtualPrinter:
+        name = f"urna-test-{os.getpid()}-{next(self._counter)}"
+        output = self.base / "printed" / name
+        output.mkdir(parents=True, mode=0o755)
+        (CUPS_PDF_CONFIG_DIR / f"cups-pdf-{name}.conf").write_text(
+            f"Out {output}\nAnonDirName {output}\nLabel 1\nLog {self.base / 'log'}\n"
+            f"Spool {self.base / 'cups-pdf-spool'}\nGSTmp {self.base / 'tmp'}\n"
+        )
+        self.lpadmin("-p", name, "-v", f"cups-pdf:/{name}", "-P", str(CUPS_PDF_PPD), "-E")
+        return VirtualPrinter(name, self.socket, output)
+
+    def remove_printer(self, printer: VirtualPrinter) -> None:
+        self.lpadmin("-x", printer.name)
+        (CUPS_PDF_CONFIG_DIR / f"cups-pdf-{printer.name}.conf").unlink(missing_ok=True)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        for config in CUPS_PDF_CONFIG_DIR.glob(f"cups-pdf-urna-test-{os.getpid()}-*.conf"):
+            config.unlink(missing_ok=True)
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+def start_cups() -> CupsServer | str:
+    """Start a private scheduler; answers the server or why there can be none."""
+    cupsd = shutil.which("cupsd", path=f"/usr/sbin:/sbin:{os.environ.get('PATH', '')}")
+    if cupsd is None or shutil.which("lp") is None:
+        return "no cupsd or lp: install Debian's cups"
+    if not CUPS_PDF_BACKEND.exists() or not CUPS_PDF_PPD.exists():
+        return "no CUPS-PDF: install Debian's printer-driver-cups-pdf"
+    if os.geteuid() != 0:
+        return "CUPS-PDF prints only under a CUPS scheduler running as root"
+    base = Path(tempfile.mkdtemp(prefix="urna-cups-"))
+    base.chmod(0o755)  # the filters run as the scheduler's unprivileged user (lp)
+    for directory in ("spool", "cache", "state", "log"):
+        (base / directory).mkdir()
+    (base / "tmp").mkdir(mode=0o1777)
+    (base / "tmp").chmod(0o1777)
+    (base / "cups-files.conf").write_text(
+        f"ServerRoot {base}\nRequestRoot {base / 'spool'}\nCacheDir {base / 'cache'}\n"
+        f"StateDir {base / 'state'}\nTempDir {base / 'tmp'}\nPrintcap {base / 'printcap'}\n"
+        f"ErrorLog {base / 'log' / 'error_log'}\nAccessLog {base / 'log' / 'access_log'}\n"
+        f"PageLog {base / 'log' / 'page_log'}\nSystemGroup root\n"
+    )
+    (base / "cupsd.conf").write_text(
+        f"Listen {base / 'cups.sock'}\nLogLevel info\nWebInterface No\nBrowsing No\n"
+        "<Location />\n  Order allow,deny\n  Allow localhost\n</Location>\n"
+    )
+    process = subprocess.Popen(
+        [cupsd, "-f", "-c", str(base / "cupsd.conf"), "-s", str(base / "cups-files.conf")],
+        stdout=subprocess.DEVNULL,
+        stderr=(base / "log" / "cupsd.out").open("wb"),
+    )
+    server = CupsServer(base, process)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and process.poll() is None:
+        answer = subprocess.run(
+            ["lpstat", "-h", server.socket, "-r"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "LC_ALL": "C"},
+        )
+        if answer.stdout.strip() == "scheduler is running":
+            return server
+        time.sleep(0.1)
+    why = (base / "log" / "cupsd.out").read_text(errors="replace")[-500:]
+    server.stop()
+    return f"cupsd did not start: {why}"
+
+
+@pytest.fixture(scope="session")
+def urna_cups() -> Iterator[CupsServer | str]:
+    """A private CUPS scheduler for the session, or the reason there is none."""
+    server = start_cups()
+    yield server
+    if isinstance(server, CupsServer):
+        server.stop()
+
+
+@pytest.fixture
+def urna_printer(urna_cups: CupsServer | str) -> Iterator[VirtualPrinter]:
+    """A CUPS-PDF printer of this test's own on the private scheduler. To print on it
+    from the appliance, override ``urna_settings``::
+
+        @pytest.fixture
+        def urna_settings(urna_settings, urna_printer):
+            return urna_printer.configure(urna_settings)
+
+    then ``job = await services.printer.print_pdf(pdf, title=...)`` and
+    ``urna_printer.printed_text(job)`` is what came out on paper."""
+    if isinstance(urna_cups, str):
+        require_component("cups", urna_cups)
+    printer = urna_cups.add_printer()
+    yield printer
+    urna_cups.remove_printer(printer)
 
 
 CHROMIUM_PATHS = ("/usr/bin/chromium", "/usr/bin/chromium-browser")

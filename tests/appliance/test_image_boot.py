@@ -11,18 +11,16 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from .conftest import BOOT_TIMEOUT_S
 from .vm import ApplianceVM
 
 pytestmark = pytest.mark.image
 
-BOOT_BUDGET_S = float(os.environ.get("URNA_IMAGE_BOOT_BUDGET", "90"))
 URNA_SCORE_MAX = 2.0
 # Units the image adds (or enables) and the most exposure each may have.
 UNIT_SCORES_MAX = {
@@ -34,6 +32,8 @@ UNIT_SCORES_MAX = {
     "nftables.service": URNA_SCORE_MAX,
     "systemd-networkd.service": URNA_SCORE_MAX,
 }
+# Units a profile adds: gated the same way when its image has them (the kiosk profiles).
+PROFILE_UNITS = ["urna-kiosk.service", "urna-booth-enrol.service", "seatd.service"]
 
 
 def score(root: Path, unit: str) -> tuple[float, str]:
@@ -51,7 +51,13 @@ def score(root: Path, unit: str) -> tuple[float, str]:
 
 def test_unit_security_scores(image_root: Path) -> None:
     report = {}
-    for unit, limit in UNIT_SCORES_MAX.items():
+    system = image_root / "etc/systemd/system"
+    added = [
+        u
+        for u in PROFILE_UNITS
+        if (system / u).exists() or (system / "multi-user.target.wants" / u).is_symlink()
+    ]
+    for unit, limit in {**UNIT_SCORES_MAX, **dict.fromkeys(added, URNA_SCORE_MAX)}.items():
         value, verdict = score(image_root, unit)
         report[unit] = f"{value} {verdict}"
         assert value <= limit, f"{unit} exposure {value} {verdict} > {limit}"
@@ -92,31 +98,13 @@ def test_manifest_describes_the_image(image_out: Path) -> None:
     )
 
 
-@pytest.fixture(scope="module")
-def vm(image_out: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApplianceVM]:
-    machine = ApplianceVM(
-        image_out,
-        tmp_path_factory.mktemp("vm"),
-        boot=os.environ.get("URNA_IMAGE_BOOT", "direct"),
-    )
-    machine.start()
-    try:
-        machine.boot_seconds = machine.wait_healthy(BOOT_BUDGET_S * 3)  # type: ignore[attr-defined]
-        yield machine
-    finally:
-        machine.stop()
-        keep = os.environ.get("URNA_IMAGE_KEEP_LOGS")
-        if keep:
-            shutil.copy(machine.serial_log, Path(keep) / "serial.log")
-
-
-def test_boots_to_healthy_urna_within_budget(vm: ApplianceVM) -> None:
-    seconds = vm.boot_seconds  # type: ignore[attr-defined]
-    print(f"\nboot to healthy Urna: {seconds:.1f} s (budget {BOOT_BUDGET_S} s)")
+def test_boots_to_healthy_urna(vm: ApplianceVM) -> None:
+    """Healthy within the generous timeout (the vm fixture's); the time is reported, and
+    test_boot_time.py reports the median of several boots against the budget."""
+    print(f"\nthis boot, to healthy Urna: {vm.boot_seconds:.1f} s")  # type: ignore[attr-defined]
     status, doc = vm.get_json("/-/health")
     assert status == 200
     assert doc["status"] == "ok"
-    assert seconds < BOOT_BUDGET_S
 
 
 def test_plugins_are_the_profiles(vm: ApplianceVM, image_out: Path) -> None:
@@ -186,7 +174,10 @@ def test_usb_drive_is_mounted_read_only_and_hardened(vm: ApplianceVM) -> None:
     assert medium["hardened"]
 
 
-def test_usb_keyboard_is_refused(vm: ApplianceVM) -> None:
+def test_usb_keyboard_is_refused(vm: ApplianceVM, image_root: Path) -> None:
+    policy = (image_root / "etc/udev/rules.d/60-urna-usb-policy.rules").read_text()
+    if re.search(r'bInterfaceClass}=="[0-9a-f|]*\b03\b', policy):
+        pytest.skip("this profile accepts keyboards (the booth's voters type on them)")
     assert vm.qmp is not None
     vm.qmp.execute("device_add", driver="usb-kbd", bus="xhci.0", id="kbd")
     match = vm.wait_console(
@@ -214,7 +205,7 @@ def _root_partition_start(disk: Path) -> int:
     return int(part["start"]) * 512
 
 
-def test_flipped_block_in_root_refuses_boot(image_out: Path, tmp_path: Path) -> None:
+def test_flipped_block_in_root_refuses_boot(image_out: Path, qemu: str, tmp_path: Path) -> None:
     """One byte flipped in a block the boot reads: dm-verity (panic-on-corruption) stops
     the boot before anything on the root runs. A block the boot does not read would stop
     the appliance when it is read; urna.verity=full checks every block at boot."""
@@ -235,7 +226,7 @@ def test_flipped_block_in_root_refuses_boot(image_out: Path, tmp_path: Path) -> 
     try:
         machine.wait_console(
             r"device-mapper: verity: .*data block|Kernel panic|urna-verity: .*refusing",
-            BOOT_BUDGET_S * 3,
+            BOOT_TIMEOUT_S,
         )
         # -no-reboot: the panic (panic=10) ends QEMU instead of looping.
         assert machine.wait_exit(60) is not None, "tampered appliance kept running"

@@ -144,6 +144,11 @@ class ApplianceVM:
             "-device", "virtio-net-pci,netdev=net0",
             "-device", "qemu-xhci,id=xhci",
             "-device", "virtio-rng-pci",
+            # The local display: virtio-gpu with VGA compatibility. wlroots 0.15 (the
+            # kiosk's compositor) needs a DRM driver that imports PRIME buffers, which
+            # real GPUs do and QEMU's standard VGA (bochs) does not.
+            "-vga", "none",
+            "-device", "virtio-vga",
         ]  # fmt: skip
         if self.boot == "direct":
             cmdline = (self.out / "cmdline").read_text().strip()
@@ -265,12 +270,93 @@ class ApplianceVM:
         except OSError:
             return False
 
+    # --------------------------------------------------------------------- the screen
+    # The virtio-vga display is the local display; QMP screendump reads it and send-key
+    # types on the PS/2 keyboard, as a person at the booth would.
+
+    def screendump(self, path: Path) -> Screen:
+        """The guest's screen now: a PNG at ``path`` (for a person) and its pixels."""
+        assert self.qmp is not None
+        raw = path.with_suffix(".ppm")
+        self.qmp.execute("screendump", filename=str(raw))
+        self.qmp.execute("screendump", filename=str(path), format="png")
+        screen = Screen.from_ppm(raw.read_bytes(), path)
+        raw.unlink()
+        return screen
+
+    def wait_screen_text(self, marker: str, timeout: float, png: Path) -> tuple[float, Screen]:
+        """Seconds from QEMU's start until the screen shows ``marker`` (read by OCR, letters
+        and digits compared), and that screen; its PNG is left at ``png``."""
+        want = _letters(marker)
+        deadline = time.monotonic() + timeout
+        while True:
+            screen = self.screendump(png)
+            if screen.colours() > 8 and want in _letters(screen.text()):
+                return time.monotonic() - self.started_at, screen
+            if not self.running:
+                raise AssertionError(f"VM stopped before the screen showed {marker!r}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the screen did not show {marker!r} in {timeout} s: {png}")
+            time.sleep(2)
+
+    def send_keys(self, *keys: str, hold_ms: int = 100) -> None:
+        """Press ``keys`` together (QEMU key codes: ``ctrl``, ``alt``, ``f2``, ``l``...)."""
+        assert self.qmp is not None
+        self.qmp.execute(
+            "send-key",
+            keys=[{"type": "qcode", "data": key} for key in keys],
+            **{"hold-time": hold_ms},
+        )
+
     def wait_exit(self, timeout: float) -> int | None:
         assert self.proc is not None
         try:
             return self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             return None
+
+
+def _letters(text: str) -> str:
+    return "".join(c for c in text.lower() if c.isalnum())
+
+
+class Screen:
+    """A screendump: size, RGB bytes, and where its PNG was kept."""
+
+    def __init__(self, width: int, height: int, pixels: bytes, png: Path) -> None:
+        self.width = width
+        self.height = height
+        self.pixels = pixels
+        self.png = png
+
+    @classmethod
+    def from_ppm(cls, data: bytes, png: Path) -> Screen:
+        fields = data.split(maxsplit=4)  # P6 width height maxval pixels
+        assert fields[0] == b"P6" and fields[3] == b"255", "not an 8-bit PPM"
+        width, height = int(fields[1]), int(fields[2])
+        return cls(width, height, fields[4][: width * height * 3], png)
+
+    def colours(self) -> int:
+        """How many distinct colours it shows (a blank or text console shows few)."""
+        return len({self.pixels[i : i + 3] for i in range(0, len(self.pixels), 3 * 7)})
+
+    def difference(self, other: Screen) -> float:
+        """The share of pixels that differ between two screens of the same size."""
+        if (self.width, self.height) != (other.width, other.height):
+            return 1.0
+        a, b = self.pixels, other.pixels
+        changed = sum(1 for i in range(0, len(a), 3) if a[i : i + 3] != b[i : i + 3])
+        return changed / (self.width * self.height)
+
+    def text(self) -> str:
+        """What OCR (tesseract) reads on the screen."""
+        result = subprocess.run(
+            ["tesseract", str(self.png), "-", "--psm", "3"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return result.stdout
 
 
 @contextlib.contextmanager

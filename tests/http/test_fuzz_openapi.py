@@ -32,7 +32,7 @@ LONG_EXAMPLES = 300
 EXPENSIVE = re.compile(r"/(reports|sign|members|users|login)\b")
 # The names handlers read from bodies and items: `body.get("x")`, `field(body, "x", ...)`.
 _READS = re.compile(r"""(?:\.get\(|field\(\w+, )["']([a-z_]+)["']""")
-_SOURCES = ("urna.shell", "urna_elections", "urna_parliament", "urna_example")
+_SOURCES = ("urna.shell", "urna_elections", "urna_evoting", "urna_parliament", "urna_example")
 
 
 @pytest.fixture
@@ -61,7 +61,8 @@ def fuzzable(document: dict[str, Any]) -> dict[str, Any]:
 
 
 async def seed(server: UrnaServer) -> dict[str, Any]:
-    """An election with a precinct and a draft, so that known names reach the handlers."""
+    """An election with a precinct and a draft, and an e-voting election, so that known
+    names reach the handlers."""
     roles = sorted(server.services.registry.roles)
     admin = await server.token_client("fuzz-admin", roles)
     created = await admin.post(
@@ -75,6 +76,14 @@ async def seed(server: UrnaServer) -> dict[str, Any]:
         headers={"Idempotency-Key": "seed-election"},
     )
     assert created.status_code == 201, created.text
+    # An e-voting election whose only guardian is the fuzzer, with a voter and a booth.
+    from urna_evoting.demo import election_file
+    from urna_evoting.setup import create_election, import_voters
+
+    evoting = election_file("fuzz", guardians=1, quorum=1)
+    evoting["guardians"] = [{"name": "Fuzz", "user": "fuzz-admin"}]
+    await create_election(server.services, evoting)
+    await import_voters(server.services, "voter_id,name\nv1,Voter\n")
     return {
         "code": "F1",
         "scope": created.json()["scope"],

@@ -23,7 +23,8 @@ concurrent callers (several sanic workers on PostgreSQL) are serialised:
 7. :meth:`BallotBox.open`: all guardians confirmed, credentials now fixed;
 8. :meth:`BallotBox.cast` and :meth:`BallotBox.challenge` (Benaloh), each by
    the device whose confirmation-code chain the ballot continues;
-9. :meth:`BallotBox.tally` closes voting and sums the cast ballots;
+9. :meth:`BallotBox.tally` closes voting and records the sum of the cast ballots (kept
+   running as they are cast, so closing costs no pass over every ballot);
 10. :meth:`BallotBox.submit_share` per decrypting guardian (verified, attributed);
 11. :meth:`BallotBox.publish_result` combines at least ``k`` shares.
 
@@ -69,6 +70,7 @@ from urna.crypto.election import (
     make_election,
     verify_ceremony_confirmation,
 )
+from urna.crypto.elgamal import Ciphertext
 from urna.crypto.errors import (
     DecodeError,
     KeyRejectedError,
@@ -82,10 +84,10 @@ from urna.crypto.manifest import ElectionParameters
 from urna.crypto.signing import verify_key_from_hex
 from urna.crypto.tally import (
     EncryptedTally,
+    TallyEntry,
     TallyResult,
     TallyShare,
     combine_tally_shares,
-    tally_ballots,
     verify_tally_share,
 )
 from urna.record import election_events as ev
@@ -151,6 +153,9 @@ class _State:
     device_codes: dict[str, bytes] = attrs.Factory(dict)
     alphas: set[bytes] = attrs.Factory(set)
     cast: list[EncryptedBallot] = attrs.Factory(list)
+    sums: list[Ciphertext] = attrs.Factory(list)
+    """The running sum of the cast ballots' ciphertexts, one per option in manifest order:
+    closing the polls costs no pass over every ballot."""
     challenged: int = 0
     tally: EncryptedTally | None = None
     shares: dict[int, TallyShare] = attrs.Factory(dict)
@@ -208,8 +213,24 @@ class _State:
         if cast:
             self.used_credentials.add(ballot.credential.hex())
             self.cast.append(ballot)
+            self.add_to_sums(ballot)
         else:
             self.challenged += 1
+
+    def add_to_sums(self, ballot: EncryptedBallot) -> None:
+        """Add a cast (so verified, so well-shaped) ballot to the running sums."""
+        ciphertexts = [s.ciphertext for c in ballot.contests for s in c.selections]
+        if not self.sums:
+            self.sums = [Ciphertext.zero()] * len(ciphertexts)
+        self.sums = [total + c for total, c in zip(self.sums, ciphertexts, strict=True)]
+
+    def encrypted_tally(self, election: Election) -> EncryptedTally:
+        """The tally of the cast ballots from the running sums: what :func:`tally_ballots`
+        answers for ``self.cast``, which every cast ballot passed (shape, unique id)."""
+        ids = [(c.contest_id, o) for c in election.manifest.contests for o in c.options]
+        sums = self.sums or [Ciphertext.zero()] * len(ids)
+        entries = tuple(TallyEntry(c, o, total) for (c, o), total in zip(ids, sums, strict=True))
+        return EncryptedTally(election.election_hash, len(self.cast), entries)
 
     def fix_ceremony_hash(self) -> None:
         """H_C, once every share is relayed (at once for a single guardian)."""
@@ -296,6 +317,14 @@ class BallotBox:
             "shares": sorted(state.shares),
             "result": state.result.to_json() if state.result else None,
         }
+
+    async def device_code(self, scope: str, device_id: str) -> bytes:
+        """The head of ``device_id``'s confirmation-code chain: the ``previous_code`` its
+        next ballot must carry (:func:`initial_code` before its first ballot). A device
+        that encrypts on the appliance (a voting booth) reads it here before encrypting."""
+        state = await self._state(scope)
+        _keyed(state)
+        return state.device_code(device_id)
 
     # -- setting up ----------------------------------------------------------------------------
 
@@ -663,7 +692,7 @@ class BallotBox:
             election = _keyed(state)
             if not state.opened or state.tally is not None:
                 raise BallotBoxError("election.state", "voting is not open", 409)
-            tally = _verified(tally_ballots, election, state.cast)
+            tally = state.encrypted_tally(election)
             await self._append(scope, state, ev.TALLY_COMPUTED, ev.tally_computed_payload(tally))
             return tally
 

@@ -365,6 +365,20 @@ def report_command(
     click.echo(f"wrote {output}")
 
 
+@cli.command(name="print")
+@click.argument("document", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--title", help="The job's name in CUPS (default: the file's name).")
+@click.option("--copies", type=click.IntRange(1, 100), default=1, show_default=True)
+@pass_context
+def print_command(context: CommandContext, document: Path, title: str | None, copies: int) -> None:
+    """Print a PDF (a saved report, a test page) on the [printing] printer."""
+    from urna.shell.printing import Printer
+
+    printer = Printer.from_settings(context.settings)
+    job = run(printer.print_pdf(document.read_bytes(), title=title or document.name, copies=copies))
+    click.echo(f"printing {document} on {job.printer}: job {job.id}")
+
+
 @cli.group(name="appliance")
 def appliance_group() -> None:
     """The appliance this runs on."""

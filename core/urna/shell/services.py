@@ -16,6 +16,7 @@ from urna.record.event import Event
 from urna.shell.db import close_database, open_database
 from urna.shell.keys import load_key_file
 from urna.shell.ledger import Ledger
+from urna.shell.printing import Printer
 from urna.shell.registry import Registry
 from urna.shell.replica import ReadReplica
 from urna.shell.settings import Settings
@@ -33,6 +34,8 @@ class Services:
     ledger: Ledger
     key: SigningKey
     web: Web
+    printer: Printer
+    """The ``[printing]`` printer: ``await services.printer.print_pdf(pdf, title=...)``."""
     replica: ReadReplica | None = None
     """Where public reads go when it is fresh (``read_replica_url``; only in a server)."""
 
@@ -59,7 +62,8 @@ def build_services(
             log.exception("a plugin failed handling committed event %s", event.where)
 
     ledger = Ledger(key, registry.event_types, notify, group_commit=settings.uses_sqlite)
-    return Services(settings, registry, manager, ledger, key, Web(settings, registry))
+    web = Web(settings, registry)
+    return Services(settings, registry, manager, ledger, key, web, Printer.from_settings(settings))
 
 
 @contextlib.asynccontextmanager

@@ -8,6 +8,7 @@ an error, so a misspelled setting never silently falls back to a default.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 import zoneinfo
 from collections.abc import Mapping
@@ -63,6 +64,12 @@ class Settings:
     """Pages' language when neither the visitor's choice nor their browser names one."""
     time_zone: str = "Asia/Baku"
     """IANA zone in which pages and reports show times (the record keeps UTC)."""
+    printer: str = ""
+    """CUPS's name of the printer receipts and reports go to; empty: none (printing refused)."""
+    print_server: str = ""
+    """The CUPS scheduler (socket path or host:port); empty: the system's own."""
+    print_timeout_seconds: int = 30
+    """How long ``lp`` may take to accept a job before printing is reported failed."""
 
     @property
     def uses_sqlite(self) -> bool:
@@ -97,6 +104,7 @@ _INT_KEYS = {
     "session_idle_seconds": ("auth", "session_idle_seconds"),
     "session_absolute_seconds": ("auth", "session_absolute_seconds"),
     "read_replica_max_lag_seconds": ("", "read_replica_max_lag_seconds"),
+    "print_timeout_seconds": ("printing", "timeout_seconds"),
 }
 _STR_KEYS = {
     "database_url": ("", "database_url"),
@@ -106,13 +114,19 @@ _STR_KEYS = {
     "name": ("appliance", "name"),
     "language": ("appliance", "language"),
     "time_zone": ("appliance", "time_zone"),
+    "printer": ("printing", "printer"),
+    "print_server": ("printing", "server"),
 }
 _TIMEOUTS = (
+    "print_timeout_seconds",
     "header_timeout_seconds",
     "body_timeout_seconds",
     "response_timeout_seconds",
     "keep_alive_seconds",
 )
+# CUPS accepts any printable character in a queue name but these (lpadmin(8)); a leading
+# dash would read as an option.
+_PRINTER_NAME = re.compile(r"[^\s\x00-\x1f\x7f/\\#?'\"-][^\s\x00-\x1f\x7f/\\#?'\"]{0,126}")
 _LIST_KEYS = {"plugins_allow": ("plugins", "allow"), "plugins_require": ("plugins", "require")}
 _KNOWN = {
     "": {"data_dir", "database_url", "read_replica_url", "read_replica_max_lag_seconds"},
@@ -131,6 +145,7 @@ _KNOWN = {
     "auth": {"session_idle_seconds", "session_absolute_seconds"},
     "plugins": {"allow", "require"},
     "appliance": {"name", "language", "time_zone"},
+    "printing": {"printer", "server", "timeout_seconds"},
 }
 _ENV = {
     "URNA_DATA_DIR": "data_dir",
@@ -144,6 +159,7 @@ _ENV = {
     "URNA_PLUGINS_REQUIRE": "plugins_require",
     "URNA_LANGUAGE": "language",
     "URNA_TIME_ZONE": "time_zone",
+    "URNA_PRINTER": "printer",
 }
 
 
@@ -248,6 +264,13 @@ def _validate(settings: Settings) -> None:
             raise SettingsError(f"setting {field} must be a string")
     if settings.language not in LANGUAGES:
         raise SettingsError(f"language must be one of {', '.join(LANGUAGES)}")
+    if settings.printer and not _PRINTER_NAME.fullmatch(settings.printer):
+        raise SettingsError(
+            f"[printing] printer {settings.printer!r} is not a CUPS printer name (up to 127 "
+            "letters, digits and punctuation other than / \\ # ? ' \" and no spaces)"
+        )
+    if settings.print_server.startswith("-") or any(c.isspace() for c in settings.print_server):
+        raise SettingsError(f"[printing] server {settings.print_server!r} is not a CUPS server")
     try:
         zoneinfo.ZoneInfo(settings.time_zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
