@@ -14,7 +14,13 @@ import pytest
 
 from .conftest import BOOT_TIMEOUT_S, MARKER, new_vm
 
-pytestmark = pytest.mark.image
+# Issue 18 is open: cage and Chromium start on the booth image's screen but the booth page
+# has never painted there (docs/appliance.md, "Not done yet"). Strict: the day it paints,
+# these pass and the marker must go.
+pytestmark = [
+    pytest.mark.image,
+    pytest.mark.xfail(strict=True, reason="issue 18: the booth page does not paint yet"),
+]
 
 
 def test_the_kiosk_comes_back_after_its_browser_dies(
