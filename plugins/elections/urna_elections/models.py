@@ -21,6 +21,12 @@ class Election(Model):
     date = fields.CharField(max_length=10)
     profile = fields.TextField()
     candidates = fields.TextField()
+    """Every selection of every contest, in ballot order (JSON)."""
+    contests = fields.TextField(default="[]")
+    """The contests with their districts, seats, votes allowed and selections (JSON); ``[]``
+    for an election defined before contests, which holds one contest of all its candidates."""
+    districts = fields.TextField(default="[]")
+    """Districts that cut across the commission tree, with their precincts (JSON)."""
     status = fields.CharField(max_length=16, default="unofficial")
 
     class Meta:
