@@ -51,7 +51,13 @@ from urna_elections import hookspecs, models, portal, reports
 from urna_elections.cache import warm
 from urna_elections.importer import ImportError_, import_protocols, mapping_from_file, read_csv_file
 from urna_elections.keystore import KeystoreError, seal, unseal
-from urna_elections.law import DEFAULT_PROFILE, Profile, builtin_profiles
+from urna_elections.law import (
+    DEFAULT_PROFILE,
+    Profile,
+    ProfileError,
+    builtin_profiles,
+    read_profile_file,
+)
 from urna_elections.live import Live, NoCommissions, live_results, warm_results
 from urna_elections.package import PackageError
 from urna_elections.protocols import (
@@ -759,11 +765,20 @@ def urna_register_verifier_checks() -> list[VerifierCheck]:
 @click.option(
     "--mapping",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="JSON column mapping; default: the 2012 Russian presidential file's",
+    help="JSON column mapping (wide or long); default: the 2012 Russian presidential file's",
+)
+@click.option(
+    "--rejections",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="write every rejection (row, precinct, column, cause, problem) to this CSV file",
 )
 @click.pass_obj
 def import_command(
-    context: CommandContext, election: str, path: Path, mapping: Path | None
+    context: CommandContext,
+    election: str,
+    path: Path,
+    mapping: Path | None,
+    rejections: Path | None,
 ) -> None:
     """Import protocols from a CSV (or zipped CSV) file with a column mapping."""
     import csv
@@ -773,7 +788,7 @@ def import_command(
 
     async def run() -> None:
         data, text = read_csv_file(path)
-        header = next(csv.reader(io.StringIO(text)))
+        header = next(csv.reader(io.StringIO(text)), [])
         columns = mapping_from_file(mapping) if mapping else ru_2012_mapping(header)
         async with context.services() as services:
             info = await load_election(election)
@@ -786,9 +801,23 @@ def import_command(
                 report = await import_protocols(
                     services.ledger, info, path.name, data, text, columns, progress=progress
                 )
-        click.echo(f"imported {report.imported} protocols, {len(report.rejected)} rejected")
-        for rejected in report.rejected[:50]:
-            click.echo(f"  row {rejected.row} {rejected.precinct}: {'; '.join(rejected.problems)}")
+        click.echo(
+            f"{report.rows} rows read: imported {report.imported} protocols, "
+            f"{len(report.rejected)} rejected; {report.commissions} commissions and "
+            f"{report.contests} contests added"
+        )
+        for cause, count in report.causes().most_common():
+            click.echo(f"  {count} × {cause}")
+        if rejections is not None:
+            rejections.write_text(report.rejections_csv(), encoding="utf-8")
+            click.echo(f"every rejection is in {rejections}")
+        else:
+            for rejected in report.rejected[:20]:
+                click.echo(
+                    f"  row {rejected.row} {rejected.precinct}: {'; '.join(rejected.problems)}"
+                )
+            if len(report.rejected) > 20:
+                click.echo("  ... (--rejections FILE writes them all)")
 
     try:
         asyncio.run(run())
@@ -812,7 +841,9 @@ def import_structure_command(
 
     async def run(document: dict[str, Any]) -> None:
         async with context.services() as services:
-            election = await import_structure(services.ledger, document, profiles_of(services))
+            election = await import_structure(
+                services.ledger, document, profiles_of(services), path.parent
+            )
         click.echo(
             f"election {election.code}: {len(document.get('commissions', []))} commissions, "
             f"{len(document.get('members', []))} members"
@@ -832,9 +863,42 @@ def import_structure_command(
         raise click.ClickException(f"nothing imported: {exc}") from None
 
 
+@click.group(name="profiles")
+def profiles_group() -> None:
+    """Election-law profiles: the shipped ones, and checking a profile document."""
+
+
+@profiles_group.command(name="check")
+@click.argument("path", type=_FILE)
+def profiles_check_command(path: Path) -> None:
+    """Check a profile document (JSON, or TOML by its .toml name) against the published
+    schema and the law's own rules; name every problem with its JSON path (exit 1)."""
+    try:
+        profile = Profile.from_json(read_profile_file(path))
+    except ProfileError as exc:
+        for problem in exc.problems:
+            click.echo(f"{path}: {problem}")
+        click.echo(f"{path}: {len(exc.problems)} problem(s), not a valid profile")
+        raise SystemExit(1) from None
+    click.echo(
+        f"{path}: profile {profile.name} is valid: {len(profile.lines)} lines, "
+        f"{len(profile.ratios)} ratios, quorum {profile.quorum[0]}/{profile.quorum[1]}, "
+        f"shares of {profile.share_base.basis} ({profile.share_base.expression})"
+    )
+
+
+@profiles_group.command(name="list")
+@click.pass_obj
+def profiles_list_command(context: CommandContext) -> None:
+    """The profiles the enabled plugins offer, by name (a structure names one of them)."""
+    registered = context.plugin_manager.hook.urna_elections_register_profiles()
+    for profile in sorted((p for group in registered for p in group), key=lambda p: p.name):
+        click.echo(f"{profile.name:<24} {profile.title}")
+
+
 @hookimpl
 def urna_register_commands() -> list[click.Command]:
-    return [import_command, import_structure_command]
+    return [import_command, import_structure_command, profiles_group]
 
 
 @hookimpl

@@ -26,6 +26,7 @@ from urna.crypto.hashing import blake2b_256
 from urna.crypto.signing import SigningKey, VerifyKey, verify_key_from_hex
 from urna.record.canonical import canonical_bytes
 
+from urna_elections.hierarchy import UNIT_CODE
 from urna_elections.law import Profile
 
 PROTOCOL_LABEL = b"urna.el.protocol"
@@ -61,9 +62,10 @@ def check_document(doc: Any) -> dict[str, Any]:
     if not isinstance(doc, dict) or set(doc) != DOC_FIELDS:
         found = sorted(doc) if isinstance(doc, dict) else type(doc).__name__
         raise ProtocolError(f"protocol document needs exactly {sorted(DOC_FIELDS)}, got {found}")
-    for key in ("election", "precinct"):
-        if not isinstance(doc[key], str) or not CODE.fullmatch(doc[key]):
-            raise ProtocolError(f"protocol {key} must match {CODE.pattern}")
+    if not isinstance(doc["election"], str) or not CODE.fullmatch(doc["election"]):
+        raise ProtocolError(f"protocol election must match {CODE.pattern}")
+    if not isinstance(doc["precinct"], str) or not UNIT_CODE.fullmatch(doc["precinct"]):
+        raise ProtocolError("protocol precinct must be a commission code (1..160 characters)")
     if not isinstance(doc["profile"], str) or not doc["profile"]:
         raise ProtocolError("protocol profile must be named")
     for key in ("lines", "votes"):

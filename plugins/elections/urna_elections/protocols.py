@@ -25,6 +25,7 @@ from urna.crypto.signing import SigningKey
 
 from urna_elections import models, sql
 from urna_elections.cache import Structure, structure_for
+from urna_elections.contests import Contest, check_contests, selections_of
 from urna_elections.law import validate_lines
 from urna_elections.protocol import (
     ProtocolError,
@@ -37,7 +38,7 @@ from urna_elections.protocol import (
     signature_problems,
 )
 from urna_elections.record import PROTOCOL_ACCEPTED
-from urna_elections.structure import ElectionInfo
+from urna_elections.structure import ElectionInfo, precinct_ballot
 
 
 class ProtocolRejected(ValueError):
@@ -58,11 +59,12 @@ class Accepted:
     created: bool
 
 
-def check_law(election: ElectionInfo, doc: Mapping[str, Any]) -> None:
-    """Shape, election, profile, lines and control ratios; raises ``ProtocolRejected`` (422)."""
+def check_law(election: ElectionInfo, doc: Mapping[str, Any], ballot: Sequence[Contest]) -> None:
+    """Shape, election, profile, lines, the votes of every contest on the precinct's
+    ``ballot`` and the control ratios per contest; raises ``ProtocolRejected`` (422)."""
     try:
         check_document(doc)
-        validate_lines(election.profile, doc["lines"], doc["votes"], election.candidates)
+        validate_lines(election.profile, doc["lines"], doc["votes"], selections_of(ballot))
     except (ProtocolError, ValueError) as exc:
         raise ProtocolRejected(422, [str(exc)]) from None
     if doc["election"] != election.code:
@@ -74,7 +76,7 @@ def check_law(election: ElectionInfo, doc: Mapping[str, Any]) -> None:
             422,
             [f"protocol uses profile {doc['profile']}, the election's is {election.profile.name}"],
         )
-    failures = election.profile.check(doc["lines"], doc["votes"])
+    failures = check_contests(election.profile, ballot, doc["lines"], doc["votes"])
     if failures:
         raise ProtocolRejected(422, failures)
 
@@ -110,7 +112,16 @@ async def check_signed(structure: Structure, entry: Any, via: str) -> Checked:
     unless the precinct or a key is not cached yet); raises ``ProtocolRejected``."""
     election = structure.election
     doc, signatures, dissents = check_entry(entry)
-    check_law(election, doc)
+    try:
+        check_document(doc)
+    except ProtocolError as exc:
+        raise ProtocolRejected(422, [str(exc)]) from None
+    precinct = doc["precinct"]
+    if not structure.is_precinct(precinct):
+        await structure.reload_precinct(precinct)
+        if not structure.is_precinct(precinct):
+            raise ProtocolRejected(422, [f"{precinct} is not a precinct of {election.code}"])
+    check_law(election, doc, structure.ballot(precinct))
     try:
         check_signature_entries(signatures, dissents)
     except ProtocolError as exc:
@@ -119,11 +130,6 @@ async def check_signed(structure: Structure, entry: Any, via: str) -> Checked:
     given = entry.get("digest", digest)
     if not isinstance(given, str) or not hmac.compare_digest(given, digest):
         raise ProtocolRejected(422, ["the digest given is not the digest of the protocol"])
-    precinct = doc["precinct"]
-    if not structure.is_precinct(precinct):
-        await structure.reload_commission(precinct)
-        if not structure.is_precinct(precinct):
-            raise ProtocolRejected(422, [f"{precinct} is not a precinct of {election.code}"])
     problems = _signature_problems(structure, precinct, digest, signatures, dissents)
     signing = (e.get("key") for e in (*signatures, *dissents) if isinstance(e, Mapping))
     if problems and any(key not in structure.signers for key in signing):
@@ -451,9 +457,21 @@ async def submit_signed(ledger: Ledger, code: str, entry: Any, via: str) -> Acce
 # --- double entry by two operators, then signatures --------------------------------
 
 
-def _lines_from_entry(election: ElectionInfo, entry: Mapping[str, Any]) -> dict[str, Any]:
+def _lines_from_entry(
+    election: ElectionInfo, ballot: Sequence[Contest], entry: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The lines and the votes of the contests on the precinct's ``ballot``; a field left
+    blank for a contest of the election that is not on this ballot is no vote."""
+    votes = entry.get("votes")
+    if isinstance(votes, Mapping):
+        on_ballot = set(selections_of(ballot))
+        votes = {
+            k: v
+            for k, v in votes.items()
+            if k in on_ballot or k not in election.candidate_names or v not in (None, "", 0)
+        }
     lines, votes = validate_lines(
-        election.profile, entry.get("lines"), entry.get("votes"), election.candidates
+        election.profile, entry.get("lines"), votes, selections_of(ballot)
     )
     return {"lines": lines, "votes": votes}
 
@@ -469,7 +487,7 @@ def entry_mismatches(
                 f"line {line.id} ({line.label}): operator 1 entered {a['lines'][line.id]}, "
                 f"operator 2 entered {b['lines'][line.id]}"
             )
-    for candidate in election.candidates:
+    for candidate in (c for c in election.candidates if c in a["votes"]):
         if a["votes"][candidate] != b["votes"][candidate]:
             differences.append(
                 f"votes for {election.candidate_names[candidate]}: operator 1 entered "
@@ -490,13 +508,13 @@ async def enter(
 ) -> dict[str, Any]:
     """Record one operator's entry. The second entry, by another operator, is compared line by
     line; when they agree the ratios are checked and the draft is ready for signatures."""
-    try:
-        values = _lines_from_entry(election, entry)
-    except ValueError as exc:
-        raise ProtocolRejected(422, [str(exc)]) from None
     commission = await models.Commission.get_or_none(election_id=election.id, code=precinct)
     if commission is None or commission.kind != "precinct":
         raise ProtocolRejected(422, [f"{precinct} is not a precinct of {election.code}"])
+    try:
+        values = _lines_from_entry(election, await precinct_ballot(election, precinct), entry)
+    except ValueError as exc:
+        raise ProtocolRejected(422, [str(exc)]) from None
     draft = await models.Draft.filter(
         election_id=election.id, precinct_code=precinct, status__in=["entering", "mismatch"]
     ).first()
@@ -533,7 +551,7 @@ async def enter(
         supersedes=draft.supersedes,
         reason=draft.reason,
     )
-    failures = election.profile.check(doc["lines"], doc["votes"])
+    failures = election.check(doc["lines"], doc["votes"])
     draft.doc = json.dumps(doc)
     draft.status = "failing" if failures else "ready"
     await draft.save()
@@ -562,7 +580,7 @@ def draft_view(
         )
     if draft.doc:
         doc = json.loads(draft.doc)
-        view["ratio_failures"] = election.profile.check(doc["lines"], doc["votes"])
+        view["ratio_failures"] = election.check(doc["lines"], doc["votes"])
         view["digest"] = protocol_digest(doc).hex() if digest is None else digest
         view["protocol"] = doc
         view["signatures"] = len(json.loads(draft.signatures))

@@ -39,6 +39,8 @@ from urna.api import N_, Translator
 from urna.crypto.hashing import blake2b_256
 
 from urna_elections.hierarchy import Commission
+from urna_elections.law import Profile
+from urna_elections.portal import SHARE_HEADINGS
 from urna_elections.protocol import dissent_digest, protocol_digest, signature_verifies
 from urna_elections.results import Results
 
@@ -71,7 +73,7 @@ TURNOUT_BY_CONSTITUENCY = N_("Turnout by constituency (% of voters on the list)"
 PAGE_FOOTER = N_("%(title)s, page %(page)s")
 LINES_HEADER = (N_("Line"), N_("Item"), N_("Total"))
 PROTOCOL_LINES_HEADER = (N_("Line"), N_("Item"), N_("Number"))
-VOTES_HEADER = (N_("Candidate"), N_("Votes"), N_("Share"))
+VOTES_HEADER = (N_("Candidate"), N_("Votes"))
 UNIT_HEADER = (N_("Code"), N_("Constituency"))
 RECEIVED_HEADER = N_("Received")
 TURNOUT_HEADER = (N_("Time"), N_("Voters"), N_("Share"), N_("Precincts reporting"))
@@ -534,18 +536,18 @@ def protocol_pdf(
         rows.append([line.id, line.label_in(t.language), t.number(doc["lines"][line.id])])
     out.table(rows, [60, 360, 70])
     out.space()
-    rows = [headers(t, VOTES_HEADER)]
+    rows = [_votes_header(election.profile, t)]
     for candidate in election.candidates:
         rows.append(
             [
                 election.candidate_names[candidate],
                 t.number(doc["votes"][candidate]),
-                _share(doc["votes"], candidate, t),
+                _share(election.profile, doc, candidate, t),
             ]
         )
     out.table(rows, [300, 100, 90])
     out.space()
-    failures = election.profile.check(doc["lines"], doc["votes"])
+    failures = election.check(doc["lines"], doc["votes"])
     if failures:
         out.p(t.gettext(RATIOS_FAIL, failures="; ".join(failures)))
     else:
@@ -561,9 +563,18 @@ def protocol_pdf(
     return out.render()
 
 
-def _share(votes: Mapping[str, int], candidate: str, t: Translator) -> str:
-    total = sum(votes.values())
-    return t.percent(votes.get(candidate, 0) / total) if total else "-"
+def _votes_header(profile: Profile, t: Translator) -> list[str]:
+    """The votes table's header: the shares' column names the law's base."""
+    return headers(t, (*VOTES_HEADER, SHARE_HEADINGS[profile.share_base.basis]))
+
+
+def _share(profile: Profile, counts: Mapping[str, Any], candidate: str, t: Translator) -> str:
+    """A candidate's share of the law's base (``counts``: a protocol or a total), rounded
+    and printed with the decimals the profile says."""
+    votes = counts["votes"]
+    base = profile.share_base.of(counts["lines"], sum(votes.values()))
+    share = profile.share(votes.get(candidate, 0), base)
+    return t.percent(share, profile.decimals) if share is not None else "-"
 
 
 def _constituencies(results: Results) -> Sequence[Commission]:
@@ -594,13 +605,13 @@ def results_pdf(results: Results, t: Translator) -> bytes:
         rows.append([line.id, line.label_in(t.language), t.number(total)])
     out.table(rows, [60, 360, 70])
     out.space()
-    rows = [headers(t, VOTES_HEADER)]
+    rows = [_votes_header(election.profile, t)]
     for candidate in election.candidates:
         rows.append(
             [
                 election.candidate_names[candidate],
                 t.number(central["votes"].get(candidate, 0)),
-                _share(central["votes"], candidate, t),
+                _share(election.profile, central, candidate, t),
             ]
         )
     out.table(rows, [300, 100, 90])
