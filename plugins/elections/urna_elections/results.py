@@ -16,7 +16,14 @@ import attrs
 from urna.api import Ledger
 
 from urna_elections import models
-from urna_elections.hierarchy import Commission, aggregate, ancestry, central_of, children_of
+from urna_elections.hierarchy import (
+    Commission,
+    aggregate,
+    ancestry,
+    central_of,
+    children_of,
+    sum_counts,
+)
 from urna_elections.record import RESULTS_STATUS, TURNOUT_REPORTED, CurrentProtocol
 from urna_elections.structure import ElectionInfo, StructureError, load_commissions
 
@@ -58,6 +65,24 @@ async def compute(election: ElectionInfo) -> Results:
         election.candidates,
     )
     return Results(election, commissions, totals, protocols, central, children_of(commissions))
+
+
+def district_totals(results: Results) -> dict[str, dict[str, Any]]:
+    """``{district: {lines, votes, received, expected}}`` for every district defined apart
+    from the commission tree (congressional, legislative ...), summed from its precincts'
+    current protocols: the same figures the tree's totals hold for a commission."""
+    election = results.election
+    found: dict[str, dict[str, Any]] = {}
+    for code, district in election.districts.items():
+        total = sum_counts(
+            (results.protocols[p].doc for p in district.precincts if p in results.protocols),
+            election.profile.line_ids,
+            election.candidates,
+        )
+        total["received"] = sum(1 for p in district.precincts if p in results.protocols)
+        total["expected"] = len(district.precincts)
+        found[code] = total
+    return found
 
 
 async def mark_official(ledger: Ledger, election: ElectionInfo) -> dict[str, Any]:

@@ -109,10 +109,10 @@ def _parse_profile(text: str) -> Profile:
 
 @functools.lru_cache(maxsize=32)
 def _parse_contests(code: str, title: str, candidates: str, contests: str) -> tuple[Contest, ...]:
-    found = json.loads(contests)
-    if found:
+    found, listed = json.loads(contests), json.loads(candidates)
+    if found or not listed:
         return contests_from_json(found)
-    return (implied_contest(code, title, json.loads(candidates)),)
+    return (implied_contest(code, title, listed),)  # defined before contests
 
 
 @functools.lru_cache(maxsize=32)
