@@ -8,10 +8,11 @@ so that the templates format them in the page's language (``|number``, ``|percen
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 import attrs
-from urna.api import Translator
+from urna.api import N_, Translator
 
 from urna_elections.hierarchy import ancestry
 from urna_elections.results import Results
@@ -42,12 +43,34 @@ def grouped(t: Translator) -> Callable[[int | None], str]:
     return number
 
 
+SHARE_HEADINGS = {
+    "valid": N_("Share of valid votes"),
+    "valid-and-invalid": N_("Share of valid and invalid ballots"),
+    "ballots-cast": N_("Share of ballots cast"),
+    "registered": N_("Share of registered voters"),
+}
+"""The heading of the shares' column, by the profile's share base."""
+
+
+@attrs.frozen(slots=True)
+class ShareColumn:
+    """How a page heads and formats the candidates' shares: as the law's profile says."""
+
+    heading: str
+    digits: int
+
+
+def share_column(results: Results) -> ShareColumn:
+    profile = results.election.profile
+    return ShareColumn(SHARE_HEADINGS[profile.share_base.basis], profile.decimals)
+
+
 @attrs.frozen(slots=True)
 class Candidate:
     name: str
     votes: int
-    share: float | None
-    """Of the valid votes (the candidates' sum); ``None`` while nothing is counted."""
+    share: Decimal | None
+    """Of the profile's share base, rounded as it says; ``None`` while the base is zero."""
 
 
 @attrs.frozen(slots=True)
@@ -89,12 +112,15 @@ def election_url(election: str) -> str:
     return f"{PREFIX}/elections/{election}"
 
 
-def candidates(results: Results, votes: Mapping[str, int]) -> list[Candidate]:
-    """The candidates with their ``votes``, most votes first."""
+def candidates(results: Results, counts: Mapping[str, Any]) -> list[Candidate]:
+    """The candidates with their votes in ``counts`` (a protocol or a total: ``lines`` and
+    ``votes``) and their shares of the law's base, most votes first."""
     election = results.election
-    total = sum(votes.values())
+    profile = election.profile
+    votes = counts["votes"]
+    base = profile.share_base.of(counts["lines"], sum(votes.values()))
     return [
-        Candidate(election.candidate_names[c], votes[c], votes[c] / total if total else None)
+        Candidate(election.candidate_names[c], votes[c], profile.share(votes[c], base))
         for c in sorted(election.candidates, key=lambda c: (-votes[c], c))
     ]
 
@@ -169,7 +195,8 @@ def results_context(results: Results, turnout: Turnout, code: str) -> dict[str, 
         "national": code == results.central,
         "trail": trail(results, code),
         "total": results.totals[code],
-        "candidates": candidates(results, results.totals[code]["votes"]),
+        "candidates": candidates(results, results.totals[code]),
+        "share_column": share_column(results),
         "candidate_names": [election.candidate_names[c] for c in election.candidates],
         "units": units(results, code),
         "hours": hours(results, turnout, code),
@@ -197,7 +224,8 @@ def precinct_context(
         "trail": trail(results, code),
         "protocol": protocol,
         "lines": lines,
-        "candidates": candidates(results, protocol.doc["votes"]) if protocol else [],
+        "candidates": candidates(results, protocol.doc) if protocol else [],
+        "share_column": share_column(results),
         "hours": hours(results, turnout, code),
         "pdf": f"{election_url(election.code)}/protocols/{code}/protocol.pdf",
     }
