@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections import Counter
 
 import pytest
@@ -12,6 +13,7 @@ from urna_elections.contests import Contest, District, Selection
 from urna_elections.generate import member_keys, signed_protocol, us_general_file
 from urna_elections.importer import ColumnMapping, import_protocols
 from urna_elections.law import Profile
+from urna_elections.nist import NistError, check_nist, import_nist, nist_report
 from urna_elections.protocols import ProtocolRejected, accept_signed
 from urna_elections.results import compute, district_totals
 from urna_elections.structure import (
@@ -325,3 +327,73 @@ async def test_a_signed_protocol_carries_every_contest_of_its_ballot_and_no_othe
     with pytest.raises(StructureError, match="already counted"):
         await add_contests(ledger, election, [late])
     await record_verifies(ledger, election.scope)
+
+
+async def test_a_nist_export_imported_into_a_fresh_election_gives_the_same_results(
+    urna_services, record_verifies, nist_schema
+):
+    """Export -> import -> export: the same report, the same totals, districts and contests."""
+    ledger = urna_services.ledger
+    generated = us_general_file("nist", counties=4, precincts_per_county=9)
+    election = await us_election(ledger, "us-source")
+    await import_protocols(
+        ledger,
+        election,
+        "us.csv",
+        generated.text.encode(),
+        generated.text,
+        ColumnMapping.from_json(generated.mapping),
+    )
+    first = await compute(await _reload(election))
+    exported = nist_report(first, generated="2028-11-08T12:00:00Z", election_date="2028-11-07")
+    assert check_nist(exported, nist_schema) == []
+    (contest,) = [c for c in exported["Election"][0]["Contest"] if c["Name"] == "State House"][:1]
+    assert (contest["VotesAllowed"], contest["NumberElected"]) == (2, 2)
+    assert any(s.get("IsWriteIn") for s in contest["ContestSelection"])
+    assert {"Overvotes", "Undervotes"} <= set(contest["OtherCounts"][0])
+    district = next(u for u in exported["GpUnit"] if u["@id"] == contest["ElectionDistrictId"])
+    assert district["Type"] == "state-house"
+    assert {p["@id"] for p in exported["Party"]} == {
+        f"party-{p}" for p in ("DEM", "REP", "LIB", "GRN")
+    }
+    fresh = await create_election(
+        ledger,
+        code="us-copy",
+        title=first.election.title,
+        kind="general",
+        date="2028-11-07",
+        profile=Profile.from_json(US_PROFILE),
+    )
+    data = json.dumps(exported).encode()
+    report = await import_nist(ledger, fresh, "nist.json", data)
+    assert report.rejected == ()
+    assert report.imported == generated.precincts
+    second = await compute(await _reload(fresh))
+    assert second.election.contests == first.election.contests
+    assert second.election.districts == first.election.districts
+    assert second.totals == first.totals
+    assert district_totals(second) == district_totals(first)
+    assert {p: x.doc["votes"] for p, x in second.protocols.items()} == {
+        p: x.doc["votes"] for p, x in first.protocols.items()
+    }
+    again = nist_report(second, generated="2028-11-08T12:00:00Z", election_date="2028-11-07")
+    assert again == exported
+    await record_verifies(ledger, fresh.scope)
+
+
+async def test_a_nist_report_with_lines_nist_cannot_carry_is_refused_naming_them(urna_services):
+    from urna_elections.law import load_builtin
+
+    election = await create_election(
+        urna_services.ledger,
+        code="az-copy",
+        title="t",
+        kind="presidential",
+        date="2024-02-07",
+        profile=load_builtin("az"),
+        candidates=[{"id": "c1", "name": "One"}],
+    )
+    with pytest.raises(NistError, match="have no place in a NIST report"):
+        await import_nist(urna_services.ledger, election, "n.json", b'{"Election": [{}]}')
+    with pytest.raises(NistError, match="is not JSON"):
+        await import_nist(urna_services.ledger, election, "n.json", b"{")

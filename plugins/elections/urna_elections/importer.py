@@ -515,11 +515,12 @@ async def import_protocols(
         if mapping.format == "long"
         else _Additions()
     )
-    counted = set(
-        await models.Protocol.filter(election_id=election.id, current=True).values_list(
+    counted = {
+        str(code)
+        for code in await models.Protocol.filter(election_id=election.id, current=True).values_list(
             "precinct_code", flat=True
         )
-    )
+    }
     good: list[dict[str, Any]] = []
     rejected: list[Rejected] = list(stray)
     for precinct, found in figures.items():
@@ -556,7 +557,18 @@ async def import_protocols(
             }
         )
     rejected.sort(key=lambda r: r.row)
-    events = await _store(ledger, election, name, data, mapping, tree, additions, good, progress)
+    events = await store_protocols(
+        ledger,
+        election,
+        name=name,
+        data=data,
+        mapping=mapping.to_json(),
+        commissions=tree.new,
+        districts=additions.districts,
+        contests=additions.contests,
+        docs=good,
+        progress=progress,
+    )
     return ImportReport(
         len(good),
         tuple(rejected),
@@ -745,9 +757,8 @@ def _contests_of_file(
         known = by_name.get((contest_name, code))
         if known is not None:
             keys[known.id] = key
-            names = {s.name for s in known.selections}
+            lacking = sorted(set(order[key]) - {s.name for s in known.selections})
             for precinct in reach[key]:
-                lacking = sorted(set(order[key]) - names)
                 if lacking:
                     figures[precinct].issues.append(
                         Problem(
@@ -765,7 +776,7 @@ def _contests_of_file(
         taken.add(contest_id)
         selections = tuple(
             Selection(
-                f"{contest_id}.{i}",
+                f"{contest_id}.{kind if kind in ('overvotes', 'undervotes') else i}",
                 label[:200],
                 parties.get((contest_name, label), "")[:200],
                 kind,
@@ -789,26 +800,32 @@ def _contests_of_file(
     return _Additions(tuple(new_contests), tuple(new_districts), keys, ballots)
 
 
-async def _store(
+async def store_protocols(
     ledger: Ledger,
     election: ElectionInfo,
+    *,
     name: str,
     data: bytes,
-    mapping: ColumnMapping,
-    tree: _Tree,
-    additions: _Additions,
-    good: Sequence[dict[str, Any]],
-    progress: Progress | None,
+    mapping: Mapping[str, Any],
+    commissions: Sequence[Mapping[str, str]],
+    districts: Sequence[District],
+    contests: Sequence[Contest],
+    docs: Sequence[dict[str, Any]],
+    progress: Progress | None = None,
 ) -> int:
+    """Store, in one transaction, what a file adds to the election and its checked protocol
+    documents, in ``elections.protocols_imported`` batches naming the file and its
+    ``mapping``; answers how many batches."""
     file_digest = hashlib.blake2b(data, digest_size=32).hexdigest()
     events = 0
+    good = docs
     async with ledger.transaction():
-        if tree.new:
-            await add_commissions(ledger, election, tree.new)
-        if additions.districts:
-            election = await add_districts(ledger, election, additions.districts)
-        if additions.contests:
-            election = await add_contests(ledger, election, additions.contests)
+        if commissions:
+            await add_commissions(ledger, election, commissions)
+        if districts:
+            election = await add_districts(ledger, election, districts)
+        if contests:
+            election = await add_contests(ledger, election, contests)
         line_order = election.profile.line_ids
         for part, start in enumerate(range(0, len(good), BATCH), start=1):
             batch = good[start : start + BATCH]
@@ -821,7 +838,7 @@ async def _store(
                     "source": {
                         "name": name[:200],
                         "blake2b": file_digest,
-                        "mapping": mapping.to_json(),
+                        "mapping": dict(mapping),
                         "part": part,
                     },
                     "lines": list(line_order),

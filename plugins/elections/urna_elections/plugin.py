@@ -809,7 +809,9 @@ def import_command(
         for cause, count in report.causes().most_common():
             click.echo(f"  {count} × {cause}")
         if rejections is not None:
-            rejections.write_text(report.rejections_csv(), encoding="utf-8")
+            await asyncio.to_thread(
+                rejections.write_text, report.rejections_csv(), encoding="utf-8"
+            )
             click.echo(f"every rejection is in {rejections}")
         else:
             for rejected in report.rejected[:20]:
@@ -822,6 +824,33 @@ def import_command(
     try:
         asyncio.run(run())
     except (ImportError_, StructureError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.command(name="import-nist")
+@click.argument("election")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+def import_nist_command(context: CommandContext, election: str, path: Path) -> None:
+    """Import a NIST SP 1500-100 v2 results report (JSON): its reporting units, districts,
+    contests and precinct counts."""
+    from urna_elections.nist import NistError, import_nist
+
+    async def run() -> None:
+        data = await asyncio.to_thread(path.read_bytes)
+        async with context.services() as services:
+            info = await load_election(election)
+            report = await import_nist(services.ledger, info, path.name, data)
+        click.echo(
+            f"imported {report.imported} protocols, {len(report.rejected)} rejected; "
+            f"{report.commissions} units and {report.contests} contests added"
+        )
+        for rejected in report.rejected[:20]:
+            click.echo(f"  {rejected.precinct}: {'; '.join(rejected.problems)}")
+
+    try:
+        asyncio.run(run())
+    except (NistError, StructureError) as exc:
         raise click.ClickException(str(exc)) from None
 
 
@@ -898,7 +927,7 @@ def profiles_list_command(context: CommandContext) -> None:
 
 @hookimpl
 def urna_register_commands() -> list[click.Command]:
-    return [import_command, import_structure_command, profiles_group]
+    return [import_command, import_nist_command, import_structure_command, profiles_group]
 
 
 @hookimpl

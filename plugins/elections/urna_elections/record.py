@@ -493,9 +493,9 @@ def _apply(state: Replay, kind: str, payload: Mapping[str, Any], where: str) -> 
         return
     if kind == CONTESTS_DEFINED:
         added = contests_from_json(payload["contests"], known=state.contests)
-        counted = state.reaches_counted(added, state.districts)
-        if counted:
-            state.fail(STRUCTURE, where, f"a contest added after precinct {counted} was counted")
+        reached = state.reaches_counted(added, state.districts)
+        if reached:
+            state.fail(STRUCTURE, where, f"a contest added after precinct {reached} was counted")
         state.contests = (*state.contests, *added)
     elif kind == DISTRICTS_DEFINED:
         districts = [district_from_json(item) for item in payload["districts"]]
@@ -514,12 +514,12 @@ def _apply(state: Replay, kind: str, payload: Mapping[str, Any], where: str) -> 
             for d in districts
         }
         users = tuple(c for c in state.contests if c.district in fresh)
-        counted = state.reaches_counted(users, fresh)
-        if counted:
+        reached = state.reaches_counted(users, fresh)
+        if reached:
             state.fail(
                 STRUCTURE,
                 where,
-                f"precinct {counted} was moved into a district after it was counted",
+                f"precinct {reached} was moved into a district after it was counted",
             )
         state.districts = merged
     elif kind == COMMISSIONS_DEFINED:

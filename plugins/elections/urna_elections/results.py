@@ -74,7 +74,7 @@ def district_totals(results: Results) -> dict[str, dict[str, Any]]:
     election = results.election
     found: dict[str, dict[str, Any]] = {}
     for code, district in election.districts.items():
-        total = sum_counts(
+        total: dict[str, Any] = sum_counts(
             (results.protocols[p].doc for p in district.precincts if p in results.protocols),
             election.profile.line_ids,
             election.candidates,
