@@ -183,7 +183,11 @@ async def test_correction_supersedes_with_a_reason_and_official_results_freeze(u
     totals = (await sender.get(f"{URL}/results.json")).json()["totals"]["cec"]
     assert totals["received"] == 1
     assert totals["votes"] == moved
-    official = await admin.post(f"{URL}/official", headers={"Idempotency-Key": "o-1"})
+    official = await admin.post(
+        f"{URL}/official",
+        json={"reason": "the other precincts' commissions were dissolved"},
+        headers={"Idempotency-Key": "o-1"},
+    )
     assert official.status_code == 200, official.text
     late = generated.precincts[3]
     l2, v2 = values(election, 2)

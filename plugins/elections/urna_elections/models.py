@@ -31,6 +31,10 @@ class Election(Model):
     districts = fields.TextField(default="[]")
     """Districts that cut across the commission tree, with their precincts (JSON)."""
     status = fields.CharField(max_length=16, default="unofficial")
+    official_reason = fields.TextField(default="")
+    """Why the results were declared official with precincts missing (empty: complete)."""
+    official_missing = fields.TextField(default="[]")
+    """The precincts whose protocols were missing when the results became official (JSON)."""
 
     class Meta:
         table = "elections_election"

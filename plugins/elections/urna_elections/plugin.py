@@ -59,6 +59,7 @@ from urna_elections.law import (
     read_profile_file,
 )
 from urna_elections.live import Live, NoCommissions, live_results, warm_results
+from urna_elections.official import IncompleteResults, ReasonError, clean_reason, mark_official
 from urna_elections.package import PackageError
 from urna_elections.protocols import (
     ProtocolRejected,
@@ -69,7 +70,7 @@ from urna_elections.protocols import (
 )
 from urna_elections.publish import nist_report, open_data_csv, open_data_json
 from urna_elections.record import EVENT_TYPES, VERIFIER_CHECKS, scope_of
-from urna_elections.results import Results, compute, mark_official, report_turnout, turnout_by_hour
+from urna_elections.results import Results, compute, report_turnout, turnout_by_hour
 from urna_elections.structure import (
     ElectionInfo,
     NewMember,
@@ -363,10 +364,23 @@ async def sign_draft_route(request: Request, code: str, draft_id: int) -> HTTPRe
 
 
 async def mark_official_route(request: Request, code: str) -> HTTPResponse:
+    """Declare the results official: ``{"reason": text}`` (or no body when every precinct has
+    sent its protocol). 409 with ``missing`` (the precincts) when some have not and no
+    reason is given; nothing is recorded then."""
     election = await _election(code)
+    body = json_body(request) if request.body else {}
+    unknown = sorted(set(body) - {"reason"})
+    if unknown:
+        raise ApiError(422, f'unexpected fields {unknown}; the body is {{"reason": text}}')
     try:
-        answer = await mark_official(services_of(request).ledger, election)
-    except StructureError as exc:
+        answer = await mark_official(
+            services_of(request).ledger, election, clean_reason(body.get("reason", ""))
+        )
+    except IncompleteResults as exc:
+        return json_response({"error": str(exc), "missing": exc.missing}, status=409)
+    except ReasonError as exc:
+        raise ApiError(422, str(exc)) from None
+    except StructureError as exc:  # already official
         raise ApiError(409, str(exc)) from None
     return json_response(answer)
 
@@ -685,7 +699,7 @@ def urna_register_routes() -> list[Route]:
             ("POST",),
             ADMIN,
             idempotent=True,
-            summary="Mark the results official (then frozen)",
+            summary="Mark the results official (then frozen); with precincts missing, a reason",
         ),
         Route(
             f"{e}/packages",
@@ -925,9 +939,38 @@ def profiles_list_command(context: CommandContext) -> None:
         click.echo(f"{profile.name:<24} {profile.title}")
 
 
+@click.command(name="official")
+@click.argument("election")
+@click.option("--reason", default="", help="Why, when precincts have sent no protocol.")
+@click.pass_obj
+def official_command(context: CommandContext, election: str, reason: str) -> None:
+    """Declare ELECTION's results official (then frozen). With precincts missing this is
+    refused unless --reason says why; the reason and the precincts are recorded."""
+
+    async def run() -> dict[str, Any]:
+        async with context.services() as services:
+            return await mark_official(services.ledger, await load_election(election), reason)
+
+    try:
+        answer = asyncio.run(run())
+    except StructureError as exc:
+        raise click.ClickException(str(exc)) from None
+    missing = f", {answer['missing']} missing: {answer['reason']}" if answer["missing"] else ""
+    click.echo(
+        f"results of {election} official at seq {answer['seq']}: "
+        f"{answer['received']} of {answer['expected']} protocols{missing}"
+    )
+
+
 @hookimpl
 def urna_register_commands() -> list[click.Command]:
-    return [import_command, import_nist_command, import_structure_command, profiles_group]
+    return [
+        import_command,
+        import_nist_command,
+        import_structure_command,
+        profiles_group,
+        official_command,
+    ]
 
 
 @hookimpl

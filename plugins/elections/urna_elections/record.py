@@ -330,9 +330,21 @@ def validate_turnout(payload: Mapping[str, Any]) -> None:
 
 
 def validate_status(payload: Mapping[str, Any]) -> None:
-    require_fields(payload, {"election": str, "status": str, "aggregates": dict})
+    """``missing`` and ``reason`` come together, when precincts were missing (a record
+    written before they existed has neither)."""
+    fields: dict[str, type] = {"election": str, "status": str, "aggregates": dict}
+    if "missing" in payload or "reason" in payload:
+        fields |= {"missing": list, "reason": str}
+    require_fields(payload, fields)
     if payload["status"] != "official":
         raise ValueError("the only status change is to official")
+    if "missing" in payload:
+        if not payload["missing"] or not payload["reason"].strip():
+            raise ValueError("missing precincts are named with a reason, both not empty")
+        for code in payload["missing"]:
+            if not isinstance(code, str):
+                raise ValueError("each missing precinct is a code")
+            _unit(code, "missing precinct")
     for code, total in payload["aggregates"].items():
         _unit(code, "aggregate commission")
         if not isinstance(total, dict):
@@ -612,6 +624,18 @@ def _apply(state: Replay, kind: str, payload: Mapping[str, Any], where: str) -> 
                     where,
                     f"the aggregate of {code} is not the sum of the protocols under it",
                 )
+        missing = sorted(
+            code
+            for code, commission in state.commissions.items()
+            if commission.kind == "precinct" and code not in state.current
+        )
+        if payload.get("missing", []) != missing:  # official means complete, or says why not
+            state.fail(
+                AGGREGATES,
+                where,
+                f"{len(missing)} precincts had no protocol; the official status names "
+                f"{len(payload.get('missing', []))} as missing",
+            )
         if state.official:
             state.fail(FROZEN, where, "results were already official")
         state.official = True

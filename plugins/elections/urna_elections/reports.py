@@ -54,6 +54,8 @@ CHART_ROWS = 25
 # The words of the reports and of the charts, written in English and translated through the
 # plugin's catalog (``t.gettext``), each in one place here.
 OFFICIAL = N_("Official results")
+INCOMPLETE_REASON = N_("Reason recorded by the commission:")
+INCOMPLETE_LIST = N_("Missing precincts:")
 PRELIMINARY = N_("Preliminary results, not yet official")
 SUMMARY_HEADING = N_("%(status)s: summary of the central commission")
 RECEIVED = N_("Protocols received: %(received)s of %(expected)s precincts (%(share)s)")
@@ -599,6 +601,17 @@ def results_pdf(results: Results, t: Translator) -> bytes:
             share=t.percent(central["received"] / max(1, central["expected"]), 1),
         )
     )
+    if election.official_missing:  # official means complete, or says why not
+        missing = election.official_missing
+        declared = t.ngettext(
+            "Declared official with %(num)s precinct's protocol missing.",
+            "Declared official with %(num)s precincts' protocols missing.",
+            len(missing),
+            num=t.number(len(missing)),
+        )
+        out.p(declared, "Heading3")
+        out.p(f"{t.gettext(INCOMPLETE_REASON)} {election.official_reason}")
+        out.p(f"{t.gettext(INCOMPLETE_LIST)} {', '.join(missing)}")
     rows = [headers(t, LINES_HEADER)]
     for line in election.profile.lines:
         total = central["lines"].get(line.id, 0)

@@ -3,7 +3,7 @@
 Totals are always recomputed from the accepted protocols (one current
 protocol per precinct: no precinct counted twice); marking the results
 official writes every aggregate into the record, after which nothing more is
-counted. The sums use the same pure function as the verifier.
+counted (``official.py``). The sums use the same pure function as the verifier.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from urna_elections.hierarchy import (
     children_of,
     sum_counts,
 )
-from urna_elections.record import RESULTS_STATUS, TURNOUT_REPORTED, CurrentProtocol
+from urna_elections.record import TURNOUT_REPORTED, CurrentProtocol
 from urna_elections.structure import ElectionInfo, StructureError, load_commissions
 
 
@@ -83,28 +83,6 @@ def district_totals(results: Results) -> dict[str, dict[str, Any]]:
         total["expected"] = len(district.precincts)
         found[code] = total
     return found
-
-
-async def mark_official(ledger: Ledger, election: ElectionInfo) -> dict[str, Any]:
-    """Freeze the results: the aggregates go into the record and nothing more is counted."""
-    async with ledger.transaction():
-        row = await models.Election.select_for_update().get(id=election.id)
-        if row.status == "official":
-            raise StructureError(f"the results of {election.code} are already official")
-        results = await compute(election)
-        event = await ledger.append(
-            election.scope,
-            RESULTS_STATUS,
-            {
-                "election": election.code,
-                "status": "official",
-                "aggregates": dict(results.totals),
-            },
-        )
-        row.status = "official"
-        await row.save(update_fields=["status"])
-    central = results.totals[results.central]
-    return {"seq": event.seq, "received": central["received"], "expected": central["expected"]}
 
 
 async def report_turnout(

@@ -74,6 +74,9 @@ class ElectionInfo:
     contests: tuple[Contest, ...]
     districts: Mapping[str, District]
     status: str
+    official_reason: str = ""
+    """Why the results were declared official with ``official_missing`` precincts unsent."""
+    official_missing: tuple[str, ...] = ()
     candidates: tuple[str, ...] = attrs.field(init=False)
     candidate_names: Mapping[str, str] = attrs.field(init=False)
 
@@ -141,6 +144,8 @@ def election_info(row: models.Election) -> ElectionInfo:
         contests=_parse_contests(row.code, row.title, row.candidates, row.contests),
         districts=_parse_districts(row.districts),
         status=row.status,
+        official_reason=row.official_reason,
+        official_missing=tuple(json.loads(row.official_missing)),
     )
 
 
