@@ -397,3 +397,63 @@ async def test_a_nist_report_with_lines_nist_cannot_carry_is_refused_naming_them
         await import_nist(urna_services.ledger, election, "n.json", b'{"Election": [{}]}')
     with pytest.raises(NistError, match="is not JSON"):
         await import_nist(urna_services.ledger, election, "n.json", b"{")
+
+
+async def test_a_record_written_before_contests_still_verifies(urna_services, record_verifies):
+    """An ``elections.election_defined`` with ``candidates`` (no contests) and an import
+    batch of that time verify: the election reads as one contest of its candidates."""
+    from urna_elections.law import load_builtin
+    from urna_elections.record import (
+        COMMISSIONS_DEFINED,
+        ELECTION_DEFINED,
+        PROTOCOLS_IMPORTED,
+        scope_of,
+    )
+
+    ledger = urna_services.ledger
+    profile = load_builtin("ru-2012-presidential")
+    scope = scope_of("old-2012")
+    lines = list(profile.line_ids)
+    figures = {
+        "1": 2383, "2": 2147, "3": 0, "4": 1513, "5": 77, "6": 557, "7": 77, "8": 1513,
+        "9": 19, "10": 1571, "11": 24, "12": 13, "13": 8, "14": 11, "15": 1, "16": 0,
+        "17": 0, "18": 0, "19": 0, "20": 0,
+    }  # fmt: skip
+    votes = [24, 382, 28, 71, 1066]
+    async with ledger.transaction():
+        await ledger.append(
+            scope,
+            ELECTION_DEFINED,
+            {
+                "election": "old-2012",
+                "title": "Presidential election 2012",
+                "kind": "presidential",
+                "date": "2012-03-04",
+                "profile": profile.to_json(),
+                "candidates": [
+                    {"id": c, "name": c.title(), "party": ""}
+                    for c in ("zhirinovsky", "zyuganov", "mironov", "prokhorov", "putin")
+                ],
+            },
+        )
+        await ledger.append(
+            scope,
+            COMMISSIONS_DEFINED,
+            {
+                "election": "old-2012",
+                "commissions": [["cec", "CEC", "central", ""], ["p1", "P1", "precinct", "cec"]],
+            },
+        )
+        await ledger.append(
+            scope,
+            PROTOCOLS_IMPORTED,
+            {
+                "election": "old-2012",
+                "profile": profile.name,
+                "source": {"name": "2012.csv", "blake2b": "0" * 64, "mapping": {}, "part": 1},
+                "lines": lines,
+                "candidates": ["zhirinovsky", "zyuganov", "mironov", "prokhorov", "putin"],
+                "rows": [["p1", *(figures[line] for line in lines), *votes]],
+            },
+        )
+    await record_verifies(ledger, scope)
