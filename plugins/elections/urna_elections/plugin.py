@@ -49,6 +49,7 @@ from urna.record.bundle import canonical_tar
 
 from urna_elections import hookspecs, models, portal, reports
 from urna_elections.cache import warm
+from urna_elections.contest_results import contest_results, format_text
 from urna_elections.importer import ImportError_, import_protocols, mapping_from_file, read_csv_file
 from urna_elections.keystore import KeystoreError, seal, unseal
 from urna_elections.law import (
@@ -962,6 +963,28 @@ def official_command(context: CommandContext, election: str, reason: str) -> Non
     )
 
 
+@click.command(name="results")
+@click.argument("election")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document, for scripts.")
+@click.pass_obj
+def results_command(context: CommandContext, election: str, as_json: bool) -> None:
+    """ELECTION's results per contest: votes, shares on the law's base, precincts received
+    of expected, and whether they are official."""
+
+    async def run() -> dict[str, Any]:
+        async with context.services() as services, services.ledger.transaction():
+            return contest_results(await compute(await load_election(election)))
+
+    try:
+        document = asyncio.run(run())
+    except StructureError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+    else:
+        click.echo("\n".join(format_text(document)))
+
+
 @hookimpl
 def urna_register_commands() -> list[click.Command]:
     return [
@@ -970,6 +993,7 @@ def urna_register_commands() -> list[click.Command]:
         import_structure_command,
         profiles_group,
         official_command,
+        results_command,
     ]
 
 
