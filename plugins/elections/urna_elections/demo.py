@@ -18,7 +18,7 @@ import click
 from urna.api import DemoContext, DemoResult, translator
 
 from urna_elections.generate import az_protocol_values, generate_election, signed_protocol
-from urna_elections.official import mark_official
+from urna_elections.official import mark_official, missing_precincts
 from urna_elections.protocol import protocol_digest
 from urna_elections.protocols import ProtocolRejected, accept_many, accept_signed
 from urna_elections.publish import publish_files
@@ -108,15 +108,12 @@ async def run_demo(context: DemoContext) -> DemoResult:
         )
         corrected.append(precinct)
     click.echo("  3 protocols corrected by repeat protocols")
-    official = await mark_official(
-        ledger,
-        election,
-        "Demo: the precincts not sent in this scenario stand for those whose protocols "
-        "never arrived; a commission names its own reason.",
-    )
+    incomplete = bool(missing_precincts(await compute(election)))
+    reason = "Demo: the precincts not sent stand for protocols that never arrived."
+    official = await mark_official(ledger, election, reason if incomplete else "")
     click.echo(
-        f"  results official: {official['received']} of {official['expected']} protocols, "
-        f"{official['missing']} missing, with the reason recorded"
+        f"  results official: {official['received']} of {official['expected']} protocols"
+        + (f", {official['missing']} missing, with the reason recorded" if incomplete else "")
     )
     results = await compute(await _reload(election.code))
     out = context.reports_dir / "elections"
