@@ -42,7 +42,7 @@ from urna_elections.contests import (
 )
 from urna_elections.hierarchy import UNIT_CODE, Commission, ancestry
 from urna_elections.importer import ImportReport, Problem, Rejected, store_protocols
-from urna_elections.results import Results, district_totals
+from urna_elections.results import Results, contest_reach, district_totals
 from urna_elections.structure import ElectionInfo, load_commissions
 
 NIST_TYPE = "ElectionResults."
@@ -150,7 +150,7 @@ def nist_report(results: Results, *, generated: str, election_date: str) -> dict
                 "TotalSubUnits": by_district[code]["expected"],
             }
         )
-    reach = _reach(results)
+    reach = contest_reach(results)
 
     def figures(contest: Contest, selection: str) -> list[tuple[str, int]]:
         """(unit id, count) of a selection: each precinct whose protocol carries it, every
@@ -261,19 +261,6 @@ def nist_report(results: Results, *, generated: str, election_date: str) -> dict
             for party, party_id in parties.items()
         ]
     return report
-
-
-def _reach(results: Results) -> dict[str, set[str]]:
-    """Contest id -> the commissions (not precincts) above a precinct on its ballot."""
-    election = results.election
-    reach: dict[str, set[str]] = {c.id: set() for c in election.contests}
-    for code, commission in results.commissions.items():
-        if commission.kind != "precinct":
-            continue
-        chain = tuple(ancestry(results.commissions, code))
-        for contest in election.ballot(chain):
-            reach[contest.id].update(chain[1:])
-    return reach
 
 
 def _district_of(results: Results, contest: Contest) -> str:

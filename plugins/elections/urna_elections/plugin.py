@@ -11,6 +11,7 @@ from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import click
 from sanic import Request
@@ -60,6 +61,7 @@ from urna_elections.law import (
     read_profile_file,
 )
 from urna_elections.live import Live, NoCommissions, live_results, warm_results
+from urna_elections.nist import nist_report
 from urna_elections.official import IncompleteResults, ReasonError, clean_reason, mark_official
 from urna_elections.package import PackageError
 from urna_elections.protocols import (
@@ -69,7 +71,7 @@ from urna_elections.protocols import (
     sign_draft,
     submit_signed,
 )
-from urna_elections.publish import nist_report, open_data_csv, open_data_json
+from urna_elections.publish import open_data_csv, open_data_json
 from urna_elections.record import EVENT_TYPES, VERIFIER_CHECKS, scope_of
 from urna_elections.results import Results, compute, report_turnout, turnout_by_hour
 from urna_elections.structure import (
@@ -498,6 +500,7 @@ async def portal_national(request: Request, code: str) -> HTTPResponse:
 async def portal_unit(request: Request, code: str, unit: str) -> HTTPResponse:
     """A constituency's results, or a precinct's protocol."""
     live = await _live(request, code)
+    unit = unquote(unit)  # codes as the office's files give them: any letters, spaces
     if unit not in live.results.commissions:
         raise ApiError(404, f"no unit {unit!r} in {code}")
     return _results_page(request, live, unit)
@@ -566,6 +569,7 @@ def _pdf(data: bytes, name: str, t: Translator) -> HTTPResponse:
 
 
 async def protocol_pdf_route(request: Request, code: str, precinct: str) -> HTTPResponse:
+    precinct = unquote(precinct)
     election = await _election(code)
     results = await _results(request, election)
     t = _words(request)
@@ -592,6 +596,7 @@ def _svg(data: bytes, name: str, t: Translator) -> HTTPResponse:
 
 
 async def turnout_svg_route(request: Request, code: str, unit: str) -> HTTPResponse:
+    unit = unquote(unit)
     live = await _live(request, code)
     if unit not in live.results.commissions:
         raise ApiError(404, f"no unit {unit!r} in {code}")

@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 import attrs
 from urna.api import N_, Translator
 
+from urna_elections.contests import Contest
 from urna_elections.hierarchy import ancestry
-from urna_elections.results import Results
+from urna_elections.results import Results, contest_reach, district_totals
 
 PREFIX = "/p/elections"
 
@@ -105,24 +107,72 @@ class ProtocolLine:
 
 
 def portal_url(election: str, unit: str = "") -> str:
-    return f"{PREFIX}/portal/{election}" + (f"/{unit}" if unit else "")
+    """A unit's page; its code quoted (codes keep the office's spaces and letters)."""
+    return f"{PREFIX}/portal/{election}" + (f"/{quote(unit, safe='')}" if unit else "")
 
 
 def election_url(election: str) -> str:
     return f"{PREFIX}/elections/{election}"
 
 
-def candidates(results: Results, counts: Mapping[str, Any]) -> list[Candidate]:
-    """The candidates with their votes in ``counts`` (a protocol or a total: ``lines`` and
-    ``votes``) and their shares of the law's base, most votes first."""
-    election = results.election
-    profile = election.profile
+@attrs.frozen(slots=True)
+class ContestVotes:
+    """One contest's figures on a page: its candidates (and write-ins) with their shares,
+    most votes first, then its over and under votes, which have no share."""
+
+    id: str
+    name: str
+    district: str
+    """The district's name ("" for a contest on every ballot)."""
+    seats: int
+    votes_allowed: int
+    candidates: tuple[Candidate, ...]
+    others: tuple[Candidate, ...]
+
+
+def contest_votes(results: Results, contest: Contest, counts: Mapping[str, Any]) -> ContestVotes:
+    """``contest`` with its votes in ``counts`` (a protocol or a total: ``lines`` and
+    ``votes``), shares of the law's base over the contest's valid votes."""
+    profile = results.election.profile
     votes = counts["votes"]
-    base = profile.share_base.of(counts["lines"], sum(votes.values()))
-    return [
-        Candidate(election.candidate_names[c], votes[c], profile.share(votes[c], base))
-        for c in sorted(election.candidates, key=lambda c: (-votes[c], c))
-    ]
+    base = profile.share_base.of(counts["lines"], contest.valid_votes(votes))
+    valid = sorted(contest.candidates, key=lambda s: (-votes.get(s.id, 0), s.id))
+    district = results.election.districts.get(contest.district)
+    commission = results.commissions.get(contest.district)
+    return ContestVotes(
+        contest.id,
+        contest.name,
+        district.name if district else commission.name if commission else "",
+        contest.seats,
+        contest.votes_allowed,
+        tuple(
+            Candidate(s.name, votes.get(s.id, 0), profile.share(votes.get(s.id, 0), base))
+            for s in valid
+        ),
+        tuple(
+            Candidate(s.name, votes.get(s.id, 0), None) for s in contest.selections if not s.valid
+        ),
+    )
+
+
+def contests_at(results: Results, code: str) -> list[ContestVotes]:
+    """The contests of a commission's page. Nationally each contest over its whole district;
+    under a commission, the contests of the ballots there, with the commission's totals."""
+    election = results.election
+    reach = contest_reach(results)
+    apart = district_totals(results) if election.districts else {}
+    found = []
+    for contest in election.contests:
+        if code not in reach[contest.id]:
+            continue
+        if code != results.central:
+            counts = results.totals[code]
+        elif contest.district in apart:
+            counts = apart[contest.district]
+        else:
+            counts = results.totals.get(contest.district or code) or results.totals[code]
+        found.append(contest_votes(results, contest, counts))
+    return found
 
 
 def units(results: Results, code: str) -> list[Unit]:
@@ -147,10 +197,23 @@ def units(results: Results, code: str) -> list[Unit]:
                 portal_url(election.code, child.code),
                 received,
                 expected,
-                tuple(votes[c] for c in election.candidates),
+                tuple(votes[c] for c in election.candidates) if _one_contest(results) else (),
             )
         )
     return found
+
+
+def _one_contest(results: Results) -> bool:
+    return len(results.election.contests) == 1
+
+
+def _unit_columns(results: Results) -> list[str]:
+    """The candidate columns of the units table: one contest's candidates; with several
+    contests each unit's page has them, and the table shows the progress alone."""
+    election = results.election
+    return (
+        [election.candidate_names[c] for c in election.candidates] if _one_contest(results) else []
+    )
 
 
 def hours(results: Results, turnout: Turnout, code: str) -> list[Hour]:
@@ -195,13 +258,13 @@ def results_context(results: Results, turnout: Turnout, code: str) -> dict[str, 
         "national": code == results.central,
         "trail": trail(results, code),
         "total": results.totals[code],
-        "candidates": candidates(results, results.totals[code]),
+        "contests": contests_at(results, code),
         "share_column": share_column(results),
-        "candidate_names": [election.candidate_names[c] for c in election.candidates],
+        "candidate_names": _unit_columns(results),
         "units": units(results, code),
         "hours": hours(results, turnout, code),
         "base": election_url(election.code),
-        "turnout_chart": f"{election_url(election.code)}/charts/{code}/turnout.svg",
+        "turnout_chart": f"{election_url(election.code)}/charts/{quote(code, safe='')}/turnout.svg",
     }
 
 
@@ -224,10 +287,15 @@ def precinct_context(
         "trail": trail(results, code),
         "protocol": protocol,
         "lines": lines,
-        "candidates": candidates(results, protocol.doc) if protocol else [],
+        "contests": [
+            contest_votes(results, contest, protocol.doc)
+            for contest in election.contests_of(protocol.doc["votes"])
+        ]
+        if protocol
+        else [],
         "share_column": share_column(results),
         "hours": hours(results, turnout, code),
-        "pdf": f"{election_url(election.code)}/protocols/{code}/protocol.pdf",
+        "pdf": f"{election_url(election.code)}/protocols/{quote(code, safe='')}/protocol.pdf",
     }
 
 

@@ -85,6 +85,22 @@ def district_totals(results: Results) -> dict[str, dict[str, Any]]:
     return found
 
 
+def contest_reach(results: Results) -> dict[str, frozenset[str]]:
+    """Contest id -> every commission with a precinct of the contest's ballot under it (the
+    precincts themselves included): where a page or a report shows the contest."""
+    election = results.election
+    if all(not c.district for c in election.contests):
+        every = frozenset(results.commissions)
+        return {c.id: every for c in election.contests}
+    reach: dict[str, set[str]] = {c.id: set() for c in election.contests}
+    for code, commission in results.commissions.items():
+        if commission.kind == "precinct":
+            chain = tuple(ancestry(results.commissions, code))
+            for contest in election.ballot(chain):
+                reach[contest.id].update(chain)
+    return {contest: frozenset(codes) for contest, codes in reach.items()}
+
+
 async def report_turnout(
     ledger: Ledger, election: ElectionInfo, reports: Sequence[Mapping[str, Any]]
 ) -> int:

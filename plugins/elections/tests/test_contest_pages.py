@@ -1,0 +1,95 @@
+"""A multi-contest election's portal pages in headless Chromium, in az, en and ru: each
+contest under its name and district, vote-for-N and seats said, write-ins, over and under
+votes shown without a share; axe-core and the language checks on every page."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pytest
+from selenium.webdriver.common.by import By
+from urna_elections.generate import us_general_file
+from urna_elections.importer import ColumnMapping, import_protocols
+from urna_elections.law import Profile
+from urna_elections.structure import add_commissions, create_election, load_election
+
+LANGUAGES = ("az", "en", "ru")
+SQLITE = pytest.mark.parametrize("urna_database", ["sqlite"], indirect=True)
+PROFILE = {
+    "name": "us-pages",
+    "title": "US general election (pages)",
+    "country": "US",
+    "source": "test",
+    "lines": [
+        {
+            "id": "ballots-cast",
+            "label": "Ballots cast",
+            "labels": {
+                "az": "Səsvermədə istifadə olunmuş bülletenlər",
+                "en": "Ballots cast",
+                "ru": "Число поданных бюллетеней",
+            },
+            "before_opening": False,
+        }
+    ],
+    "ratios": [],
+    "quorum": [1, 100],
+    "turnout_hours": [],
+}
+HEADINGS = {
+    "az": "Hər seçici ən çoxu 2 namizədə",
+    "en": "up to 2 candidates",
+    "ru": "не более чем за 2",
+}
+
+
+@SQLITE
+async def test_contest_pages_in_three_languages(urna_server, urna_pages):
+    ledger = urna_server.services.ledger
+    generated = us_general_file("pages", counties=2, precincts_per_county=4, congressional=2)
+    election = await create_election(
+        ledger,
+        code="us-2028",
+        title="General election 2028",
+        kind="general",
+        date="2028-11-07",
+        profile=Profile.from_json(PROFILE),
+    )
+    await add_commissions(
+        ledger, election, [{"code": "state", "name": "State", "kind": "central", "parent": ""}]
+    )
+    report = await import_protocols(
+        ledger,
+        election,
+        "us.csv",
+        generated.text.encode(),
+        generated.text,
+        ColumnMapping.from_json(generated.mapping),
+    )
+    assert report.imported == 8
+    election = await load_election("us-2028")
+    browser = urna_pages.driver
+
+    def contests() -> list[str]:
+        return [h.text for h in browser.find_elements(By.CSS_SELECTOR, "section.contest h3")]
+
+    for language in LANGUAGES:
+        await urna_pages.visit("/p/elections/portal/us-2028", language)
+        national = contests()
+        # Every contest nationally, each district's under its district's name.
+        assert len(national) == len(election.contests)
+        assert "U.S. House — U.S. House 2" in national
+        page = browser.find_element(By.TAG_NAME, "body").text
+        assert HEADINGS[language] in page
+        assert "Over Votes" in page
+        assert "Write-ins" in page
+        assert not browser.find_elements(By.ID, "results-chart")
+        # A county: the contests of its ballots, and its precincts.
+        await urna_pages.visit("/p/elections/portal/us-2028/Adams", language)
+        assert "State House — State House 1" in contests()
+        link = browser.find_element(By.CSS_SELECTOR, "#units a")
+        assert link.text == "Precinct 1"
+        # A precinct: exactly the six contests of its ballot.
+        await urna_pages.visit(f"/p/elections/portal/us-2028/{quote('Adams:Precinct 1')}", language)
+        assert len(contests()) == 6
+        assert browser.find_element(By.ID, "votes").is_displayed()
