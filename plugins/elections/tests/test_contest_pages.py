@@ -4,9 +4,12 @@ votes shown without a share; axe-core and the language checks on every page."""
 
 from __future__ import annotations
 
+import io
 from urllib.parse import quote
 
+import httpx
 import pytest
+from pypdf import PdfReader
 from selenium.webdriver.common.by import By
 from urna_elections.generate import us_general_file
 from urna_elections.importer import ColumnMapping, import_protocols
@@ -44,7 +47,7 @@ HEADINGS = {
 
 
 @SQLITE
-async def test_contest_pages_in_three_languages(urna_server, urna_pages):
+async def test_contest_pages_and_reports_in_three_languages(urna_server, urna_pages, tmp_path):
     ledger = urna_server.services.ledger
     generated = us_general_file("pages", counties=2, precincts_per_county=4, congressional=2)
     election = await create_election(
@@ -93,3 +96,24 @@ async def test_contest_pages_in_three_languages(urna_server, urna_pages):
         await urna_pages.visit(f"/p/elections/portal/us-2028/{quote('Adams:Precinct 1')}", language)
         assert len(contests()) == 6
         assert browser.find_element(By.ID, "votes").is_displayed()
+
+    # The reports: a votes table per contest, the precinct's exactly its ballot's.
+    base = "/p/elections/elections/us-2028"
+    async with httpx.AsyncClient(base_url=urna_server.url) as client:
+        for language in LANGUAGES:
+            for name, path in (
+                ("results", f"{base}/reports/results.pdf"),
+                ("protocol", f"{base}/protocols/{quote('Adams:Precinct 1', safe='')}/protocol.pdf"),
+            ):
+                answer = await client.get(path, params={"lang": language})
+                assert answer.status_code == 200, answer.text[:300]
+                (tmp_path / f"{name}-{language}.pdf").write_bytes(answer.content)
+                text = "\n".join(
+                    page.extract_text() for page in PdfReader(io.BytesIO(answer.content)).pages
+                )
+                assert "State House — State House 1" in text
+                assert "Over Votes" in text
+                if name == "protocol":
+                    assert "State House 2" not in text
+                else:
+                    assert "U.S. House — U.S. House 2" in text

@@ -40,9 +40,9 @@ from urna.crypto.hashing import blake2b_256
 
 from urna_elections.hierarchy import Commission
 from urna_elections.law import Profile
-from urna_elections.portal import SHARE_HEADINGS
+from urna_elections.portal import SHARE_HEADINGS, ContestVotes, contest_votes, contests_at
 from urna_elections.protocol import dissent_digest, protocol_digest, signature_verifies
-from urna_elections.results import Results
+from urna_elections.results import Results, contest_reach
 
 FONT_PATHS = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
@@ -190,6 +190,8 @@ class _Doc:
         for style in self.styles.byName.values():
             is_heading = "Heading" in style.name or style.name == "Title"
             style.fontName = self.bold if is_heading else self.regular
+            if is_heading:
+                style.keepWithNext = 1  # a heading stays with its table: no orphan at a page end
         self.cell = ParagraphStyle("cell", fontName=self.regular, fontSize=8, leading=9.5)
         self.head = ParagraphStyle("head", parent=self.cell, fontName=self.bold, fontSize=7.5)
         self.story: list[Any] = []
@@ -538,17 +540,12 @@ def protocol_pdf(
         rows.append([line.id, line.label_in(t.language), t.number(doc["lines"][line.id])])
     out.table(rows, [60, 360, 70])
     out.space()
-    rows = [_votes_header(election.profile, t)]
-    for candidate in election.candidates:
-        rows.append(
-            [
-                election.candidate_names[candidate],
-                t.number(doc["votes"][candidate]),
-                _share(election.profile, doc, candidate, t),
-            ]
-        )
-    out.table(rows, [300, 100, 90])
-    out.space()
+    _contest_tables(
+        out,
+        [contest_votes(results, c, doc) for c in election.contests_of(doc["votes"])],
+        election.profile,
+        t,
+    )
     failures = election.check(doc["lines"], doc["votes"])
     if failures:
         out.p(t.gettext(RATIOS_FAIL, failures="; ".join(failures)))
@@ -570,13 +567,24 @@ def _votes_header(profile: Profile, t: Translator) -> list[str]:
     return headers(t, (*VOTES_HEADER, SHARE_HEADINGS[profile.share_base.basis]))
 
 
-def _share(profile: Profile, counts: Mapping[str, Any], candidate: str, t: Translator) -> str:
-    """A candidate's share of the law's base (``counts``: a protocol or a total), rounded
-    and printed with the decimals the profile says."""
-    votes = counts["votes"]
-    base = profile.share_base.of(counts["lines"], sum(votes.values()))
-    share = profile.share(votes.get(candidate, 0), base)
-    return t.percent(share, profile.decimals) if share is not None else "-"
+def _contest_tables(
+    out: _Doc, contests: Sequence[ContestVotes], profile: Profile, t: Translator
+) -> None:
+    """A votes table per contest: its candidates and write-ins with their shares of the law's
+    base, then its over and under votes; under the contest's name when there are several."""
+    for contest in contests:
+        if len(contests) > 1:
+            title = contest.name + (f" — {contest.district}" if contest.district else "")
+            out.p(title, "Heading3")
+        rows = [_votes_header(profile, t)]
+        for candidate in contest.candidates:
+            share = candidate.share
+            shown = t.percent(share, profile.decimals) if share is not None else "-"
+            rows.append([candidate.name, t.number(candidate.votes), shown])
+        for other in contest.others:
+            rows.append([other.name, t.number(other.votes), "-"])
+        out.table(rows, [300, 100, 90])
+        out.space()
 
 
 def _constituencies(results: Results) -> Sequence[Commission]:
@@ -618,18 +626,9 @@ def results_pdf(results: Results, t: Translator) -> bytes:
         rows.append([line.id, line.label_in(t.language), t.number(total)])
     out.table(rows, [60, 360, 70])
     out.space()
-    rows = [_votes_header(election.profile, t)]
-    for candidate in election.candidates:
-        rows.append(
-            [
-                election.candidate_names[candidate],
-                t.number(central["votes"].get(candidate, 0)),
-                _share(election.profile, central, candidate, t),
-            ]
-        )
-    out.table(rows, [300, 100, 90])
+    _contest_tables(out, contests_at(results, results.central), election.profile, t)
     units = _constituencies(results)
-    for start in range(0, len(units), CHART_ROWS):
+    for start in range(0, len(units) if len(election.contests) == 1 else 0, CHART_ROWS):
         chunk = units[start : start + CHART_ROWS]
         out.page_break()
         title = t.gettext(
@@ -638,21 +637,28 @@ def results_pdf(results: Results, t: Translator) -> bytes:
         out.story.append(results_chart(results, chunk, title, t))
     out.page_break("landscape")
     out.p(t.gettext(BY_CONSTITUENCY), "Heading2")
-    names = [election.candidate_names[c] for c in election.candidates]
-    for group in _figure_columns(names, out.bold, out.head.fontSize, LANDSCAPE_WIDTH - 210):
-        rows = [[*headers(t, (*UNIT_HEADER, RECEIVED_HEADER)), *(names[i] for i, _ in group)]]
-        for unit in units:
-            total = results.totals[unit.code]
-            rows.append(
-                [
-                    unit.code,
-                    unit.name,
-                    f"{t.number(total['received'])}/{t.number(total['expected'])}",
-                    *(t.number(total["votes"].get(election.candidates[i], 0)) for i, _ in group),
-                ]
-            )
-        out.table(rows, [45, 110, 55, *(width for _, width in group)])
-        out.space(12)
+    reach = contest_reach(results)
+    for contest in election.contests:
+        reached = [unit for unit in units if unit.code in reach[contest.id]]
+        if len(election.contests) > 1:
+            district = election.districts.get(contest.district)
+            out.p(contest.name + (f" — {district.name}" if district else ""), "Heading3")
+        names = [s.name for s in contest.selections]
+        for group in _figure_columns(names, out.bold, out.head.fontSize, LANDSCAPE_WIDTH - 210):
+            rows = [[*headers(t, (*UNIT_HEADER, RECEIVED_HEADER)), *(names[i] for i, _ in group)]]
+            for unit in reached:
+                total = results.totals[unit.code]
+                votes = total["votes"]
+                rows.append(
+                    [
+                        unit.code,
+                        unit.name,
+                        f"{t.number(total['received'])}/{t.number(total['expected'])}",
+                        *(t.number(votes.get(contest.selections[i].id, 0)) for i, _ in group),
+                    ]
+                )
+            out.table(rows, [45, 110, 55, *(width for _, width in group)])
+            out.space(12)
     return out.render()
 
 
