@@ -457,3 +457,36 @@ async def test_a_record_written_before_contests_still_verifies(urna_services, re
             },
         )
     await record_verifies(ledger, scope)
+
+
+async def test_open_data_of_a_multi_contest_election_names_each_contest(urna_services):
+    from urna.api import translator
+    from urna_elections.publish import open_data_csv, open_data_json
+    from urna_elections.structure import load_election
+
+    ledger = urna_services.ledger
+    generated = us_general_file("open-data", counties=2, precincts_per_county=4)
+    election = await us_election(ledger)
+    await import_protocols(
+        ledger,
+        election,
+        "us.csv",
+        generated.text.encode(),
+        generated.text,
+        ColumnMapping.from_json(generated.mapping),
+    )
+    results = await compute(await load_election(election.code))
+    rows = list(csv.reader(io.StringIO(open_data_csv(results, translator(urna_services, "en")))))
+    header = rows[0]
+    assert "President: Write-ins (president.4)" in header
+    assert "State House: Over Votes (state-house-2.overvotes)" in header
+    column = header.index("State House: Over Votes (state-house-2.overvotes)")
+    adams1 = next(r for r in rows if r[0] == "Adams:Precinct 1")
+    assert adams1[column] == ""  # not on this precinct's ballot
+    document = open_data_json(results)
+    assert len(document["contests"]) == generated.contests
+    assert {d["type"] for d in document["districts"]} == {
+        "congressional",
+        "state-senate",
+        "state-house",
+    }

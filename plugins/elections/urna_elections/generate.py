@@ -248,6 +248,7 @@ class UsFile:
     rows: int
     precincts: int
     contests: int
+    """The contests on at least one ballot."""
 
 
 def _us_contests(congressional: int, senate: int, house: int) -> tuple[list[UsContest], ...]:
@@ -334,6 +335,7 @@ def us_general_file(
     total = counties * precincts_per_county
     rows = 0
     types = US_VOTE_TYPES if vote_types else ("",)
+    used: set[tuple[str, str]] = set()
     for index in range(total):
         county = US_COUNTIES[index // precincts_per_county % len(US_COUNTIES)]
         if index // precincts_per_county >= len(US_COUNTIES):
@@ -345,6 +347,7 @@ def us_general_file(
             senate_[index * senate // total],
             house_[index * house // total],
         ]
+        used.update((contest.office, contest.district) for contest in ballot)
         for vote_type in types:
             ballots = rng.randint(50, 900 // len(types))
             writer.writerow(
@@ -420,5 +423,4 @@ def us_general_file(
             "State House": {"votes_allowed": 2, "seats": 2, "district_type": "state-house"},
         },
     }
-    contests = len(statewide) + len(congress) + len(senate_) + len(house_)
-    return UsFile(out.getvalue(), mapping, rows, total, contests)
+    return UsFile(out.getvalue(), mapping, rows, total, len(used))

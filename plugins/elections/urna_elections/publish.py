@@ -40,18 +40,22 @@ NOT_RECEIVED = N_("not received")
 def open_data_csv(results: Results, t: Translator) -> str:
     """One row per precinct, its words in ``t``'s language. A column of a protocol line or of
     a candidate is headed with its name and, in parentheses, its id in the record:
-    ``Candidate One (c1)``; the ids and figures are the same in every language."""
+    ``Candidate One (c1)``, with several contests after the contest's name
+    (``President: Ada Stone (president.1)``); the ids and figures are the same in every
+    language. A contest not on a precinct's ballot leaves its cells empty."""
     election = results.election
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     lines = election.profile.lines
+    several = len(election.contests) > 1
     writer.writerow(
         [
             *(t.gettext(column) for column in CSV_COLUMNS),
             *(CSV_NAMED.format(name=line.label_in(t.language), id=line.id) for line in lines),
             *(
-                CSV_NAMED.format(name=election.candidate_names[c], id=c)
-                for c in election.candidates
+                CSV_NAMED.format(name=f"{c.name}: {s.name}" if several else s.name, id=s.id)
+                for c in election.contests
+                for s in c.selections
             ),
         ]
     )
@@ -67,7 +71,7 @@ def open_data_csv(results: Results, t: Translator) -> str:
             status, digest, doc = t.gettext(RECEIVED), protocol.digest, protocol.doc
             figures = [
                 *(doc["lines"][line.id] for line in lines),
-                *(doc["votes"][c] for c in election.candidates),
+                *(doc["votes"].get(c, "") for c in election.candidates),
             ]
         parent = results.commissions.get(commission.parent)
         parent_name = parent.name if parent is not None else ""
@@ -84,6 +88,8 @@ def open_data_json(results: Results) -> dict[str, Any]:
         "status": election.status,
         "profile": election.profile.to_json(),
         "candidates": [{"id": c, "name": election.candidate_names[c]} for c in election.candidates],
+        "contests": [contest.to_json() for contest in election.contests],
+        "districts": [district.to_json() for district in election.districts.values()],
         "commissions": [
             {"code": c.code, "name": c.name, "kind": c.kind, "parent": c.parent}
             for c in sorted(results.commissions.values(), key=lambda c: c.code)
