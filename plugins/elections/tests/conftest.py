@@ -5,6 +5,7 @@ import random
 import zipfile
 from pathlib import Path
 
+import attrs
 import pytest
 from urna.record.bundle import read_bundle
 from urna.testing import require_component
@@ -26,6 +27,15 @@ NIST_SCHEMA = SHARED_DATA / "nist" / "NIST_V2_election_results_reporting.json"
 @pytest.fixture
 def urna_plugins() -> list[str]:
     return ["elections"]
+
+
+@pytest.fixture
+def urna_settings(urna_settings):
+    """The kit's settings with ``results_refresh_ms = 0``: these tests read what they have
+    just written. The bounded refresh of election night is tested on its own
+    (``test_election_night.py``), with the default."""
+    sections = {**urna_settings.plugin_sections, "elections": {"results_refresh_ms": 0}}
+    return attrs.evolve(urna_settings, plugin_sections=sections)
 
 
 @pytest.fixture(scope="session")

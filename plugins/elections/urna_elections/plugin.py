@@ -60,7 +60,15 @@ from urna_elections.law import (
     builtin_profiles,
     read_profile_file,
 )
-from urna_elections.live import Live, NoCommissions, live_results, warm_results
+from urna_elections.live import (
+    Live,
+    NoCommissions,
+    Rendered,
+    live_results,
+    refresh_seconds,
+    remember,
+    warm_results,
+)
 from urna_elections.nist import nist_report
 from urna_elections.official import IncompleteResults, ReasonError, clean_reason, mark_official
 from urna_elections.package import PackageError
@@ -118,9 +126,12 @@ async def _election(code: str) -> ElectionInfo:
 
 
 async def _live(request: Request, code: str) -> Live:
-    """The election's results as materialised in this process, caught up to its head."""
+    """The election's results as materialised in this process: as of its head, or at most
+    ``[plugin.elections] results_refresh_ms`` older (election night, ``live.py``)."""
     try:
-        return await live_results(services_of(request).ledger, code)
+        services = services_of(request)
+        refresh = refresh_seconds(services.settings.plugin_config("elections"))
+        return await live_results(services.ledger, code, refresh=refresh)
     except NoCommissions as exc:  # nothing to count yet
         raise ApiError(409, str(exc)) from None
     except StructureError as exc:
@@ -140,33 +151,41 @@ def _not_modified(request: Request, etag: str) -> HTTPResponse | None:
     return None
 
 
-def _page_etag(request: Request, live: Live) -> str:
-    """A page's ETag: the results' version, the page's language and who reads it (the
+def _page_varies(request: Request) -> tuple[str, ...]:
+    """What besides the results' version shapes a page: its language and who reads it (the
     layout shows the reader's menu and form token)."""
     principal = principal_of(request)
-    language = translator_of(request).language
-    return live.etag(language, principal.key, principal.csrf_token)
+    return (translator_of(request).language, principal.key, principal.csrf_token)
 
 
 def _once_per_version(
-    request: Request, live: Live, etag: str, make: Callable[[], HTTPResponse]
+    request: Request, live: Live, varies: tuple[str, ...], make: Callable[[Live], HTTPResponse]
 ) -> HTTPResponse:
-    """304 when the client holds this version; else the response ``make`` gives, made once
-    per version (and ETag) and path, then served to the next readers as made."""
+    """304 when the client holds this version (ETag: the version and ``varies``); else the
+    response ``make`` gives of it, made once per version and path, then served to the next
+    readers as made. Remembered, so that the next versions' are made ahead of readers."""
+    etag = live.etag(*varies)
     unchanged = _not_modified(request, etag)
     if unchanged is not None:
         return unchanged
-    key = f"{request.path}?{request.query_string}\0{etag}"
-    made = live.rendered.get(key)
-    if made is None:
-        response = make()
-        if len(live.rendered) >= 256:  # many signed-in readers of one version: bounded
-            live.rendered.clear()
-        made = live.rendered[key] = (
+    path = f"{request.path}?{request.query_string}"
+
+    def made_of(version: Live) -> tuple[str, Rendered]:
+        response = make(version)
+        return f"{path}\0{version.etag(*varies)}", (
             bytes(response.body or b""),
             response.content_type or "text/html; charset=utf-8",
             dict(response.headers),
         )
+
+    made = live.rendered.get(f"{path}\0{etag}")
+    if made is None:
+        key, made = made_of(live)
+        if len(live.rendered) >= 256:  # many signed-in readers of one version: bounded
+            live.rendered.clear()
+        live.rendered[key] = made
+        name = "\0".join((path, *varies))
+        remember(services_of(request).ledger, live.results.election.code, name, made_of)
     body, content_type, headers = made
     response = raw(body, content_type=content_type, headers=headers)
     response.headers["ETag"] = etag
@@ -412,17 +431,17 @@ async def import_package_route(request: Request, code: str) -> HTTPResponse:
 async def results_json(request: Request, code: str) -> HTTPResponse:
     live = await _live(request, code)
 
-    def make() -> HTTPResponse:
-        election = live.results.election
+    def make(version: Live) -> HTTPResponse:
+        election = version.results.election
         document = {
             "election": election.code,
             "status": election.status,
-            "totals": live.results.totals,
-            "turnout": live.turnout,
+            "totals": version.results.totals,
+            "turnout": version.turnout,
         }
         return raw(json.dumps(document).encode(), content_type="application/json")
 
-    return _once_per_version(request, live, live.etag(), make)
+    return _once_per_version(request, live, (), make)
 
 
 def _disposition(name: str, *, inline: bool = False) -> dict[str, str]:
@@ -508,18 +527,18 @@ async def portal_unit(request: Request, code: str, unit: str) -> HTTPResponse:
 
 def _results_page(request: Request, live: Live, unit: str) -> HTTPResponse:
     """The page of ``unit``: its results (national, constituency), or its protocol."""
-    results = live.results
     t = translator_of(request)
 
-    def make() -> HTTPResponse:
+    def make(version: Live) -> HTTPResponse:
+        results = version.results
         if results.commissions[unit].kind == "precinct":
-            context = portal.precinct_context(results, live.turnout, unit, t.language)
+            context = portal.precinct_context(results, version.turnout, unit, t.language)
             return render(request, "elections/precinct.html", context)
-        context = portal.results_context(results, live.turnout, unit)
+        context = portal.results_context(results, version.turnout, unit)
         context["grouped"] = portal.grouped(t)
         return render(request, "elections/results.html", context)
 
-    return _once_per_version(request, live, _page_etag(request, live), make)
+    return _once_per_version(request, live, _page_varies(request), make)
 
 
 async def entry_list(request: Request) -> HTTPResponse:
@@ -1008,6 +1027,7 @@ async def urna_on_serving(services: Services) -> None:
     first protocol arrives (about 60 us a key, each key used about once), and build each
     election's results before the first reader asks."""
     await warm(services.ledger)
+    refresh_seconds(services.settings.plugin_config("elections"))  # a wrong value: no start
     await warm_results(services.ledger)
 
 
