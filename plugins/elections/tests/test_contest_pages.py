@@ -4,7 +4,9 @@ votes shown without a share; axe-core and the language checks on every page."""
 
 from __future__ import annotations
 
+import asyncio
 import io
+import json
 from urllib.parse import quote
 
 import httpx
@@ -14,6 +16,7 @@ from selenium.webdriver.common.by import By
 from urna_elections.generate import us_general_file
 from urna_elections.importer import ColumnMapping, import_protocols
 from urna_elections.law import Profile
+from urna_elections.models import Draft
 from urna_elections.structure import add_commissions, create_election, load_election
 
 LANGUAGES = ("az", "en", "ru")
@@ -117,3 +120,36 @@ async def test_contest_pages_and_reports_in_three_languages(urna_server, urna_pa
                     assert "State House 2" not in text
                 else:
                     assert "U.S. House — U.S. House 2" in text
+
+    # Protocol entry: a fieldset per contest; the contests not on the precinct's ballot
+    # stay empty and the entry is saved with exactly its ballot's.
+    await urna_pages.sign_in("operator", ["elections.operator"])
+    for language in LANGUAGES:
+        await urna_pages.visit("/p/elections/elections/us-2028/enter", language)
+        legends = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "fieldset legend")]
+        assert "State House — State House 1" in legends
+    on_ballot = election.ballot(["Adams:Precinct 2", "Adams", "state"])
+    values = {"precinct": "Adams:Precinct 2", "line-1": "500"}
+    values |= {f"candidate-{s}": "3" for c in on_ballot for s in c.selection_ids}
+    await asyncio.to_thread(
+        browser.execute_script,
+        "for (const [id, value] of Object.entries(arguments[0]))"
+        " document.getElementById(id).value = value;"
+        "document.querySelector('#entry button[type=submit]').click();",
+        values,
+    )
+    await asyncio.to_thread(
+        browser.execute_async_script,
+        "const done = arguments[arguments.length - 1];"
+        "const summary = document.getElementById('error-summary');"
+        "const wait = () => document.getElementById('draft-status') || !summary.hidden"
+        " ? done() : setTimeout(wait, 50);"
+        "wait();",
+    )
+    assert not browser.find_element(By.ID, "error-summary").is_displayed(), browser.find_element(
+        By.ID, "error-summary"
+    ).text
+    assert browser.find_element(By.ID, "draft-status").text.startswith("Ввод сохранён.")
+    (draft,) = await Draft.filter(precinct_code="Adams:Precinct 2")
+    entered = json.loads(draft.entry_a)
+    assert set(entered["votes"]) == {s for c in on_ballot for s in c.selection_ids}

@@ -130,6 +130,20 @@ class ContestVotes:
     others: tuple[Candidate, ...]
 
 
+@attrs.frozen(slots=True)
+class EntryContest:
+    name: str
+    district: str
+    fields: tuple[tuple[str, str], ...]
+    """(selection id, name) of each field."""
+
+
+def _district_name(results: Results, contest: Contest) -> str:
+    district = results.election.districts.get(contest.district)
+    commission = results.commissions.get(contest.district)
+    return district.name if district else commission.name if commission else ""
+
+
 def contest_votes(results: Results, contest: Contest, counts: Mapping[str, Any]) -> ContestVotes:
     """``contest`` with its votes in ``counts`` (a protocol or a total: ``lines`` and
     ``votes``), shares of the law's base over the contest's valid votes."""
@@ -137,12 +151,10 @@ def contest_votes(results: Results, contest: Contest, counts: Mapping[str, Any])
     votes = counts["votes"]
     base = profile.share_base.of(counts["lines"], contest.valid_votes(votes))
     valid = sorted(contest.candidates, key=lambda s: (-votes.get(s.id, 0), s.id))
-    district = results.election.districts.get(contest.district)
-    commission = results.commissions.get(contest.district)
     return ContestVotes(
         contest.id,
         contest.name,
-        district.name if district else commission.name if commission else "",
+        _district_name(results, contest),
         contest.seats,
         contest.votes_allowed,
         tuple(
@@ -300,14 +312,22 @@ def precinct_context(
 
 
 def entry_context(results: Results, language: str) -> dict[str, Any]:
-    """The double-entry form: the law's lines (labels in ``language``) and the candidates."""
+    """The double-entry form: the law's lines (labels in ``language``) and the selections of
+    every contest (a precinct's entry leaves the contests not on its ballot empty)."""
     election = results.election
     precincts = (c.code for c in results.commissions.values() if c.kind == "precinct")
     # the first precinct defined, as an example of a code (a polling station at home)
     return {
         "election": election,
         "lines": [(line.id, line.label_in(language)) for line in election.profile.lines],
-        "candidates": [(c, election.candidate_names[c]) for c in election.candidates],
+        "contests": [
+            EntryContest(
+                contest.name,
+                _district_name(results, contest),
+                tuple((s.id, s.name) for s in contest.selections),
+            )
+            for contest in election.contests
+        ],
         "example": next(precincts, ""),
         "action": f"{election_url(election.code)}/drafts",
     }
