@@ -11,8 +11,9 @@ from urna.testing import resigned_bundle
 from urna.verify import core_checks, verify_files
 from urna_elections import models
 from urna_elections.generate import az_protocol_values, generate_election, signed_protocol
-from urna_elections.protocol import protocol_digest, sign_dissent
+from urna_elections.protocol import protocol_digest
 from urna_elections.record import EVENT_TYPES, PROTOCOL_ACCEPTED, SIGNATURES, VERIFIER_CHECKS
+from urna_elections.signatures import sign_dissent
 
 URL = "/p/elections/elections/az-2024"
 

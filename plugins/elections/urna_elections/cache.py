@@ -39,7 +39,7 @@ from urna.crypto.signing import VerifyKey, verify_key_from_hex
 
 from urna_elections import models
 from urna_elections.contests import Contest
-from urna_elections.protocol import Signer
+from urna_elections.signatures import Signer
 from urna_elections.structure import ElectionInfo, StructureError, load_election
 
 _MEMBER_COLUMNS = ("key", "commission_code", "name", "role", "decisive")

@@ -22,7 +22,8 @@ from urna.api import Ledger
 from urna.crypto.signing import SigningKey
 
 from urna_elections.law import DEFAULT_PROFILE, Profile, load_builtin
-from urna_elections.protocol import make_document, protocol_digest, sign_protocol
+from urna_elections.protocol import make_document, protocol_digest
+from urna_elections.signatures import sign_protocol
 from urna_elections.structure import (
     ElectionInfo,
     NewMember,

@@ -51,6 +51,7 @@ from urna.record.bundle import canonical_tar
 from urna_elections import hookspecs, models, portal, reports
 from urna_elections.cache import warm
 from urna_elections.contest_results import contest_results, format_text
+from urna_elections.entry import draft_view, enter, sign_draft
 from urna_elections.importer import ImportError_, import_protocols, mapping_from_file, read_csv_file
 from urna_elections.keystore import KeystoreError, seal, unseal
 from urna_elections.law import (
@@ -72,13 +73,7 @@ from urna_elections.live import (
 from urna_elections.nist import nist_report
 from urna_elections.official import IncompleteResults, ReasonError, clean_reason, mark_official
 from urna_elections.package import PackageError
-from urna_elections.protocols import (
-    ProtocolRejected,
-    draft_view,
-    enter,
-    sign_draft,
-    submit_signed,
-)
+from urna_elections.protocols import ProtocolRejected, submit_signed
 from urna_elections.publish import open_data_csv, open_data_json
 from urna_elections.record import EVENT_TYPES, VERIFIER_CHECKS, scope_of
 from urna_elections.results import Results, compute, report_turnout, turnout_by_hour

@@ -33,16 +33,8 @@ from urna_elections.contests import (
 )
 from urna_elections.hierarchy import UNIT_CODE, Commission, aggregate, ancestry, sum_counts
 from urna_elections.law import HOUR, Profile, ProfileError
-from urna_elections.protocol import (
-    CODE,
-    HEX64,
-    ProtocolError,
-    Signer,
-    check_document,
-    check_signature_entries,
-    protocol_digest,
-    signature_problems,
-)
+from urna_elections.protocol import CODE, HEX64, ProtocolError, check_document, protocol_digest
+from urna_elections.signatures import Signer, check_signature_entries, signature_problems
 
 ELECTION_DEFINED = "elections.election_defined"
 COMMISSIONS_DEFINED = "elections.commissions_defined"

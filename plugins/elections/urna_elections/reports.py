@@ -41,8 +41,9 @@ from urna.crypto.hashing import blake2b_256
 from urna_elections.hierarchy import Commission
 from urna_elections.law import Profile
 from urna_elections.portal import SHARE_HEADINGS, ContestVotes, contest_votes, contests_at
-from urna_elections.protocol import dissent_digest, protocol_digest, signature_verifies
+from urna_elections.protocol import protocol_digest
 from urna_elections.results import Results, contest_reach
+from urna_elections.signatures import dissent_digest, signature_verifies
 
 FONT_PATHS = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
