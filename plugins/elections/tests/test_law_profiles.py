@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -79,17 +76,6 @@ labels = {az = "Etibarlı bülletenlər", en = "Valid ballots", ru = "Дейст
 """
 
 
-def urna(*args: object) -> subprocess.CompletedProcess[str]:
-    """``urna`` with the elections plugin enabled; checking a profile needs no database."""
-    return subprocess.run(
-        [sys.executable, "-m", "urna", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "URNA_PLUGINS_ALLOW": "elections"},
-    )
-
-
 def test_the_shipped_profiles_are_valid_documents_labelled_in_az_en_and_ru():
     assert set(BUILTIN) == {"az", "ru-federal", "ru-2012-presidential", "us-general"}
     for profile in builtin_profiles():
@@ -133,10 +119,10 @@ def test_every_problem_is_named_with_its_json_path(tmp_path):
     ) in found
 
 
-def test_profiles_check_prints_every_problem_and_exits_1(tmp_path):
+def test_profiles_check_prints_every_problem_and_exits_1(tmp_path, urna_command):
     bad = tmp_path / "ge.toml"
     bad.write_text(BAD_TOML, encoding="utf-8")
-    checked = urna("elections", "profiles", "check", bad)
+    checked = urna_command("elections", "profiles", "check", bad)
     assert checked.returncode == 1, checked.stderr
     lines = checked.stdout.splitlines()
     assert f'{bad}: /lines/0/labels: "ru" is a required property' in lines
@@ -145,7 +131,7 @@ def test_profiles_check_prints_every_problem_and_exits_1(tmp_path):
     assert "Traceback" not in checked.stderr
     good = tmp_path / "xx.toml"
     good.write_text(GOOD_TOML, encoding="utf-8")
-    checked = urna("elections", "profiles", "check", good)
+    checked = urna_command("elections", "profiles", "check", good)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert checked.stdout == (
         f"{good}: profile xx-local is valid: 2 lines, 1 ratios, quorum 1/2, "
@@ -153,7 +139,7 @@ def test_profiles_check_prints_every_problem_and_exits_1(tmp_path):
     )
     broken = tmp_path / "broken.json"
     broken.write_text("{", encoding="utf-8")
-    checked = urna("elections", "profiles", "check", broken)
+    checked = urna_command("elections", "profiles", "check", broken)
     assert checked.returncode == 1
     assert "does not parse" in checked.stdout
 

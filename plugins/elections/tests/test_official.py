@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import random
 import re
-import subprocess
-import sys
 
 import pypdf
 import pytest
@@ -141,19 +138,12 @@ async def test_the_portal_says_what_official_results_lack(urna_server, urna_page
         assert row.is_displayed()
 
 
-def test_the_official_command_refuses_without_a_reason_in_one_line(tmp_path):
+def test_the_official_command_refuses_without_a_reason_in_one_line(tmp_path, urna_command):
     """Right after ``urna init``: import a structure, then declare its results official."""
     data = tmp_path / "data"
-    env = {**os.environ, "URNA_DATABASE_URL": ""}
 
     def urna(*args):
-        return subprocess.run(
-            [sys.executable, "-m", "urna", "--data-dir", str(data), *map(str, args)],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            env=env,
-        )
+        return urna_command("--data-dir", data, *args)
 
     assert urna("init").returncode == 0
     structure = tmp_path / "structure.json"

@@ -7,9 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 from collections import Counter
 from decimal import Decimal
 
@@ -20,24 +17,14 @@ from urna_elections.official import mark_official
 from urna_elections.structure import add_commissions, create_election
 
 
-def urna(settings, *args):
-    """The real command, in its own process, on ``settings``' data dir and database."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("URNA_")}
-    env["URNA_PLUGINS_ALLOW"] = "elections"
-    if settings.database_url:
-        env["URNA_DATABASE_URL"] = settings.database_url
-    command = [sys.executable, "-m", "urna", "--data-dir", settings.data_dir, *args]
-    return subprocess.run(
-        list(map(str, command)), capture_output=True, text=True, timeout=600, env=env
-    )
-
-
 def percent(votes: int, base: int) -> str:
     exact = Decimal(votes * 100) / Decimal(base)
     return str(exact.quantize(Decimal("0.01"), rounding="ROUND_HALF_UP"))
 
 
-async def test_results_per_contest_for_scripts_and_people(urna_services, urna_settings):
+async def test_results_per_contest_for_scripts_and_people(
+    urna_services, urna_settings, urna_command
+):
     ledger = urna_services.ledger
     generated = us_general_file("results", counties=3, precincts_per_county=4)
     election = await create_election(
@@ -64,7 +51,7 @@ async def test_results_per_contest_for_scripts_and_people(urna_services, urna_se
         if row["office"] != "Ballots Cast":
             sums[(row["office"], row["district"], row["candidate"])] += int(row["votes"])
 
-    answer = urna(urna_settings, "elections", "results", "us-r", "--json")
+    answer = urna_command("elections", "results", "us-r", "--json", settings=urna_settings)
     assert answer.returncode == 0, answer.stderr
     document = json.loads(answer.stdout)
     assert document["status"] == "unofficial"
@@ -86,7 +73,7 @@ async def test_results_per_contest_for_scripts_and_people(urna_services, urna_se
                 assert selection["percent"] == percent(selection["votes"], base)
     assert any(s["kind"] == "write-in" for c in contests.values() for s in c["selections"])
 
-    shown = urna(urna_settings, "elections", "results", "us-r")
+    shown = urna_command("elections", "results", "us-r", settings=urna_settings)
     assert shown.returncode == 0, shown.stderr
     lines = shown.stdout.splitlines()
     assert lines[0] == (
@@ -102,15 +89,17 @@ async def test_results_per_contest_for_scripts_and_people(urna_services, urna_se
     assert f"{leader['percent']} %" in shown.stdout
 
     await mark_official(ledger, election, "Clark Precinct 5 lost its tabulator")
-    official = json.loads(urna(urna_settings, "elections", "results", "us-r", "--json").stdout)
+    official = json.loads(
+        urna_command("elections", "results", "us-r", "--json", settings=urna_settings).stdout
+    )
     assert official["status"] == "official"
     assert official["missing"] == ["Clark:Precinct 5"]
     assert official["reason"] == "Clark Precinct 5 lost its tabulator"
-    lines = urna(urna_settings, "elections", "results", "us-r").stdout.splitlines()
+    lines = urna_command("elections", "results", "us-r", settings=urna_settings).stdout.splitlines()
     assert lines[1] == (
         "declared official with 1 precinct missing: Clark Precinct 5 lost its tabulator"
     )
 
-    unknown = urna(urna_settings, "elections", "results", "nope")
+    unknown = urna_command("elections", "results", "nope", settings=urna_settings)
     assert unknown.returncode == 1
     assert unknown.stderr == "Error: no election 'nope'\n"
