@@ -44,7 +44,7 @@ from urna_elections.importer import (
     import_protocols,
     ru_2012_mapping,
 )
-from urna_elections.law import Profile, load_builtin
+from urna_elections.law import load_builtin
 from urna_elections.protocols import accept_many
 from urna_elections.results import compute
 from urna_elections.structure import add_commissions, create_election, load_election
@@ -113,7 +113,7 @@ def test_import_long_100000(benchmark, urna_settings, urna_pm):
                 title="General election (generated)",
                 kind="general",
                 date="2028-11-07",
-                profile=Profile.from_json(US_PROFILE),
+                profile=load_builtin("us-general"),
             )
             await add_commissions(
                 ledger, election, [{"code": "state", "name": "State", "kind": "central"}]
@@ -138,25 +138,6 @@ def test_import_long_100000(benchmark, urna_settings, urna_pm):
         f"\nlong file: {generated.rows:,} rows, {generated.precincts:,} precincts, "
         f"{generated.contests} contests: {seconds:.1f} s, {generated.rows / seconds:,.0f} rows/s"
     )
-
-
-US_PROFILE = {
-    "name": "us-bench",
-    "title": "US general election (benchmark)",
-    "country": "US",
-    "source": "generated",
-    "lines": [
-        {
-            "id": "ballots-cast",
-            "label": "Ballots cast",
-            "labels": {"az": "Bülletenlər", "en": "Ballots cast", "ru": "Бюллетени"},
-            "before_opening": False,
-        }
-    ],
-    "ratios": [],
-    "quorum": [1, 100],
-    "turnout_hours": [],
-}
 
 
 async def _prepare(server) -> tuple[str, list[dict], list[dict[str, str]]]:

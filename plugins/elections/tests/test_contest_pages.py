@@ -15,33 +15,12 @@ from pypdf import PdfReader
 from selenium.webdriver.common.by import By
 from urna_elections.generate import us_general_file
 from urna_elections.importer import ColumnMapping, import_protocols
-from urna_elections.law import Profile
+from urna_elections.law import load_builtin
 from urna_elections.models import Draft
 from urna_elections.structure import add_commissions, create_election, load_election
 
 LANGUAGES = ("az", "en", "ru")
 SQLITE = pytest.mark.parametrize("urna_database", ["sqlite"], indirect=True)
-PROFILE = {
-    "name": "us-pages",
-    "title": "US general election (pages)",
-    "country": "US",
-    "source": "test",
-    "lines": [
-        {
-            "id": "ballots-cast",
-            "label": "Ballots cast",
-            "labels": {
-                "az": "Səsvermədə istifadə olunmuş bülletenlər",
-                "en": "Ballots cast",
-                "ru": "Число поданных бюллетеней",
-            },
-            "before_opening": False,
-        }
-    ],
-    "ratios": [],
-    "quorum": [1, 100],
-    "turnout_hours": [],
-}
 HEADINGS = {
     "az": "Hər seçici ən çoxu 2 namizədə",
     "en": "up to 2 candidates",
@@ -59,7 +38,7 @@ async def test_contest_pages_and_reports_in_three_languages(urna_server, urna_pa
         title="General election 2028",
         kind="general",
         date="2028-11-07",
-        profile=Profile.from_json(PROFILE),
+        profile=load_builtin("us-general"),
     )
     await add_commissions(
         ledger, election, [{"code": "state", "name": "State", "kind": "central", "parent": ""}]

@@ -12,7 +12,7 @@ import pytest
 from urna_elections.contests import Contest, District, Selection
 from urna_elections.generate import member_keys, signed_protocol, us_general_file
 from urna_elections.importer import ColumnMapping, import_protocols
-from urna_elections.law import Profile
+from urna_elections.law import load_builtin
 from urna_elections.nist import NistError, check_nist, import_nist, nist_report
 from urna_elections.protocols import ProtocolRejected, accept_signed
 from urna_elections.results import compute, district_totals
@@ -26,28 +26,6 @@ from urna_elections.structure import (
     create_election,
 )
 
-US_PROFILE = {
-    "name": "us-test",
-    "title": "US general election (test)",
-    "country": "US",
-    "source": "test",
-    "lines": [
-        {
-            "id": "ballots-cast",
-            "label": "Ballots cast",
-            "labels": {
-                "az": "Səsvermədə istifadə olunmuş bülletenlər",
-                "en": "Ballots cast",
-                "ru": "Число поданных бюллетеней",
-            },
-            "before_opening": False,
-        }
-    ],
-    "ratios": [{"id": "US-1", "expr": "{ballots-cast} >= 0"}],
-    "quorum": [1, 100],
-    "turnout_hours": [],
-}
-
 
 async def us_election(ledger, code="us-2028"):
     election = await create_election(
@@ -56,7 +34,7 @@ async def us_election(ledger, code="us-2028"):
         title="General election 2028 (generated)",
         kind="general",
         date="2028-11-07",
-        profile=Profile.from_json(US_PROFILE),
+        profile=load_builtin("us-general"),
     )
     await add_commissions(
         ledger, election, [{"code": "state", "name": "State", "kind": "central", "parent": ""}]
@@ -246,7 +224,7 @@ async def two_district_election(urna_services):
         title="General election",
         kind="general",
         date="2028-11-07",
-        profile=Profile.from_json(US_PROFILE),
+        profile=load_builtin("us-general"),
         contests=[statewide],
     )
     await add_commissions(
@@ -362,7 +340,7 @@ async def test_a_nist_export_imported_into_a_fresh_election_gives_the_same_resul
         title=first.election.title,
         kind="general",
         date="2028-11-07",
-        profile=Profile.from_json(US_PROFILE),
+        profile=load_builtin("us-general"),
     )
     data = json.dumps(exported).encode()
     report = await import_nist(ledger, fresh, "nist.json", data)
@@ -382,7 +360,6 @@ async def test_a_nist_export_imported_into_a_fresh_election_gives_the_same_resul
 
 
 async def test_a_nist_report_with_lines_nist_cannot_carry_is_refused_naming_them(urna_services):
-    from urna_elections.law import load_builtin
 
     election = await create_election(
         urna_services.ledger,
@@ -402,7 +379,6 @@ async def test_a_nist_report_with_lines_nist_cannot_carry_is_refused_naming_them
 async def test_a_record_written_before_contests_still_verifies(urna_services, record_verifies):
     """An ``elections.election_defined`` with ``candidates`` (no contests) and an import
     batch of that time verify: the election reads as one contest of its candidates."""
-    from urna_elections.law import load_builtin
     from urna_elections.record import (
         COMMISSIONS_DEFINED,
         ELECTION_DEFINED,
