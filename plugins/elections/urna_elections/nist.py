@@ -162,7 +162,8 @@ def nist_report(results: Results, *, generated: str, election_date: str) -> dict
                 if protocol is not None and selection in protocol.doc["votes"]:
                     found.append((_unit_id(code), protocol.doc["votes"][selection]))
             elif code in reach[contest.id]:
-                found.append((_unit_id(code), results.totals[code]["votes"][selection]))
+                # (a total made before the contest was added holds no key for it: zero)
+                found.append((_unit_id(code), results.totals[code]["votes"].get(selection, 0)))
         if contest.district in election.districts:
             total = by_district[contest.district]["votes"][selection]
             found.append((_district_id(contest.district), total))
