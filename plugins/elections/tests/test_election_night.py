@@ -138,3 +138,17 @@ async def test_over_http_readers_get_whole_versions_refreshed_within_the_interva
         latest = await read()
     assert latest["totals"] == (await compute(await load_election(code))).totals
     assert latest["etag"] != etag
+
+
+def test_a_wrong_refresh_setting_refuses_to_serve_in_one_line(tmp_path, urna_command):
+    data = tmp_path / "data"
+    assert urna_command("--data-dir", data, "init").returncode == 0
+    settings = data / "urna.toml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(text + '\n[plugin.elections]\nresults_refresh_ms = "soon"\n')
+    served = urna_command("--data-dir", data, "serve", "--port", "1")
+    assert served.returncode == 1
+    assert served.stderr == (
+        "urna: error: [plugin.elections] results_refresh_ms must be an integer 0..60000, "
+        "not 'soon'\n"
+    )

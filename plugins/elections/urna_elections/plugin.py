@@ -31,6 +31,7 @@ from urna.api import (
     Role,
     Route,
     Services,
+    Settings,
     Translator,
     VerifierCheck,
     field,
@@ -1017,12 +1018,17 @@ def urna_register_commands() -> list[click.Command]:
 
 
 @hookimpl
+def urna_configure(settings: Settings) -> None:
+    """Refuse to start on a bad ``[plugin.elections]`` setting, naming it."""
+    refresh_seconds(settings.plugin_config("elections"))
+
+
+@hookimpl
 async def urna_on_serving(services: Services) -> None:
     """Load every counting election's structure and decode its members' keys before the
     first protocol arrives (about 60 us a key, each key used about once), and build each
     election's results before the first reader asks."""
     await warm(services.ledger)
-    refresh_seconds(services.settings.plugin_config("elections"))  # a wrong value: no start
     await warm_results(services.ledger)
 
 
