@@ -7,26 +7,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 import zipfile
 
 from urna_elections.importer import RU_2012_CANDIDATES
 
 
-def urna(*args: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "urna", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, "URNA_PLUGINS_ALLOW": "elections"},
-    )
-
-
 def test_empty_regions_are_named_row_by_row_with_their_cause_and_written_to_a_file(
-    tmp_path, ru_2012_text, csv_tools
+    tmp_path, ru_2012_text, csv_tools, urna_command
 ):
     header, rows = csv_tools.sample_rows(ru_2012_text, every=100)
     regions = sorted({row[0] for row in rows})[:4]
@@ -57,11 +44,11 @@ def test_empty_regions_are_named_row_by_row_with_their_cause_and_written_to_a_fi
         encoding="utf-8",
     )
     data = tmp_path / "data"
-    assert urna("--data-dir", data, "init").returncode == 0
-    made = urna("--data-dir", data, "elections", "import-structure", structure)
+    assert urna_command("--data-dir", data, "init").returncode == 0
+    made = urna_command("--data-dir", data, "elections", "import-structure", structure)
     assert made.returncode == 0, made.stderr
     written = tmp_path / "rejections.csv"
-    result = urna(
+    result = urna_command(
         "--data-dir",
         data,
         "elections",
@@ -88,7 +75,7 @@ def test_empty_regions_are_named_row_by_row_with_their_cause_and_written_to_a_fi
     assert number["column"] == header[5]
     assert "'12a' is not a whole number" in number["problem"]
     # Without --rejections the first ones are printed, and nothing is imported twice.
-    again = urna("--data-dir", data, "elections", "import-protocols", "ru-2012", archive)
+    again = urna_command("--data-dir", data, "elections", "import-protocols", "ru-2012", archive)
     assert again.returncode == 0, again.stderr
     assert f"{good} × already counted" in again.stdout
     assert "  row 2 " in again.stdout
