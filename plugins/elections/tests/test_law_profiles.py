@@ -259,3 +259,40 @@ async def test_the_russian_profile_shows_shares_of_valid_and_invalid_ballots(
     flat = re.sub(r"\s+", " ", text).replace(" %", "%")
     assert "Share of valid and invalid ballots" in flat, flat[:2000]
     assert "58.82%" in flat
+
+
+async def test_write_ins_only_where_the_law_allows_them(urna_services):
+    from urna_elections.contests import Contest, Selection
+    from urna_elections.structure import add_contests, create_election
+
+    ballot = Contest(
+        id="mayor",
+        name="Mayor",
+        district="",
+        seats=1,
+        votes_allowed=1,
+        selections=(Selection("m1", "One"), Selection("m-w", "Write-ins", kind="write-in")),
+    )
+    ledger = urna_services.ledger
+    common = {"title": "Local", "kind": "municipal", "date": "2026-05-01"}
+    with pytest.raises(StructureError, match="profile az allows none"):
+        await create_election(
+            ledger, code="w-az", profile=PROFILES["az"], contests=(ballot,), **common
+        )
+    assert await ledger.events("election.w-az") == []
+    allowed = await create_election(
+        ledger, code="w-us", profile=PROFILES["us-general"], contests=(ballot,), **common
+    )
+    assert [s.kind for s in allowed.contests[0].selections] == ["candidate", "write-in"]
+    plain = await create_election(
+        ledger,
+        code="w-ru",
+        profile=PROFILES["ru-federal"],
+        candidates=[{"id": "c1", "name": "One"}],
+        **common,
+    )
+    later = Contest(
+        "council", "Council", "", 1, 1, (Selection("k-w", "Write-ins", kind="write-in"),)
+    )
+    with pytest.raises(StructureError, match="profile ru-federal allows none"):
+        await add_contests(ledger, plain, (later,))

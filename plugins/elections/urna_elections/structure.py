@@ -166,6 +166,7 @@ async def create_election(
         if contests:
             raise StructureError("an election is defined with contests or with candidates")
         contests = (implied_contest(code, title, candidates),)
+    _write_ins_allowed(profile, contests)
     payload = {
         "election": code,
         "title": title,
@@ -196,6 +197,18 @@ async def create_election(
     return election_info(row)
 
 
+def _write_ins_allowed(profile: Profile, contests: Sequence[Contest]) -> None:
+    """A contest may have write-in selections only where the law's profile allows them."""
+    if profile.write_ins:
+        return
+    for contest in contests:
+        if any(selection.kind == "write-in" for selection in contest.selections):
+            raise StructureError(
+                f"contest {contest.id} has write-ins; the law's profile {profile.name} "
+                "allows none (write_ins is false)"
+            )
+
+
 async def add_contests(
     ledger: Ledger, election: ElectionInfo, contests: Sequence[Contest]
 ) -> ElectionInfo:
@@ -203,6 +216,7 @@ async def add_contests(
     its protocol would lack the contest."""
     if not contests:
         return election
+    _write_ins_allowed(election.profile, contests)
     try:
         contests_from_json([c.to_json() for c in contests], known=election.contests)
     except ContestError as exc:
