@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from urna.record.bundle import read_bundle
 from urna.record.event import Event
 from urna.record.manifest import EVENTS_NAME
@@ -290,3 +291,25 @@ async def test_double_entry_shows_mismatches_line_by_line_then_members_sign(urna
     assert signed.json()["status"] == "accepted"
     totals = (await member.get(f"{URL}/results.json")).json()["totals"]["cec"]
     assert totals["votes"] == votes
+
+
+@pytest.mark.parametrize(
+    "precinct",
+    ["Республика Адыгея (Адыгея):1", "Bakı şəhəri:12", "p1", "Ünye:\u2028x", "a\U0001f600b"],
+)
+@pytest.mark.parametrize("reason", ["", 'tab\there "quoted" \x01 and \u00e9 \U0001f5f3'])
+def test_document_bytes_are_the_canonical_bytes_whatever_the_text(precinct, reason):
+    from urna.record.canonical import canonical_bytes
+    from urna_elections.protocol import document_bytes
+
+    doc = {
+        "election": "e1",
+        "precinct": precinct,
+        "profile": "az",
+        "lines": {"1": 5, "10": 7, "2": 0},
+        "votes": {"president.1": 3, "c2": 10**9},
+        "completed_at": "",
+        "supersedes": "a" * 64 if reason else "",
+        "reason": reason,
+    }
+    assert document_bytes(doc) == canonical_bytes(doc)

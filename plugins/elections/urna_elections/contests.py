@@ -67,10 +67,11 @@ class Contest:
     seats: int
     votes_allowed: int
     selections: tuple[Selection, ...]
+    selection_ids: tuple[str, ...] = attrs.field(init=False, eq=False, repr=False)
+    """The selections' ids, found once: every protocol checked reads them."""
 
-    @property
-    def selection_ids(self) -> tuple[str, ...]:
-        return tuple(s.id for s in self.selections)
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "selection_ids", tuple(s.id for s in self.selections))
 
     @property
     def candidates(self) -> tuple[Selection, ...]:
@@ -270,14 +271,28 @@ def check_contests(
     ratio over lines only is checked once. With one contest this is exactly
     ``Profile.check``."""
     messages: list[str] = []
-    for ratio in profile.ratios:
-        if CANDIDATES not in _terms(ratio):
+    for ratio, per_contest in _kinds(profile.ratios):
+        if not per_contest:
             messages += failed_ratios((ratio,), lines, 0)
             continue
         for contest in contests:
             for message in failed_ratios((ratio,), lines, contest.valid_votes(votes)):
                 messages.append(message if len(contests) == 1 else f"{contest.name}: {message}")
     return messages
+
+
+_KINDS: dict[int, tuple[tuple[Ratio, ...], tuple[tuple[Ratio, bool], ...]]] = {}
+
+
+def _kinds(ratios: tuple[Ratio, ...]) -> tuple[tuple[Ratio, bool], ...]:
+    """Each ratio with whether it names ``candidates`` (found once per profile: an import
+    checks every row)."""
+    found = _KINDS.get(id(ratios))
+    if found is None or found[0] is not ratios:
+        if len(_KINDS) > 64:
+            _KINDS.clear()
+        found = _KINDS[id(ratios)] = (ratios, tuple((r, CANDIDATES in _terms(r)) for r in ratios))
+    return found[1]
 
 
 def _terms(ratio: Ratio) -> set[str]:
