@@ -546,6 +546,7 @@ def test_election_night(benchmark, urna_settings, urna_pm, unused_tcp_port_facto
 def _demo_sized_results():
     """The results of a 6,537-precinct election with every protocol in, built in memory
     with the same pure functions as the appliance (no database: only publishing is timed)."""
+    from urna_elections.contests import implied_contest
     from urna_elections.generate import CANDIDATES, layout
     from urna_elections.hierarchy import Commission, aggregate, central_of, children_of
     from urna_elections.law import DEFAULT_PROFILE
@@ -559,8 +560,12 @@ def _demo_sized_results():
         code="az-2024",
         title="Presidential election",
         profile=load_builtin(DEFAULT_PROFILE),
-        candidates=tuple(c for c, _ in CANDIDATES),
-        candidate_names=dict(CANDIDATES),
+        contests=(
+            implied_contest(
+                "az-2024", "Presidential election", [{"id": c, "name": n} for c, n in CANDIDATES]
+            ),
+        ),
+        districts={},
         status="official",
     )
     commissions = {
