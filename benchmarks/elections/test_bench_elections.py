@@ -32,12 +32,22 @@ from pathlib import Path
 import httpx
 import pytest
 from urna.testing import serve_in_process
-from urna_elections.generate import az_protocol_values, generate_election, signed_protocol
-from urna_elections.importer import RU_2012_CANDIDATES, import_protocols, ru_2012_mapping
+from urna_elections.generate import (
+    az_protocol_values,
+    generate_election,
+    signed_protocol,
+    us_general_file,
+)
+from urna_elections.importer import (
+    RU_2012_CANDIDATES,
+    ColumnMapping,
+    import_protocols,
+    ru_2012_mapping,
+)
 from urna_elections.law import load_builtin
 from urna_elections.protocols import accept_many
 from urna_elections.results import compute
-from urna_elections.structure import add_commissions, create_election
+from urna_elections.structure import add_commissions, create_election, load_election
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 RU_2012 = SHARED_DATA / "protocols" / "ru-2012-presidential.csv.zip"
@@ -80,7 +90,54 @@ def test_import_95415(benchmark, urna_settings, urna_pm):
         return report.imported, time.perf_counter() - started
 
     imported, seconds = benchmark.pedantic(lambda: asyncio.run(once()), rounds=1, iterations=1)
-    print(f"\nimport + checks + aggregation of {imported} protocols: {seconds:.1f} s")
+    print(
+        f"\nimport + checks + aggregation of {imported} protocols (wide rows): {seconds:.1f} s, "
+        f"{imported / seconds:,.0f} rows/s"
+    )
+
+
+@pytest.mark.parametrize("urna_database", ["sqlite"], indirect=True)
+def test_import_long_100000(benchmark, urna_settings, urna_pm):
+    """A generated US general election as a long file of 100,000+ precinct-contest-candidate
+    rows (1,620 precincts, 20 contests, two vote types): read, check, store, aggregate."""
+    generated = us_general_file("bench", counties=20, precincts_per_county=81)
+    assert generated.rows >= 100_000
+    data = generated.text.encode()
+
+    async def once() -> float:
+        async with serve_in_process(urna_settings, urna_pm) as server:
+            ledger = server.services.ledger
+            election = await create_election(
+                ledger,
+                code="us-bench",
+                title="General election (generated)",
+                kind="general",
+                date="2028-11-07",
+                profile=load_builtin("us-general"),
+            )
+            await add_commissions(
+                ledger, election, [{"code": "state", "name": "State", "kind": "central"}]
+            )
+            started = time.perf_counter()
+            report = await import_protocols(
+                ledger,
+                election,
+                "us.csv",
+                data,
+                generated.text,
+                ColumnMapping.from_json(generated.mapping),
+            )
+            results = await compute(await load_election("us-bench"))
+            assert report.imported == generated.precincts
+            assert not report.rejected
+            assert results.totals["state"]["received"] == generated.precincts
+            return time.perf_counter() - started
+
+    seconds = benchmark.pedantic(lambda: asyncio.run(once()), rounds=1, iterations=1)
+    print(
+        f"\nlong file: {generated.rows:,} rows, {generated.precincts:,} precincts, "
+        f"{generated.contests} contests: {seconds:.1f} s, {generated.rows / seconds:,.0f} rows/s"
+    )
 
 
 async def _prepare(server) -> tuple[str, list[dict], list[dict[str, str]]]:
@@ -489,6 +546,7 @@ def test_election_night(benchmark, urna_settings, urna_pm, unused_tcp_port_facto
 def _demo_sized_results():
     """The results of a 6,537-precinct election with every protocol in, built in memory
     with the same pure functions as the appliance (no database: only publishing is timed)."""
+    from urna_elections.contests import implied_contest
     from urna_elections.generate import CANDIDATES, layout
     from urna_elections.hierarchy import Commission, aggregate, central_of, children_of
     from urna_elections.law import DEFAULT_PROFILE
@@ -502,8 +560,12 @@ def _demo_sized_results():
         code="az-2024",
         title="Presidential election",
         profile=load_builtin(DEFAULT_PROFILE),
-        candidates=tuple(c for c, _ in CANDIDATES),
-        candidate_names=dict(CANDIDATES),
+        contests=(
+            implied_contest(
+                "az-2024", "Presidential election", [{"id": c, "name": n} for c, n in CANDIDATES]
+            ),
+        ),
+        districts={},
         status="official",
     )
     commissions = {

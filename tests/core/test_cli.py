@@ -178,16 +178,52 @@ def one_line_error(result, *words):
         assert word in result.stderr, result.stderr
 
 
-def test_database_commands_before_migrate_say_so_in_one_line(tmp_path):
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request):
+    """A database URL with nothing in it: ``""`` for SQLite, else a new PostgreSQL database."""
+    if request.param == "sqlite":
+        yield ""
+        return
+    server = request.getfixturevalue("urna_postgres_server")
+    if isinstance(server, str):
+        pytest.fail(f"PostgreSQL is needed: {server}")
+    url = server.create_database()
+    yield url
+    server.drop_database(url)
+
+
+def test_database_commands_right_after_init_migrate_and_say_so_in_one_line(
+    tmp_path, empty_database, monkeypatch
+):
+    monkeypatch.setenv("URNA_DATABASE_URL", empty_database)
     data = tmp_path / "data"
-    urna("--data-dir", data, "init")
+    assert urna("--data-dir", data, "init").returncode == 0
     added = urna(
         "--data-dir", data, "users", "add", "x", "--password-stdin", stdin="long enough pw\n"
     )
-    one_line_error(added, "urna db migrate")
-    exported = urna("--data-dir", data, "record", "export", "appliance", tmp_path / "out")
-    one_line_error(exported, "urna db migrate")
-    assert not (tmp_path / "out").exists()
+    assert added.returncode == 0, added.stderr
+    assert "Traceback" not in added.stderr and added.stderr.strip().count("\n") == 0
+    assert "urna: applied" in added.stderr and "urna.0001_initial" in added.stderr
+    assert "created user x" in added.stdout
+    again = urna(
+        "--data-dir", data, "users", "add", "y", "--password-stdin", stdin="long enough pw\n"
+    )
+    assert again.returncode == 0 and again.stderr == "", "nothing left to apply, nothing said"
+    migrated = urna("--data-dir", data, "db", "migrate")
+    assert migrated.stdout == "database is up to date\n"
+
+
+def test_help_lists_the_enabled_plugins_groups_or_says_why_none(tmp_path):
+    data = tmp_path / "data"
+    urna("--data-dir", data, "init")
+    listed = urna("--data-dir", data, "--help")
+    assert listed.returncode == 0
+    assert "example" in listed.stdout.split("Commands:")[1]
+    assert "Commands of the example plugin." in listed.stdout
+    bare = urna("--data-dir", tmp_path / "nothing-here", "--help")
+    assert bare.returncode == 0
+    assert "No plugin is enabled here" in bare.stdout and "example" in bare.stdout
+    assert not (tmp_path / "nothing-here").exists()
 
 
 @pytest.mark.parametrize(

@@ -36,6 +36,7 @@ import pytest
 from election_kit import credential_key, device_ballots, run_ceremony
 from urna.crypto.ballot import SignedBallot
 from urna.testing import TEST_PASSWORD, free_port, require_component
+from urna_elections.contests import implied_contest
 from urna_elections.generate import (
     CANDIDATES,
     ROLES,
@@ -287,7 +288,7 @@ async def protocol_writes(setup: httpx.AsyncClient, precincts: int) -> list[Writ
     ]
     await post_ok(setup, f"{base}/members", {"members": members}, "members")
     election = ElectionInfo(
-        0, CODE, "Faults", profile, tuple(c["id"] for c in candidates), {}, "open"
+        0, CODE, "Faults", profile, (implied_contest(CODE, "Faults", candidates),), {}, "open"
     )
     rng = random.Random(SEED)
     quorum = profile.quorum_of(COMMISSION_MEMBERS)

@@ -34,7 +34,7 @@ from urna.shell.postgres_engine import DatabaseUnavailableError
 from urna.shell.registry import Registry, build_registry
 from urna.shell.replica import read_replica
 from urna.shell.services import Services, build_services, services_of
-from urna.shell.settings import Settings, load_settings
+from urna.shell.settings import Settings, SettingsError, load_settings
 from urna.shell.sqlite_engine import DatabaseBusyError
 from urna.shell.web import signin_url, wants_html
 
@@ -68,7 +68,10 @@ def create_app(
     settings = settings or load_settings()
     manager = manager or make_plugin_manager(settings.plugins_allow, settings.plugins_require)
     registry = build_registry(manager)
-    manager.hook.urna_configure(settings=settings)
+    try:
+        manager.hook.urna_configure(settings=settings)
+    except ValueError as exc:  # the hook's contract: a plugin names its bad setting so
+        raise SettingsError(str(exc)) from None
     app = Sanic("urna")
     app.config.AUTO_EXTEND = False
     app.config.REQUEST_MAX_SIZE = settings.max_body_bytes

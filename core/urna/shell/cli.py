@@ -87,13 +87,18 @@ class CommandContext:
 
     @contextlib.asynccontextmanager
     async def services(self) -> AsyncIterator[Services]:
-        """The appliance's services with the database open and migrated, for one command."""
-        from urna.shell.db import require_migrated
+        """The appliance's services with the database open and migrated, for one command.
+
+        Pending committed migrations are applied first, as ``urna serve`` does, and named
+        in one line on stderr: a command right after ``urna init`` (or an upgrade) works."""
+        from urna.shell import db
         from urna.shell.services import running_services
 
         settings = self.require_initialised()
+        applied = await db.migrate(settings, self.registry.model_apps)
+        if applied:
+            click.echo(f"urna: applied {len(applied)} migration(s): {', '.join(applied)}", err=True)
         async with running_services(settings, self.registry, self.plugin_manager) as services:
-            await require_migrated(settings, self.registry.model_apps)
             yield services
 
 
@@ -126,13 +131,29 @@ class PluginGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [*super().list_commands(ctx), *sorted(self._plugin_groups(ctx))]
 
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Say why no plugin group is listed: none is enabled in these settings."""
+        if self._plugin_groups(ctx):
+            return
+        installed = ", ".join(sorted(installed_plugins())) or "none"
+        with formatter.section("Plugins"):
+            formatter.write_text(
+                "No plugin is enabled here, so no plugin commands are listed (installed: "
+                f"{installed}). Enable them with [plugins] allow in the data directory's "
+                f"{CONFIG_NAME}, which 'urna init' writes, or pass --data-dir before --help."
+            )
+
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         return super().get_command(ctx, name) or self._plugin_groups(ctx).get(name)
 
 
+# --config and --data-dir are eager, so that `urna --data-dir D --help` reads D's settings
+# before the (eager) help lists the enabled plugins' groups.
 @click.group(cls=PluginGroup)
-@click.option("--config", type=click.Path(path_type=Path), help="Settings file (TOML).")
-@click.option("--data-dir", type=click.Path(path_type=Path), help="Data directory.")
+@click.option(
+    "--config", type=click.Path(path_type=Path), is_eager=True, help="Settings file (TOML)."
+)
+@click.option("--data-dir", type=click.Path(path_type=Path), is_eager=True, help="Data directory.")
 @click.version_option(package_name="urna")
 @click.pass_context
 def cli(ctx: click.Context, config: Path | None, data_dir: Path | None) -> None:
@@ -190,7 +211,9 @@ def migrate(context: CommandContext) -> None:
     """Apply every committed migration of the core and the enabled plugins."""
     from urna.shell import db
 
-    run(db.migrate(context.require_initialised(), context.registry.model_apps))
+    applied = run(db.migrate(context.require_initialised(), context.registry.model_apps))
+    for name in applied:
+        click.echo(f"applied {name}")
     click.echo("database is up to date")
 
 

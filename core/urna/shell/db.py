@@ -20,7 +20,7 @@ from typing import Any
 from tortoise import Tortoise, connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.migrations.api import migrate as tortoise_migrate
-from tortoise.migrations.executor import MigrationExecutor
+from tortoise.migrations.executor import PlanStep
 
 from urna.contributions import ModelApp
 from urna.errors import UrnaError
@@ -142,26 +142,23 @@ async def check_sqlite_pragmas() -> None:
             )
 
 
-async def migrate(settings: Settings, model_apps: Mapping[str, ModelApp]) -> None:
-    """Apply every committed migration of the core and the plugins."""
+async def migrate(settings: Settings, model_apps: Mapping[str, ModelApp]) -> list[str]:
+    """Apply every committed migration of the core and the plugins; answer the names
+    (``app.migration``) of those it applied, empty when the database was up to date."""
     if settings.uses_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+    applied: list[str] = []
+
+    def note(_connection: str, plan: list[PlanStep], _fake: bool, _dry_run: bool) -> None:
+        applied.extend(
+            f"{s.migration.app_label}.{s.migration.name}" for s in plan if not s.backward
+        )
+
     try:
-        await tortoise_migrate(config=tortoise_config(settings, model_apps))
+        await tortoise_migrate(config=tortoise_config(settings, model_apps), reporter=note)
     finally:
         await Tortoise.close_connections()
-
-
-async def require_migrated(settings: Settings, model_apps: Mapping[str, ModelApp]) -> None:
-    """Refuse to work on a database that lacks committed migrations (needs it open)."""
-    apps = tortoise_config(settings, model_apps)["apps"]
-    steps = await MigrationExecutor(current_connection(), apps).plan()
-    pending = [f"{s.migration.app_label}.{s.migration.name}" for s in steps if not s.backward]
-    if pending:
-        raise DatabaseError(
-            f"the database lacks {len(pending)} migration(s) ({pending[0]}...): "
-            "run 'urna db migrate' first"
-        )
+    return applied
 
 
 async def make_migrations(

@@ -1,10 +1,14 @@
 import csv
 import io
 import itertools
+import os
 import random
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
+import attrs
 import pytest
 from urna.record.bundle import read_bundle
 from urna.testing import require_component
@@ -26,6 +30,36 @@ NIST_SCHEMA = SHARED_DATA / "nist" / "NIST_V2_election_results_reporting.json"
 @pytest.fixture
 def urna_plugins() -> list[str]:
     return ["elections"]
+
+
+@pytest.fixture
+def urna_settings(urna_settings):
+    """The kit's settings with ``results_refresh_ms = 0``: these tests read what they have
+    just written. The bounded refresh of election night is tested on its own
+    (``test_election_night.py``), with the default."""
+    sections = {**urna_settings.plugin_sections, "elections": {"results_refresh_ms": 0}}
+    return attrs.evolve(urna_settings, plugin_sections=sections)
+
+
+@pytest.fixture
+def urna_command():
+    """``urna_command(*args, settings=None)``: the real ``urna`` in its own process with the
+    elections plugin enabled, on ``settings``' data directory and database when given (the
+    environment's own ``URNA_*`` left out)."""
+
+    def run(*args: object, settings=None) -> subprocess.CompletedProcess[str]:
+        env = {key: value for key, value in os.environ.items() if not key.startswith("URNA_")}
+        env["URNA_PLUGINS_ALLOW"] = "elections"
+        command = [sys.executable, "-m", "urna"]
+        if settings is not None:
+            command += ["--data-dir", str(settings.data_dir)]
+            if settings.database_url:
+                env["URNA_DATABASE_URL"] = settings.database_url
+        return subprocess.run(
+            [*command, *map(str, args)], capture_output=True, text=True, timeout=600, env=env
+        )
+
+    return run
 
 
 @pytest.fixture(scope="session")

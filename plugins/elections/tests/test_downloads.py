@@ -29,9 +29,10 @@ from urna_elections.generate import (
     signed_protocol,
 )
 from urna_elections.law import builtin_profiles
+from urna_elections.official import mark_official
 from urna_elections.plugin import results_pdf
 from urna_elections.protocols import accept_signed
-from urna_elections.results import compute, mark_official, report_turnout
+from urna_elections.results import compute, report_turnout
 from urna_elections.structure import import_structure, load_election
 
 pytestmark = pytest.mark.parametrize("urna_database", ["sqlite"], indirect=True)
@@ -212,7 +213,7 @@ async def test_the_saved_results_pdf_of_official_results_says_official(urna_serv
     preliminary = pdf_text(reports.results_pdf(await compute(before), english))
     assert "not yet official" in preliminary
 
-    await mark_official(ledger, before)
+    await mark_official(ledger, before, "the fourth precinct sent no protocol")
     results = await compute(await load_election(before.code))
     for data in (
         reports.results_pdf(results, english),

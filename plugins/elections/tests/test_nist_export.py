@@ -8,7 +8,7 @@ import importlib.util
 
 import pytest
 from urna_elections.importer import import_protocols, ru_2012_mapping
-from urna_elections.publish import check_nist, nist_report
+from urna_elections.nist import check_nist, nist_report
 from urna_elections.results import compute
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from urna.record.bundle import read_bundle
 from urna.record.event import Event
 from urna.record.manifest import EVENTS_NAME
@@ -11,8 +12,9 @@ from urna.testing import resigned_bundle
 from urna.verify import core_checks, verify_files
 from urna_elections import models
 from urna_elections.generate import az_protocol_values, generate_election, signed_protocol
-from urna_elections.protocol import protocol_digest, sign_dissent
+from urna_elections.protocol import protocol_digest
 from urna_elections.record import EVENT_TYPES, PROTOCOL_ACCEPTED, SIGNATURES, VERIFIER_CHECKS
+from urna_elections.signatures import sign_dissent
 
 URL = "/p/elections/elections/az-2024"
 
@@ -183,7 +185,11 @@ async def test_correction_supersedes_with_a_reason_and_official_results_freeze(u
     totals = (await sender.get(f"{URL}/results.json")).json()["totals"]["cec"]
     assert totals["received"] == 1
     assert totals["votes"] == moved
-    official = await admin.post(f"{URL}/official", headers={"Idempotency-Key": "o-1"})
+    official = await admin.post(
+        f"{URL}/official",
+        json={"reason": "the other precincts' commissions were dissolved"},
+        headers={"Idempotency-Key": "o-1"},
+    )
     assert official.status_code == 200, official.text
     late = generated.precincts[3]
     l2, v2 = values(election, 2)
@@ -285,3 +291,25 @@ async def test_double_entry_shows_mismatches_line_by_line_then_members_sign(urna
     assert signed.json()["status"] == "accepted"
     totals = (await member.get(f"{URL}/results.json")).json()["totals"]["cec"]
     assert totals["votes"] == votes
+
+
+@pytest.mark.parametrize(
+    "precinct",
+    ["Республика Адыгея (Адыгея):1", "Bakı şəhəri:12", "p1", "Ünye:\u2028x", "a\U0001f600b"],
+)
+@pytest.mark.parametrize("reason", ["", 'tab\there "quoted" \x01 and \u00e9 \U0001f5f3'])
+def test_document_bytes_are_the_canonical_bytes_whatever_the_text(precinct, reason):
+    from urna.record.canonical import canonical_bytes
+    from urna_elections.protocol import document_bytes
+
+    doc = {
+        "election": "e1",
+        "precinct": precinct,
+        "profile": "az",
+        "lines": {"1": 5, "10": 7, "2": 0},
+        "votes": {"president.1": 3, "c2": 10**9},
+        "completed_at": "",
+        "supersedes": "a" * 64 if reason else "",
+        "reason": reason,
+    }
+    assert document_bytes(doc) == canonical_bytes(doc)

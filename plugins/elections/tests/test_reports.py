@@ -13,8 +13,9 @@ import pytest
 from pypdf import PdfReader
 from urna.api import ReportContext, translator
 from urna_elections.generate import az_protocol_values, generate_election, signed_protocol
-from urna_elections.protocol import protocol_digest, sign_dissent
+from urna_elections.protocol import protocol_digest
 from urna_elections.reports import fingerprint
+from urna_elections.signatures import sign_dissent
 
 URL = "/p/elections/elections/az-2024"
 pytestmark = pytest.mark.parametrize("urna_database", ["sqlite"], indirect=True)

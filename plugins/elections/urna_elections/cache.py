@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import attrs
@@ -38,7 +38,8 @@ from urna.crypto.errors import KeyRejectedError
 from urna.crypto.signing import VerifyKey, verify_key_from_hex
 
 from urna_elections import models
-from urna_elections.protocol import Signer
+from urna_elections.contests import Contest
+from urna_elections.signatures import Signer
 from urna_elections.structure import ElectionInfo, StructureError, load_election
 
 _MEMBER_COLUMNS = ("key", "commission_code", "name", "role", "decisive")
@@ -51,6 +52,8 @@ class Structure:
     election: ElectionInfo
     kinds: dict[str, str]
     """Commission code -> kind."""
+    parents: dict[str, str]
+    """Commission code -> its parent's code."""
     signers: dict[str, Signer]
     """Member key -> who."""
     decisive: dict[str, int]
@@ -58,18 +61,22 @@ class Structure:
     keys: dict[str, VerifyKey] = attrs.field(factory=dict)
     """Member key -> decoded once (validated at registration; decoding checks it again).
     Shared by every structure of the same ledger."""
+    ballots: dict[str, tuple[Contest, ...]] = attrs.field(factory=dict)
+    """Precinct code -> the contests on its ballot, found once."""
 
     @classmethod
     def from_rows(
         cls,
         election: ElectionInfo,
-        kinds: Mapping[str, str],
+        commissions: Sequence[tuple[str, str, str]],
         members: Sequence[tuple[Any, ...]],
         keys: dict[str, VerifyKey],
     ) -> Structure:
-        """The structure of ``election`` from its commissions' kinds (code -> kind) and its
+        """The structure of ``election`` from its commissions (code, kind, parent) and its
         member rows (``_MEMBER_COLUMNS``); ``keys`` is the ledger's shared decoded keys."""
-        structure = cls(election, dict(kinds), {}, {}, keys)
+        kinds = {code: kind for code, kind, _ in commissions}
+        parents = {code: parent for code, _, parent in commissions}
+        structure = cls(election, kinds, parents, {}, {}, keys)
         structure._take_members(members)
         return structure
 
@@ -83,18 +90,44 @@ class Structure:
     def is_precinct(self, code: str) -> bool:
         return self.kinds.get(code) == "precinct"
 
+    def ballot(self, precinct: str) -> tuple[Contest, ...]:
+        """The contests on ``precinct``'s ballot (its district memberships never change once
+        it is counted, and a new district or contest drops this structure)."""
+        found = self.ballots.get(precinct)
+        if found is None:
+            chain: list[str] = []
+            code = precinct
+            while code in self.kinds and code not in chain:
+                chain.append(code)
+                code = self.parents[code]
+            found = self.ballots[precinct] = self.election.ballot(chain)
+        return found
+
     async def reload_commission(self, code: str) -> None:
         """Read one commission and its members again (another process may have added them)."""
         row = await models.Commission.get_or_none(election_id=self.election.id, code=code)
         if row is None:
             return
         self.kinds[code] = row.kind
+        self.parents[code] = row.parent_code
+        self.ballots.pop(code, None)
         rows = await models.Member.filter(
             election_id=self.election.id, commission_code=code
         ).values_list(*_MEMBER_COLUMNS)
         self.decisive[code] = 0  # counted again from the rows, with no await in between
         self._take_members(rows)
         await _decode_missing(self.keys, [key for key, *_ in rows])
+
+    async def reload_precinct(self, code: str) -> None:
+        """Read a precinct and every commission above it not known yet (added by another
+        process), so that its ballot is found on its whole chain."""
+        await self.reload_commission(code)
+        parent = self.parents.get(code, "")
+        while parent and parent not in self.kinds:
+            await self.reload_commission(parent)
+            if parent not in self.kinds:
+                break
+            parent = self.parents[parent]
 
     def _take_members(self, rows: Sequence[tuple[Any, ...]]) -> None:
         """Add member rows (``_MEMBER_COLUMNS``) to the signers and the decisive counts."""
@@ -154,11 +187,11 @@ def _decode_all(texts: list[str]) -> dict[str, VerifyKey]:
 
 async def _load(code: str, keys: dict[str, VerifyKey]) -> Structure:
     election = await load_election(code)
-    kinds = dict(
-        await models.Commission.filter(election_id=election.id).values_list("code", "kind")
+    commissions = await models.Commission.filter(election_id=election.id).values_list(
+        "code", "kind", "parent_code"
     )
     rows = await models.Member.filter(election_id=election.id).values_list(*_MEMBER_COLUMNS)
-    structure = Structure.from_rows(election, kinds, rows, keys)
+    structure = Structure.from_rows(election, commissions, rows, keys)
     await _decode_missing(keys, [key for key, *_ in rows])
     return structure
 

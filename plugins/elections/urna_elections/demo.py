@@ -18,10 +18,11 @@ import click
 from urna.api import DemoContext, DemoResult, translator
 
 from urna_elections.generate import az_protocol_values, generate_election, signed_protocol
+from urna_elections.official import mark_official, missing_precincts
 from urna_elections.protocol import protocol_digest
 from urna_elections.protocols import ProtocolRejected, accept_many, accept_signed
 from urna_elections.publish import publish_files
-from urna_elections.results import compute, mark_official, report_turnout
+from urna_elections.results import compute, report_turnout
 
 # NIST's schema is not redistributed with Urna: the demo validates against it when it is
 # found (URNA_NIST_SCHEMA, or the shared data beside the working directory's checkout).
@@ -107,8 +108,13 @@ async def run_demo(context: DemoContext) -> DemoResult:
         )
         corrected.append(precinct)
     click.echo("  3 protocols corrected by repeat protocols")
-    official = await mark_official(ledger, election)
-    click.echo(f"  results official: {official['received']} of {official['expected']} protocols")
+    incomplete = bool(missing_precincts(await compute(election)))
+    reason = "Demo: the precincts not sent stand for protocols that never arrived."
+    official = await mark_official(ledger, election, reason if incomplete else "")
+    click.echo(
+        f"  results official: {official['received']} of {official['expected']} protocols"
+        + (f", {official['missing']} missing, with the reason recorded" if incomplete else "")
+    )
     results = await compute(await _reload(election.code))
     out = context.reports_dir / "elections"
     words = translator(context.services, context.services.settings.language)

@@ -1,4 +1,7 @@
-"""A generated Azerbaijan-sized election for demos and benchmarks (deterministic from a seed).
+"""Generated elections for demos, tests and benchmarks (deterministic from a seed).
+
+An Azerbaijan-sized election with its members (below), and a US-style general
+election as an office's long file (``us_general_file``).
 
 125 constituencies and a pseudo-unit for polling stations abroad, 6,537
 precincts as in February 2024, each commission with its members. Member
@@ -8,7 +11,9 @@ member; a real appliance never derives members' keys.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import random
 from collections.abc import Iterator, Mapping
 
@@ -17,7 +22,8 @@ from urna.api import Ledger
 from urna.crypto.signing import SigningKey
 
 from urna_elections.law import DEFAULT_PROFILE, Profile, load_builtin
-from urna_elections.protocol import make_document, protocol_digest, sign_protocol
+from urna_elections.protocol import make_document, protocol_digest
+from urna_elections.signatures import sign_protocol
 from urna_elections.structure import (
     ElectionInfo,
     NewMember,
@@ -225,3 +231,214 @@ def signed_protocol(
         "signatures": [sign_protocol(digest, k) for k in chosen],
         "dissents": [],
     }
+
+
+# --- a US-style general election, as an office's long file ---------------------------
+
+US_COUNTIES = (
+    "Adams", "Baker", "Clark", "Dade", "Elk", "Fulton", "Grant", "Hale", "Iron", "Jasper",
+    "Knox", "Lake", "Marion", "Noble", "Owen", "Perry", "Quay", "Ross", "Scott", "Tate",
+)  # fmt: skip
+US_VOTE_TYPES = ("election day", "absentee")
+US_LINES = {"ballots-cast": "Ballots Cast"}
+"""The precinct lines of a US file: the ``us-general`` profile's, by their row label."""
+US_WRITE_INS, US_OVER, US_UNDER = "Write-ins", "Over Votes", "Under Votes"
+US_HEADER = ("county", "precinct", "office", "district", "party", "candidate", "votes", "vote_type")
+
+
+@attrs.frozen(slots=True)
+class UsContest:
+    office: str
+    district: str
+    votes_allowed: int
+    candidates: tuple[tuple[str, str], ...]
+    """(name, party)."""
+    write_ins: bool
+    over_under: bool
+
+
+@attrs.frozen(slots=True)
+class UsFile:
+    """A generated long file, its mapping and what it holds."""
+
+    text: str
+    mapping: dict[str, object]
+    rows: int
+    precincts: int
+    contests: int
+    """The contests on at least one ballot."""
+
+
+def _us_contests(congressional: int, senate: int, house: int) -> tuple[list[UsContest], ...]:
+    """Statewide contests, then per congressional, state senate and state house district."""
+    statewide = [
+        UsContest(
+            "President",
+            "",
+            1,
+            (("Ada Stone", "DEM"), ("Ben Ruiz", "REP"), ("Cy Park", "LIB")),
+            True,
+            True,
+        ),
+        UsContest("U.S. Senate", "", 1, (("Dee Hart", "DEM"), ("Eli Ford", "REP")), True, True),
+        UsContest(
+            "Governor",
+            "",
+            1,
+            (("Fay Chen", "DEM"), ("Gus Moore", "REP"), ("Hal Ivy", "GRN")),
+            False,
+            True,
+        ),
+    ]
+    congress = [
+        UsContest(
+            "U.S. House",
+            str(d),
+            1,
+            ((f"House Dem {d}", "DEM"), (f"House Rep {d}", "REP")),
+            True,
+            True,
+        )
+        for d in range(1, congressional + 1)
+    ]
+    senate_ = [
+        UsContest(
+            "State Senate",
+            str(d),
+            1,
+            ((f"Senate Dem {d}", "DEM"), (f"Senate Rep {d}", "REP")),
+            False,
+            False,
+        )
+        for d in range(1, senate + 1)
+    ]
+    house_ = [
+        UsContest(
+            "State House",
+            str(d),
+            2,
+            tuple(
+                (f"House {d} {x}", p)
+                for x, p in (("A", "DEM"), ("B", "DEM"), ("C", "REP"), ("D", "REP"))
+            ),
+            True,
+            True,
+        )
+        for d in range(1, house + 1)
+    ]
+    return statewide, congress, senate_, house_
+
+
+def us_general_file(
+    seed: str = "us",
+    *,
+    counties: int = 6,
+    precincts_per_county: int = 20,
+    congressional: int = 3,
+    senate: int = 5,
+    house: int = 9,
+    vote_types: bool = True,
+) -> UsFile:
+    """A seeded US general election as a long CSV file (OpenElections' columns) and its
+    mapping: statewide contests, congressional and legislative districts that cut across
+    counties (precincts are dealt to districts in runs that ignore county lines), a
+    vote-for-2 State House, write-ins, over and under votes, election-day and absentee
+    rows. Every contest's valid, over and under votes add up to its votes allowed times
+    the ballots cast."""
+    rng = random.Random(seed)  # noqa: S311 - generated figures, not secrets
+    statewide, congress, senate_, house_ = _us_contests(congressional, senate, house)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(US_HEADER)
+    total = counties * precincts_per_county
+    rows = 0
+    types = US_VOTE_TYPES if vote_types else ("",)
+    used: set[tuple[str, str]] = set()
+    for index in range(total):
+        county = US_COUNTIES[index // precincts_per_county % len(US_COUNTIES)]
+        if index // precincts_per_county >= len(US_COUNTIES):
+            county += f" {index // precincts_per_county // len(US_COUNTIES) + 1}"
+        precinct = f"Precinct {index % precincts_per_county + 1}"
+        ballot = [
+            *statewide,
+            congress[index * congressional // total],
+            senate_[index * senate // total],
+            house_[index * house // total],
+        ]
+        used.update((contest.office, contest.district) for contest in ballot)
+        for vote_type in types:
+            ballots = rng.randint(50, 900 // len(types))
+            writer.writerow(
+                (county, precinct, US_LINES["ballots-cast"], "", "", "", ballots, vote_type)
+            )
+            rows += 1
+            for contest in ballot:
+                marks = contest.votes_allowed * ballots
+                over = rng.randint(0, min(3, marks)) if contest.over_under else 0
+                under = rng.randint(0, min(marks - over, 40)) if contest.over_under else 0
+                valid = marks - over - under
+                names = [name for name, _ in contest.candidates]
+                parties = [party for _, party in contest.candidates]
+                if contest.write_ins:
+                    names.append(US_WRITE_INS)
+                    parties.append("")
+                weights = [0.01 if n == US_WRITE_INS else 1 + rng.random() for n in names]
+                left = valid
+                for n, (name, party) in enumerate(zip(names, parties, strict=True)):
+                    votes = (
+                        left
+                        if n == len(names) - 1
+                        else min(left, int(valid * weights[n] / sum(weights)))
+                    )
+                    left -= votes
+                    writer.writerow(
+                        (
+                            county,
+                            precinct,
+                            contest.office,
+                            contest.district,
+                            party,
+                            name,
+                            votes,
+                            vote_type,
+                        )
+                    )
+                    rows += 1
+                if contest.over_under:
+                    for label, value in ((US_OVER, over), (US_UNDER, under)):
+                        writer.writerow(
+                            (
+                                county,
+                                precinct,
+                                contest.office,
+                                contest.district,
+                                "",
+                                label,
+                                value,
+                                vote_type,
+                            )
+                        )
+                        rows += 1
+    mapping: dict[str, object] = {
+        "format": "long",
+        "hierarchy": [{"kind": "territorial", "code": "county"}],
+        "precinct": {"code": "precinct", "within": "territorial"},
+        "columns": {
+            "contest": "office",
+            "district": "district",
+            "candidate": "candidate",
+            "party": "party",
+            "votes": "votes",
+            "vote_type": "vote_type",
+        },
+        "lines": dict(US_LINES),
+        "write_ins": [US_WRITE_INS],
+        "overvotes": [US_OVER],
+        "undervotes": [US_UNDER],
+        "contests": {
+            "U.S. House": {"district_type": "congressional"},
+            "State Senate": {"district_type": "state-senate"},
+            "State House": {"votes_allowed": 2, "seats": 2, "district_type": "state-house"},
+        },
+    }
+    return UsFile(out.getvalue(), mapping, rows, total, len(used))

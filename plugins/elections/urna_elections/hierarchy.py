@@ -9,10 +9,15 @@ every total.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
+
+UNIT_CODE = re.compile(r"^(?=\S)[^\x00-\x1f\x7f/\\]{1,160}(?<=\S)$")
+"""A commission or district code, as the office's files give it: any text of at most 160
+characters without control characters, slashes or surrounding spaces (``1 Адыгейская``)."""
 
 
 @attrs.frozen(slots=True)

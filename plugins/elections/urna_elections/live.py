@@ -28,6 +28,22 @@ since the version it holds:
   head can be behind the version the process holds (it caught up on the
   primary before): it keeps what it holds, so results never move backwards.
 
+Under a stream of writes the head moves between almost any two reads, and
+catching up and rendering the pages again for each read cost more than the
+reads themselves (read p99 0.6 s at 100 protocols/s). So a serving process
+refreshes at most every ``[plugin.elections] results_refresh_ms`` (default
+1000): within that time a read is answered from the version it holds without
+asking the database; after it, the first reader starts one catch-up in the
+background and is answered, as every reader meanwhile, from the version held
+(stale while revalidating). That catch-up also renders, in a worker thread,
+the responses readers asked of the version before (``remember``), so that the
+new version is published with its pages already made: readers neither wait
+for a catch-up nor render, and the event loop is not held by a render (a
+national page of 125 constituencies takes some 40 ms). A reader sees a
+version at most the refresh interval plus one catch-up old. ``refresh_ms = 0``
+asks for the head at every read and catches up before answering, as the tests
+and the command line want.
+
 This works alike for several sanic workers and several appliances sharing one
 PostgreSQL database: no process needs to hear of another's writes, it reads
 them by seq. The state stays exactly what ``results.compute`` and
@@ -43,8 +59,9 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import time
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -58,6 +75,11 @@ from urna_elections.structure import ElectionInfo, StructureError, load_commissi
 
 Turnout = Mapping[str, Mapping[str, Mapping[str, int]]]
 """``{commission: {hour: {"voters", "reporting"}}}`` as ``turnout_by_hour`` answers."""
+Rendered = tuple[bytes, str, dict[str, str]]
+"""A response as made: body, content type, headers."""
+MAX_RENDERERS = 64
+"""Responses made again ahead of readers per election: the pages anonymous readers share,
+and a few signed-in readers' own."""
 
 
 @attrs.frozen(slots=True)
@@ -67,9 +89,7 @@ class Live:
     results: Results
     turnout: Turnout
     seq: int
-    rendered: dict[str, tuple[bytes, str, dict[str, str]]] = attrs.field(
-        factory=dict, eq=False, repr=False
-    )
+    rendered: dict[str, Rendered] = attrs.field(factory=dict, eq=False, repr=False)
     """Responses made from this version once for the next readers: body, content type and
     headers by request path and ETag."""
 
@@ -91,6 +111,13 @@ class _State:
     figures: dict[tuple[str, str], int] = attrs.field(factory=dict)
     """(precinct, hour) -> voters, as the turnout rows hold them."""
     lock: asyncio.Lock = attrs.field(factory=asyncio.Lock)
+    checked: float = float("-inf")
+    """When (``time.monotonic``) ``live`` was last known to be the head's version."""
+    refreshing: asyncio.Task[Live] | None = None
+    """The background catch-up under way, if any (a strong reference keeps it running)."""
+    renderers: dict[str, Callable[[Live], tuple[str, Rendered]]] = attrs.field(factory=dict)
+    """What readers asked of the last versions, by path and variant: each makes the response
+    of a version, with its key in ``Live.rendered``."""
 
 
 _states: weakref.WeakKeyDictionary[Ledger, dict[str, _State]] = weakref.WeakKeyDictionary()
@@ -100,15 +127,69 @@ class NoCommissions(StructureError):
     """The election has no commissions yet: there is nothing to count."""
 
 
-async def live_results(ledger: Ledger, code: str) -> Live:
-    """The results of election ``code`` as of its scope's head (raises ``StructureError``
-    for an unknown election, ``NoCommissions`` for one with no commissions yet)."""
+REFRESH_MS = 1000
+"""The default of ``[plugin.elections] results_refresh_ms``: at most one catch-up a second
+per serving process on election night."""
+
+
+def refresh_seconds(config: Mapping[str, Any]) -> float:
+    """``results_refresh_ms`` of the plugin's settings, in seconds; ``StructureError`` names
+    a value that is not an integer 0..60000."""
+    value = config.get("results_refresh_ms", REFRESH_MS)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 60_000:
+        raise StructureError(
+            f"[plugin.elections] results_refresh_ms must be an integer 0..60000, not {value!r}"
+        )
+    return value / 1000
+
+
+async def live_results(ledger: Ledger, code: str, *, refresh: float = 0.0) -> Live:
+    """The results of election ``code`` (raises ``StructureError`` for an unknown election,
+    ``NoCommissions`` for one with no commissions yet). With ``refresh`` 0, as of its
+    scope's head; else the version held, refreshed in the background once it is
+    ``refresh`` seconds old (see the module's docstring)."""
     states = _states.setdefault(ledger, {})
     state = states.get(code) or _State()  # kept only once built: no state for a bad code
+    live = state.live
+    if live is not None and refresh > 0:
+        if time.monotonic() - state.checked < refresh:
+            return live
+        task = state.refreshing
+        if task is None or (task.done() and task.exception() is None):
+            state.refreshing = asyncio.create_task(_exact(ledger, code, state, ahead=True))
+            return live
+        if not task.done():
+            return live
+        state.refreshing = None  # the last catch-up failed: this reader tries, and sees why
+    return await _exact(ledger, code, state)
+
+
+def remember(
+    ledger: Ledger, code: str, name: str, renderer: Callable[[Live], tuple[str, Rendered]]
+) -> None:
+    """Make the response ``name`` (a path and what else shapes it) ahead of readers for each
+    new version of election ``code``: ``renderer`` gives its key and what it is."""
+    state = _states.get(ledger, {}).get(code)
+    if state is None:
+        return
+    renderers = state.renderers
+    renderers.pop(name, None)
+    renderers[name] = renderer  # the most recently asked last
+    while len(renderers) > MAX_RENDERERS:
+        del renderers[next(iter(renderers))]
+
+
+async def _exact(ledger: Ledger, code: str, state: _State, *, ahead: bool = False) -> Live:
+    """The results as of the head: the version held when the head has not moved (one
+    primary-key read), else caught up under the state's lock; with ``ahead``, the
+    remembered responses of the new version are made (in a thread) before it is
+    published."""
+    started = time.monotonic()
     live = state.live
     if live is not None:
         head = await ledger.head(live.results.election.scope)
         if (head[0] if head else -1) <= live.seq:  # a read replica may be behind: never back
+            state.checked = started
             return live
     async with state.lock:
         async with ledger.transaction():
@@ -118,12 +199,29 @@ async def live_results(ledger: Ledger, code: str) -> Live:
             seq = head[0] if head else -1
             if state.live is None or state.live.seq < seq:
                 try:
-                    state.live = await _catch_up(state, election, seq)
+                    new = await _catch_up(state, election, seq)
                 except BaseException:
                     state.live = None  # ``figures`` may be half moved: build again next time
                     raise
-        states.setdefault(code, state)
+                if ahead:
+                    await _render_ahead(state, new)
+                state.live = new
+        state.checked = started
+        _states.setdefault(ledger, {}).setdefault(code, state)
         return state.live
+
+
+async def _render_ahead(state: _State, live: Live) -> None:
+    """Make each remembered response of ``live`` in a worker thread (``live`` is not yet
+    published, and never changed once it is). A renderer that fails is forgotten: its
+    reader's next request makes the response itself, and says what is wrong."""
+    for name, renderer in list(state.renderers.items()):
+        try:
+            key, made = await asyncio.to_thread(renderer, live)
+        except Exception:  # the reader's own request makes it, and raises it there
+            state.renderers.pop(name, None)
+            continue
+        live.rendered[key] = made
 
 
 async def warm_results(ledger: Ledger) -> None:
@@ -231,4 +329,14 @@ class _Step:
         return Live(results, self.hours, seq)
 
 
-__all__ = ["Live", "NoCommissions", "Turnout", "live_results", "warm_results"]
+__all__ = [
+    "REFRESH_MS",
+    "Live",
+    "NoCommissions",
+    "Rendered",
+    "Turnout",
+    "live_results",
+    "refresh_seconds",
+    "remember",
+    "warm_results",
+]

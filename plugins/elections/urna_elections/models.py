@@ -9,6 +9,9 @@ from tortoise.models import Model
 
 CODE_LENGTH = 64
 """The longest election code (and member key, 64 hex digits): longer names name nothing."""
+UNIT_LENGTH = 160
+"""The longest commission code: a code kept as the file gives it, qualified by the code of
+the commission above it when the file's codes repeat under different parents."""
 
 
 class Election(Model):
@@ -21,7 +24,17 @@ class Election(Model):
     date = fields.CharField(max_length=10)
     profile = fields.TextField()
     candidates = fields.TextField()
+    """Every selection of every contest, in ballot order (JSON)."""
+    contests = fields.TextField(default="[]")
+    """The contests with their districts, seats, votes allowed and selections (JSON); ``[]``
+    for an election defined before contests, which holds one contest of all its candidates."""
+    districts = fields.TextField(default="[]")
+    """Districts that cut across the commission tree, with their precincts (JSON)."""
     status = fields.CharField(max_length=16, default="unofficial")
+    official_reason = fields.TextField(default="")
+    """Why the results were declared official with precincts missing (empty: complete)."""
+    official_missing = fields.TextField(default="[]")
+    """The precincts whose protocols were missing when the results became official (JSON)."""
 
     class Meta:
         table = "elections_election"
@@ -34,10 +47,10 @@ class Commission(Model):
     election: fields.ForeignKeyRelation[Election] = fields.ForeignKeyField(
         "elections.Election", related_name="commissions"
     )
-    code = fields.CharField(max_length=64)
+    code = fields.CharField(max_length=UNIT_LENGTH)
     name = fields.CharField(max_length=200)
     kind = fields.CharField(max_length=16)
-    parent_code = fields.CharField(max_length=64)
+    parent_code = fields.CharField(max_length=UNIT_LENGTH)
 
     class Meta:
         table = "elections_commission"
@@ -51,7 +64,7 @@ class Member(Model):
     election: fields.ForeignKeyRelation[Election] = fields.ForeignKeyField(
         "elections.Election", related_name="members"
     )
-    commission_code = fields.CharField(max_length=64, db_index=True)
+    commission_code = fields.CharField(max_length=UNIT_LENGTH, db_index=True)
     name = fields.CharField(max_length=200)
     role = fields.CharField(max_length=16)
     decisive = fields.BooleanField()
@@ -72,7 +85,7 @@ class Protocol(Model):
     election: fields.ForeignKeyRelation[Election] = fields.ForeignKeyField(
         "elections.Election", related_name="protocols"
     )
-    precinct_code = fields.CharField(max_length=64)
+    precinct_code = fields.CharField(max_length=UNIT_LENGTH)
     digest = fields.CharField(max_length=64)
     doc = fields.TextField()
     signatures = fields.TextField()
@@ -96,7 +109,7 @@ class Draft(Model):
     election: fields.ForeignKeyRelation[Election] = fields.ForeignKeyField(
         "elections.Election", related_name="drafts"
     )
-    precinct_code = fields.CharField(max_length=64)
+    precinct_code = fields.CharField(max_length=UNIT_LENGTH)
     supersedes = fields.CharField(max_length=64, default="")
     reason = fields.TextField(default="")
     entry_a = fields.TextField(null=True)
@@ -119,7 +132,7 @@ class Turnout(Model):
     election: fields.ForeignKeyRelation[Election] = fields.ForeignKeyField(
         "elections.Election", related_name="turnout"
     )
-    precinct_code = fields.CharField(max_length=64)
+    precinct_code = fields.CharField(max_length=UNIT_LENGTH)
     hour = fields.CharField(max_length=5)
     voters = fields.IntField()
     seq = fields.BigIntField(default=0)
@@ -139,7 +152,7 @@ class Package(Model):
         "elections.Election", related_name="packages"
     )
     digest = fields.CharField(max_length=64)
-    commission_code = fields.CharField(max_length=64)
+    commission_code = fields.CharField(max_length=UNIT_LENGTH)
     protocols = fields.IntField()
 
     class Meta:

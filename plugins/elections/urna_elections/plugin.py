@@ -11,6 +11,7 @@ from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import click
 from sanic import Request
@@ -30,6 +31,7 @@ from urna.api import (
     Role,
     Route,
     Services,
+    Settings,
     Translator,
     VerifierCheck,
     field,
@@ -50,21 +52,33 @@ from urna.record.bundle import canonical_tar
 
 from urna_elections import hookspecs, models, portal, reports
 from urna_elections.cache import warm
+from urna_elections.contest_results import contest_results, format_text
+from urna_elections.entry import draft_view, enter, sign_draft
 from urna_elections.importer import ImportError_, import_protocols, mapping_from_file, read_csv_file
 from urna_elections.keystore import KeystoreError, seal, unseal
-from urna_elections.law import DEFAULT_PROFILE, Profile, builtin_profiles
-from urna_elections.live import Live, NoCommissions, live_results, warm_results
-from urna_elections.package import PackageError
-from urna_elections.protocols import (
-    ProtocolRejected,
-    draft_view,
-    enter,
-    sign_draft,
-    submit_signed,
+from urna_elections.law import (
+    DEFAULT_PROFILE,
+    Profile,
+    ProfileError,
+    builtin_profiles,
+    read_profile_file,
 )
-from urna_elections.publish import nist_report, open_data_csv, open_data_json
+from urna_elections.live import (
+    Live,
+    NoCommissions,
+    Rendered,
+    live_results,
+    refresh_seconds,
+    remember,
+    warm_results,
+)
+from urna_elections.nist import nist_report
+from urna_elections.official import IncompleteResults, ReasonError, clean_reason, mark_official
+from urna_elections.package import PackageError
+from urna_elections.protocols import ProtocolRejected, submit_signed
+from urna_elections.publish import open_data_csv, open_data_json
 from urna_elections.record import EVENT_TYPES, VERIFIER_CHECKS, scope_of
-from urna_elections.results import Results, compute, mark_official, report_turnout, turnout_by_hour
+from urna_elections.results import Results, compute, report_turnout, turnout_by_hour
 from urna_elections.structure import (
     ElectionInfo,
     NewMember,
@@ -109,14 +123,20 @@ async def _election(code: str) -> ElectionInfo:
 
 
 async def _live(request: Request, code: str, *, public: bool = True) -> Live:
-    """The election's results as materialised in this process, caught up to its head: as
-    the read replica has it for the public (when one is configured and fresh), as the
-    primary has it for the operators' pages (``public=False``: they see their own writes)."""
+    """The election's results as materialised in this process. For the public: at most
+    ``[plugin.elections] results_refresh_ms`` older than the head (election night,
+    ``live.py``), from the read replica when one is configured and fresh. For the
+    operators' pages (``public=False``): as of the primary's head, their own writes seen."""
     services = services_of(request)
+    refresh = refresh_seconds(services.settings.plugin_config("elections"))
+
+    async def public_results() -> Live:
+        return await live_results(services.ledger, code, refresh=refresh)
+
     try:
         if not public:
             return await live_results(services.ledger, code)
-        return await public_read(services, lambda: live_results(services.ledger, code))
+        return await public_read(services, public_results)
     except NoCommissions as exc:  # nothing to count yet
         raise ApiError(409, str(exc)) from None
     except StructureError as exc:
@@ -136,33 +156,41 @@ def _not_modified(request: Request, etag: str) -> HTTPResponse | None:
     return None
 
 
-def _page_etag(request: Request, live: Live) -> str:
-    """A page's ETag: the results' version, the page's language and who reads it (the
+def _page_varies(request: Request) -> tuple[str, ...]:
+    """What besides the results' version shapes a page: its language and who reads it (the
     layout shows the reader's menu and form token)."""
     principal = principal_of(request)
-    language = translator_of(request).language
-    return live.etag(language, principal.key, principal.csrf_token)
+    return (translator_of(request).language, principal.key, principal.csrf_token)
 
 
 def _once_per_version(
-    request: Request, live: Live, etag: str, make: Callable[[], HTTPResponse]
+    request: Request, live: Live, varies: tuple[str, ...], make: Callable[[Live], HTTPResponse]
 ) -> HTTPResponse:
-    """304 when the client holds this version; else the response ``make`` gives, made once
-    per version (and ETag) and path, then served to the next readers as made."""
+    """304 when the client holds this version (ETag: the version and ``varies``); else the
+    response ``make`` gives of it, made once per version and path, then served to the next
+    readers as made. Remembered, so that the next versions' are made ahead of readers."""
+    etag = live.etag(*varies)
     unchanged = _not_modified(request, etag)
     if unchanged is not None:
         return unchanged
-    key = f"{request.path}?{request.query_string}\0{etag}"
-    made = live.rendered.get(key)
-    if made is None:
-        response = make()
-        if len(live.rendered) >= 256:  # many signed-in readers of one version: bounded
-            live.rendered.clear()
-        made = live.rendered[key] = (
+    path = f"{request.path}?{request.query_string}"
+
+    def made_of(version: Live) -> tuple[str, Rendered]:
+        response = make(version)
+        return f"{path}\0{version.etag(*varies)}", (
             bytes(response.body or b""),
             response.content_type or "text/html; charset=utf-8",
             dict(response.headers),
         )
+
+    made = live.rendered.get(f"{path}\0{etag}")
+    if made is None:
+        key, made = made_of(live)
+        if len(live.rendered) >= 256:  # many signed-in readers of one version: bounded
+            live.rendered.clear()
+        live.rendered[key] = made
+        name = "\0".join((path, *varies))
+        remember(services_of(request).ledger, live.results.election.code, name, made_of)
     body, content_type, headers = made
     response = raw(body, content_type=content_type, headers=headers)
     response.headers["ETag"] = etag
@@ -363,10 +391,23 @@ async def sign_draft_route(request: Request, code: str, draft_id: int) -> HTTPRe
 
 
 async def mark_official_route(request: Request, code: str) -> HTTPResponse:
+    """Declare the results official: ``{"reason": text}`` (or no body when every precinct has
+    sent its protocol). 409 with ``missing`` (the precincts) when some have not and no
+    reason is given; nothing is recorded then."""
     election = await _election(code)
+    body = json_body(request) if request.body else {}
+    unknown = sorted(set(body) - {"reason"})
+    if unknown:
+        raise ApiError(422, f'unexpected fields {unknown}; the body is {{"reason": text}}')
     try:
-        answer = await mark_official(services_of(request).ledger, election)
-    except StructureError as exc:
+        answer = await mark_official(
+            services_of(request).ledger, election, clean_reason(body.get("reason", ""))
+        )
+    except IncompleteResults as exc:
+        return json_response({"error": str(exc), "missing": exc.missing}, status=409)
+    except ReasonError as exc:
+        raise ApiError(422, str(exc)) from None
+    except StructureError as exc:  # already official
         raise ApiError(409, str(exc)) from None
     return json_response(answer)
 
@@ -395,17 +436,17 @@ async def import_package_route(request: Request, code: str) -> HTTPResponse:
 async def results_json(request: Request, code: str) -> HTTPResponse:
     live = await _live(request, code)
 
-    def make() -> HTTPResponse:
-        election = live.results.election
+    def make(version: Live) -> HTTPResponse:
+        election = version.results.election
         document = {
             "election": election.code,
             "status": election.status,
-            "totals": live.results.totals,
-            "turnout": live.turnout,
+            "totals": version.results.totals,
+            "turnout": version.turnout,
         }
         return raw(json.dumps(document).encode(), content_type="application/json")
 
-    return _once_per_version(request, live, live.etag(), make)
+    return _once_per_version(request, live, (), make)
 
 
 def _disposition(name: str, *, inline: bool = False) -> dict[str, str]:
@@ -484,6 +525,7 @@ async def portal_national(request: Request, code: str) -> HTTPResponse:
 async def portal_unit(request: Request, code: str, unit: str) -> HTTPResponse:
     """A constituency's results, or a precinct's protocol."""
     live = await _live(request, code)
+    unit = unquote(unit)  # codes as the office's files give them: any letters, spaces
     if unit not in live.results.commissions:
         raise ApiError(404, f"no unit {unit!r} in {code}")
     return _results_page(request, live, unit)
@@ -491,18 +533,18 @@ async def portal_unit(request: Request, code: str, unit: str) -> HTTPResponse:
 
 def _results_page(request: Request, live: Live, unit: str) -> HTTPResponse:
     """The page of ``unit``: its results (national, constituency), or its protocol."""
-    results = live.results
     t = translator_of(request)
 
-    def make() -> HTTPResponse:
+    def make(version: Live) -> HTTPResponse:
+        results = version.results
         if results.commissions[unit].kind == "precinct":
-            context = portal.precinct_context(results, live.turnout, unit, t.language)
+            context = portal.precinct_context(results, version.turnout, unit, t.language)
             return render(request, "elections/precinct.html", context)
-        context = portal.results_context(results, live.turnout, unit)
+        context = portal.results_context(results, version.turnout, unit)
         context["grouped"] = portal.grouped(t)
         return render(request, "elections/results.html", context)
 
-    return _once_per_version(request, live, _page_etag(request, live), make)
+    return _once_per_version(request, live, _page_varies(request), make)
 
 
 async def entry_list(request: Request) -> HTTPResponse:
@@ -552,6 +594,7 @@ def _pdf(data: bytes, name: str, t: Translator) -> HTTPResponse:
 
 
 async def protocol_pdf_route(request: Request, code: str, precinct: str) -> HTTPResponse:
+    precinct = unquote(precinct)
     election = await _election(code)
     results = await _results(request, election)
     t = _words(request)
@@ -578,6 +621,7 @@ def _svg(data: bytes, name: str, t: Translator) -> HTTPResponse:
 
 
 async def turnout_svg_route(request: Request, code: str, unit: str) -> HTTPResponse:
+    unit = unquote(unit)
     live = await _live(request, code)
     if unit not in live.results.commissions:
         raise ApiError(404, f"no unit {unit!r} in {code}")
@@ -686,7 +730,7 @@ def urna_register_routes() -> list[Route]:
             ("POST",),
             ADMIN,
             idempotent=True,
-            summary="Mark the results official (then frozen)",
+            summary="Mark the results official (then frozen); with precincts missing, a reason",
         ),
         Route(
             f"{e}/packages",
@@ -766,11 +810,20 @@ def urna_register_verifier_checks() -> list[VerifierCheck]:
 @click.option(
     "--mapping",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="JSON column mapping; default: the 2012 Russian presidential file's",
+    help="JSON column mapping (wide or long); default: the 2012 Russian presidential file's",
+)
+@click.option(
+    "--rejections",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="write every rejection (row, precinct, column, cause, problem) to this CSV file",
 )
 @click.pass_obj
 def import_command(
-    context: CommandContext, election: str, path: Path, mapping: Path | None
+    context: CommandContext,
+    election: str,
+    path: Path,
+    mapping: Path | None,
+    rejections: Path | None,
 ) -> None:
     """Import protocols from a CSV (or zipped CSV) file with a column mapping."""
     import csv
@@ -780,7 +833,7 @@ def import_command(
 
     async def run() -> None:
         data, text = read_csv_file(path)
-        header = next(csv.reader(io.StringIO(text)))
+        header = next(csv.reader(io.StringIO(text)), [])
         columns = mapping_from_file(mapping) if mapping else ru_2012_mapping(header)
         async with context.services() as services:
             info = await load_election(election)
@@ -793,13 +846,56 @@ def import_command(
                 report = await import_protocols(
                     services.ledger, info, path.name, data, text, columns, progress=progress
                 )
-        click.echo(f"imported {report.imported} protocols, {len(report.rejected)} rejected")
-        for rejected in report.rejected[:50]:
-            click.echo(f"  row {rejected.row} {rejected.precinct}: {'; '.join(rejected.problems)}")
+        click.echo(
+            f"{report.rows} rows read: imported {report.imported} protocols, "
+            f"{len(report.rejected)} rejected; {report.commissions} commissions and "
+            f"{report.contests} contests added"
+        )
+        for cause, count in report.causes().most_common():
+            click.echo(f"  {count} × {cause}")
+        if rejections is not None:
+            await asyncio.to_thread(
+                rejections.write_text, report.rejections_csv(), encoding="utf-8"
+            )
+            click.echo(f"every rejection is in {rejections}")
+        else:
+            for rejected in report.rejected[:20]:
+                click.echo(
+                    f"  row {rejected.row} {rejected.precinct}: {'; '.join(rejected.problems)}"
+                )
+            if len(report.rejected) > 20:
+                click.echo("  ... (--rejections FILE writes them all)")
 
     try:
         asyncio.run(run())
     except (ImportError_, StructureError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.command(name="import-nist")
+@click.argument("election")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+def import_nist_command(context: CommandContext, election: str, path: Path) -> None:
+    """Import a NIST SP 1500-100 v2 results report (JSON): its reporting units, districts,
+    contests and precinct counts."""
+    from urna_elections.nist import NistError, import_nist
+
+    async def run() -> None:
+        data = await asyncio.to_thread(path.read_bytes)
+        async with context.services() as services:
+            info = await load_election(election)
+            report = await import_nist(services.ledger, info, path.name, data)
+        click.echo(
+            f"imported {report.imported} protocols, {len(report.rejected)} rejected; "
+            f"{report.commissions} units and {report.contests} contests added"
+        )
+        for rejected in report.rejected[:20]:
+            click.echo(f"  {rejected.precinct}: {'; '.join(rejected.problems)}")
+
+    try:
+        asyncio.run(run())
+    except (NistError, StructureError) as exc:
         raise click.ClickException(str(exc)) from None
 
 
@@ -819,7 +915,9 @@ def import_structure_command(
 
     async def run(document: dict[str, Any]) -> None:
         async with context.services() as services:
-            election = await import_structure(services.ledger, document, profiles_of(services))
+            election = await import_structure(
+                services.ledger, document, profiles_of(services), path.parent
+            )
         click.echo(
             f"election {election.code}: {len(document.get('commissions', []))} commissions, "
             f"{len(document.get('members', []))} members"
@@ -839,9 +937,100 @@ def import_structure_command(
         raise click.ClickException(f"nothing imported: {exc}") from None
 
 
+@click.group(name="profiles")
+def profiles_group() -> None:
+    """Election-law profiles: the shipped ones, and checking a profile document."""
+
+
+@profiles_group.command(name="check")
+@click.argument("path", type=_FILE)
+def profiles_check_command(path: Path) -> None:
+    """Check a profile document (JSON, or TOML by its .toml name) against the published
+    schema and the law's own rules; name every problem with its JSON path (exit 1)."""
+    try:
+        profile = Profile.from_json(read_profile_file(path))
+    except ProfileError as exc:
+        for problem in exc.problems:
+            click.echo(f"{path}: {problem}")
+        click.echo(f"{path}: {len(exc.problems)} problem(s), not a valid profile")
+        raise SystemExit(1) from None
+    click.echo(
+        f"{path}: profile {profile.name} is valid: {len(profile.lines)} lines, "
+        f"{len(profile.ratios)} ratios, quorum {profile.quorum[0]}/{profile.quorum[1]}, "
+        f"shares of {profile.share_base.basis} ({profile.share_base.expression})"
+    )
+
+
+@profiles_group.command(name="list")
+@click.pass_obj
+def profiles_list_command(context: CommandContext) -> None:
+    """The profiles the enabled plugins offer, by name (a structure names one of them)."""
+    registered = context.plugin_manager.hook.urna_elections_register_profiles()
+    for profile in sorted((p for group in registered for p in group), key=lambda p: p.name):
+        click.echo(f"{profile.name:<24} {profile.title}")
+
+
+@click.command(name="official")
+@click.argument("election")
+@click.option("--reason", default="", help="Why, when precincts have sent no protocol.")
+@click.pass_obj
+def official_command(context: CommandContext, election: str, reason: str) -> None:
+    """Declare ELECTION's results official (then frozen). With precincts missing this is
+    refused unless --reason says why; the reason and the precincts are recorded."""
+
+    async def run() -> dict[str, Any]:
+        async with context.services() as services:
+            return await mark_official(services.ledger, await load_election(election), reason)
+
+    try:
+        answer = asyncio.run(run())
+    except StructureError as exc:
+        raise click.ClickException(str(exc)) from None
+    missing = f", {answer['missing']} missing: {answer['reason']}" if answer["missing"] else ""
+    click.echo(
+        f"results of {election} official at seq {answer['seq']}: "
+        f"{answer['received']} of {answer['expected']} protocols{missing}"
+    )
+
+
+@click.command(name="results")
+@click.argument("election")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document, for scripts.")
+@click.pass_obj
+def results_command(context: CommandContext, election: str, as_json: bool) -> None:
+    """ELECTION's results per contest: votes, shares on the law's base, precincts received
+    of expected, and whether they are official."""
+
+    async def run() -> dict[str, Any]:
+        async with context.services() as services, services.ledger.transaction():
+            return contest_results(await compute(await load_election(election)))
+
+    try:
+        document = asyncio.run(run())
+    except StructureError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+    else:
+        click.echo("\n".join(format_text(document)))
+
+
 @hookimpl
 def urna_register_commands() -> list[click.Command]:
-    return [import_command, import_structure_command]
+    return [
+        import_command,
+        import_nist_command,
+        import_structure_command,
+        profiles_group,
+        official_command,
+        results_command,
+    ]
+
+
+@hookimpl
+def urna_configure(settings: Settings) -> None:
+    """Refuse to start on a bad ``[plugin.elections]`` setting, naming it."""
+    refresh_seconds(settings.plugin_config("elections"))
 
 
 @hookimpl

@@ -8,13 +8,16 @@ so that the templates format them in the page's language (``|number``, ``|percen
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 import attrs
-from urna.api import Translator
+from urna.api import N_, Translator
 
+from urna_elections.contests import Contest
 from urna_elections.hierarchy import ancestry
-from urna_elections.results import Results
+from urna_elections.results import Results, contest_reach, district_totals
 
 PREFIX = "/p/elections"
 
@@ -42,12 +45,34 @@ def grouped(t: Translator) -> Callable[[int | None], str]:
     return number
 
 
+SHARE_HEADINGS = {
+    "valid": N_("Share of valid votes"),
+    "valid-and-invalid": N_("Share of valid and invalid ballots"),
+    "ballots-cast": N_("Share of ballots cast"),
+    "registered": N_("Share of registered voters"),
+}
+"""The heading of the shares' column, by the profile's share base."""
+
+
+@attrs.frozen(slots=True)
+class ShareColumn:
+    """How a page heads and formats the candidates' shares: as the law's profile says."""
+
+    heading: str
+    digits: int
+
+
+def share_column(results: Results) -> ShareColumn:
+    profile = results.election.profile
+    return ShareColumn(SHARE_HEADINGS[profile.share_base.basis], profile.decimals)
+
+
 @attrs.frozen(slots=True)
 class Candidate:
     name: str
     votes: int
-    share: float | None
-    """Of the valid votes (the candidates' sum); ``None`` while nothing is counted."""
+    share: Decimal | None
+    """Of the profile's share base, rounded as it says; ``None`` while the base is zero."""
 
 
 @attrs.frozen(slots=True)
@@ -82,21 +107,84 @@ class ProtocolLine:
 
 
 def portal_url(election: str, unit: str = "") -> str:
-    return f"{PREFIX}/portal/{election}" + (f"/{unit}" if unit else "")
+    """A unit's page; its code quoted (codes keep the office's spaces and letters)."""
+    return f"{PREFIX}/portal/{election}" + (f"/{quote(unit, safe='')}" if unit else "")
 
 
 def election_url(election: str) -> str:
     return f"{PREFIX}/elections/{election}"
 
 
-def candidates(results: Results, votes: Mapping[str, int]) -> list[Candidate]:
-    """The candidates with their ``votes``, most votes first."""
+@attrs.frozen(slots=True)
+class ContestVotes:
+    """One contest's figures on a page: its candidates (and write-ins) with their shares,
+    most votes first, then its over and under votes, which have no share."""
+
+    id: str
+    name: str
+    district: str
+    """The district's name ("" for a contest on every ballot)."""
+    seats: int
+    votes_allowed: int
+    candidates: tuple[Candidate, ...]
+    others: tuple[Candidate, ...]
+
+
+@attrs.frozen(slots=True)
+class EntryContest:
+    name: str
+    district: str
+    fields: tuple[tuple[str, str], ...]
+    """(selection id, name) of each field."""
+
+
+def _district_name(results: Results, contest: Contest) -> str:
+    district = results.election.districts.get(contest.district)
+    commission = results.commissions.get(contest.district)
+    return district.name if district else commission.name if commission else ""
+
+
+def contest_votes(results: Results, contest: Contest, counts: Mapping[str, Any]) -> ContestVotes:
+    """``contest`` with its votes in ``counts`` (a protocol or a total: ``lines`` and
+    ``votes``), shares of the law's base over the contest's valid votes."""
+    profile = results.election.profile
+    votes = counts["votes"]
+    base = profile.share_base.of(counts["lines"], contest.valid_votes(votes))
+    valid = sorted(contest.candidates, key=lambda s: (-votes.get(s.id, 0), s.id))
+    return ContestVotes(
+        contest.id,
+        contest.name,
+        _district_name(results, contest),
+        contest.seats,
+        contest.votes_allowed,
+        tuple(
+            Candidate(s.name, votes.get(s.id, 0), profile.share(votes.get(s.id, 0), base))
+            for s in valid
+        ),
+        tuple(
+            Candidate(s.name, votes.get(s.id, 0), None) for s in contest.selections if not s.valid
+        ),
+    )
+
+
+def contests_at(results: Results, code: str) -> list[ContestVotes]:
+    """The contests of a commission's page. Nationally each contest over its whole district;
+    under a commission, the contests of the ballots there, with the commission's totals."""
     election = results.election
-    total = sum(votes.values())
-    return [
-        Candidate(election.candidate_names[c], votes[c], votes[c] / total if total else None)
-        for c in sorted(election.candidates, key=lambda c: (-votes[c], c))
-    ]
+    reach = contest_reach(results)
+    apart = district_totals(results) if election.districts else {}
+    found = []
+    for contest in election.contests:
+        if code not in reach[contest.id]:
+            continue
+        if code != results.central:
+            counts = results.totals[code]
+        elif contest.district in apart:
+            counts = apart[contest.district]
+        else:
+            counts = results.totals.get(contest.district or code) or results.totals[code]
+        found.append(contest_votes(results, contest, counts))
+    return found
 
 
 def units(results: Results, code: str) -> list[Unit]:
@@ -121,10 +209,23 @@ def units(results: Results, code: str) -> list[Unit]:
                 portal_url(election.code, child.code),
                 received,
                 expected,
-                tuple(votes[c] for c in election.candidates),
+                tuple(votes[c] for c in election.candidates) if _one_contest(results) else (),
             )
         )
     return found
+
+
+def _one_contest(results: Results) -> bool:
+    return len(results.election.contests) == 1
+
+
+def _unit_columns(results: Results) -> list[str]:
+    """The candidate columns of the units table: one contest's candidates; with several
+    contests each unit's page has them, and the table shows the progress alone."""
+    election = results.election
+    return (
+        [election.candidate_names[c] for c in election.candidates] if _one_contest(results) else []
+    )
 
 
 def hours(results: Results, turnout: Turnout, code: str) -> list[Hour]:
@@ -169,12 +270,13 @@ def results_context(results: Results, turnout: Turnout, code: str) -> dict[str, 
         "national": code == results.central,
         "trail": trail(results, code),
         "total": results.totals[code],
-        "candidates": candidates(results, results.totals[code]["votes"]),
-        "candidate_names": [election.candidate_names[c] for c in election.candidates],
+        "contests": contests_at(results, code),
+        "share_column": share_column(results),
+        "candidate_names": _unit_columns(results),
         "units": units(results, code),
         "hours": hours(results, turnout, code),
         "base": election_url(election.code),
-        "turnout_chart": f"{election_url(election.code)}/charts/{code}/turnout.svg",
+        "turnout_chart": f"{election_url(election.code)}/charts/{quote(code, safe='')}/turnout.svg",
     }
 
 
@@ -197,21 +299,35 @@ def precinct_context(
         "trail": trail(results, code),
         "protocol": protocol,
         "lines": lines,
-        "candidates": candidates(results, protocol.doc["votes"]) if protocol else [],
+        "contests": [
+            contest_votes(results, contest, protocol.doc)
+            for contest in election.contests_of(protocol.doc["votes"])
+        ]
+        if protocol
+        else [],
+        "share_column": share_column(results),
         "hours": hours(results, turnout, code),
-        "pdf": f"{election_url(election.code)}/protocols/{code}/protocol.pdf",
+        "pdf": f"{election_url(election.code)}/protocols/{quote(code, safe='')}/protocol.pdf",
     }
 
 
 def entry_context(results: Results, language: str) -> dict[str, Any]:
-    """The double-entry form: the law's lines (labels in ``language``) and the candidates."""
+    """The double-entry form: the law's lines (labels in ``language``) and the selections of
+    every contest (a precinct's entry leaves the contests not on its ballot empty)."""
     election = results.election
     precincts = (c.code for c in results.commissions.values() if c.kind == "precinct")
     # the first precinct defined, as an example of a code (a polling station at home)
     return {
         "election": election,
         "lines": [(line.id, line.label_in(language)) for line in election.profile.lines],
-        "candidates": [(c, election.candidate_names[c]) for c in election.candidates],
+        "contests": [
+            EntryContest(
+                contest.name,
+                _district_name(results, contest),
+                tuple((s.id, s.name) for s in contest.selections),
+            )
+            for contest in election.contests
+        ],
         "example": next(precincts, ""),
         "action": f"{election_url(election.code)}/drafts",
     }

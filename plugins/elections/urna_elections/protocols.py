@@ -1,5 +1,13 @@
 """Accepting precinct protocols: law checks, member signatures, corrections, no double count.
 
+The path of a protocol runs one way: read (``check_entry``, the document's
+shape and digest in ``protocol``), checked against the law for the contests
+on its precinct's ballot (``check_law``, ``contests``), its signatures
+checked (``signatures``, keys from the cached structure, ``cache``),
+appended with its neighbours (``write_batch``, ``Batcher``), then aggregated
+by whoever reads the results (``live``, ``results``). Entering a protocol by
+hand, twice, then signing it is ``entry.py``, which ends here too.
+
 ``accept_signed`` is the one door every protocol goes through, whether it was
 entered on the web page, posted to the API or read from an offline package:
 the control ratios are checked, then the signatures against the members
@@ -21,22 +29,14 @@ from typing import Any, cast
 import attrs
 from tortoise.exceptions import IntegrityError
 from urna.api import Ledger, LedgerError
-from urna.crypto.signing import SigningKey
 
 from urna_elections import models, sql
 from urna_elections.cache import Structure, structure_for
+from urna_elections.contests import Contest, check_contests, selections_of
 from urna_elections.law import validate_lines
-from urna_elections.protocol import (
-    ProtocolError,
-    check_document,
-    check_signature_entries,
-    make_document,
-    protocol_digest,
-    sign_dissent,
-    sign_protocol,
-    signature_problems,
-)
+from urna_elections.protocol import ProtocolError, check_document, protocol_digest
 from urna_elections.record import PROTOCOL_ACCEPTED
+from urna_elections.signatures import check_signature_entries, signature_problems
 from urna_elections.structure import ElectionInfo
 
 
@@ -58,11 +58,12 @@ class Accepted:
     created: bool
 
 
-def check_law(election: ElectionInfo, doc: Mapping[str, Any]) -> None:
-    """Shape, election, profile, lines and control ratios; raises ``ProtocolRejected`` (422)."""
+def check_law(election: ElectionInfo, doc: Mapping[str, Any], ballot: Sequence[Contest]) -> None:
+    """Shape, election, profile, lines, the votes of every contest on the precinct's
+    ``ballot`` and the control ratios per contest; raises ``ProtocolRejected`` (422)."""
     try:
         check_document(doc)
-        validate_lines(election.profile, doc["lines"], doc["votes"], election.candidates)
+        validate_lines(election.profile, doc["lines"], doc["votes"], selections_of(ballot))
     except (ProtocolError, ValueError) as exc:
         raise ProtocolRejected(422, [str(exc)]) from None
     if doc["election"] != election.code:
@@ -74,7 +75,7 @@ def check_law(election: ElectionInfo, doc: Mapping[str, Any]) -> None:
             422,
             [f"protocol uses profile {doc['profile']}, the election's is {election.profile.name}"],
         )
-    failures = election.profile.check(doc["lines"], doc["votes"])
+    failures = check_contests(election.profile, ballot, doc["lines"], doc["votes"])
     if failures:
         raise ProtocolRejected(422, failures)
 
@@ -110,7 +111,16 @@ async def check_signed(structure: Structure, entry: Any, via: str) -> Checked:
     unless the precinct or a key is not cached yet); raises ``ProtocolRejected``."""
     election = structure.election
     doc, signatures, dissents = check_entry(entry)
-    check_law(election, doc)
+    try:
+        check_document(doc)
+    except ProtocolError as exc:
+        raise ProtocolRejected(422, [str(exc)]) from None
+    precinct = doc["precinct"]
+    if not structure.is_precinct(precinct):
+        await structure.reload_precinct(precinct)
+        if not structure.is_precinct(precinct):
+            raise ProtocolRejected(422, [f"{precinct} is not a precinct of {election.code}"])
+    check_law(election, doc, structure.ballot(precinct))
     try:
         check_signature_entries(signatures, dissents)
     except ProtocolError as exc:
@@ -119,11 +129,6 @@ async def check_signed(structure: Structure, entry: Any, via: str) -> Checked:
     given = entry.get("digest", digest)
     if not isinstance(given, str) or not hmac.compare_digest(given, digest):
         raise ProtocolRejected(422, ["the digest given is not the digest of the protocol"])
-    precinct = doc["precinct"]
-    if not structure.is_precinct(precinct):
-        await structure.reload_commission(precinct)
-        if not structure.is_precinct(precinct):
-            raise ProtocolRejected(422, [f"{precinct} is not a precinct of {election.code}"])
     problems = _signature_problems(structure, precinct, digest, signatures, dissents)
     signing = (e.get("key") for e in (*signatures, *dissents) if isinstance(e, Mapping))
     if problems and any(key not in structure.signers for key in signing):
@@ -446,177 +451,3 @@ async def submit_signed(ledger: Ledger, code: str, entry: Any, via: str) -> Acce
     if batcher is None:
         batcher = per_ledger[code] = Batcher(ledger, code)
     return await batcher.submit(checked)
-
-
-# --- double entry by two operators, then signatures --------------------------------
-
-
-def _lines_from_entry(election: ElectionInfo, entry: Mapping[str, Any]) -> dict[str, Any]:
-    lines, votes = validate_lines(
-        election.profile, entry.get("lines"), entry.get("votes"), election.candidates
-    )
-    return {"lines": lines, "votes": votes}
-
-
-def entry_mismatches(
-    election: ElectionInfo, a: Mapping[str, Any], b: Mapping[str, Any]
-) -> list[str]:
-    """Every line on which the two operators' entries differ, named with both values."""
-    differences = []
-    for line in election.profile.lines:
-        if a["lines"][line.id] != b["lines"][line.id]:
-            differences.append(
-                f"line {line.id} ({line.label}): operator 1 entered {a['lines'][line.id]}, "
-                f"operator 2 entered {b['lines'][line.id]}"
-            )
-    for candidate in election.candidates:
-        if a["votes"][candidate] != b["votes"][candidate]:
-            differences.append(
-                f"votes for {election.candidate_names[candidate]}: operator 1 entered "
-                f"{a['votes'][candidate]}, operator 2 entered {b['votes'][candidate]}"
-            )
-    return differences
-
-
-async def enter(
-    election: ElectionInfo,
-    precinct: str,
-    operator: str,
-    entry: Mapping[str, Any],
-    *,
-    supersedes: str = "",
-    reason: str = "",
-    completed_at: str = "",
-) -> dict[str, Any]:
-    """Record one operator's entry. The second entry, by another operator, is compared line by
-    line; when they agree the ratios are checked and the draft is ready for signatures."""
-    try:
-        values = _lines_from_entry(election, entry)
-    except ValueError as exc:
-        raise ProtocolRejected(422, [str(exc)]) from None
-    commission = await models.Commission.get_or_none(election_id=election.id, code=precinct)
-    if commission is None or commission.kind != "precinct":
-        raise ProtocolRejected(422, [f"{precinct} is not a precinct of {election.code}"])
-    draft = await models.Draft.filter(
-        election_id=election.id, precinct_code=precinct, status__in=["entering", "mismatch"]
-    ).first()
-    if draft is None:
-        draft = await models.Draft.create(
-            election_id=election.id,
-            precinct_code=precinct,
-            supersedes=supersedes,
-            reason=reason,
-            entry_a=json.dumps(values),
-            operator_a=operator,
-        )
-        return draft_view(election, draft)
-    if operator == draft.operator_a:
-        if draft.entry_b is None:
-            raise ProtocolRejected(409, ["the second entry must be made by another operator"])
-        draft.entry_a = json.dumps(values)
-    else:
-        draft.entry_b = json.dumps(values)
-        draft.operator_b = operator
-    first = json.loads(draft.entry_a or "{}")
-    second = json.loads(draft.entry_b or "{}")
-    if entry_mismatches(election, first, second):
-        draft.status = "mismatch"
-        await draft.save()
-        return draft_view(election, draft)
-    doc = make_document(
-        election=election.code,
-        precinct=precinct,
-        profile=election.profile.name,
-        lines=first["lines"],
-        votes=first["votes"],
-        completed_at=completed_at,
-        supersedes=draft.supersedes,
-        reason=draft.reason,
-    )
-    failures = election.profile.check(doc["lines"], doc["votes"])
-    draft.doc = json.dumps(doc)
-    draft.status = "failing" if failures else "ready"
-    await draft.save()
-    return draft_view(election, draft)
-
-
-def draft_view(
-    election: ElectionInfo, draft: models.Draft, *, digest: str | None = None
-) -> dict[str, Any]:
-    """The draft as the entry and signing pages show it. ``digest``, when the caller has
-    just computed it from this draft's document, is shown as given instead of hashed again
-    (a view only: nothing is accepted on it)."""
-    view: dict[str, Any] = {
-        "id": draft.id,
-        "precinct": draft.precinct_code,
-        "status": draft.status,
-        "operators": [o for o in (draft.operator_a, draft.operator_b) if o],
-        "mismatches": [],
-        "ratio_failures": [],
-        "digest": "",
-        "signatures": 0,
-    }
-    if draft.entry_a and draft.entry_b:
-        view["mismatches"] = entry_mismatches(
-            election, json.loads(draft.entry_a), json.loads(draft.entry_b)
-        )
-    if draft.doc:
-        doc = json.loads(draft.doc)
-        view["ratio_failures"] = election.profile.check(doc["lines"], doc["votes"])
-        view["digest"] = protocol_digest(doc).hex() if digest is None else digest
-        view["protocol"] = doc
-        view["signatures"] = len(json.loads(draft.signatures))
-    return view
-
-
-async def sign_draft(
-    ledger: Ledger,
-    election: ElectionInfo,
-    draft_id: int,
-    key: SigningKey,
-    *,
-    dissent: str = "",
-) -> dict[str, Any]:
-    """A member signs a ready draft (and may attach a signed dissenting opinion). When the
-    quorum has signed, the protocol is accepted."""
-    draft = await models.Draft.get_or_none(id=draft_id, election_id=election.id)
-    if draft is None:
-        raise ProtocolRejected(404, [f"no draft {draft_id}"])
-    if draft.status != "ready" or draft.doc is None:
-        raise ProtocolRejected(409, [f"draft {draft_id} is {draft.status}: it cannot be signed"])
-    doc = json.loads(draft.doc)
-    precinct = draft.precinct_code
-    structure = await structure_for(ledger, election.code)
-    # Read the precinct's members again: another process may have registered some.
-    await structure.reload_commission(precinct)
-    signers = structure.signers
-    public = key.verify_key.hex()
-    signer = signers.get(public)
-    if signer is None or signer.commission != precinct:
-        raise ProtocolRejected(403, ["this key is not a member of the precinct commission"])
-    digest = protocol_digest(doc).hex()
-    signatures = [s for s in json.loads(draft.signatures) if s["key"] != public]
-    signatures.append(sign_protocol(digest, key))
-    dissents = [d for d in json.loads(draft.dissents) if d["key"] != public]
-    if dissent.strip():
-        dissents.append(sign_dissent(digest, dissent.strip(), key))
-    draft.signatures = json.dumps(signatures)
-    draft.dissents = json.dumps(dissents)
-    counted = sum(1 for s in signatures if signers[s["key"]].decisive)
-    needed = election.profile.quorum_of(structure.decisive.get(precinct, 0))
-    view = draft_view(election, draft, digest=digest)
-    if counted >= needed:
-        # accept_signed hashes the document once more, on purpose: it is the one door every
-        # protocol goes through and checks the digest given, whoever the caller.
-        accepted = await accept_signed(
-            ledger,
-            election,
-            {"protocol": doc, "digest": digest, "signatures": signatures, "dissents": dissents},
-            "entry",
-        )
-        draft.status = "accepted"
-        view.update(status="accepted", seq=accepted.seq)
-    await draft.save()
-    view["signatures"] = len(signatures)
-    view["needed"] = needed
-    return view

@@ -101,74 +101,96 @@ def parse_ratio(
     note: str = "",
 ) -> Ratio:
     """Parse ``expression``; every line it names must be one of ``known_lines``."""
-    if not isinstance(expression, str) or not 0 < len(expression) <= MAX_EXPRESSION:
-        raise RatioSyntaxError(
-            f"ratio {ratio_id}: expression must be 1..{MAX_EXPRESSION} characters"
-        )
-    tokens = _tokenize(ratio_id, expression)
-    position = 0
-
-    def side() -> Linear:
-        nonlocal position
-        coefficients: dict[str, int] = {}
-        constant = 0
-        sign = 1
-        expect_term = True
-        while position < len(tokens):
-            kind, text = tokens[position]
-            if kind == "op":
-                break
-            if expect_term and kind == "sign":
-                sign = -sign if text == "-" else sign
-                position += 1
-                continue
-            if not expect_term:
-                if kind != "sign":
-                    raise RatioSyntaxError(f"ratio {ratio_id}: expected + or - before {text!r}")
-                sign = -1 if text == "-" else 1
-                expect_term = True
-                position += 1
-                continue
-            factor = 1
-            if kind == "int" and position + 1 < len(tokens) and tokens[position + 1][0] == "times":
-                factor = int(text)
-                position += 2
-                if position >= len(tokens):
-                    raise RatioSyntaxError(f"ratio {ratio_id}: '*' must be followed by a line")
-                kind, text = tokens[position]
-                if kind not in ("line", "word"):
-                    raise RatioSyntaxError(f"ratio {ratio_id}: '*' must be followed by a line")
-            if kind == "int":
-                constant += sign * int(text)
-            elif kind == "line":
-                name = text[1:-1]
-                if name not in known_lines:
-                    raise RatioSyntaxError(f"ratio {ratio_id}: unknown line {{{name}}}")
-                coefficients[name] = coefficients.get(name, 0) + sign * factor
-            elif kind == "word" and text == CANDIDATES:
-                coefficients[CANDIDATES] = coefficients.get(CANDIDATES, 0) + sign * factor
-            else:
-                raise RatioSyntaxError(f"ratio {ratio_id}: unexpected {text!r}")
-            sign = 1
-            expect_term = False
-            position += 1
-        if expect_term:
-            raise RatioSyntaxError(f"ratio {ratio_id}: a side ends without a term")
-        terms = tuple(sorted((k, v) for k, v in coefficients.items() if v != 0))
-        return Linear(terms, constant)
-
-    left = side()
-    if position >= len(tokens) or tokens[position][0] != "op":
+    reader = _Reader(f"ratio {ratio_id}", expression, known_lines)
+    left = reader.side()
+    if reader.at_end() or reader.tokens[reader.position][0] != "op":
         raise RatioSyntaxError(f"ratio {ratio_id}: needs one of = >= <= > <")
-    operator = _OPERATORS[tokens[position][1]]
-    position += 1
-    right = side()
-    if position != len(tokens):
+    operator = _OPERATORS[reader.tokens[reader.position][1]]
+    reader.position += 1
+    right = reader.side()
+    if not reader.at_end():
         raise RatioSyntaxError(f"ratio {ratio_id}: only one comparison is allowed")
     return Ratio(ratio_id, expression, left, operator, right, derived, note)
 
 
-def _tokenize(ratio_id: str, expression: str) -> list[tuple[str, str]]:
+def parse_sum(what: str, expression: str, known_lines: frozenset[str]) -> Linear:
+    """Parse one side alone (``{9} + {10}``, ``candidates``): a profile's share base."""
+    reader = _Reader(what, expression, known_lines)
+    total = reader.side()
+    if not reader.at_end():
+        raise RatioSyntaxError(f"{what}: a sum of lines, with no comparison")
+    return total
+
+
+class _Reader:
+    """Tokens of one expression and where the parser is among them."""
+
+    def __init__(self, name: str, expression: str, known_lines: frozenset[str]) -> None:
+        if not isinstance(expression, str) or not 0 < len(expression) <= MAX_EXPRESSION:
+            raise RatioSyntaxError(f"{name}: expression must be 1..{MAX_EXPRESSION} characters")
+        self.name = name
+        self.known_lines = known_lines
+        self.tokens = _tokenize(name, expression)
+        self.position = 0
+
+    def at_end(self) -> bool:
+        return self.position >= len(self.tokens)
+
+    def side(self) -> Linear:
+        name, tokens = self.name, self.tokens
+        coefficients: dict[str, int] = {}
+        constant = 0
+        sign = 1
+        expect_term = True
+        while self.position < len(tokens):
+            kind, text = tokens[self.position]
+            if kind == "op":
+                break
+            if expect_term and kind == "sign":
+                sign = -sign if text == "-" else sign
+                self.position += 1
+                continue
+            if not expect_term:
+                if kind != "sign":
+                    raise RatioSyntaxError(f"{name}: expected + or - before {text!r}")
+                sign = -1 if text == "-" else 1
+                expect_term = True
+                self.position += 1
+                continue
+            factor = 1
+            if (
+                kind == "int"
+                and self.position + 1 < len(tokens)
+                and tokens[self.position + 1][0] == "times"
+            ):
+                factor = int(text)
+                self.position += 2
+                if self.position >= len(tokens):
+                    raise RatioSyntaxError(f"{name}: '*' must be followed by a line")
+                kind, text = tokens[self.position]
+                if kind not in ("line", "word"):
+                    raise RatioSyntaxError(f"{name}: '*' must be followed by a line")
+            if kind == "int":
+                constant += sign * int(text)
+            elif kind == "line":
+                line = text[1:-1]
+                if line not in self.known_lines:
+                    raise RatioSyntaxError(f"{name}: unknown line {{{line}}}")
+                coefficients[line] = coefficients.get(line, 0) + sign * factor
+            elif kind == "word" and text == CANDIDATES:
+                coefficients[CANDIDATES] = coefficients.get(CANDIDATES, 0) + sign * factor
+            else:
+                raise RatioSyntaxError(f"{name}: unexpected {text!r}")
+            sign = 1
+            expect_term = False
+            self.position += 1
+        if expect_term:
+            raise RatioSyntaxError(f"{name}: a side ends without a term")
+        terms = tuple(sorted((k, v) for k, v in coefficients.items() if v != 0))
+        return Linear(terms, constant)
+
+
+def _tokenize(name: str, expression: str) -> list[tuple[str, str]]:
     tokens: list[tuple[str, str]] = []
     position = 0
     stripped = expression.rstrip()
@@ -176,7 +198,7 @@ def _tokenize(ratio_id: str, expression: str) -> list[tuple[str, str]]:
         match = _TOKEN.match(stripped, position)
         if match is None or match.end() == position:
             raise RatioSyntaxError(
-                f"ratio {ratio_id}: cannot read {stripped[position : position + 12]!r} "
+                f"{name}: cannot read {stripped[position : position + 12]!r} "
                 f"at character {position + 1}"
             )
         kind = match.lastgroup

@@ -19,18 +19,22 @@ from urna.crypto.signing import verify_key_from_hex
 from urna.record.event_types import EventType, require_fields
 from urna.verify import CheckContext, Failure, RecordView, VerifierCheck
 
-from urna_elections.hierarchy import Commission, aggregate, ancestry, sum_counts
-from urna_elections.law import HOUR, Profile, ProfileError
-from urna_elections.protocol import (
-    CODE,
-    HEX64,
-    ProtocolError,
-    Signer,
-    check_document,
-    check_signature_entries,
-    protocol_digest,
-    signature_problems,
+from urna_elections.contests import (
+    Contest,
+    ContestError,
+    District,
+    ballot,
+    check_contests,
+    contests_from_json,
+    district_from_json,
+    implied_contest,
+    merge_districts,
+    selections_of,
 )
+from urna_elections.hierarchy import UNIT_CODE, Commission, aggregate, ancestry, sum_counts
+from urna_elections.law import HOUR, Profile, ProfileError
+from urna_elections.protocol import CODE, HEX64, ProtocolError, check_document, protocol_digest
+from urna_elections.signatures import Signer, check_signature_entries, signature_problems
 
 ELECTION_DEFINED = "elections.election_defined"
 COMMISSIONS_DEFINED = "elections.commissions_defined"
@@ -40,6 +44,8 @@ PROTOCOLS_IMPORTED = "elections.protocols_imported"
 SUMMARY_IMPORTED = "elections.summary_imported"
 TURNOUT_REPORTED = "elections.turnout_reported"
 RESULTS_STATUS = "elections.results_status"
+CONTESTS_DEFINED = "elections.contests_defined"
+DISTRICTS_DEFINED = "elections.districts_defined"
 
 KINDS = ("central", "region", "constituency", "territorial", "abroad", "precinct")
 ROLES = ("chair", "deputy", "secretary", "member", "advisory")
@@ -62,18 +68,19 @@ def _code(value: Any, name: str) -> None:
         raise ValueError(f"{name} must match {CODE.pattern}")
 
 
+def _unit(value: Any, name: str) -> None:
+    if not isinstance(value, str) or not UNIT_CODE.fullmatch(value):
+        raise ValueError(f"{name} must be 1..160 characters, no control characters or slashes")
+
+
 def validate_election(payload: Mapping[str, Any]) -> None:
-    require_fields(
-        payload,
-        {
-            "election": str,
-            "title": str,
-            "kind": str,
-            "date": str,
-            "profile": dict,
-            "candidates": list,
-        },
-    )
+    """An election with its ``contests`` (since contests), or with ``candidates`` (before:
+    one contest of them, ``election_contests``)."""
+    base = {"election": str, "title": str, "kind": str, "date": str, "profile": dict}
+    if "contests" in payload:
+        require_fields(payload, {**base, "contests": list})
+    else:
+        require_fields(payload, {**base, "candidates": list})
     _code(payload["election"], "election code")
     _text(payload["title"], "election title")
     _text(payload["kind"], "election kind", 40)
@@ -83,6 +90,12 @@ def validate_election(payload: Mapping[str, Any]) -> None:
         Profile.from_json(payload["profile"])
     except ProfileError as exc:
         raise ValueError(str(exc)) from None
+    if "contests" in payload:
+        try:
+            contests_from_json(payload["contests"])
+        except ContestError as exc:
+            raise ValueError(str(exc)) from None
+        return
     candidates = payload["candidates"]
     if not 0 < len(candidates) <= 200:
         raise ValueError("an election has 1..200 candidates")
@@ -96,6 +109,36 @@ def validate_election(payload: Mapping[str, Any]) -> None:
             raise ValueError("candidate party must be at most 200 characters")
     if len({c["id"] for c in candidates}) != len(candidates):
         raise ValueError("candidate ids must be unique")
+
+
+def election_contests(payload: Mapping[str, Any]) -> tuple[Contest, ...]:
+    """The contests an ``elections.election_defined`` payload defines."""
+    if "contests" in payload:
+        return contests_from_json(payload["contests"])
+    return (implied_contest(payload["election"], payload["title"], payload["candidates"]),)
+
+
+def validate_contests(payload: Mapping[str, Any]) -> None:
+    require_fields(payload, {"election": str, "contests": list})
+    _code(payload["election"], "election code")
+    if not payload["contests"]:
+        raise ValueError("a batch defines at least one contest")
+    try:
+        contests_from_json(payload["contests"])
+    except ContestError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def validate_districts(payload: Mapping[str, Any]) -> None:
+    require_fields(payload, {"election": str, "districts": list})
+    _code(payload["election"], "election code")
+    if not 0 < len(payload["districts"]) <= MAX_BATCH:
+        raise ValueError(f"a batch defines 1..{MAX_BATCH} districts")
+    try:
+        for item in payload["districts"]:
+            district_from_json(item)
+    except ContestError as exc:
+        raise ValueError(str(exc)) from None
 
 
 def commission_entries(payload: Mapping[str, Any]) -> list[dict[str, str]]:
@@ -114,14 +157,14 @@ def validate_commissions(payload: Mapping[str, Any]) -> None:
     if not 0 < len(payload["commissions"]) <= MAX_BATCH:
         raise ValueError(f"a batch defines 1..{MAX_BATCH} commissions")
     for item in commission_entries(payload):
-        _code(item["code"], "commission code")
+        _unit(item["code"], "commission code")
         _text(item["name"], f"commission {item['code']} name")
         if item["kind"] not in KINDS:
             raise ValueError(f"commission {item['code']}: kind must be one of {KINDS}")
         if item["kind"] == "central" and item["parent"] != "":
             raise ValueError("the central commission has no parent")
         if item["kind"] != "central":
-            _code(item["parent"], f"commission {item['code']} parent")
+            _unit(item["parent"], f"commission {item['code']} parent")
 
 
 def validate_members(payload: Mapping[str, Any]) -> None:
@@ -135,7 +178,7 @@ def validate_members(payload: Mapping[str, Any]) -> None:
         require_fields(
             item, {"commission": str, "name": str, "role": str, "decisive": bool, "key": str}
         )
-        _code(item["commission"], "member commission")
+        _unit(item["commission"], "member commission")
         _text(item["name"], "member name")
         if item["role"] not in ROLES:
             raise ValueError(f"member role must be one of {ROLES}")
@@ -173,7 +216,9 @@ def imported_documents(payload: Mapping[str, Any]) -> list[dict[str, Any]]:
 
     A batch stores ``lines`` and ``candidates`` (the column order) once and a row
     ``[precinct, line values..., candidate votes...]`` per protocol: the same
-    data as full documents at a third of the size and of the encoding time.
+    data as full documents at a third of the size and of the encoding time. A
+    ``null`` vote is a selection not on that precinct's ballot (its contest is
+    not in the protocol).
     """
     lines, candidates = payload["lines"], payload["candidates"]
     width = 1 + len(lines) + len(candidates)
@@ -187,7 +232,11 @@ def imported_documents(payload: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "precinct": row[0],
                 "profile": payload["profile"],
                 "lines": dict(zip(lines, row[1 : 1 + len(lines)], strict=True)),
-                "votes": dict(zip(candidates, row[1 + len(lines) :], strict=True)),
+                "votes": {
+                    c: v
+                    for c, v in zip(candidates, row[1 + len(lines) :], strict=True)
+                    if v is not None
+                },
                 "completed_at": "",
                 "supersedes": "",
                 "reason": "",
@@ -222,9 +271,11 @@ def validate_protocols_imported(payload: Mapping[str, Any]) -> None:
     for row in payload["rows"]:
         if not isinstance(row, list) or len(row) != width:
             raise ValueError(f"each imported row has {width} fields: precinct, lines, votes")
-        if not isinstance(row[0], str) or not CODE.fullmatch(row[0]):
-            raise ValueError(f"imported precinct must match {CODE.pattern}")
-        for value in row[1:]:
+        _unit(row[0], "imported precinct")
+        lines = len(payload["lines"])
+        for number, value in enumerate(row[1:]):
+            if value is None and number >= lines:
+                continue  # a selection not on this precinct's ballot
             if type(value) is not int or not 0 <= value <= 10**9:
                 raise ValueError(f"imported protocol {row[0]}: values must be integers 0..10^9")
 
@@ -241,7 +292,7 @@ def validate_summary(payload: Mapping[str, Any]) -> None:
             "totals": dict,
         },
     )
-    _code(payload["commission"], "summary commission")
+    _unit(payload["commission"], "summary commission")
     if not HEX64.fullmatch(payload["package"]):
         raise ValueError("package digest must be 64 lowercase hex digits")
     try:
@@ -263,7 +314,7 @@ def validate_turnout(payload: Mapping[str, Any]) -> None:
         if not isinstance(item, dict):
             raise ValueError("each turnout report must be an object")
         require_fields(item, {"precinct": str, "hour": str, "voters": int})
-        _code(item["precinct"], "turnout precinct")
+        _unit(item["precinct"], "turnout precinct")
         if not HOUR.fullmatch(item["hour"]):
             raise ValueError("turnout hour must be HH:MM")
         if not 0 <= item["voters"] <= 10**9:
@@ -271,11 +322,23 @@ def validate_turnout(payload: Mapping[str, Any]) -> None:
 
 
 def validate_status(payload: Mapping[str, Any]) -> None:
-    require_fields(payload, {"election": str, "status": str, "aggregates": dict})
+    """``missing`` and ``reason`` come together, when precincts were missing (a record
+    written before they existed has neither)."""
+    fields: dict[str, type] = {"election": str, "status": str, "aggregates": dict}
+    if "missing" in payload or "reason" in payload:
+        fields |= {"missing": list, "reason": str}
+    require_fields(payload, fields)
     if payload["status"] != "official":
         raise ValueError("the only status change is to official")
+    if "missing" in payload:
+        if not payload["missing"] or not payload["reason"].strip():
+            raise ValueError("missing precincts are named with a reason, both not empty")
+        for code in payload["missing"]:
+            if not isinstance(code, str):
+                raise ValueError("each missing precinct is a code")
+            _unit(code, "missing precinct")
     for code, total in payload["aggregates"].items():
-        _code(code, "aggregate commission")
+        _unit(code, "aggregate commission")
         if not isinstance(total, dict):
             raise ValueError("each aggregate must be an object")
         require_fields(total, {"lines": dict, "votes": dict, "received": int, "expected": int})
@@ -284,6 +347,16 @@ def validate_status(payload: Mapping[str, Any]) -> None:
 EVENT_TYPES = (
     EventType(
         ELECTION_DEFINED, "An election with its law profile and candidates.", validate_election
+    ),
+    EventType(
+        CONTESTS_DEFINED,
+        "Contests added to the election, each with its district and selections.",
+        validate_contests,
+    ),
+    EventType(
+        DISTRICTS_DEFINED,
+        "Districts across the commission tree, or precincts added to them.",
+        validate_districts,
     ),
     EventType(
         COMMISSIONS_DEFINED,
@@ -339,7 +412,8 @@ class Replay:
 
     election: str = ""
     profile: Profile | None = None
-    candidates: tuple[str, ...] = ()
+    contests: tuple[Contest, ...] = ()
+    districts: dict[str, District] = attrs.Factory(dict)
     commissions: dict[str, Commission] = attrs.Factory(dict)
     signers: dict[str, Signer] = attrs.Factory(dict)
     decisive: dict[str, int] = attrs.Factory(dict)
@@ -351,6 +425,22 @@ class Replay:
 
     def fail(self, check: str, where: str, message: str) -> None:
         self.failures.setdefault(check, []).append(Failure(check, where, message))
+
+    @property
+    def candidates(self) -> tuple[str, ...]:
+        """Every selection of every contest: the keys of ``votes``."""
+        return selections_of(self.contests)
+
+    def ballot(self, precinct: str) -> tuple[Contest, ...]:
+        return ballot(self.contests, self.districts, tuple(ancestry(self.commissions, precinct)))
+
+    def reaches_counted(self, contests: tuple[Contest, ...], districts: dict[str, District]) -> str:
+        """A counted precinct that ``contests`` would now reach ("" when none)."""
+        for precinct in self.current:
+            chain = tuple(ancestry(self.commissions, precinct))
+            if ballot(contests, districts, chain):
+                return precinct
+        return ""
 
 
 STRUCTURE = "elections.structure"
@@ -397,7 +487,7 @@ def _apply(state: Replay, kind: str, payload: Mapping[str, Any], where: str) -> 
             return
         state.election = payload["election"]
         state.profile = Profile.from_json(payload["profile"])
-        state.candidates = tuple(c["id"] for c in payload["candidates"])
+        state.contests = election_contests(payload)
         return
     if state.profile is None:
         state.fail(STRUCTURE, where, "event before the election is defined")
@@ -405,7 +495,38 @@ def _apply(state: Replay, kind: str, payload: Mapping[str, Any], where: str) -> 
     if payload.get("election", state.election) != state.election:
         state.fail(STRUCTURE, where, "event names another election")
         return
-    if kind == COMMISSIONS_DEFINED:
+    if kind == CONTESTS_DEFINED:
+        added = contests_from_json(payload["contests"], known=state.contests)
+        reached = state.reaches_counted(added, state.districts)
+        if reached:
+            state.fail(STRUCTURE, where, f"a contest added after precinct {reached} was counted")
+        state.contests = (*state.contests, *added)
+    elif kind == DISTRICTS_DEFINED:
+        districts = [district_from_json(item) for item in payload["districts"]]
+        for district in districts:
+            for precinct in sorted(district.precincts):
+                found = state.commissions.get(precinct)
+                if found is None or found.kind != "precinct":
+                    state.fail(
+                        STRUCTURE, where, f"district {district.code}: no precinct {precinct}"
+                    )
+        merged = merge_districts(state.districts, districts)
+        fresh = {
+            d.code: attrs.evolve(d, precincts=d.precincts - state.districts[d.code].precincts)
+            if d.code in state.districts
+            else d
+            for d in districts
+        }
+        users = tuple(c for c in state.contests if c.district in fresh)
+        reached = state.reaches_counted(users, fresh)
+        if reached:
+            state.fail(
+                STRUCTURE,
+                where,
+                f"precinct {reached} was moved into a district after it was counted",
+            )
+        state.districts = merged
+    elif kind == COMMISSIONS_DEFINED:
         for item in commission_entries(payload):
             code = item["code"]
             if code in state.commissions:
@@ -495,6 +616,18 @@ def _apply(state: Replay, kind: str, payload: Mapping[str, Any], where: str) -> 
                     where,
                     f"the aggregate of {code} is not the sum of the protocols under it",
                 )
+        missing = sorted(
+            code
+            for code, commission in state.commissions.items()
+            if commission.kind == "precinct" and code not in state.current
+        )
+        if payload.get("missing", []) != missing:  # official means complete, or says why not
+            state.fail(
+                AGGREGATES,
+                where,
+                f"{len(missing)} precincts had no protocol; the official status names "
+                f"{len(payload.get('missing', []))} as missing",
+            )
         if state.official:
             state.fail(FROZEN, where, "results were already official")
         state.official = True
@@ -523,12 +656,15 @@ def _accept(state: Replay, entry: dict[str, Any], where: str, *, signed: bool) -
         state.fail(SINGLE_COUNT, label, "the same protocol is counted twice")
         return
     state.seen_digests.add(digest)
+    contests = state.ballot(precinct)
     if set(doc["lines"]) != set(state.profile.line_ids) or set(doc["votes"]) != set(
-        state.candidates
+        selections_of(contests)
     ):
-        state.fail(RATIOS, label, "the protocol's lines or candidates are not the profile's")
+        state.fail(
+            RATIOS, label, "the protocol's lines or votes are not the profile's and the ballot's"
+        )
     else:
-        for message in state.profile.check(doc["lines"], doc["votes"]):
+        for message in check_contests(state.profile, contests, doc["lines"], doc["votes"]):
             state.fail(RATIOS, label, message)
     if signed:
         for problem in signature_problems(

@@ -39,8 +39,11 @@ from urna.api import N_, Translator
 from urna.crypto.hashing import blake2b_256
 
 from urna_elections.hierarchy import Commission
-from urna_elections.protocol import dissent_digest, protocol_digest, signature_verifies
-from urna_elections.results import Results
+from urna_elections.law import Profile
+from urna_elections.portal import SHARE_HEADINGS, ContestVotes, contest_votes, contests_at
+from urna_elections.protocol import protocol_digest
+from urna_elections.results import Results, contest_reach
+from urna_elections.signatures import dissent_digest, signature_verifies
 
 FONT_PATHS = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
@@ -52,6 +55,8 @@ CHART_ROWS = 25
 # The words of the reports and of the charts, written in English and translated through the
 # plugin's catalog (``t.gettext``), each in one place here.
 OFFICIAL = N_("Official results")
+INCOMPLETE_REASON = N_("Reason recorded by the commission:")
+INCOMPLETE_LIST = N_("Missing precincts:")
 PRELIMINARY = N_("Preliminary results, not yet official")
 SUMMARY_HEADING = N_("%(status)s: summary of the central commission")
 RECEIVED = N_("Protocols received: %(received)s of %(expected)s precincts (%(share)s)")
@@ -71,7 +76,7 @@ TURNOUT_BY_CONSTITUENCY = N_("Turnout by constituency (% of voters on the list)"
 PAGE_FOOTER = N_("%(title)s, page %(page)s")
 LINES_HEADER = (N_("Line"), N_("Item"), N_("Total"))
 PROTOCOL_LINES_HEADER = (N_("Line"), N_("Item"), N_("Number"))
-VOTES_HEADER = (N_("Candidate"), N_("Votes"), N_("Share"))
+VOTES_HEADER = (N_("Candidate"), N_("Votes"))
 UNIT_HEADER = (N_("Code"), N_("Constituency"))
 RECEIVED_HEADER = N_("Received")
 TURNOUT_HEADER = (N_("Time"), N_("Voters"), N_("Share"), N_("Precincts reporting"))
@@ -186,6 +191,8 @@ class _Doc:
         for style in self.styles.byName.values():
             is_heading = "Heading" in style.name or style.name == "Title"
             style.fontName = self.bold if is_heading else self.regular
+            if is_heading:
+                style.keepWithNext = 1  # a heading stays with its table: no orphan at a page end
         self.cell = ParagraphStyle("cell", fontName=self.regular, fontSize=8, leading=9.5)
         self.head = ParagraphStyle("head", parent=self.cell, fontName=self.bold, fontSize=7.5)
         self.story: list[Any] = []
@@ -534,18 +541,13 @@ def protocol_pdf(
         rows.append([line.id, line.label_in(t.language), t.number(doc["lines"][line.id])])
     out.table(rows, [60, 360, 70])
     out.space()
-    rows = [headers(t, VOTES_HEADER)]
-    for candidate in election.candidates:
-        rows.append(
-            [
-                election.candidate_names[candidate],
-                t.number(doc["votes"][candidate]),
-                _share(doc["votes"], candidate, t),
-            ]
-        )
-    out.table(rows, [300, 100, 90])
-    out.space()
-    failures = election.profile.check(doc["lines"], doc["votes"])
+    _contest_tables(
+        out,
+        [contest_votes(results, c, doc) for c in election.contests_of(doc["votes"])],
+        election.profile,
+        t,
+    )
+    failures = election.check(doc["lines"], doc["votes"])
     if failures:
         out.p(t.gettext(RATIOS_FAIL, failures="; ".join(failures)))
     else:
@@ -561,9 +563,29 @@ def protocol_pdf(
     return out.render()
 
 
-def _share(votes: Mapping[str, int], candidate: str, t: Translator) -> str:
-    total = sum(votes.values())
-    return t.percent(votes.get(candidate, 0) / total) if total else "-"
+def _votes_header(profile: Profile, t: Translator) -> list[str]:
+    """The votes table's header: the shares' column names the law's base."""
+    return headers(t, (*VOTES_HEADER, SHARE_HEADINGS[profile.share_base.basis]))
+
+
+def _contest_tables(
+    out: _Doc, contests: Sequence[ContestVotes], profile: Profile, t: Translator
+) -> None:
+    """A votes table per contest: its candidates and write-ins with their shares of the law's
+    base, then its over and under votes; under the contest's name when there are several."""
+    for contest in contests:
+        if len(contests) > 1:
+            title = contest.name + (f" — {contest.district}" if contest.district else "")
+            out.p(title, "Heading3")
+        rows = [_votes_header(profile, t)]
+        for candidate in contest.candidates:
+            share = candidate.share
+            shown = t.percent(share, profile.decimals) if share is not None else "-"
+            rows.append([candidate.name, t.number(candidate.votes), shown])
+        for other in contest.others:
+            rows.append([other.name, t.number(other.votes), "-"])
+        out.table(rows, [300, 100, 90])
+        out.space()
 
 
 def _constituencies(results: Results) -> Sequence[Commission]:
@@ -588,24 +610,26 @@ def results_pdf(results: Results, t: Translator) -> bytes:
             share=t.percent(central["received"] / max(1, central["expected"]), 1),
         )
     )
+    if election.official_missing:  # official means complete, or says why not
+        missing = election.official_missing
+        declared = t.ngettext(
+            "Declared official with %(num)s precinct's protocol missing.",
+            "Declared official with %(num)s precincts' protocols missing.",
+            len(missing),
+            num=t.number(len(missing)),
+        )
+        out.p(declared, "Heading3")
+        out.p(f"{t.gettext(INCOMPLETE_REASON)} {election.official_reason}")
+        out.p(f"{t.gettext(INCOMPLETE_LIST)} {', '.join(missing)}")
     rows = [headers(t, LINES_HEADER)]
     for line in election.profile.lines:
         total = central["lines"].get(line.id, 0)
         rows.append([line.id, line.label_in(t.language), t.number(total)])
     out.table(rows, [60, 360, 70])
     out.space()
-    rows = [headers(t, VOTES_HEADER)]
-    for candidate in election.candidates:
-        rows.append(
-            [
-                election.candidate_names[candidate],
-                t.number(central["votes"].get(candidate, 0)),
-                _share(central["votes"], candidate, t),
-            ]
-        )
-    out.table(rows, [300, 100, 90])
+    _contest_tables(out, contests_at(results, results.central), election.profile, t)
     units = _constituencies(results)
-    for start in range(0, len(units), CHART_ROWS):
+    for start in range(0, len(units) if len(election.contests) == 1 else 0, CHART_ROWS):
         chunk = units[start : start + CHART_ROWS]
         out.page_break()
         title = t.gettext(
@@ -614,21 +638,28 @@ def results_pdf(results: Results, t: Translator) -> bytes:
         out.story.append(results_chart(results, chunk, title, t))
     out.page_break("landscape")
     out.p(t.gettext(BY_CONSTITUENCY), "Heading2")
-    names = [election.candidate_names[c] for c in election.candidates]
-    for group in _figure_columns(names, out.bold, out.head.fontSize, LANDSCAPE_WIDTH - 210):
-        rows = [[*headers(t, (*UNIT_HEADER, RECEIVED_HEADER)), *(names[i] for i, _ in group)]]
-        for unit in units:
-            total = results.totals[unit.code]
-            rows.append(
-                [
-                    unit.code,
-                    unit.name,
-                    f"{t.number(total['received'])}/{t.number(total['expected'])}",
-                    *(t.number(total["votes"].get(election.candidates[i], 0)) for i, _ in group),
-                ]
-            )
-        out.table(rows, [45, 110, 55, *(width for _, width in group)])
-        out.space(12)
+    reach = contest_reach(results)
+    for contest in election.contests:
+        reached = [unit for unit in units if unit.code in reach[contest.id]]
+        if len(election.contests) > 1:
+            district = election.districts.get(contest.district)
+            out.p(contest.name + (f" — {district.name}" if district else ""), "Heading3")
+        names = [s.name for s in contest.selections]
+        for group in _figure_columns(names, out.bold, out.head.fontSize, LANDSCAPE_WIDTH - 210):
+            rows = [[*headers(t, (*UNIT_HEADER, RECEIVED_HEADER)), *(names[i] for i, _ in group)]]
+            for unit in reached:
+                total = results.totals[unit.code]
+                votes = total["votes"]
+                rows.append(
+                    [
+                        unit.code,
+                        unit.name,
+                        f"{t.number(total['received'])}/{t.number(total['expected'])}",
+                        *(t.number(votes.get(contest.selections[i].id, 0)) for i, _ in group),
+                    ]
+                )
+            out.table(rows, [45, 110, 55, *(width for _, width in group)])
+            out.space(12)
     return out.render()
 
 

@@ -3,7 +3,7 @@
 Totals are always recomputed from the accepted protocols (one current
 protocol per precinct: no precinct counted twice); marking the results
 official writes every aggregate into the record, after which nothing more is
-counted. The sums use the same pure function as the verifier.
+counted (``official.py``). The sums use the same pure function as the verifier.
 """
 
 from __future__ import annotations
@@ -16,8 +16,15 @@ import attrs
 from urna.api import Ledger
 
 from urna_elections import models
-from urna_elections.hierarchy import Commission, aggregate, ancestry, central_of, children_of
-from urna_elections.record import RESULTS_STATUS, TURNOUT_REPORTED, CurrentProtocol
+from urna_elections.hierarchy import (
+    Commission,
+    aggregate,
+    ancestry,
+    central_of,
+    children_of,
+    sum_counts,
+)
+from urna_elections.record import TURNOUT_REPORTED, CurrentProtocol
 from urna_elections.structure import ElectionInfo, StructureError, load_commissions
 
 
@@ -60,26 +67,38 @@ async def compute(election: ElectionInfo) -> Results:
     return Results(election, commissions, totals, protocols, central, children_of(commissions))
 
 
-async def mark_official(ledger: Ledger, election: ElectionInfo) -> dict[str, Any]:
-    """Freeze the results: the aggregates go into the record and nothing more is counted."""
-    async with ledger.transaction():
-        row = await models.Election.select_for_update().get(id=election.id)
-        if row.status == "official":
-            raise StructureError(f"the results of {election.code} are already official")
-        results = await compute(election)
-        event = await ledger.append(
-            election.scope,
-            RESULTS_STATUS,
-            {
-                "election": election.code,
-                "status": "official",
-                "aggregates": dict(results.totals),
-            },
+def district_totals(results: Results) -> dict[str, dict[str, Any]]:
+    """``{district: {lines, votes, received, expected}}`` for every district defined apart
+    from the commission tree (congressional, legislative ...), summed from its precincts'
+    current protocols: the same figures the tree's totals hold for a commission."""
+    election = results.election
+    found: dict[str, dict[str, Any]] = {}
+    for code, district in election.districts.items():
+        total: dict[str, Any] = sum_counts(
+            (results.protocols[p].doc for p in district.precincts if p in results.protocols),
+            election.profile.line_ids,
+            election.candidates,
         )
-        row.status = "official"
-        await row.save(update_fields=["status"])
-    central = results.totals[results.central]
-    return {"seq": event.seq, "received": central["received"], "expected": central["expected"]}
+        total["received"] = sum(1 for p in district.precincts if p in results.protocols)
+        total["expected"] = len(district.precincts)
+        found[code] = total
+    return found
+
+
+def contest_reach(results: Results) -> dict[str, frozenset[str]]:
+    """Contest id -> every commission with a precinct of the contest's ballot under it (the
+    precincts themselves included): where a page or a report shows the contest."""
+    election = results.election
+    if all(not c.district for c in election.contests):
+        every = frozenset(results.commissions)
+        return {c.id: every for c in election.contests}
+    reach: dict[str, set[str]] = {c.id: set() for c in election.contests}
+    for code, commission in results.commissions.items():
+        if commission.kind == "precinct":
+            chain = tuple(ancestry(results.commissions, code))
+            for contest in election.ballot(chain):
+                reach[contest.id].update(chain)
+    return {contest: frozenset(codes) for contest, codes in reach.items()}
 
 
 async def report_turnout(

@@ -14,6 +14,7 @@ import functools
 import io
 import json
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -22,16 +23,32 @@ from urna.crypto.errors import KeyRejectedError
 from urna.crypto.signing import verify_key_from_hex
 
 from urna_elections import models
-from urna_elections.hierarchy import Commission
-from urna_elections.law import DEFAULT_PROFILE, Profile
+from urna_elections.contests import (
+    Contest,
+    ContestError,
+    District,
+    ballot,
+    check_contests,
+    contests_from_json,
+    district_from_json,
+    implied_contest,
+    merge_districts,
+    selections_of,
+)
+from urna_elections.hierarchy import Commission, ancestry
+from urna_elections.law import DEFAULT_PROFILE, Profile, ProfileError, resolve_profile
 from urna_elections.record import (
     COMMISSIONS_DEFINED,
+    CONTESTS_DEFINED,
+    DISTRICTS_DEFINED,
     ELECTION_DEFINED,
     KINDS,
     MEMBERS_REGISTERED,
     ROLES,
     scope_of,
     validate_commissions,
+    validate_contests,
+    validate_districts,
     validate_election,
 )
 
@@ -44,24 +61,66 @@ class StructureError(ValueError):
 
 @attrs.frozen(slots=True)
 class ElectionInfo:
-    """An election as the services use it: code, row id, law, candidates, status."""
+    """An election as the services use it: code, row id, law, contests, status.
+
+    ``candidates`` are the ids of every selection of every contest, in ballot
+    order, and ``candidate_names`` their names: the keys of a protocol's and a
+    total's ``votes``."""
 
     id: int
     code: str
     title: str
     profile: Profile
-    candidates: tuple[str, ...]
-    candidate_names: Mapping[str, str]
+    contests: tuple[Contest, ...]
+    districts: Mapping[str, District]
     status: str
+    official_reason: str = ""
+    """Why the results were declared official with ``official_missing`` precincts unsent."""
+    official_missing: tuple[str, ...] = ()
+    candidates: tuple[str, ...] = attrs.field(init=False)
+    candidate_names: Mapping[str, str] = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "candidates", selections_of(self.contests))
+        object.__setattr__(
+            self,
+            "candidate_names",
+            {s.id: s.name for c in self.contests for s in c.selections},
+        )
 
     @property
     def scope(self) -> str:
         return scope_of(self.code)
 
+    def ballot(self, chain: Sequence[str]) -> tuple[Contest, ...]:
+        """The contests on the ballot of the precinct whose code and ancestors are ``chain``."""
+        return ballot(self.contests, self.districts, chain)
+
+    def contests_of(self, votes: Mapping[str, int]) -> tuple[Contest, ...]:
+        """The contests a checked protocol's ``votes`` carry (its ballot)."""
+        return tuple(c for c in self.contests if c.selections[0].id in votes)
+
+    def check(self, lines: Mapping[str, int], votes: Mapping[str, int]) -> list[str]:
+        """The failed control ratios of a checked protocol, per contest on its ballot."""
+        return check_contests(self.profile, self.contests_of(votes), lines, votes)
+
 
 @functools.lru_cache(maxsize=32)
 def _parse_profile(text: str) -> Profile:
     return Profile.from_json(json.loads(text))
+
+
+@functools.lru_cache(maxsize=32)
+def _parse_contests(code: str, title: str, candidates: str, contests: str) -> tuple[Contest, ...]:
+    found, listed = json.loads(contests), json.loads(candidates)
+    if found or not listed:
+        return contests_from_json(found)
+    return (implied_contest(code, title, listed),)  # defined before contests
+
+
+@functools.lru_cache(maxsize=32)
+def _parse_districts(text: str) -> dict[str, District]:
+    return {d.code: d for d in (district_from_json(item) for item in json.loads(text))}
 
 
 async def load_election(code: str) -> ElectionInfo:
@@ -77,15 +136,16 @@ async def load_election(code: str) -> ElectionInfo:
 
 
 def election_info(row: models.Election) -> ElectionInfo:
-    candidates = json.loads(row.candidates)
     return ElectionInfo(
         id=row.id,
         code=row.code,
         title=row.title,
         profile=_parse_profile(row.profile),
-        candidates=tuple(c["id"] for c in candidates),
-        candidate_names={c["id"]: c["name"] for c in candidates},
+        contests=_parse_contests(row.code, row.title, row.candidates, row.contests),
+        districts=_parse_districts(row.districts),
         status=row.status,
+        official_reason=row.official_reason,
+        official_missing=tuple(json.loads(row.official_missing)),
     )
 
 
@@ -97,17 +157,23 @@ async def create_election(
     kind: str,
     date: str,
     profile: Profile,
-    candidates: Sequence[Mapping[str, str]],
+    contests: Sequence[Contest] = (),
+    candidates: Sequence[Mapping[str, str]] = (),
 ) -> ElectionInfo:
+    """Define an election with its ``contests`` (more may be added later: ``add_contests``),
+    or with ``candidates``: one contest of them on every ballot, named after the election."""
+    if candidates:
+        if contests:
+            raise StructureError("an election is defined with contests or with candidates")
+        contests = (implied_contest(code, title, candidates),)
+    _write_ins_allowed(profile, contests)
     payload = {
         "election": code,
         "title": title,
         "kind": kind,
         "date": date,
         "profile": profile.to_json(),
-        "candidates": [
-            {"id": c["id"], "name": c["name"], "party": c.get("party", "")} for c in candidates
-        ],
+        "contests": [c.to_json() for c in contests],
     }
     try:
         validate_election(payload)
@@ -123,9 +189,133 @@ async def create_election(
             kind=kind,
             date=date,
             profile=json.dumps(profile.to_json(), sort_keys=True),
-            candidates=json.dumps(payload["candidates"], ensure_ascii=False),
+            candidates=json.dumps(
+                [s.to_json() for c in contests for s in c.selections], ensure_ascii=False
+            ),
+            contests=json.dumps(payload["contests"], ensure_ascii=False),
         )
     return election_info(row)
+
+
+def _write_ins_allowed(profile: Profile, contests: Sequence[Contest]) -> None:
+    """A contest may have write-in selections only where the law's profile allows them."""
+    if profile.write_ins:
+        return
+    for contest in contests:
+        if any(selection.kind == "write-in" for selection in contest.selections):
+            raise StructureError(
+                f"contest {contest.id} has write-ins; the law's profile {profile.name} "
+                "allows none (write_ins is false)"
+            )
+
+
+async def add_contests(
+    ledger: Ledger, election: ElectionInfo, contests: Sequence[Contest]
+) -> ElectionInfo:
+    """Add contests to the election. A contest may not reach a precinct already counted:
+    its protocol would lack the contest."""
+    if not contests:
+        return election
+    _write_ins_allowed(election.profile, contests)
+    try:
+        contests_from_json([c.to_json() for c in contests], known=election.contests)
+    except ContestError as exc:
+        raise StructureError(str(exc)) from None
+    await _refuse_counted(election, contests, election.districts)
+    payload = {"election": election.code, "contests": [c.to_json() for c in contests]}
+    try:
+        validate_contests(payload)
+    except ValueError as exc:
+        raise StructureError(str(exc)) from None
+    async with ledger.transaction():
+        row = await models.Election.select_for_update().get(id=election.id)
+        await ledger.append(election.scope, CONTESTS_DEFINED, payload)
+        every = [*election.contests, *contests]
+        row.contests = json.dumps([c.to_json() for c in every], ensure_ascii=False)
+        row.candidates = json.dumps(
+            [s.to_json() for c in every for s in c.selections], ensure_ascii=False
+        )
+        await row.save(update_fields=["contests", "candidates"])
+    _forget(ledger, election.code)
+    return election_info(row)
+
+
+async def add_districts(
+    ledger: Ledger, election: ElectionInfo, districts: Sequence[District]
+) -> ElectionInfo:
+    """Define districts, or add precincts to defined ones. A precinct already counted is
+    not moved into a district that a contest uses."""
+    if not districts:
+        return election
+    precincts = {
+        str(code)
+        for code in await models.Commission.filter(
+            election_id=election.id, kind="precinct"
+        ).values_list("code", flat=True)
+    }
+    for district in districts:
+        unknown = sorted(district.precincts - precincts)
+        if unknown:
+            raise StructureError(f"district {district.code}: no precinct {unknown[0]!r}")
+    try:
+        merged = merge_districts(election.districts, districts)
+    except ContestError as exc:
+        raise StructureError(str(exc)) from None
+    known = election.districts
+    fresh = {
+        d.code: attrs.evolve(d, precincts=d.precincts - known[d.code].precincts)
+        if d.code in known
+        else d
+        for d in districts
+    }
+    users = [c for c in election.contests if c.district in fresh]
+    if users:
+        await _refuse_counted(election, users, fresh)
+    payload = {"election": election.code, "districts": [d.to_json() for d in districts]}
+    try:
+        validate_districts(payload)
+    except ValueError as exc:
+        raise StructureError(str(exc)) from None
+    async with ledger.transaction():
+        row = await models.Election.select_for_update().get(id=election.id)
+        await ledger.append(election.scope, DISTRICTS_DEFINED, payload)
+        row.districts = json.dumps([d.to_json() for d in merged.values()], ensure_ascii=False)
+        await row.save(update_fields=["districts"])
+    _forget(ledger, election.code)
+    return election_info(row)
+
+
+async def _refuse_counted(
+    election: ElectionInfo, contests: Sequence[Contest], districts: Mapping[str, District]
+) -> None:
+    """``StructureError`` when a precinct with a protocol would get one of ``contests``."""
+    counted = await models.Protocol.filter(election_id=election.id, current=True).values_list(
+        "precinct_code", flat=True
+    )
+    if not counted:
+        return
+    commissions = await load_commissions(election)
+    for precinct in counted:
+        chain = tuple(ancestry(commissions, str(precinct)))
+        reached = ballot(contests, districts, chain)
+        if reached:
+            raise StructureError(
+                f"contest {reached[0].id} would reach precinct {precinct}, whose protocol is "
+                "already counted without it"
+            )
+
+
+async def precinct_ballot(election: ElectionInfo, precinct: str) -> tuple[Contest, ...]:
+    """The contests on ``precinct``'s ballot, reading its ancestors from the database."""
+    chain: list[str] = []
+    code = precinct
+    while code and code not in chain:
+        row = await models.Commission.get_or_none(election_id=election.id, code=code)
+        if row is None:
+            break
+        chain.append(code)
+        code = row.parent_code
+    return election.ballot(chain)
 
 
 async def add_commissions(
@@ -269,30 +459,37 @@ async def add_members(ledger: Ledger, election: ElectionInfo, members: Sequence[
 
 
 async def import_structure(
-    ledger: Ledger, document: Mapping[str, Any], profiles: Mapping[str, Profile]
+    ledger: Ledger,
+    document: Mapping[str, Any],
+    profiles: Mapping[str, Profile],
+    directory: Path | None = None,
 ) -> ElectionInfo:
     """Create an election from a structure document, all or nothing.
 
-    ``{"election": {code, title, date, candidates: [{id, name, party?}], kind?, profile?},
-    "commissions": [{code, name, kind, parent}], "members": [{commission, name, role, key,
-    decisive?}]}`` (commissions parents first). Any problem raises ``StructureError``
+    ``{"election": {code, title, date, candidates: [{id, name, party?}] or contests: [...],
+    kind?, profile?}, "commissions": [{code, name, kind, parent}], "districts": [{code, name,
+    type, precincts}], "members": [{commission, name, role, key, decisive?}]}``
+    (commissions parents first). Any problem raises ``StructureError``
     naming it, and nothing is stored: the election, its commissions and its members
     are written in one transaction.
     """
     if not isinstance(document, Mapping):
         raise StructureError("a structure document is a JSON object")
-    unknown = sorted(set(document) - {"election", "commissions", "members"})
+    unknown = sorted(set(document) - {"election", "commissions", "districts", "members"})
     if unknown:
         raise StructureError(f"structure document has unexpected fields {unknown}")
     spec = document.get("election")
     if not isinstance(spec, Mapping):
         raise StructureError("structure document lacks its 'election' object")
-    missing = [f for f in ("code", "title", "date", "candidates") if f not in spec]
+    missing = [f for f in ("code", "title", "date") if f not in spec]
+    if ("candidates" in spec) == ("contests" in spec):
+        missing.append("either candidates or contests")
     if missing:
         raise StructureError(f"election lacks {', '.join(missing)}")
-    name = spec.get("profile", DEFAULT_PROFILE)
-    if name not in profiles:
-        raise StructureError(f"unknown profile {name!r}; known: {sorted(profiles)}")
+    try:  # a profile's name, its document inline, or {"path": file beside the structure's}
+        profile = resolve_profile(spec.get("profile", DEFAULT_PROFILE), profiles, directory)
+    except ProfileError as exc:
+        raise StructureError(f"election profile: {exc}") from None
     commissions = _objects(document.get("commissions", []), "commissions")
     members = []
     for number, m in enumerate(_objects(document.get("members", []), "members"), start=1):
@@ -312,10 +509,17 @@ async def import_structure(
         lacking = [f for f in ("code", "name", "kind") if f not in c]
         if lacking:
             raise StructureError(f"commission {number} lacks {', '.join(lacking)}")
-    candidates = _objects(spec["candidates"], "candidates")
+    candidates = _objects(spec.get("candidates", []), "candidates")
     for number, c in enumerate(candidates, start=1):
         if "id" not in c or "name" not in c:
             raise StructureError(f"candidate {number} needs an id and a name")
+    try:
+        contests = contests_from_json(spec.get("contests", []))
+        districts = [
+            district_from_json(d) for d in _objects(document.get("districts", []), "districts")
+        ]
+    except ContestError as exc:
+        raise StructureError(str(exc)) from None
     async with ledger.transaction():
         election = await create_election(
             ledger,
@@ -323,11 +527,21 @@ async def import_structure(
             title=str(spec["title"]),
             kind=str(spec.get("kind", "general")),
             date=str(spec["date"]),
-            profile=profiles[name],
+            profile=profile,
+            contests=contests,
             candidates=candidates,
         )
         if commissions:
             await add_commissions(ledger, election, commissions)
+        if districts:
+            election = await add_districts(ledger, election, districts)
+        units = {*(c["code"] for c in commissions), *election.districts}
+        for contest in election.contests:
+            if contest.district and contest.district not in units:
+                raise StructureError(
+                    f"contest {contest.id}: district {contest.district!r} is neither a "
+                    "commission nor a district"
+                )
         if members:
             await add_members(ledger, election, members)
     return election

@@ -66,7 +66,9 @@
     const votes = {};
     for (const input of form.querySelectorAll("input[data-line], input[data-candidate]")) {
       const text = input.value.trim();
-      if (!text) {
+      if (!text && input.dataset.optional) {
+        continue; // a contest not on this precinct's ballot
+      } else if (!text) {
         errors.push([input, say("required", { field: labelOf(input) })]);
       } else if (!/^[0-9]{1,10}$/.test(text)) {
         errors.push([input, say("number", { field: labelOf(input) })]);
