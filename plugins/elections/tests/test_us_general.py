@@ -15,7 +15,7 @@ from urna_elections.importer import ColumnMapping, import_protocols
 from urna_elections.law import load_builtin
 from urna_elections.nist import NistError, check_nist, import_nist, nist_report
 from urna_elections.protocols import ProtocolRejected, accept_signed
-from urna_elections.results import compute, district_totals
+from urna_elections.results import compute, contest_progress, district_totals
 from urna_elections.structure import (
     NewMember,
     StructureError,
@@ -119,6 +119,23 @@ async def test_a_generated_us_long_file_imports_with_totals_equal_to_its_sums(
     assert covered == {"congressional": 60, "state-senate": 60, "state-house": 60}
     counties_of = {d: {p.split(":")[0] for p in election.districts[d].precincts} for d in totals}
     assert any(len(counties) > 1 for counties in counties_of.values())
+    # A unit's progress in a contest counts only the precincts whose ballot carries it
+    # (the file's own rows say which): a county's share of a district, not all its precincts.
+    on_ballot: dict[tuple[str, str], set[str]] = {}
+    for row in csv.DictReader(io.StringIO(generated.text)):
+        if row["office"] != "Ballots Cast":
+            key = (row["office"], row["district"])
+            on_ballot.setdefault(key, set()).add(f"{row['county']}:{row['precinct']}")
+    progress = contest_progress(results)
+    for contest in election.contests:
+        district = contest.district.removeprefix(f"{contest.name} ") if contest.district else ""
+        precincts = on_ballot[(contest.name, district)]
+        counties = Counter(p.split(":")[0] for p in precincts)
+        expected = {**{c: (n, n) for c, n in counties.items()}, "state": (len(precincts),) * 2}
+        assert {u: progress[contest.id][u] for u in expected} == expected
+        assert set(progress[contest.id]) - set(expected) == precincts
+    # The bug this replaces: a district contest counted against all of a county's precincts.
+    assert progress[house.id]["Adams"][1] < results.totals["Adams"]["expected"] == 12
     # A precinct's protocol carries exactly the contests on its ballot: three statewide,
     # its congressional, state senate and state house district.
     doc = results.protocols["Adams:Precinct 1"].doc

@@ -42,7 +42,7 @@ from urna_elections.hierarchy import Commission
 from urna_elections.law import Profile
 from urna_elections.portal import SHARE_HEADINGS, ContestVotes, contest_votes, contests_at
 from urna_elections.protocol import protocol_digest
-from urna_elections.results import Results, contest_reach
+from urna_elections.results import Results, contest_progress
 from urna_elections.signatures import dissent_digest, signature_verifies
 
 FONT_PATHS = (
@@ -638,9 +638,10 @@ def results_pdf(results: Results, t: Translator) -> bytes:
         out.story.append(results_chart(results, chunk, title, t))
     out.page_break("landscape")
     out.p(t.gettext(BY_CONSTITUENCY), "Heading2")
-    reach = contest_reach(results)
+    progress = contest_progress(results)
     for contest in election.contests:
-        reached = [unit for unit in units if unit.code in reach[contest.id]]
+        reach = progress[contest.id]
+        reached = [unit for unit in units if unit.code in reach]
         if len(election.contests) > 1:
             district = election.districts.get(contest.district)
             out.p(contest.name + (f" — {district.name}" if district else ""), "Heading3")
@@ -648,13 +649,13 @@ def results_pdf(results: Results, t: Translator) -> bytes:
         for group in _figure_columns(names, out.bold, out.head.fontSize, LANDSCAPE_WIDTH - 210):
             rows = [[*headers(t, (*UNIT_HEADER, RECEIVED_HEADER)), *(names[i] for i, _ in group)]]
             for unit in reached:
-                total = results.totals[unit.code]
-                votes = total["votes"]
+                votes = results.totals[unit.code]["votes"]
+                received, expected = reach[unit.code]
                 rows.append(
                     [
                         unit.code,
                         unit.name,
-                        f"{t.number(total['received'])}/{t.number(total['expected'])}",
+                        f"{t.number(received)}/{t.number(expected)}",
                         *(t.number(votes.get(contest.selections[i].id, 0)) for i, _ in group),
                     ]
                 )

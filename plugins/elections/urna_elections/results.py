@@ -88,17 +88,28 @@ def district_totals(results: Results) -> dict[str, dict[str, Any]]:
 def contest_reach(results: Results) -> dict[str, frozenset[str]]:
     """Contest id -> every commission with a precinct of the contest's ballot under it (the
     precincts themselves included): where a page or a report shows the contest."""
+    return {contest: frozenset(units) for contest, units in contest_progress(results).items()}
+
+
+def contest_progress(results: Results) -> dict[str, dict[str, tuple[int, int]]]:
+    """Contest id -> {commission: (protocols received, precincts expected)} counting only
+    the precincts whose ballot carries the contest: a unit's progress in that contest."""
     election = results.election
-    if all(not c.district for c in election.contests):
-        every = frozenset(results.commissions)
-        return {c.id: every for c in election.contests}
-    reach: dict[str, set[str]] = {c.id: set() for c in election.contests}
+    progress: dict[str, dict[str, list[int]]] = {c.id: {} for c in election.contests}
     for code, commission in results.commissions.items():
-        if commission.kind == "precinct":
-            chain = tuple(ancestry(results.commissions, code))
-            for contest in election.ballot(chain):
-                reach[contest.id].update(chain)
-    return {contest: frozenset(codes) for contest, codes in reach.items()}
+        if commission.kind != "precinct":
+            continue
+        chain = tuple(ancestry(results.commissions, code))
+        received = int(code in results.protocols)
+        for contest in election.ballot(chain):
+            for unit in chain:
+                counts = progress[contest.id].setdefault(unit, [0, 0])
+                counts[0] += received
+                counts[1] += 1
+    return {
+        contest: {unit: (counts[0], counts[1]) for unit, counts in units.items()}
+        for contest, units in progress.items()
+    }
 
 
 async def report_turnout(
