@@ -5,6 +5,7 @@ the tally without the sender. A revealed share that does not match is refused.""
 
 from __future__ import annotations
 
+import asyncio
 import os
 
 import pytest
@@ -41,7 +42,14 @@ main()
 """
 
 
-async def test_a_revealed_share_completes_its_recipients_ceremony(kit):
+REVEAL_TODO = {
+    "en": "Reveal the share a complaint disputes",
+    "az": "Şikayət edilən payı açıqlamaq",
+    "ru": "Раскрыть долю, оспоренную жалобой",
+}
+
+
+async def test_a_revealed_share_completes_its_recipients_ceremony(kit, urna_pages):
     await kit.setup(voters=2)
     await kit.join()
     outs: dict[int, str] = {1: "", 2: "", 3: ""}
@@ -54,6 +62,10 @@ async def test_a_revealed_share_completes_its_recipients_ceremony(kit):
         if status["ceremony"]["unresolved"] == [[1, 2]] and not wrong_reveal_tried:
             wrong_reveal_tried = True
             await _wrong_reveal_is_refused(kit)
+            for language, todo in REVEAL_TODO.items():  # the sender's row says what to do
+                await urna_pages.visit("/p/evoting/guardians", language)
+                page = await asyncio.to_thread(lambda: urna_pages.driver.page_source)
+                assert page.count(todo) == 1, language
         if status["confirmed"] == [1, 2, 3]:
             break
     assert wrong_reveal_tried, outs
