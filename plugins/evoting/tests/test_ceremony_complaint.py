@@ -42,6 +42,26 @@ main()
 """
 
 
+# The test's other hook: the recipient's command against an appliance that lies about the
+# revealed share (it shows 1 instead), to see the recipient check it.
+LYING_ABOUT_THE_REVEAL = """
+from urna_evoting import guardian_tool
+from urna.shell.cli import main
+
+state = guardian_tool.Appliance.state
+
+
+def lying(self):
+    value = state(self)
+    for revealed in value["status"]["ceremony"]["revealed"]:
+        revealed["value"] = "01" + "00" * 31
+    return value
+
+
+guardian_tool.Appliance.state = lying
+main()
+"""
+
 REVEAL_TODO = {
     "en": "Reveal the share a complaint disputes",
     "az": "Şikayət edilən payı açıqlamaq",
@@ -53,9 +73,12 @@ async def test_a_revealed_share_completes_its_recipients_ceremony(kit, urna_page
     await kit.setup(voters=2)
     await kit.join()
     outs: dict[int, str] = {1: "", 2: "", 3: ""}
-    wrong_reveal_tried = False
+    wrong_reveal_tried = lie_refused = False
     for _ in range(6):
         for gid in (1, 2, 3):
+            if gid == 2 and not lie_refused and (await kit.status())["ceremony"]["revealed"]:
+                lie_refused = True
+                await _recipient_refuses_a_lie(kit)
             program = CORRUPT_SHARE_TO_2 if gid == 1 else None
             outs[gid] += await kit.guardian_next(gid, program=program)
         status = await kit.status()
@@ -69,6 +92,7 @@ async def test_a_revealed_share_completes_its_recipients_ceremony(kit, urna_page
         if status["confirmed"] == [1, 2, 3]:
             break
     assert wrong_reveal_tried, outs
+    assert lie_refused, outs
     assert "complained about guardian 1's share (share.undecryptable)" in outs[2], outs
     assert "share for guardian 2 revealed" in outs[1], outs
     assert "share revealed by guardian 1 checked against its commitments" in outs[2], outs
@@ -123,6 +147,24 @@ async def _wrong_reveal_is_refused(kit) -> None:
     assert response.status_code in (409, 422), response.text
     assert "share.reveal" in response.text
     assert await kit.head() == head
+
+
+async def _recipient_refuses_a_lie(kit) -> None:
+    """Guardian 2's command shown a revealed value off guardian 1's commitments: one line,
+    nothing sent, nothing sealed."""
+    head = await kit.head()
+    sealed = kit.guardian_dir(2) / "evoting-guardian" / "guardian.sealed"
+    before = sealed.read_bytes()
+    code, out = await kit.urna(
+        kit.guardian_dir(2), "evoting", "guardian", "next", program=LYING_ABOUT_THE_REVEAL
+    )
+    assert code == 1, out
+    assert out.strip() == (
+        "Error: the share guardian 1 revealed is refused: [share.reveal] revealed share "
+        "does not match the sender's commitments (at guardian 1)"
+    )
+    assert await kit.head() == head
+    assert sealed.read_bytes() == before
 
 
 def test_the_recipient_refuses_a_revealed_share_off_the_commitments():
