@@ -213,7 +213,9 @@ async def test_an_undecryptable_share_is_revealed_by_its_sender_then_voting_open
     await refused(box.reveal_share(SCOPE, 1, 2, "ff" * 32), "value.scalar")
     assert await ledger.head(SCOPE) == head
     await box.reveal_share(SCOPE, 1, 2, value.hex())
-    assert (await box.status(SCOPE))["ceremony"]["unresolved"] == []
+    shown = (await box.status(SCOPE))["ceremony"]
+    assert shown["unresolved"] == []
+    assert shown["revealed"] == [{"sender": 1, "recipient": 2, "value": value.hex()}]
     for g in ceremony.guardians:
         await box.confirm(
             SCOPE, g.guardian_id, confirm_from_record(ceremony, relayed, g.guardian_id)

@@ -16,7 +16,9 @@ concurrent callers (several sanic workers on PostgreSQL) are serialised:
    evidence; the ceremony code judges it. A founded complaint is recorded: one
    proving the sender at fault aborts the ceremony for good (``aborted``); one
    whose share does not even decrypt waits for the sender's public
-   :meth:`BallotBox.reveal_share`. An unfounded complaint is refused;
+   :meth:`BallotBox.reveal_share`, which :meth:`BallotBox.status` then shows
+   (``ceremony.revealed``) for its recipient to check and use. An unfounded
+   complaint is refused;
 5. :meth:`BallotBox.confirm` by every guardian: a signature over the ceremony
    hash H_C (H_E and every relayed share ciphertext);
 6. :meth:`BallotBox.register_credential` for each voter's or device's key;
@@ -141,7 +143,9 @@ class _State:
     election: Election | None = None
     key_shares: dict[tuple[int, int], EncryptedShare] = attrs.Factory(dict)
     complaints: dict[tuple[int, int], Verdict] = attrs.Factory(dict)
-    revealed: set[tuple[int, int]] = attrs.Factory(set)
+    revealed: dict[tuple[int, int], Scalar] = attrs.Factory(dict)
+    """The shares senders published to answer ``sender-must-reveal`` complaints: public
+    by design once revealed (they are in the record), and what their recipients use."""
     at_fault: set[int] = attrs.Factory(set)
     ceremony_hash: bytes | None = None
     confirmed: set[int] = attrs.Factory(set)
@@ -188,8 +192,8 @@ class _State:
             if verdict is Verdict.SENDER_AT_FAULT:
                 self.at_fault.add(complaint.sender)
         elif kind == ev.ELECTION_SHARE_REVEALED:
-            sender, recipient, _value = ev.reveal_from_payload(p)
-            self.revealed.add((sender, recipient))
+            sender, recipient, value = ev.reveal_from_payload(p)
+            self.revealed[sender, recipient] = value
         elif kind == ev.ELECTION_GUARDIAN_CONFIRMED:
             self.confirmed.add(p["guardian_id"])
         elif kind == ev.ELECTION_OPENED:
@@ -307,6 +311,10 @@ class BallotBox:
                     for (s, r), v in sorted(state.complaints.items())
                 ],
                 "unresolved": [list(pair) for pair in state.unresolved()],
+                "revealed": [
+                    {"sender": s, "recipient": r, "value": value.hex()}
+                    for (s, r), value in sorted(state.revealed.items())
+                ],
                 "at_fault": sorted(state.at_fault),
             },
             "confirmed": sorted(state.confirmed),

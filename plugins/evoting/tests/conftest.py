@@ -41,10 +41,16 @@ class Kit:
         return election
 
     async def urna(
-        self, data_dir: Path, *args: str, env: dict[str, str] | None = None
+        self,
+        data_dir: Path,
+        *args: str,
+        env: dict[str, str] | None = None,
+        program: str | None = None,
     ) -> tuple[int, str]:
         """Run ``urna --data-dir DATA_DIR ARGS`` as a separate process (a guardian's machine),
-        the guardian's password and passphrase in its environment unless ``env`` says else."""
+        the guardian's password and passphrase in its environment unless ``env`` says else.
+        ``program``, if given, is Python run instead of ``-m urna`` (a test's hook that
+        then calls the command's ``main``)."""
         env = {
             **os.environ,
             "URNA_GUARDIAN_PASSWORD": TEST_PASSWORD,
@@ -53,8 +59,7 @@ class Kit:
         }
         process = await asyncio.create_subprocess_exec(
             sys.executable,
-            "-m",
-            "urna",
+            *(("-c", program) if program else ("-m", "urna")),
             "--data-dir",
             str(data_dir),
             *args,
@@ -68,14 +73,15 @@ class Kit:
     def guardian_dir(self, gid: int) -> Path:
         return self.tmp_path / f"guardian-{gid}"
 
-    async def guardian_next(self, gid: int) -> str:
-        code, out = await self.urna(self.guardian_dir(gid), "evoting", "guardian", "next")
+    async def guardian_next(self, gid: int, program: str | None = None) -> str:
+        code, out = await self.urna(
+            self.guardian_dir(gid), "evoting", "guardian", "next", program=program
+        )
         assert code == 0, out
         return out
 
-    async def ceremony(self, guardians: int = 3) -> None:
-        """Each guardian joins from its own data directory and runs ``next`` until the key
-        is confirmed by all."""
+    async def join(self, guardians: int = 3) -> None:
+        """Each guardian sets up its own data directory and joins the appliance."""
         for gid in range(1, guardians + 1):
             directory = self.guardian_dir(gid)
             code, out = await self.urna(directory, "init")
@@ -90,6 +96,11 @@ class Kit:
                 f"guardian{gid}",
             )
             assert code == 0, out
+
+    async def ceremony(self, guardians: int = 3) -> None:
+        """Each guardian joins from its own data directory and runs ``next`` until the key
+        is confirmed by all."""
+        await self.join(guardians)
         for _ in range(4):
             outs = [await self.guardian_next(gid) for gid in range(1, guardians + 1)]
             if all("confirmed" in out or "nothing to do" in out for out in outs):
@@ -146,6 +157,22 @@ class Kit:
         assert response.status_code == 200
         value: int | None = response.json()["session"]
         return value
+
+    async def vote(self, worker: Any, booth: Any, name: str, voter: str, form: dict) -> str:
+        """Voter ``voter`` checked in, sent to booth ``name``, casting ``form`` (contest
+        fields); answer the confirmation code the booth showed."""
+        assert (await self.poll_form(worker, "check-in", voter=voter)).status_code == 303
+        response = await self.poll_form(worker, "activate", voter=voter, booth=name)
+        assert response.status_code == 303, response.text
+        session = str(await self.session_of(booth))
+        response = await booth.post("/p/evoting/booth/review", data={"session": session, **form})
+        assert response.status_code == 303, response.text
+        code = self.code_on((await booth.get("/p/evoting/booth")).text)
+        response = await booth.post("/p/evoting/booth/cast", data={"session": session})
+        assert response.status_code == 303, response.text
+        response = await booth.post("/p/evoting/booth/done", data={"session": session})
+        assert response.status_code == 303, response.text
+        return code
 
     async def verify_record(self) -> dict[str, str]:
         """Export the election's record and run ``urna verify`` on it as an observer would:

@@ -29,12 +29,13 @@ from urna.crypto.ceremony import (
     GuardianPublicKey,
     GuardianSecret,
     KeyShare,
+    check_revealed_share,
     generate_guardian,
     make_shares,
     receive_share,
 )
 from urna.crypto.election import Election, confirm_ceremony
-from urna.crypto.errors import ShareError
+from urna.crypto.errors import CeremonyError, DecodeError, ShareError
 from urna.crypto.group import Point, Scalar
 from urna.crypto.manifest import ElectionParameters
 from urna.crypto.signing import SigningKey
@@ -228,7 +229,8 @@ def _exchange(
     step: Step,
 ) -> bool:
     """Send this guardian's shares once; check and keep those received; complain about a
-    wrong one; reveal a share a complaint disputes. Answer whether the sealed state changed."""
+    wrong one; take a complained-about share once its sender revealed it (checked); reveal
+    a share a complaint disputes. Answer whether the sealed state changed."""
     status = state["status"]
     gid = secret.guardian_id
     others = [g for g in election.guardians if g.guardian_id != gid]
@@ -242,9 +244,21 @@ def _exchange(
         sealed.received[str(gid)] = secret.evaluate(gid).hex()
         changed = True
     complained = {(c["sender"], c["recipient"]) for c in status["ceremony"]["complaints"]}
+    revealed = {(r["sender"], r["recipient"]): r["value"] for r in status["ceremony"]["revealed"]}
     for raw in state["inbox"]:
         share = EncryptedShare.from_json(raw)
-        if str(share.sender) in sealed.received or (share.sender, gid) in complained:
+        if str(share.sender) in sealed.received:
+            continue
+        if (share.sender, gid) in complained:
+            if (share.sender, gid) in revealed:
+                value = revealed_share(
+                    election.guardian(share.sender), gid, revealed[share.sender, gid]
+                )
+                sealed.received[str(share.sender)] = value.hex()
+                step.done.append(
+                    f"share revealed by guardian {share.sender} checked against its commitments"
+                )
+                changed = True
             continue
         try:
             value = receive_share(secret, election.guardian(share.sender), share, ph)
@@ -273,6 +287,20 @@ def _exchange(
         step.done.append("key share combined and checked against the commitments")
         changed = True
     return changed
+
+
+def revealed_share(sender: GuardianPublicKey, recipient: int, value: object) -> Scalar:
+    """The share ``sender`` revealed to answer this guardian's complaint, as the appliance
+    shows it: used only once it decodes and matches the sender's published commitments
+    (the appliance relays it; it is trusted with nothing)."""
+    try:
+        share = Scalar.from_hex(value)
+        check_revealed_share(sender, recipient, share)
+    except (DecodeError, CeremonyError) as exc:
+        raise GuardianToolError(
+            f"the share guardian {sender.guardian_id} revealed is refused: {exc}"
+        ) from None
+    return share
 
 
 def _all_shares(appliance: Appliance, state: dict[str, Any]) -> list[dict[str, Any]]:

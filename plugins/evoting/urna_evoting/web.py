@@ -481,6 +481,8 @@ async def guardians_page(request: Request) -> HTTPResponse:
             todo.append(N_("Send the shares to the other guardians"))
         elif gid not in state["confirmed"] and state["status"] in ("created", "keyed"):
             todo.append(N_("Check the shares received and confirm the key"))
+        if any(sender == gid for sender, _ in state["ceremony"]["unresolved"]):
+            todo.append(N_("Reveal the share a complaint disputes"))
         if state["status"] == "tallied" and gid not in state["shares"]:
             todo.append(N_("Decrypt the tally"))
         rows.append(
