@@ -89,6 +89,8 @@ async def test_a_revealed_share_completes_its_recipients_ceremony(kit, urna_page
                 await urna_pages.visit("/p/evoting/guardians", language)
                 page = await asyncio.to_thread(lambda: urna_pages.driver.page_source)
                 assert page.count(todo) == 1, language
+                # The complaint's verdict in words, not the record's identifier.
+                assert "sender-must-reveal" not in page, language
         if status["confirmed"] == [1, 2, 3]:
             break
     assert wrong_reveal_tried, outs
