@@ -21,6 +21,8 @@ LIMIT = 64 * 1024
 OGG = b"OggS" + bytes(range(256)) * 40
 PDF = b"%PDF-1.7\n" + b"0" * 2000
 PAGE = "/p/parliament/secretariat"
+FIELD_NAMED = {"az": "Çıxış 1, Audio: ", "en": "Speech 1, Audio: ", "ru": "Выступление 1, Аудио: "}
+"""How the error summary names speech 1's audio field in each language."""
 
 
 @pytest.fixture
@@ -105,6 +107,7 @@ async def test_a_speech_file_from_the_form_is_digested_checked_and_stored(urna_s
         assert answer.headers["content-type"].startswith("text/html")
         [(anchor, shown)] = summary(answer.text)
         assert anchor == "speech-2-audio"
+        assert shown.startswith("Speech 2, Audio: ")  # the summary names the field
         assert message in shown
         assert 'id="speech-2-audio" name="file" type="file"' in answer.text
         assert 'aria-invalid="true" aria-describedby="speech-2-audio-error' in answer.text
@@ -155,14 +158,22 @@ async def test_a_drafts_document_needs_a_title_and_a_document_file(urna_server):
         files={"file": ("law.pdf", PDF, "application/pdf")},
     )
     assert untitled.status_code == 422
-    assert [anchor for anchor, _ in summary(untitled.text)] == ["draft-1234-7GQ-title"]
+    assert summary(untitled.text) == [
+        (
+            "draft-1234-7GQ-title",
+            "Draft No. 1234-7GQ, Document's title: "
+            "Enter the document's title (at most 500 characters)",
+        )
+    ]
     audio = await client.post(
         action,
         data={"csrf_token": csrf, "title": "Qanun layihəsi"},
         files={"file": ("law.ogg", OGG, "audio/ogg")},
     )
     assert audio.status_code == 415
-    assert [anchor for anchor, _ in summary(audio.text)] == ["draft-1234-7GQ-file"]
+    [(anchor, shown)] = summary(audio.text)
+    assert anchor == "draft-1234-7GQ-file"
+    assert shown.startswith("Draft No. 1234-7GQ, Document: the file's type audio/ogg is not taken")
     assert 'value="Qanun layihəsi"' in audio.text  # what was typed stays
     for data in (PDF, OGG):
         await nothing_stored(services, hashlib.blake2b(data, digest_size=32).hexdigest())
@@ -200,9 +211,9 @@ async def test_the_page_in_each_language_uploads_and_refuses_in_the_browser(
     """Signed in as the clerk: the page passes axe-core in each language; a refused file
     comes back with the error summary linking its field and nothing stored; a transcript
     chosen and sent from the keyboard is stored and its digest shown."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.support.expected_conditions import staleness_of
     from selenium.webdriver.support.ui import WebDriverWait
 
     await debated_draft(urna_server.services)
@@ -217,12 +228,15 @@ async def test_the_page_in_each_language_uploads_and_refuses_in_the_browser(
         button = await asyncio.to_thread(
             chooser.find_element, By.XPATH, "./ancestor::form//button[@type='submit']"
         )
-        page = await asyncio.to_thread(driver.find_element, By.TAG_NAME, "html")
+        await asyncio.to_thread(driver.execute_script, "window.sent = true;")
         await asyncio.to_thread(button.send_keys, Keys.ENTER)
-        await asyncio.to_thread(WebDriverWait(driver, 30).until, staleness_of(page))
+        # The answer is a new document (the page again, or the redirect's): wait for it
+        # to load, through the moments a navigating document answers no script.
         await asyncio.to_thread(
-            WebDriverWait(driver, 30).until,
-            lambda d: d.find_elements(By.CSS_SELECTOR, ".notice.ok, .error-summary"),
+            WebDriverWait(driver, 30, ignored_exceptions=(WebDriverException,)).until,
+            lambda d: d.execute_script(
+                "return !window.sent && document.readyState === 'complete';"
+            ),
         )
 
     not_ogg = tmp_path / "speech.ogg"
@@ -235,6 +249,10 @@ async def test_the_page_in_each_language_uploads_and_refuses_in_the_browser(
         ]
     )
     assert [link.rsplit("#", 1)[1] for link in links] == ["speech-1-audio"]
+    named = await asyncio.to_thread(
+        lambda: driver.find_element(By.CSS_SELECTOR, ".error-summary a").text
+    )
+    assert named.startswith(FIELD_NAMED[language])
     await nothing_stored(
         urna_server.services, hashlib.blake2b(not_ogg.read_bytes(), digest_size=32).hexdigest()
     )

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from sanic import Request
 from sanic.response import HTTPResponse, redirect
-from urna.api import N_, ApiError, render, services_of, translator_of
+from urna.api import N_, ApiError, Translator, render, services_of, translator_of
 
 from urna_parliament.archive_record import DIGEST, DOCUMENT_TYPES, SPEECH_FILE_TYPES
 from urna_parliament.drafts import attach_document
@@ -44,6 +44,21 @@ def speech_field(speech: int, kind: str) -> str:
 def draft_field(number: str, part: str) -> str:
     """The id of a draft's ``title`` or ``file`` input."""
     return f"draft-{number}-{part}"
+
+
+def speech_place(t: Translator, speech: int, kind: str) -> str:
+    """Which field, in words: the speech and its file."""
+    return f"{t.gettext('Speech %(number)s') % {'number': speech}}, {t.gettext(FILE_KINDS[kind])}"
+
+
+def draft_place(t: Translator, number: str, field: str) -> str:
+    """Which field, in words: the draft and its title or document."""
+    return f"{t.gettext('Draft No. %(number)s') % {'number': number}}, {t.gettext(field)}"
+
+
+def _named(t: Translator, place: str, problem: str) -> str:
+    """An error that names its field: a page holds many forms with the same fields."""
+    return t.gettext("%(field)s: %(problem)s") % {"field": place, "problem": problem}
 
 
 async def _sittings_with_speeches() -> list[int]:
@@ -144,7 +159,10 @@ async def post_speech_file(request: Request, sitting: int, speech: int, kind: st
         )
     except UploadRefused as refused:
         return await _page(
-            request, sitting, errors={field_id: refused.translated(t)}, status=refused.status
+            request,
+            sitting,
+            errors={field_id: _named(t, speech_place(t, speech, kind), refused.translated(t))},
+            status=refused.status,
         )
     await attach_speech_file(services, sitting, speech, kind, upload)
     return _stored(sitting, upload.digest, field_id)
@@ -160,14 +178,18 @@ async def post_draft_document(request: Request, number: str) -> HTTPResponse:
     sitting = _chosen_sitting(request, await _sittings_with_speeches())
     errors: dict[str, str] = {}
     if not title or len(title) > 500:
-        errors[title_id] = t.gettext("Enter the document's title (at most 500 characters)")
+        errors[title_id] = _named(
+            t,
+            draft_place(t, number, N_("Document's title")),
+            t.gettext("Enter the document's title (at most 500 characters)"),
+        )
     try:
         data, media_type, name = _form_file(request)
         upload = check_upload(
             data, media_type, name, DOCUMENT_TYPES, upload_limit(services.settings)
         )
     except UploadRefused as refused:
-        errors[file_id] = refused.translated(t)
+        errors[file_id] = _named(t, draft_place(t, number, N_("Document")), refused.translated(t))
         status = refused.status
     else:
         status = 422
