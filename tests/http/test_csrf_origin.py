@@ -118,3 +118,23 @@ async def test_login_from_a_foreign_origin_is_refused(urna_server, counts):
     assert response.status_code == 403
     assert "set-cookie" not in response.headers
     assert await counts() == before
+
+
+async def test_a_multipart_forms_hidden_token_is_read_like_a_plain_forms(
+    urna_server, session_client
+):
+    """A file upload's form (multipart/form-data) carries the token as a hidden field, as
+    a plain form does: refused without it or with another value, taken with it."""
+    cookie, csrf = await browser_session(urna_server, session_client, "writer", ["example.writer"])
+    client = urna_server.client(
+        cookies={SESSION_COOKIE: cookie}, headers={"Origin": urna_server.url}
+    )
+    part = {"file": ("note.txt", b"-", "text/plain")}
+    for wrong in ("", csrf[:-1] + "x"):
+        refused = await client.post("/-/signout", data={"csrf_token": wrong}, files=part)
+        assert refused.status_code == 403
+        assert (await client.get("/-/me")).status_code == 200  # still signed in
+    taken = await client.post("/-/signout", data={"csrf_token": csrf}, files=part)
+    assert taken.status_code == 303
+    after = await urna_server.client(cookies={SESSION_COOKIE: cookie}).get("/-/me")
+    assert after.status_code == 401  # the session ended

@@ -193,11 +193,13 @@ def _check_origin(request: Request, principal: auth.Principal) -> None:
 
 
 def _csrf_presented(request: Request) -> str:
-    """The CSRF token of a write: the API's header, or a page form's hidden field."""
+    """The CSRF token of a write: the API's header, or a page form's hidden field (a
+    plain form or a file upload's multipart form)."""
     header = request.headers.get("X-CSRF-Token")
     if header is not None:
         return str(header)
-    if (request.content_type or "").startswith("application/x-www-form-urlencoded"):
+    content_type = request.content_type or ""
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
         form: Any = request.form or {}
         return str(form.get("csrf_token", ""))
     return ""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from urna.api import N_, Page, Route
 
-from urna_parliament import drafts, signing, stenogram
+from urna_parliament import drafts, secretariat, signing, stenogram
 from urna_parliament.web import MANAGE, PRESIDE
 
 ARCHIVE_ROUTES: tuple[Route, ...] = (
@@ -55,6 +55,20 @@ ARCHIVE_ROUTES: tuple[Route, ...] = (
         idempotent=True,
         summary="Upload a draft's document",
     ),
+    Route(
+        "/secretariat/sittings/<sitting:int>/speeches/<speech:int>/<kind>",
+        secretariat.post_speech_file,
+        ("POST",),
+        MANAGE,
+        summary="Upload a speech's file from the secretariat's form (multipart)",
+    ),
+    Route(
+        "/secretariat/drafts/<number>/documents",
+        secretariat.post_draft_document,
+        ("POST",),
+        MANAGE,
+        summary="Upload a draft's document from the secretariat's form (multipart)",
+    ),
 )
 
 ARCHIVE_PAGES: tuple[Page, ...] = (
@@ -73,4 +87,12 @@ ARCHIVE_PAGES: tuple[Page, ...] = (
     ),
     Page("/drafts", drafts.drafts_page, N_("Drafts"), nav="public", order=24),
     Page("/drafts/<number>", drafts.draft_page, N_("Draft"), nav=None),
+    Page(
+        "/secretariat",
+        secretariat.secretariat_page,
+        N_("Secretariat: uploads"),
+        MANAGE,
+        nav="work",
+        order=22,
+    ),
 )

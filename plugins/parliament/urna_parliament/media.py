@@ -1,9 +1,10 @@
 """The archive's files: checked on upload, stored by digest, served with range requests.
 
-An upload is the file's bytes as the request body (``Content-Type`` its media type),
+An API upload is the file's bytes as the request body (``Content-Type`` its media type),
 with the BLAKE2b-256 digest the sender computed (``?digest=``, lowercase hex, as
-``b2sum -l 256`` prints it) and its name (``?name=``). It is refused, with nothing
-stored, when the digest differs from the bytes', when it exceeds
+``b2sum -l 256`` prints it) and its name (``?name=``); the secretariat's page posts the
+file in a form and the server computes the digest (``secretariat.py``). It is refused,
+with nothing stored, when a declared digest differs from the bytes', when it exceeds
 ``[plugin.parliament] upload_max_bytes``, or when its first bytes are not of the type
 it claims. A stored file lies at ``DATA_DIR/parliament/files/<d[:2]>/<digest>``,
 written to a temporary file in the same directory, flushed and renamed into place, so a
@@ -23,7 +24,7 @@ from urllib.parse import quote
 
 import attrs
 from sanic import Request
-from urna.api import ApiError, Services, Settings
+from urna.api import N_, ApiError, Services, Settings, Translator
 
 from urna_parliament.archive_record import DIGEST
 from urna_parliament.models import DraftDocument, SpeechFile
@@ -72,37 +73,84 @@ class Upload:
         return self.data.decode("utf-8")
 
 
+class UploadRefused(Exception):
+    """Why an upload is refused: an HTTP status and an English message (marked for the
+    catalog, with ``%(name)s`` parameters) that the API sends as it is and a page shows in
+    the reader's language."""
+
+    def __init__(self, status: int, message: str, **params: object) -> None:
+        super().__init__(message % params if params else message)
+        self.status = status
+        self.message = message
+        self.params = params
+
+    def translated(self, t: Translator) -> str:
+        message = t.gettext(self.message)
+        return message % self.params if self.params else message
+
+
 def read_upload(request: Request, media_types: tuple[str, ...], limit: int) -> Upload:
-    """The request's file, checked against its declared digest, the limit and its type."""
+    """The API's upload: the request's body, checked against the digest its sender
+    declared (``?digest=``), the limit and its type."""
     declared = request.args.get("digest", "")
     if not DIGEST.fullmatch(declared):
         raise ApiError(422, "digest must be the file's BLAKE2b-256 as 64 lowercase hex digits")
-    filename = request.args.get("name", "").strip()
-    if not filename or len(filename) > 200 or "/" in filename or "\\" in filename:
-        raise ApiError(422, "name must be the file's name: 1..200 characters, no path")
-    if any(ord(c) < 32 for c in filename):
-        raise ApiError(422, "name must not contain control characters")
-    media_type = (request.content_type or "").split(";")[0].strip().lower()
-    if media_type not in media_types:
-        raise ApiError(415, f"Content-Type must be one of {', '.join(media_types)}")
-    data = request.body or b""
-    if not data:
-        raise ApiError(422, "the file is empty")
-    if len(data) > limit:
-        raise ApiError(413, f"the file has {len(data)} bytes; uploads take at most {limit}")
-    actual = file_digest(data)
-    if actual != declared:
+    try:
+        upload = check_upload(
+            request.body or b"",
+            (request.content_type or "").split(";")[0],
+            request.args.get("name", ""),
+            media_types,
+            limit,
+        )
+    except UploadRefused as refused:
+        raise ApiError(refused.status, str(refused)) from None
+    if upload.digest != declared:
         raise ApiError(
-            422, f"digest mismatch: the bytes received have BLAKE2b-256 {actual}, not {declared}"
+            422,
+            f"digest mismatch: the bytes received have BLAKE2b-256 {upload.digest}, not {declared}",
+        )
+    return upload
+
+
+def check_upload(
+    data: bytes, media_type: str, filename: str, media_types: tuple[str, ...], limit: int
+) -> Upload:
+    """A file checked for its name, type, size and first bytes, with its digest computed
+    here; :class:`UploadRefused` names the first problem. Shared by the API and the
+    secretariat's form, so both refuse the same files."""
+    filename = filename.strip()
+    if not filename or len(filename) > 200 or "/" in filename or "\\" in filename:
+        raise UploadRefused(422, N_("the file name must be 1 to 200 characters, without a path"))
+    if any(ord(c) < 32 for c in filename):
+        raise UploadRefused(422, N_("the file name must not contain control characters"))
+    media_type = media_type.strip().lower()
+    if media_type not in media_types:
+        raise UploadRefused(
+            415,
+            N_("the file's type %(type)s is not taken here; it must be one of %(types)s"),
+            type=media_type or "-",
+            types=", ".join(media_types),
+        )
+    if not data:
+        raise UploadRefused(422, N_("the file is empty"))
+    if len(data) > limit:
+        raise UploadRefused(
+            413,
+            N_("the file has %(size)s bytes; uploads take at most %(limit)s"),
+            size=len(data),
+            limit=limit,
         )
     if media_type in TEXT_TYPES:
         try:
             data.decode("utf-8")
         except UnicodeDecodeError:
-            raise ApiError(422, "a text file must be UTF-8") from None
+            raise UploadRefused(422, N_("a text file must be UTF-8")) from None
     elif not any(data[at : at + len(magic)] == magic for at, magic in SIGNATURES[media_type]):
-        raise ApiError(422, f"the file does not start as a {media_type} file does")
-    return Upload(data, actual, media_type, filename)
+        raise UploadRefused(
+            422, N_("the file does not start as a %(type)s file does"), type=media_type
+        )
+    return Upload(data, file_digest(data), media_type, filename)
 
 
 class FileStore:
