@@ -494,6 +494,8 @@ LABEL="urna_usb_end"
 # no swipe or pinch away from the page, software rendering (no GPU is assumed). Its own
 # sandbox needs user namespaces, which the kiosk's unit refuses: the unit is the sandbox
 # (docs/appliance.md, "The kiosk"), and --test-type hides the warning bar that says so.
+# --disable-gpu alone left the window white for good (cage 0.1.4, wlroots 0.15): software
+# compositing in the browser process (--disable-gpu-compositing, --in-process-gpu) paints.
 CHROMIUM_SWITCHES = [
     "--ozone-platform=wayland",
     "--kiosk",
@@ -504,6 +506,8 @@ CHROMIUM_SWITCHES = [
     "--no-zygote",
     "--test-type",
     "--disable-gpu",
+    "--disable-gpu-compositing",
+    "--in-process-gpu",
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",

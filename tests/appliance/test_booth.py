@@ -18,13 +18,7 @@ import pytest
 from .conftest import BOOT_TIMEOUT_S, MARKER
 from .vm import ApplianceVM
 
-# Issue 18 is open: cage and Chromium start on the booth image's screen but the booth page
-# has never painted there (docs/appliance.md, "Not done yet"). Strict: the day it paints,
-# these pass and the marker must go.
-pytestmark = [
-    pytest.mark.image,
-    pytest.mark.xfail(strict=True, reason="issue 18: the booth page does not paint yet"),
-]
+pytestmark = pytest.mark.image
 
 # Key combinations that would leave the page in an ordinary browser or desktop: the
 # address bar, closing the window or tab, new windows and tabs, history, developer tools,
