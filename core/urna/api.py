@@ -42,6 +42,7 @@ from urna.shell.printing import Printer, PrintError, PrintJob
 from urna.shell.replica import public_read
 from urna.shell.services import Services, services_of
 from urna.shell.settings import Settings
+from urna.shell.static_files import static_route
 from urna.shell.web import render, translator_of
 from urna.verify import CheckContext, Failure, RecordView, VerifierCheck
 
@@ -115,6 +116,7 @@ __all__ = [
     "require_fields",
     "run_memory_hard",
     "services_of",
+    "static_route",
     "translator",
     "translator_of",
 ]

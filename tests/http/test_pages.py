@@ -207,3 +207,23 @@ def test_safe_next_keeps_the_browser_on_the_appliance(target):
 
     assert safe_next(target) == "/"
     assert safe_next("/p/parliament/hall?x=1") == "/p/parliament/hall?x=1"
+
+
+@pytest.mark.parametrize("urna_plugins", [["parliament", "elections", "evoting"]])
+async def test_every_package_serves_its_named_assets_and_nothing_else(urna_server):
+    client = urna_server.client()
+    for path, kind in (
+        ("/-/static/urna.css", "text/css"),
+        ("/p/parliament/static/hall.js", "text/javascript"),
+        ("/p/elections/static/portal.css", "text/css"),
+        ("/p/evoting/static/booth.js", "text/javascript"),
+    ):
+        first, again = await client.get(path), await client.get(path)
+        assert first.status_code == 200, path
+        assert first.headers["content-type"] == f"{kind}; charset=utf-8"
+        assert first.headers["cache-control"] == "max-age=300"
+        assert again.content == first.content != b""
+        base = path.rsplit("/", 1)[0]
+        for other in ("nope.css", "..%2Fplugin.py", "__init__.py"):
+            answer = await client.get(f"{base}/{other}")
+            assert answer.status_code == 404, (base, other)

@@ -10,12 +10,11 @@ session's CSRF token, checked by the core's guard like the API's header.
 from __future__ import annotations
 
 import hmac
-from importlib import resources
 from typing import Any
 from urllib.parse import quote
 
 from sanic import Request
-from sanic.response import HTTPResponse, raw, redirect
+from sanic.response import HTTPResponse, redirect
 
 from urna import __version__
 from urna.contributions import Route
@@ -27,6 +26,7 @@ from urna.shell.http import ApiError
 from urna.shell.i18n import LANGUAGE_COOKIE
 from urna.shell.ledger import utc_now
 from urna.shell.services import services_of
+from urna.shell.static_files import static_route
 from urna.shell.web import render, translator_of
 
 SIGNIN_COOKIE = "urna_signin"
@@ -171,18 +171,6 @@ async def api_docs(request: Request) -> HTTPResponse:
     return render(request, "urna/api.html", {"routes": routes})
 
 
-async def static_file(request: Request, name: str) -> HTTPResponse:
-    """The stylesheet, served from the package (no CDN)."""
-    if name not in STATIC:
-        raise ApiError(404, f"no static file {name!r}")
-    body = resources.files("urna").joinpath("static", name).read_bytes()
-    return raw(
-        body,
-        content_type=f"{STATIC[name]}; charset=utf-8",
-        headers={"Cache-Control": "max-age=300"},
-    )
-
-
 def _set_cookie(
     request: Request,
     response: HTTPResponse,
@@ -224,5 +212,5 @@ CORE_PAGES: tuple[Route, ...] = (
     Route("/language", language, summary="Choose the pages' language"),
     Route("/records", records, summary="Records and how to verify them"),
     Route("/docs", api_docs, summary="API reference page"),
-    Route("/static/<name>", static_file, summary="The stylesheet"),
+    static_route("urna", STATIC, "The stylesheet"),
 )

@@ -8,7 +8,6 @@ import json
 import os
 import re
 from collections.abc import Callable
-from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -43,6 +42,7 @@ from urna.api import (
     render,
     run_memory_hard,
     services_of,
+    static_route,
     translator,
     translator_of,
 )
@@ -661,13 +661,6 @@ def urna_register_reports() -> list[Report]:
 STATIC = {"portal.css": "text/css", "entry.js": "text/javascript"}
 
 
-async def static_file(request: Request, name: str) -> HTTPResponse:
-    if name not in STATIC:
-        raise ApiError(404, "no such file")
-    data = resources.files("urna_elections").joinpath("static", name).read_bytes()
-    return raw(data, content_type=f"{STATIC[name]}; charset=utf-8")
-
-
 @hookimpl
 def urna_register_routes() -> list[Route]:
     e = "/elections/<code>"
@@ -753,7 +746,7 @@ def urna_register_routes() -> list[Route]:
         ),
         Route(f"{e}/charts/results.svg", results_svg_route, summary="Results by constituency"),
         Route(f"{e}/charts/<unit>/turnout.svg", turnout_svg_route, summary="Turnout by hour"),
-        Route("/static/<name>", static_file, summary="The pages' script and stylesheet"),
+        static_route("urna_elections", STATIC, "The pages' script and stylesheet"),
     ]
 
 

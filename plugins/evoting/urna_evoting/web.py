@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-from importlib import resources
 from typing import Any
 
 from sanic import Request
@@ -25,6 +24,7 @@ from urna.api import (
     Route,
     render,
     services_of,
+    static_route,
     translator_of,
 )
 from urna.crypto.ballot import SignedBallot
@@ -599,17 +599,6 @@ async def publish(request: Request) -> HTTPResponse:
     return json(result, status=201)
 
 
-async def static_file(request: Request, name: str) -> HTTPResponse:
-    if name not in STATIC:
-        raise ApiError(404, f"no static file {name!r}")
-    body = resources.files("urna_evoting").joinpath("static", name).read_bytes()
-    return raw(
-        body,
-        content_type=f"{STATIC[name]}; charset=utf-8",
-        headers={"Cache-Control": "max-age=300"},
-    )
-
-
 PAGES: tuple[Page, ...] = (
     Page("/booth", booth_page, N_("Voting booth"), nav=None),
     Page("/polls", polls_page, N_("Poll worker's console"), permission=POLL, nav="work", order=10),
@@ -637,5 +626,5 @@ ROUTES: tuple[Route, ...] = (
     Route("/booth/code", booth_code, ("POST",), summary="Start a session by its access code"),
     Route("/polls/report/<kind>", poll_report, permission=POLL, summary="A poll report"),
     Route("/api/result", publish, ("POST",), MANAGE, summary="Publish the result"),
-    Route("/static/<name>", static_file, summary="Page assets"),
+    static_route("urna_evoting", STATIC),
 )

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json as jsonlib
 from collections.abc import Awaitable, Callable
-from importlib import resources
 from typing import Any
 
 from sanic import Request
@@ -21,6 +20,7 @@ from urna.api import (
     json_body,
     principal_of,
     services_of,
+    static_route,
     translator,
     translator_of,
 )
@@ -78,17 +78,6 @@ def _optional(body: dict[str, Any], name: str, kind: type, default: Any) -> Any:
     if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         raise ApiError(422, f"field {name!r} must be {kind.__name__}")
     return value
-
-
-async def static_file(request: Request, name: str) -> HTTPResponse:
-    """The pages' scripts and stylesheet, served from the plugin (no CDN)."""
-    if name not in STATIC:
-        raise ApiError(404, f"no static file {name!r}")
-    return raw(
-        resources.files("urna_parliament").joinpath("static", name).read_bytes(),
-        content_type=f"{STATIC[name]}; charset=utf-8",
-        headers={"Cache-Control": "max-age=300"},
-    )
 
 
 # -- roster -------------------------------------------------------------------------------
@@ -431,7 +420,7 @@ async def akn(request: Request, sitting: int) -> HTTPResponse:
 
 
 ROUTES: tuple[Route, ...] = (
-    Route("/static/<name>", static_file, summary="Page assets"),
+    static_route("urna_parliament", STATIC),
     Route("/me.json", my_profile, permission=SELF, summary="The member's own record"),
     Route("/roster", import_roster, ("POST",), MANAGE, idempotent=True, summary="Import roster"),
     Route("/members.json", list_members, permission=READ, summary="Roster"),
